@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both are safe to run twice.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app refusal_site
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test setup system-packages services translations extract-messages bench
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -f -d refusal_site/translations
+
+system-packages:
+	scripts/install-system-packages.sh
+
+services:
+	scripts/ensure-services.sh
+
+# Set up, migrate the SQLite file in instance/, seed demo letters when empty, serve on 127.0.0.1:5000.
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty --letters 60
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Set up and run the whole suite on SQLite and the local PostgreSQL (and Redis, and Chromium).
+test: setup system-packages services
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+
+# Refresh the catalogs after changing user-visible strings.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o refusal_site/translations/messages.pot .
+	$(BIN)/pybabel update -N -i refusal_site/translations/messages.pot -d refusal_site/translations
+
+bench: setup system-packages services
+	$(BIN)/python bench/public.py

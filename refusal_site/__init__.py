@@ -1,0 +1,38 @@
+"""refusal_site: public letters of refusal, moderated, counted and compiled for the press."""
+
+from flask import Flask
+
+from . import cli, http, i18n
+from .config import configure
+from .extensions import babel, csrf, db, migrate
+from .storage import tune_engine
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    # Tests give each app its own instance folder (secret key, outbox, caches).
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    configure(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIRECTORY", _migrations_directory()))
+    csrf.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from .api.views import bp as api_bp
+    from .public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    cli.register(app)
+    i18n.init_app(app, babel)
+    http.init_app(app)
+    return app
+
+
+def _migrations_directory() -> str:
+    import os
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

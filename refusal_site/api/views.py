@@ -1,0 +1,78 @@
+"""The public JSON API. The public shape of a letter is defined here, once."""
+
+from flask import Blueprint, abort, current_app, json
+
+from .. import letters
+from ..http import site_url
+from ..models import Letter
+from ..public.cache import cached_response
+from ..public.views import language_filter, page_number
+
+bp = Blueprint("api", __name__)
+
+
+def public_letter(letter: Letter) -> dict:
+    """Everything the public may know of a letter, and nothing else."""
+    return {
+        "id": letter.public_id,
+        "url": site_url("public.letter", public_id=letter.public_id),
+        "display_name": letter.display_name,
+        "descriptor": letter.descriptor,
+        "language": letter.language,
+        "direction": letter.direction,
+        "title": letter.title,
+        "text": letter.body_text,
+        "html": letter.body_html,
+        "published_at": letter.published_at.isoformat(),
+    }
+
+
+def _json(payload: dict) -> str:
+    return json.dumps(payload)
+
+
+@bp.get("/count")
+def count():
+    tally = letters.public_tally()
+    last = tally.last_published_at.isoformat() if tally.last_published_at else None
+    return cached_response(
+        tally.revision, "api-count", lambda: _json({"count": tally.refusers, "last_published_at": last}), "application/json"
+    )
+
+
+@bp.get("/letters")
+def letter_list():
+    number, language = page_number(), language_filter()
+    tally = letters.public_tally()
+
+    def render() -> str:
+        try:
+            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], language)
+        except letters.PageOutOfRange:
+            abort(404)
+        link = lambda n: site_url("api.letter_list", page=n, language=language) if n else None  # noqa: E731
+        return _json(
+            {
+                "letters": [public_letter(letter) for letter in page.items],
+                "page": page.number,
+                "pages": page.pages,
+                "total": page.total,
+                "next": link(page.number + 1 if page.has_next else None),
+                "previous": link(page.number - 1 if page.has_previous else None),
+            }
+        )
+
+    return cached_response(tally.revision, "api-letters", render, "application/json", page=number, language=language)
+
+
+@bp.get("/letters/<public_id>")
+def letter(public_id: str):
+    tally = letters.public_tally()
+
+    def render() -> str:
+        found = letters.published_letter(public_id)
+        if found is None:
+            abort(404)
+        return _json(public_letter(found))
+
+    return cached_response(tally.revision, "api-letter", render, "application/json", public_id=public_id)

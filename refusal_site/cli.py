@@ -1,0 +1,65 @@
+"""Thin command-line wrappers over the domain modules."""
+
+import sys
+
+import click
+from flask import Flask, current_app
+
+from . import demo, letters, moderators
+from .models import Role
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_moderator)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(check_count)
+
+
+@click.command("create-moderator")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MODERATOR.value, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+def create_moderator(email: str, role: str, password_stdin: bool) -> None:
+    """Create a moderator account. The password is never taken from the command line."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        moderator = moderators.create(email, password, role=Role(role))
+    except moderators.WeakPassword as error:
+        raise click.ClickException(str(error)) from None
+    except moderators.EmailTaken:
+        raise click.ClickException(f"a moderator with the address {email} already exists") from None
+    click.echo(f"created {moderator.role} {moderator.email}")
+
+
+@click.command("seed-demo")
+@click.option("--letters", "count", type=click.IntRange(1, 1_000_000), default=60, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when any letter is already published.")
+@click.option("--seed", "rng_seed", type=int, default=None, help="Random seed, for repeatable demo data.")
+def seed_demo(count: int, if_empty: bool, rng_seed: int | None) -> None:
+    """Publish synthetic letters in Hebrew, Arabic and English, spread over the past months."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production")
+    if if_empty and letters.public_tally().refusers > 0:
+        click.echo("letters already published; nothing seeded")
+        return
+    demo.seed(count, rng_seed=rng_seed)
+    click.echo(f"published {count} demo letters; {letters.public_tally().refusers} public refusers")
+
+
+@click.command("check-count")
+@click.option("--repair", is_flag=True, help="Store the recounted values when they differ.")
+def check_count(repair: bool) -> None:
+    """Recount public refusers from the letters and report (or repair) any drift in the stored count."""
+    drift = letters.check_tally(repair=repair)
+    if not drift:
+        click.echo(f"count is exact: {letters.public_tally().refusers} public refusers")
+        return
+    for item in drift:
+        click.echo(f"{item.field}: stored {item.stored}, actual {item.actual}")
+    if repair:
+        click.echo("repaired")
+    else:
+        raise click.ClickException("the stored count has drifted; run again with --repair to fix it")

@@ -1,0 +1,90 @@
+"""Every setting with a safe default. Layered: these -> instance/config.py -> REFUSAL_* -> test_config."""
+
+import os
+import secrets
+from datetime import timedelta
+
+
+class Config:
+    # "development" or "production"; production refuses unsafe defaults.
+    ENV = "development"
+    # Signs sessions and tokens. Generated into instance/ in development; required in production.
+    SECRET_KEY: str | None = None
+    # SQLAlchemy URL; None means the SQLite file instance/refusal_site.sqlite3.
+    DATABASE_URL: str | None = None
+    # Redis URL shared by all workers (rate limits); None keeps such state in process memory.
+    REDIS_URL: str | None = None
+    # The public base URL that links in mail are built from (never the request's Host header).
+    SITE_URL = "http://127.0.0.1:5000"
+    # Host names this deployment answers to; None accepts any (development only).
+    TRUSTED_HOSTS: list[str] | None = None
+    # Letters per page on /letters and /api/v1/letters.
+    LETTERS_PER_PAGE = 20
+    # Letters shown on the home page and in the Atom feed.
+    LATEST_LETTERS = 10
+    # Largest request body accepted, in bytes (a 20,000-character letter in UTF-8 is under 80 KB).
+    MAX_CONTENT_LENGTH = 256 * 1024
+    # SQLite waits this long (ms) for a competing writer before giving up.
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+    # How many rendered public pages each worker keeps in memory.
+    PAGE_CACHE_SIZE = 256
+    # Languages a letter may be written in, and that the interface speaks; the first is the default.
+    LANGUAGES = ("he", "ar", "en")
+    BABEL_DEFAULT_LOCALE = "he"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    # Cookies: not readable by scripts, not sent on cross-site subrequests.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    # Do not let the ORM's event tracking cost memory on every write.
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+
+def configure(app, test_config: dict | None = None) -> None:
+    """Load settings in layers and refuse to run production on unsafe defaults."""
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("REFUSAL")
+    if test_config:
+        app.config.update(test_config)
+    production = app.config["ENV"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError("REFUSAL_SECRET_KEY must be set when REFUSAL_ENV=production")
+        app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["DATABASE_URL"], app.instance_path)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL: the instance SQLite file by default, psycopg 3 for PostgreSQL."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "refusal_site.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret_key(instance_path: str) -> str:
+    """Generate a key once into instance/ so sessions survive restarts in development."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting at once agree on one key instead of overwriting each other's.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,52 @@
+"""Which language a visitor reads the site in, and which way it runs."""
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_date, format_decimal, get_locale
+
+RTL_LANGUAGES = frozenset({"he", "ar"})
+# Each language's own name, shown in the language switch.
+LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+def requested_language() -> str | None:
+    """The ?lang= of this request, validated; None when absent."""
+    lang = request.args.get("lang")
+    if lang is None:
+        return None
+    if lang not in current_app.config["LANGUAGES"]:
+        raise UnknownLanguage(lang)
+    return lang
+
+
+def select_locale() -> str:
+    """?lang= first, then the remembered choice, then the browser's preference, then Hebrew."""
+    languages = current_app.config["LANGUAGES"]
+    lang = request.args.get("lang")
+    if lang in languages:
+        return lang
+    remembered = session.get("lang")
+    if remembered in languages:
+        return remembered
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def direction(lang: str) -> str:
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
+
+
+def current_language() -> str:
+    return str(get_locale())
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date)
+
+    @app.context_processor
+    def _language_context() -> dict:
+        lang = current_language()
+        return {"page_lang": lang, "page_dir": direction(lang), "language_names": LANGUAGE_NAMES}

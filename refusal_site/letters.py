@@ -1,0 +1,286 @@
+"""A letter's life (submit, confirm, publish, reject, withdraw, unpublish) and the public queries."""
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select, update
+
+from . import audit, sanitize
+from .audit import AuditAction
+from .extensions import db
+from .models import Language, Letter, LetterStatus, Moderator, PublicTally, utcnow
+from .storage import write_transaction
+
+S = LetterStatus
+
+# The only moves a letter can make. Anything else is a domain error, never a silent change.
+TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
+    S.UNCONFIRMED: frozenset({S.PENDING, S.WITHDRAWN}),
+    S.PENDING: frozenset({S.PUBLISHED, S.REJECTED, S.WITHDRAWN}),
+    S.PUBLISHED: frozenset({S.UNPUBLISHED, S.WITHDRAWN}),
+    S.UNPUBLISHED: frozenset({S.PUBLISHED, S.WITHDRAWN}),
+    S.REJECTED: frozenset({S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class LetterError(Exception):
+    """Base of the letter domain's refusals."""
+
+
+class IllegalTransition(LetterError):
+    def __init__(self, letter: Letter, target: LetterStatus) -> None:
+        super().__init__(f"letter {letter.public_id} cannot go from {letter.status} to {target}")
+        self.current = LetterStatus(letter.status)
+        self.target = target
+
+
+class StaleLetter(LetterError):
+    """The letter changed after the caller looked at it; the caller must look again."""
+
+
+class PageOutOfRange(LetterError):
+    pass
+
+
+def content_hash(display_name: str, descriptor: str | None, language: str, title: str | None, body_text: str) -> str:
+    """SHA-256 over exactly what the public sees of a letter."""
+    payload = json.dumps([display_name, descriptor, language, title, body_text], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- state changes: each one function, one transaction, one audit row -------------------------
+
+
+def submit(
+    *,
+    display_name: str,
+    language: str,
+    body_text: str,
+    contact_email: str,
+    descriptor: str | None = None,
+    title: str | None = None,
+    submitted_at: datetime | None = None,
+) -> Letter:
+    """Store a new, unconfirmed letter with its sanitized HTML."""
+    display_name = sanitize.clean_line(display_name)
+    descriptor = sanitize.clean_line(descriptor or "") or None
+    title = sanitize.clean_line(title or "") or None
+    body_text = sanitize.clean_text(body_text)
+    language = Language(language).value
+    with write_transaction():
+        letter = Letter(
+            display_name=display_name,
+            descriptor=descriptor,
+            language=language,
+            title=title,
+            body_text=body_text,
+            body_html=sanitize.text_to_html(body_text),
+            contact_email=contact_email.strip(),
+            content_hash=content_hash(display_name, descriptor, language, title, body_text),
+            status=S.UNCONFIRMED,
+            submitted_at=submitted_at or utcnow(),
+        )
+        db.session.add(letter)
+        db.session.flush()
+        audit.record("author", AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash)
+    return letter
+
+
+def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
+    """The author proved they own the contact address: the letter joins the moderation queue."""
+    with write_transaction():
+        letter = _move(letter, S.PENDING)
+        letter.confirmed_at = at or utcnow()
+        audit.record("author", AuditAction.LETTER_CONFIRM, letter)
+    return letter
+
+
+def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, expected_revision: int | None = None) -> Letter:
+    """Make the letter public and count its author."""
+    with write_transaction():
+        letter = _move(letter, S.PUBLISHED, expected_revision)
+        if letter.published_at is None:
+            letter.published_at = at or utcnow()
+        audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
+        _recount_change(letter.language, +1)
+    return letter
+
+
+def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
+    """Decline a pending letter, with the reason on the record."""
+    with write_transaction():
+        letter = _move(letter, S.REJECTED, expected_revision)
+        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
+    return letter
+
+
+def withdraw(letter: Letter) -> Letter:
+    """The author takes the letter back, before or after publication; it leaves every public surface."""
+    with write_transaction():
+        was_public = letter.status == S.PUBLISHED
+        letter = _move(letter, S.WITHDRAWN)
+        audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
+        if was_public:
+            _recount_change(letter.language, -1)
+    return letter
+
+
+def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
+    """Take a published letter down, with the reason on the record."""
+    with write_transaction():
+        letter = _move(letter, S.UNPUBLISHED, expected_revision)
+        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
+        _recount_change(letter.language, -1)
+    return letter
+
+
+def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
+    """Re-read the letter under a write lock and move it to `target`, or refuse."""
+    fresh = db.session.execute(
+        select(Letter).where(Letter.id == letter.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if expected_revision is not None and fresh.revision != expected_revision:
+        raise StaleLetter(f"letter {fresh.public_id} is at revision {fresh.revision}, not {expected_revision}")
+    if target not in TRANSITIONS[LetterStatus(fresh.status)]:
+        raise IllegalTransition(fresh, target)
+    fresh.status = target
+    fresh.revision += 1
+    return fresh
+
+
+def _recount_change(language: str, delta: int) -> None:
+    """Move the public tally by `delta` letters in the same transaction as the change."""
+    column = f"letters_{Language(language).value}"
+    db.session.flush()
+    last_published_at = db.session.execute(
+        select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+    ).scalar_one()
+    db.session.execute(
+        update(PublicTally)
+        .where(PublicTally.id == 1)
+        .values(
+            {
+                PublicTally.refusers: PublicTally.refusers + delta,
+                getattr(PublicTally, column): getattr(PublicTally, column) + delta,
+                PublicTally.revision: PublicTally.revision + 1,
+                PublicTally.last_published_at: last_published_at,
+            }
+        )
+    )
+
+
+# --- the tally -------------------------------------------------------------------------------
+
+
+def public_tally() -> PublicTally:
+    """The count of public refusers and the public revision: one primary-key read."""
+    return db.session.execute(
+        select(PublicTally).where(PublicTally.id == 1).execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+@dataclass(frozen=True)
+class TallyDrift:
+    field: str
+    stored: int | datetime | None
+    actual: int | datetime | None
+
+
+def recount() -> dict[str, int | datetime | None]:
+    """Count the public refusers from the letter rows themselves (a full scan; for checks only)."""
+    per_language = dict(
+        db.session.execute(
+            select(Letter.language, func.count()).where(Letter.status == S.PUBLISHED).group_by(Letter.language)
+        ).all()
+    )
+    actual: dict[str, int | datetime | None] = {
+        f"letters_{lang.value}": per_language.get(lang.value, 0) for lang in Language
+    }
+    actual["refusers"] = sum(per_language.values())
+    actual["last_published_at"] = db.session.execute(
+        select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+    ).scalar_one()
+    return actual
+
+
+def check_tally(*, repair: bool = False) -> list[TallyDrift]:
+    """Compare the stored tally with a recount; with `repair`, store the recount."""
+    with write_transaction():
+        tally = db.session.get(PublicTally, 1)
+        if tally is None:
+            tally = PublicTally(id=1, refusers=0, letters_he=0, letters_ar=0, letters_en=0, revision=0)
+            db.session.add(tally)
+        actual = recount()
+        drift = [
+            TallyDrift(field, getattr(tally, field), value)
+            for field, value in actual.items()
+            if getattr(tally, field) != value
+        ]
+        if drift and repair:
+            for item in drift:
+                setattr(tally, item.field, item.actual)
+            tally.revision += 1
+            audit.record("cli", AuditAction.TALLY_REPAIR, None, drift={d.field: [str(d.stored), str(d.actual)] for d in drift})
+        elif not repair:
+            db.session.rollback()
+    return drift
+
+
+# --- public queries: one query feeds the HTML list, the API and the feed ---------------------
+
+
+def published_letters(language: str | None = None) -> Select[tuple[Letter]]:
+    """Published letters, newest first, optionally in one language."""
+    query = select(Letter).where(Letter.status == S.PUBLISHED)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+    return query.order_by(Letter.published_at.desc(), Letter.id.desc())
+
+
+def latest_published(limit: int) -> list[Letter]:
+    return list(db.session.execute(published_letters().limit(limit)).scalars())
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Letter]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def published_page(number: int, per_page: int, language: str | None = None) -> Page:
+    """One page of published letters; the total comes from the tally, not from COUNT(*)."""
+    tally = public_tally()
+    total = tally.letters if language is None else tally.letters_in(language)
+    pages = max(1, math.ceil(total / per_page))
+    if not 1 <= number <= pages:
+        raise PageOutOfRange(f"page {number} of {pages}")
+    query = published_letters(language).limit(per_page).offset((number - 1) * per_page)
+    return Page(list(db.session.execute(query).scalars()), number, pages, total)
+
+
+# What new_public_id() makes; anything else cannot be a letter (and NUL bytes never reach PostgreSQL).
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+
+def published_letter(public_id: str) -> Letter | None:
+    """A published letter by its public id, or None (unknown and non-public letters alike)."""
+    if not _PUBLIC_ID.fullmatch(public_id):
+        return None
+    return db.session.execute(
+        select(Letter).where(Letter.public_id == public_id, Letter.status == S.PUBLISHED)
+    ).scalar_one_or_none()

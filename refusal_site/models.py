@@ -1,0 +1,173 @@
+"""The tables: letters, the public tally, moderators and the audit trail."""
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store naive UTC, always hand back aware UTC (SQLite forgets time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Language(StrEnum):
+    HE = "he"
+    AR = "ar"
+    EN = "en"
+
+    @property
+    def direction(self) -> str:
+        return "ltr" if self is Language.EN else "rtl"
+
+
+class LetterStatus(StrEnum):
+    UNCONFIRMED = "unconfirmed"  # submitted, the author has not confirmed by mail yet
+    PENDING = "pending"  # confirmed, waiting for a moderator
+    PUBLISHED = "published"  # public and counted
+    REJECTED = "rejected"  # a moderator declined it
+    WITHDRAWN = "withdrawn"  # the author took it back
+    UNPUBLISHED = "unpublished"  # was public, a moderator took it down
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+def new_public_id() -> str:
+    """An unguessable id for URLs: 96 random bits, URL-safe."""
+    return secrets.token_urlsafe(12)
+
+
+def _enum_check(column: str, enum: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+class Letter(db.Model):
+    __tablename__ = "letters"
+    __table_args__ = (
+        CheckConstraint(_enum_check("status", LetterStatus), name="status"),
+        CheckConstraint(_enum_check("language", Language), name="language"),
+        # The public list, the feed and the API: published letters, newest first.
+        Index("ix_letters_status_published_at", "status", "published_at"),
+        Index("ix_letters_status_language_published_at", "status", "language", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    display_name: Mapped[str] = mapped_column(String(120))
+    descriptor: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str | None] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=LetterStatus.UNCONFIRMED)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Private: never rendered on any public surface; erased some time after a decision.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # SHA-256 of what the public sees (name, descriptor, language, title, text).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Bumped on every change, so a decision taken on a stale view can be refused.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def direction(self) -> str:
+        return Language(self.language).direction
+
+    def __repr__(self) -> str:
+        return f"<Letter {self.public_id} {self.status}>"
+
+
+class PublicTally(db.Model):
+    """One row: what the public sees counted, read with a single primary-key lookup."""
+
+    __tablename__ = "public_tally"
+    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Public refusers: each published individual letter (later also each published co-signature).
+    refusers: Mapped[int] = mapped_column(Integer, default=0)
+    letters_he: Mapped[int] = mapped_column(Integer, default=0)
+    letters_ar: Mapped[int] = mapped_column(Integer, default=0)
+    letters_en: Mapped[int] = mapped_column(Integer, default=0)
+    last_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped whenever anything public changes; keys every public cache.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def letters(self) -> int:
+        return self.letters_he + self.letters_ar + self.letters_en
+
+    def letters_in(self, language: str) -> int:
+        return getattr(self, f"letters_{Language(language).value}")
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderators"
+    __table_args__ = (CheckConstraint(_enum_check("role", Role), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MODERATOR)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Changed to revoke every session of this moderator at once (sign-out, password change).
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last one-time-code time step accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<Moderator {self.id} {self.role}>"
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who did what to which letter, and why."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_letter_id_at", "letter_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    # Who acted when it was not a moderator: "author", "system", "cli".
+    actor_label: Mapped[str] = mapped_column(String(40))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    hash_before: Mapped[str | None] = mapped_column(String(64))
+    hash_after: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Moderator | None] = relationship()
+    letter: Mapped[Letter | None] = relationship()

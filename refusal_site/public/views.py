@@ -1,0 +1,84 @@
+"""The public site: home page with the count, the list of letters, each letter, the Atom feed."""
+
+import re
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from .. import letters
+from ..models import Language
+from .cache import cached_response
+
+bp = Blueprint("public", __name__)
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def page_number() -> int:
+    """The ?page= of a list: 400 for what is not a number, 404 for a page that cannot exist."""
+    raw = request.args.get("page", "1")
+    if not _INTEGER.fullmatch(raw):
+        abort(400)
+    if raw.startswith("-") or len(raw) > 9:
+        abort(404)
+    return int(raw)
+
+
+def language_filter() -> str | None:
+    raw = request.args.get("language") or None
+    if raw is not None and raw not in Language.__members__.values():
+        abort(400)
+    return raw
+
+
+@bp.get("/")
+def index():
+    tally = letters.public_tally()
+    return cached_response(
+        tally.revision,
+        "index",
+        lambda: render_template(
+            "public/index.html", tally=tally, latest=letters.latest_published(current_app.config["LATEST_LETTERS"])
+        ),
+    )
+
+
+@bp.get("/letters")
+def letter_list():
+    number, language = page_number(), language_filter()
+    tally = letters.public_tally()
+
+    def render() -> str:
+        try:
+            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], language)
+        except letters.PageOutOfRange:
+            abort(404)
+        return render_template("public/letters.html", page=page, language=language, tally=tally)
+
+    return cached_response(tally.revision, "letters", render, page=number, language=language)
+
+
+@bp.get("/letters/<public_id>")
+def letter(public_id: str):
+    tally = letters.public_tally()
+
+    def render() -> str:
+        found = letters.published_letter(public_id)
+        if found is None:
+            abort(404)
+        return render_template("public/letter.html", letter=found)
+
+    return cached_response(tally.revision, "letter", render, public_id=public_id)
+
+
+@bp.get("/feed.atom")
+def feed():
+    tally = letters.public_tally()
+    return cached_response(
+        tally.revision,
+        "feed",
+        lambda: render_template(
+            "public/feed.atom.xml", tally=tally, entries=letters.latest_published(current_app.config["LATEST_LETTERS"])
+        ),
+        mimetype="application/atom+xml",
+    )

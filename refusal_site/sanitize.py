@@ -1,0 +1,65 @@
+"""The one place where untrusted text becomes safe HTML or a safe one-line name."""
+
+import re
+import unicodedata
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+
+ALLOWED_TAGS = frozenset({"p", "br", "em", "i", "strong", "b", "ul", "ol", "li", "blockquote", "a"})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener noreferrer ugc"
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+_SPACES = re.compile(r"\s+")
+
+
+def _drop_chars(text: str, keep: frozenset[str] = frozenset(), drop_categories: tuple[str, ...] = ("Cc",)) -> str:
+    return "".join(
+        ch for ch in text if ch in keep or unicodedata.category(ch) not in drop_categories
+    )
+
+
+def clean_text(text: str) -> str:
+    """Normalize a letter's text: NFC, unified newlines, no control characters but newline and tab."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    # Cc covers NUL and the C0/C1 controls; surrogates (Cs) and unassigned noncharacters go too.
+    text = _drop_chars(text, keep=frozenset("\n\t"), drop_categories=("Cc", "Cs"))
+    return text.strip()
+
+
+def clean_line(text: str) -> str:
+    """Normalize a one-line field (name, descriptor, title): no controls, no invisible format characters.
+
+    Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), zero-width
+    characters and other format characters (Unicode category Cf) are removed, so one name
+    cannot reorder the text around it or be made to look like another.
+    """
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text))
+    text = _drop_chars(text, drop_categories=("Cc", "Cf", "Cs", "Co"))
+    return _SPACES.sub(" ", text).strip()
+
+
+def _set_link_rel(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=False,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], parse_email=True, skip_tags={"pre"})],
+)
+
+
+def text_to_html(text: str) -> str:
+    """Turn a letter's plain text into sanitized HTML: paragraphs, line breaks, a small tag allow-list."""
+    text = clean_text(text)
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    html = "".join("<p>" + p.replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
+    return _cleaner.clean(html)

@@ -1,0 +1,126 @@
+"""Fixtures: an app per test on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too."""
+
+import os
+import shutil
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
+
+from refusal_site import create_app
+from refusal_site.config import database_url
+from refusal_site.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
+TABLES = ("audit_events", "letters", "moderators", "public_tally")
+
+
+def pytest_configure(config) -> None:
+    if os.environ.get("CI") and not POSTGRES_URL:
+        raise pytest.UsageError("CI must run the suite against PostgreSQL: set TEST_DATABASE_URL")
+
+
+def base_config(tmp_path, url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SITE_URL": "https://refusers.example",
+    }
+
+
+def migrate_empty_database(url: str, instance_path: str) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url, "INSTANCE_PATH": instance_path})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite3"
+    migrate_empty_database(f"sqlite:///{path}", str(folder / "instance"))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(tmp_path_factory):
+    """A PostgreSQL database of our own for this session, migrated once, dropped at the end."""
+    name = f"refusal_test_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(database_url(POSTGRES_URL, ""))
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    migrate_empty_database(url, str(tmp_path_factory.mktemp("pg-instance")))
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("INSERT INTO public_tally (id, refusers, letters_he, letters_ar, letters_en, revision) VALUES (1, 0, 0, 0, 0, 0)")
+        )
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url_for_test(backend, tmp_path, request) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_database")
+    reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url_for_test) -> dict:
+    """Tests may change this before the app is created."""
+    return base_config(tmp_path, database_url_for_test)
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, `g` and database session, as in production,
+    even while the test itself holds an app context for factories and assertions."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

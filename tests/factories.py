@@ -1,0 +1,55 @@
+"""Letters made through the domain functions, so the tally stays what the rules make it."""
+
+import itertools
+from datetime import datetime, timedelta
+
+from refusal_site import letters
+from refusal_site.models import Letter, LetterStatus, utcnow
+
+_sequence = itertools.count(1)
+
+TEXTS = {
+    "he": "אני מסרב לשרת. זו החלטה שקיבלתי אחרי מחשבה ארוכה.\n\nאני כותב בשמי המלא.",
+    "ar": "أرفض الخدمة. هذا قرار اتخذته بعد تفكير طويل.\n\nأكتب باسمي الكامل.",
+    "en": "I refuse to serve. I made this decision after long thought.\n\nI write under my full name.",
+}
+NAMES = {"he": "נועה כהן", "ar": "سامي حلبي", "en": "Daniel Stein"}
+
+
+def make_letter(
+    status: LetterStatus = LetterStatus.PUBLISHED,
+    *,
+    language: str = "he",
+    published_at: datetime | None = None,
+    **fields,
+) -> Letter:
+    """A letter in the given state, walked there through submit/confirm/publish/... like a real one."""
+    n = next(_sequence)
+    values = {
+        "display_name": f"{NAMES[language]} {n}",
+        "language": language,
+        "body_text": TEXTS[language],
+        "contact_email": f"author{n}@private.example",
+        "descriptor": "רס״ל (מיל׳)" if language == "he" else None,
+    }
+    values.update(fields)
+    letter = letters.submit(**values)
+    if status == LetterStatus.UNCONFIRMED:
+        return letter
+    letter = letters.confirm(letter)
+    if status in (LetterStatus.PENDING,):
+        return letter
+    if status == LetterStatus.REJECTED:
+        return letters.reject(letter, by="test", reason="not verifiable")
+    if status == LetterStatus.WITHDRAWN:
+        return letters.withdraw(letter)
+    letter = letters.publish(letter, by="test", at=published_at or utcnow())
+    if status == LetterStatus.UNPUBLISHED:
+        return letters.unpublish(letter, by="test", reason="at the author's request")
+    return letter
+
+
+def make_published_series(count: int, *, language: str = "he", start: datetime | None = None) -> list[Letter]:
+    """`count` published letters, one minute apart, oldest first."""
+    start = start or utcnow() - timedelta(days=1)
+    return [make_letter(language=language, published_at=start + timedelta(minutes=i)) for i in range(count)]

@@ -1,0 +1,166 @@
+"""The letter's life and the public tally, through the domain functions."""
+
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from refusal_site import letters
+from refusal_site.extensions import db
+from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
+from tests.factories import make_letter
+
+S = LetterStatus
+
+
+def tally_numbers() -> tuple[int, int, int, int]:
+    t = letters.public_tally()
+    return t.refusers, t.letters_he, t.letters_ar, t.letters_en
+
+
+def test_a_letter_is_counted_only_while_published(app):
+    letter = make_letter(S.PENDING, language="ar")
+    assert tally_numbers() == (0, 0, 0, 0)
+    letter = letters.publish(letter, by="test")
+    assert tally_numbers() == (1, 0, 1, 0)
+    letter = letters.unpublish(letter, by="test", reason="duplicate")
+    assert tally_numbers() == (0, 0, 0, 0)
+    letter = letters.publish(letter, by="test")
+    assert tally_numbers() == (1, 0, 1, 0)
+    letters.withdraw(letter)
+    assert tally_numbers() == (0, 0, 0, 0)
+    assert letters.check_tally() == []
+
+
+def test_every_state_change_bumps_the_public_revision_only_when_public(app):
+    letter = make_letter(S.PENDING)
+    before = letters.public_tally().revision
+    letter = letters.publish(letter, by="test")
+    assert letters.public_tally().revision == before + 1
+    make_letter(S.PENDING)
+    assert letters.public_tally().revision == before + 1
+
+
+@pytest.mark.parametrize(
+    ("start", "move"),
+    [
+        (S.UNCONFIRMED, lambda l: letters.publish(l, by="test")),
+        (S.PENDING, lambda l: letters.unpublish(l, by="test", reason="x")),
+        (S.PUBLISHED, lambda l: letters.confirm(l)),
+        (S.PUBLISHED, lambda l: letters.publish(l, by="test")),
+        (S.REJECTED, lambda l: letters.publish(l, by="test")),
+        (S.WITHDRAWN, lambda l: letters.publish(l, by="test")),
+        (S.WITHDRAWN, lambda l: letters.withdraw(l)),
+        (S.UNPUBLISHED, lambda l: letters.reject(l, by="test", reason="x")),
+    ],
+)
+def test_illegal_transitions_are_refused_and_change_nothing(app, start, move):
+    letter = make_letter(start)
+    counted = tally_numbers()
+    revision = letter.revision
+    with pytest.raises(letters.IllegalTransition):
+        move(letter)
+    fresh = db.session.get(Letter, letter.id)
+    db.session.refresh(fresh)
+    assert fresh.status == start
+    assert fresh.revision == revision
+    assert tally_numbers() == counted
+
+
+def test_the_transition_table_is_closed_over_the_states():
+    assert set(letters.TRANSITIONS) == set(S)
+    assert letters.TRANSITIONS[S.WITHDRAWN] == frozenset()
+
+
+def test_a_decision_on_a_stale_revision_is_refused(app):
+    letter = make_letter(S.PENDING)
+    seen = letter.revision
+    letters.publish(letter, by="test", expected_revision=seen)
+    with pytest.raises(letters.StaleLetter):
+        letters.unpublish(letter, by="test", reason="x", expected_revision=seen)
+    assert tally_numbers()[0] == 1
+
+
+def test_each_state_change_leaves_one_audit_row(app):
+    letter = make_letter(S.PUBLISHED)
+    letters.withdraw(letter)
+    actions = db.session.execute(
+        select(AuditEvent.action).where(AuditEvent.letter_id == letter.id).order_by(AuditEvent.id)
+    ).scalars().all()
+    assert actions == ["letter:submit", "letter:confirm", "letter:publish", "letter:withdraw"]
+
+
+def test_last_published_at_follows_withdrawals(app):
+    old = make_letter(published_at=utcnow() - timedelta(days=3))
+    new = make_letter(published_at=utcnow() - timedelta(days=1))
+    assert letters.public_tally().last_published_at == new.published_at
+    letters.withdraw(new)
+    assert letters.public_tally().last_published_at == old.published_at
+    letters.withdraw(old)
+    assert letters.public_tally().last_published_at is None
+
+
+def test_the_tally_stays_exact_through_random_histories(app):
+    rng = random.Random(7)
+    pool = [make_letter(S.PENDING, language=rng.choice("he ar en".split())) for _ in range(12)]
+    moves = {
+        S.PENDING: [lambda l: letters.publish(l, by="t"), lambda l: letters.reject(l, by="t", reason="r"), letters.withdraw],
+        S.PUBLISHED: [lambda l: letters.unpublish(l, by="t", reason="r"), letters.withdraw],
+        S.UNPUBLISHED: [lambda l: letters.publish(l, by="t"), letters.withdraw],
+        S.REJECTED: [letters.withdraw],
+    }
+    for _ in range(40):
+        i = rng.randrange(len(pool))
+        options = moves.get(S(pool[i].status))
+        if options:
+            pool[i] = rng.choice(options)(pool[i])
+    assert letters.check_tally() == []
+    published = sum(1 for letter in pool if letter.status == S.PUBLISHED)
+    assert letters.public_tally().refusers == published
+
+
+def test_public_ids_are_unique_by_constraint_and_unguessable(app):
+    a, b = make_letter(), make_letter()
+    assert a.public_id != b.public_id
+    assert len(a.public_id) >= 16
+    row = {c: getattr(a, c) for c in ("display_name", "language", "body_text", "body_html", "content_hash", "status")}
+    with pytest.raises(IntegrityError):
+        db.session.execute(insert(Letter).values(**row, public_id=a.public_id))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_content_hash_covers_what_the_public_sees():
+    base = dict(display_name="A", descriptor=None, language="en", title=None, body_text="text")
+    assert letters.content_hash(**base) == letters.content_hash(**base)
+    for field, other in [("display_name", "B"), ("descriptor", "x"), ("title", "t"), ("body_text", "text2"), ("language", "he")]:
+        assert letters.content_hash(**{**base, field: other}) != letters.content_hash(**base)
+
+
+def test_drift_is_reported_and_repaired(app):
+    make_letter()
+    make_letter(language="en")
+    tally = letters.public_tally()
+    tally.refusers = 17
+    tally.letters_en = 0
+    db.session.commit()
+    drift = {d.field: (d.stored, d.actual) for d in letters.check_tally()}
+    assert drift == {"refusers": (17, 2), "letters_en": (0, 1)}
+    assert letters.public_tally().refusers == 17, "checking alone must not repair"
+    letters.check_tally(repair=True)
+    assert tally_numbers() == (2, 1, 0, 1)
+    assert letters.check_tally() == []
+
+
+def test_published_page_takes_its_total_from_the_tally(app):
+    for language in ("he", "he", "ar"):
+        make_letter(language=language)
+    page = letters.published_page(1, 2)
+    assert (page.total, page.pages, len(page.items)) == (3, 2, 2)
+    assert letters.published_page(1, 2, "ar").total == 1
+    with pytest.raises(letters.PageOutOfRange):
+        letters.published_page(3, 2)
+    with pytest.raises(letters.PageOutOfRange):
+        letters.published_page(0, 2)

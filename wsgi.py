@@ -1,0 +1,3 @@
+from refusal_site import create_app
+
+app = create_app()
