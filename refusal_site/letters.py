@@ -155,23 +155,19 @@ def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = 
 
 def _recount_change(language: str, delta: int) -> None:
     """Move the public tally by `delta` letters in the same transaction as the change."""
-    column = f"letters_{Language(language).value}"
+    column = getattr(PublicTally, f"letters_{Language(language).value}")
     db.session.flush()
-    last_published_at = db.session.execute(
-        select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
-    ).scalar_one()
+    # The increment takes the tally's row lock first; on PostgreSQL the statements after it
+    # then see every change committed before ours, so the latest date cannot go stale.
     db.session.execute(
         update(PublicTally)
         .where(PublicTally.id == 1)
-        .values(
-            {
-                PublicTally.refusers: PublicTally.refusers + delta,
-                getattr(PublicTally, column): getattr(PublicTally, column) + delta,
-                PublicTally.revision: PublicTally.revision + 1,
-                PublicTally.last_published_at: last_published_at,
-            }
-        )
+        .values({PublicTally.refusers: PublicTally.refusers + delta, column: column + delta, PublicTally.revision: PublicTally.revision + 1})
     )
+    last_published_at = db.session.execute(
+        select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+    ).scalar_one()
+    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(last_published_at=last_published_at))
 
 
 # --- the tally -------------------------------------------------------------------------------

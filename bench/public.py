@@ -1,0 +1,654 @@
+"""Benchmark of the public read paths: /, /letters and /api/v1/count against a static baseline.
+
+What it measures, in one run, back to back:
+
+1. HTTP throughput. gunicorn (2 sync workers) serves the real app on 127.0.0.1, with one extra
+   route, /_bench/static, added by this script (not by the app): it returns b"ok" and goes through
+   the same Flask app, hooks and gunicorn. At 100 and then at 10,000 published letters, wrk
+   (-t1 -c4) measures the requests/s of /_bench/static, /, /letters and /api/v1/count, interleaved
+   (static, /, /letters, count; repeated --rounds times); the median per URL is reported and the
+   ratio url / static. The machine has few cores and wrk competes with gunicorn for them: the
+   absolute figures are noisy, the ratios measured in the same run are what to compare.
+
+2. The cost of reading the count. In-process (no HTTP), letters.public_tally() (what the count
+   endpoint reads) is timed on two databases, one with 100 letters and one with 100,000,
+   alternating batches between them (A, B, A, B, ...); the median per-read time is reported and the
+   ratio 100,000 / 100. The same is done for GET /api/v1/count through Flask's test client, for context.
+
+Targets (from the issue):
+- / at 10,000 published letters: at least 50% of the static baseline's requests/s on the same server;
+- the count read at 100,000 letters costs no more than 1.5x the read at 100 letters.
+
+Every database is temporary: SQLite files in a temporary folder by default, or, with
+--database-url postgresql://..., fresh databases created on that server and dropped at the end.
+The results are printed and written as Markdown to bench/results/public-<backend>.md.
+The exit code is 0 whether the targets pass or fail; it is non-zero only on an error.
+
+Run from the repository root (needs wrk, e.g. the Debian package):
+
+    .venv/bin/python bench/public.py
+    .venv/bin/python bench/public.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/public.py --quick    # smoke run: 1 round of 1 s, count read at 100 vs 10,000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    # Run as `python bench/public.py`, the script's folder is on sys.path, not the repository.
+    sys.path.insert(0, str(ROOT))
+
+from flask import Flask, Response  # noqa: E402
+
+STATIC_PATH = "/_bench/static"
+# The URLs measured over HTTP, in the order each round runs them; the first is the baseline.
+URLS = (STATIC_PATH, "/", "/letters", "/api/v1/count")
+HTTP_SIZES = (100, 10_000)
+COUNT_SMALL = 100
+SEED_BATCH = 10_000
+SECRET_KEY = "bench-secret-key"
+
+# Targets from the issue.
+INDEX_RATIO_TARGET = 0.50  # / at 10,000 letters, as a share of the static baseline's requests/s
+COUNT_COST_TARGET = 1.5  # count read at the large size / count read at 100 letters
+
+
+# --- the app gunicorn serves ---------------------------------------------------------------------
+
+
+def _static_view() -> Response:
+    return Response(b"ok", mimetype="text/html")
+
+
+def make_app(database_url: str, instance_path: str) -> Flask:
+    """The real app on the given database, plus the benchmark's static baseline route."""
+    from refusal_site import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": instance_path,
+            "SECRET_KEY": SECRET_KEY,
+            "SITE_URL": "http://127.0.0.1",
+        }
+    )
+    app.add_url_rule(STATIC_PATH, "bench_static", _static_view)
+    return app
+
+
+def bench_app() -> Flask:
+    """gunicorn's factory: `gunicorn --chdir <repo> 'bench.public:bench_app()'`."""
+    return make_app(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE_PATH"])
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+
+class Backend:
+    """Creates empty databases for the run and removes them at the end."""
+
+    name: str
+
+    def create(self, label: str) -> str:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        pass
+
+
+class SQLiteBackend(Backend):
+    name = "sqlite"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def create(self, label: str) -> str:
+        return f"sqlite:///{self.folder / f'{label}.sqlite3'}"
+
+    def describe(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version} (temporary files, WAL)"
+
+
+class PostgresBackend(Backend):
+    name = "postgresql"
+
+    def __init__(self, server_url: str) -> None:
+        from sqlalchemy import create_engine, make_url
+
+        from refusal_site.config import database_url
+
+        self.server_url = make_url(database_url(server_url, ""))
+        self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.run_id = uuid.uuid4().hex[:10]
+        self.created: list[str] = []
+
+    def create(self, label: str) -> str:
+        from sqlalchemy import text
+
+        name = f"refusal_bench_{self.run_id}_{label}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def describe(self) -> str:
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            version = connection.execute(text("SHOW server_version")).scalar_one()
+        where = f"{self.server_url.host}:{self.server_url.port or 5432}"
+        return f"PostgreSQL {version} at {where} (temporary databases refusal_bench_{self.run_id}_*)"
+
+    def cleanup(self) -> None:
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            for name in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.created.clear()
+        self.admin.dispose()
+
+
+@dataclass
+class Database:
+    """One temporary database, its instance folder and an in-process app on it."""
+
+    url: str
+    instance_path: str
+    app: Flask
+    letters: int = 0
+
+    @classmethod
+    def create(cls, backend: Backend, label: str, workdir: Path) -> Database:
+        from flask_migrate import upgrade
+
+        url = backend.create(label)
+        instance_path = str(workdir / f"instance-{label}")
+        app = make_app(url, instance_path)
+        with app.app_context():
+            upgrade()
+        database = cls(url, instance_path, app)
+        database.release()
+        return database
+
+    def seed_to(self, total: int, log: Callable[[str], None]) -> None:
+        """Publish demo letters until `total` are published, in transactions of SEED_BATCH letters."""
+        from refusal_site import demo, letters
+        from refusal_site.extensions import db
+
+        started = time.perf_counter()
+        while self.letters < total:
+            batch = min(SEED_BATCH, total - self.letters)
+            with self.app.app_context():
+                demo.seed(batch, rng_seed=self.letters + 1)
+                db.session.remove()
+            self.letters += batch
+        with self.app.app_context():
+            stored = letters.public_tally().refusers
+        self.release()
+        if stored != total:
+            raise RuntimeError(f"the tally says {stored} letters after seeding {total}")
+        log(f"  seeded to {total:,} published letters ({time.perf_counter() - started:.1f} s)")
+
+    def release(self) -> None:
+        """Close this process's connections, so that gunicorn and DROP DATABASE have the database."""
+        from refusal_site.extensions import db
+
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+# --- gunicorn and wrk ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database: Database, workdir: Path, workers: int) -> Iterator[str]:
+    """Serve `database` with gunicorn on a free loopback port; yield the base URL; stop on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_INSTANCE_PATH=database.instance_path)
+    log_path = workdir / f"gunicorn-{port}.log"
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers), "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+        "--graceful-timeout", "10",
+        "bench.public:bench_app()",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(base + STATIC_PATH, process, log_path)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s:\n{log_path.read_text()}")
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    requests: int
+    non_2xx_3xx: int
+    socket_errors: dict[str, int]
+    output: str
+
+    @property
+    def problems(self) -> str:
+        errors = sum(self.socket_errors.values())
+        notes = []
+        if self.non_2xx_3xx:
+            notes.append(f"{self.non_2xx_3xx} non-2xx/3xx responses")
+        # A handful of read errors can come from connections closed as the run ends; more is a problem.
+        if errors > max(2, self.requests // 1000):
+            notes.append("socket errors " + ", ".join(f"{k} {v}" for k, v in self.socket_errors.items() if v))
+        return "; ".join(notes)
+
+
+def run_wrk(wrk: str, url: str, seconds: int, connections: int) -> WrkResult:
+    command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", url]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    out = result.stdout + result.stderr
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    if result.returncode != 0 or rps is None:
+        raise RuntimeError(f"{shlex.join(command)} failed ({result.returncode}):\n{out}")
+    requests = re.search(r"(\d+) requests in", out)
+    non_ok = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()))) if sockets else {}
+    return WrkResult(
+        rps=float(rps.group(1)),
+        requests=int(requests.group(1)) if requests else 0,
+        non_2xx_3xx=int(non_ok.group(1)) if non_ok else 0,
+        socket_errors=socket_errors,
+        output=out,
+    )
+
+
+# --- the two measurements ------------------------------------------------------------------------
+
+
+@dataclass
+class HttpSize:
+    """Throughput of every URL at one number of published letters."""
+
+    letters: int
+    rounds: dict[str, list[float]] = field(default_factory=lambda: {url: [] for url in URLS})
+    problems: list[str] = field(default_factory=list)
+    body_bytes: dict[str, int] = field(default_factory=dict)
+
+    def median(self, url: str) -> float:
+        return statistics.median(self.rounds[url])
+
+    def ratio(self, url: str) -> float:
+        return self.median(url) / self.median(STATIC_PATH)
+
+    def round_ratios(self, url: str) -> list[float]:
+        return [u / s for u, s in zip(self.rounds[url], self.rounds[STATIC_PATH])]
+
+
+def check_urls(base: str, expected_count: int) -> dict[str, int]:
+    """Every URL answers 200 (and the count is the seeded one) before anything is measured."""
+    sizes = {}
+    for url in URLS:
+        status, body = fetch(base + url)
+        if status != 200:
+            raise RuntimeError(f"GET {url} answered {status}, not 200")
+        sizes[url] = len(body)
+    _, body = fetch(base + "/api/v1/count")
+    if f'"count": {expected_count}' not in body.decode() and f'"count":{expected_count}' not in body.decode():
+        raise RuntimeError(f"/api/v1/count says {body!r}, expected {expected_count} letters")
+    return sizes
+
+
+def measure_http(
+    database: Database, args: argparse.Namespace, workdir: Path, log: Callable[[str], None]
+) -> list[HttpSize]:
+    results = []
+    for size in HTTP_SIZES:
+        database.seed_to(size, log)
+        result = HttpSize(size)
+        with gunicorn(database, workdir, args.workers) as base:
+            result.body_bytes = check_urls(base, size)
+            # Warm up: every worker renders its cached pages and opens its database connection.
+            for url in URLS:
+                run_wrk(args.wrk, base + url, args.warmup, args.connections)
+            for number in range(1, args.rounds + 1):
+                line = []
+                for url in URLS:
+                    run = run_wrk(args.wrk, base + url, args.seconds, args.connections)
+                    result.rounds[url].append(run.rps)
+                    line.append(f"{url} {run.rps:,.0f}")
+                    if run.problems:
+                        result.problems.append(f"round {number}, {url}: {run.problems}")
+                        log(f"  ! {url}: {run.problems}\n{run.output}")
+                log(f"  {size:,} letters, round {number}/{args.rounds}: " + ", ".join(line) + " req/s")
+        results.append(result)
+    return results
+
+
+@dataclass
+class CountCost:
+    """Per-read times (seconds) of one way of reading the count, at the small and the large size."""
+
+    name: str
+    small: list[float] = field(default_factory=list)
+    large: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.large) / statistics.median(self.small)
+
+
+def time_tally_reads(app: Flask, reads: int) -> float:
+    """Seconds per letters.public_tally() call, in one app context (one session), after a warm read."""
+    from refusal_site import letters
+    from refusal_site.extensions import db
+
+    with app.app_context():
+        letters.public_tally()
+        started = time.perf_counter()
+        for _ in range(reads):
+            letters.public_tally()
+        elapsed = time.perf_counter() - started
+        db.session.remove()
+    return elapsed / reads
+
+
+def time_count_requests(app: Flask, requests: int) -> float:
+    """Seconds per GET /api/v1/count through the test client (each request its own app context)."""
+    client = app.test_client()
+    if client.get("/api/v1/count").status_code != 200:
+        raise RuntimeError("GET /api/v1/count did not answer 200 in the test client")
+    started = time.perf_counter()
+    for _ in range(requests):
+        client.get("/api/v1/count")
+    return (time.perf_counter() - started) / requests
+
+
+def measure_count_cost(small: Database, large: Database, args: argparse.Namespace) -> list[CountCost]:
+    """Alternate batches between the two databases (A, B, A, B, ...), after one discarded warm-up batch each."""
+    ways: list[tuple[CountCost, Callable[[Flask, int], float], int]] = [
+        (CountCost("letters.public_tally() in-process"), time_tally_reads, args.tally_reads),
+        (CountCost("GET /api/v1/count, Flask test client"), time_count_requests, args.client_requests),
+    ]
+    for cost, timer, per_batch in ways:
+        timer(small.app, per_batch // 4)
+        timer(large.app, per_batch // 4)
+        for _ in range(args.batches):
+            cost.small.append(timer(small.app, per_batch))
+            cost.large.append(timer(large.app, per_batch))
+    small.release()
+    large.release()
+    return [cost for cost, _, _ in ways]
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def machine_info(backend: Backend, wrk: str) -> list[tuple[str, str]]:
+    def run(*command: str) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=10).stdout.strip()
+        except OSError:
+            return "?"
+
+    import gunicorn as gunicorn_package
+
+    commit = run("git", "rev-parse", "--short", "HEAD")
+    dirty = " (working tree has uncommitted changes)" if run("git", "status", "--porcelain") else ""
+    wrk_version = run(wrk, "--version").splitlines()
+    return [
+        ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("machine", f"{platform.node()}, {platform.platform()}, nproc {os.cpu_count()}"),
+        ("load average at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+        ("python", platform.python_version()),
+        ("gunicorn", gunicorn_package.__version__),
+        ("wrk", wrk_version[0] if wrk_version else "?"),
+        ("database", backend.describe()),
+        ("commit", commit + dirty),
+    ]
+
+
+def table(headers: list[str], rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    fmt = lambda row: "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))  # noqa: E731
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, rows)])
+
+
+def report(
+    args: argparse.Namespace,
+    info: list[tuple[str, str]],
+    http: list[HttpSize],
+    costs: list[CountCost],
+    count_large: int,
+    markdown: bool,
+) -> str:
+    h = "## " if markdown else ""
+    out: list[str] = []
+    out.append(("# " if markdown else "") + "Public pages benchmark")
+    out.append("")
+    for key, value in info + [("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg()))]:
+        out.append(f"- {key}: {value}" if markdown else f"{key + ':':24}{value}")
+    command = "`" + args.command_line + "`" if markdown else args.command_line
+    out.append(f"- command: {command}" if markdown else f"{'command:':24}{command}")
+    out.append("")
+
+    index = next(r for r in http if r.letters == HTTP_SIZES[-1]).ratio("/")
+    count_cost = costs[0].ratio
+    out.append(f"{h}Targets")
+    out.append("")
+    out.append(
+        table(
+            ["target", "measured", "result"],
+            [
+                [f"/ at {HTTP_SIZES[-1]:,} letters >= {INDEX_RATIO_TARGET:.0%} of static req/s", f"{index:.1%}", verdict(index >= INDEX_RATIO_TARGET)],
+                [f"count read at {count_large:,} <= {COUNT_COST_TARGET}x read at {COUNT_SMALL}", f"{count_cost:.2f}x", verdict(count_cost <= COUNT_COST_TARGET)],
+            ],
+            markdown,
+        )
+    )
+    out.append("")
+
+    out.append(
+        f"{h}HTTP throughput: gunicorn {args.workers} sync workers, wrk -t1 -c{args.connections}, "
+        f"median of {args.rounds} interleaved rounds of {args.seconds} s"
+    )
+    out.append("")
+    rows = []
+    for result in http:
+        for url in URLS:
+            per_round = result.round_ratios(url)
+            rows.append(
+                [
+                    f"{result.letters:,}",
+                    url,
+                    f"{result.median(url):,.0f}",
+                    f"{result.ratio(url):.1%}",
+                    f"{min(per_round):.1%} - {max(per_round):.1%}",
+                    f"{result.body_bytes.get(url, 0):,}",
+                    " ".join(f"{x:,.0f}" for x in result.rounds[url]),
+                ]
+            )
+    out.append(
+        table(["letters", "url", "req/s", "vs static", "per-round ratio", "body bytes", "each round req/s"], rows, markdown)
+    )
+    problems = [p for result in http for p in result.problems]
+    out.append("")
+    out.append("wrk problems: " + ("; ".join(problems) if problems else "none (no non-2xx/3xx responses, no socket errors)"))
+    out.append("")
+
+    out.append(
+        f"{h}Count read cost: {COUNT_SMALL} vs {count_large:,} published letters, two databases, "
+        f"{args.batches} alternating batches each, median per read"
+    )
+    out.append("")
+    rows = [
+        [
+            cost.name,
+            f"{statistics.median(cost.small) * 1e6:,.1f}",
+            f"{statistics.median(cost.large) * 1e6:,.1f}",
+            f"{cost.ratio:.2f}x",
+            f"{min(cost.small) * 1e6:,.1f} - {max(cost.small) * 1e6:,.1f}",
+            f"{min(cost.large) * 1e6:,.1f} - {max(cost.large) * 1e6:,.1f}",
+        ]
+        for cost in costs
+    ]
+    out.append(
+        table(
+            ["read", f"us @ {COUNT_SMALL}", f"us @ {count_large:,}", "ratio", f"batches @ {COUNT_SMALL}", f"batches @ {count_large:,}"],
+            rows,
+            markdown,
+        )
+    )
+    out.append("")
+    out.append(
+        f"Batches: {args.tally_reads} in-process reads or {args.client_requests} test-client requests each. "
+        "The target is judged on the in-process read."
+    )
+    out.append("")
+    out.append(
+        f"Note: wrk and the {args.workers} gunicorn workers share the machine's {os.cpu_count()} cores, so the "
+        "absolute req/s are low and noisy; compare the ratios, measured in the same run."
+    )
+    return "\n".join(out) + "\n"
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to create temporary databases on, e.g. postgresql://postgres@127.0.0.1:5432/test "
+        "(its database is only used to connect); default: temporary SQLite files",
+    )
+    parser.add_argument("--seconds", type=int, default=3, help="length of each wrk run, whole seconds (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the URLs (default 3)")
+    parser.add_argument("--warmup", type=int, default=1, help="wrk warm-up seconds per URL and size (default 1)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--count-letters", type=int, default=100_000, help="large size for the count read (default 100000)")
+    parser.add_argument("--batches", type=int, default=5, help="alternating batches per size for the count read (default 5)")
+    parser.add_argument("--tally-reads", type=int, default=2000, help="in-process tally reads per batch (default 2000)")
+    parser.add_argument("--client-requests", type=int, default=500, help="test-client requests per batch (default 500)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 round of 1 s, count read at 100 vs 10,000")
+    parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk", help="path to wrk")
+    parser.add_argument("--output", type=Path, help="Markdown report (default bench/results/public-<backend>.md)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.rounds, args.warmup = 1, 1, 1
+        args.count_letters = min(args.count_letters, HTTP_SIZES[-1])
+        args.batches = min(args.batches, 3)
+    if args.count_letters < HTTP_SIZES[-1]:
+        parser.error(f"--count-letters must be at least {HTTP_SIZES[-1]}")
+    if not os.access(args.wrk, os.X_OK):
+        parser.error(f"wrk not found at {args.wrk}; install it (Debian: apt-get install wrk) or pass --wrk")
+    if args.seconds < 1 or args.warmup < 1 or args.rounds < 1:
+        parser.error("--seconds, --warmup and --rounds must be at least 1")
+    python = sys.executable
+    if python.startswith(os.getcwd() + os.sep):
+        python = os.path.relpath(python)
+    args.command_line = shlex.join([python, *sys.argv])
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    workdir = Path(tempfile.mkdtemp(prefix="refusal-bench-"))
+    backend: Backend = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(workdir)
+    try:
+        info = machine_info(backend, args.wrk)
+        log(f"HTTP throughput on {backend.name} at {', '.join(f'{n:,}' for n in HTTP_SIZES)} letters")
+        served = Database.create(backend, "served", workdir)
+        http = measure_http(served, args, workdir, log)
+
+        log(f"count read cost: {COUNT_SMALL} vs {args.count_letters:,} letters")
+        small = Database.create(backend, "small", workdir)
+        small.seed_to(COUNT_SMALL, log)
+        served.seed_to(args.count_letters, log)
+        costs = measure_count_cost(small, served, args)
+    finally:
+        backend.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(report(args, info, http, costs, args.count_letters, markdown=False))
+    output = args.output or ROOT / "bench" / "results" / f"public-{backend.name}.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report(args, info, http, costs, args.count_letters, markdown=True), encoding="utf-8")
+    print(f"written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

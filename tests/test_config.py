@@ -1,0 +1,51 @@
+"""Settings in layers, and refusing to run production on unsafe defaults."""
+
+import pytest
+
+from refusal_site import create_app
+from refusal_site.config import database_url
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("REFUSAL_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_a_secret_key_once(tmp_path):
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_layers_defaults_instance_file_environment_test_config(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text("LETTERS_PER_PAGE = 7\nLATEST_LETTERS = 3\nSITE_URL = 'https://from-file.example'\n")
+    monkeypatch.setenv("REFUSAL_LATEST_LETTERS", "4")
+    monkeypatch.setenv("REFUSAL_SITE_URL", "https://from-env.example")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SITE_URL": "https://from-test.example"})
+    assert app.config["PAGE_CACHE_SIZE"] == 256  # default
+    assert app.config["LETTERS_PER_PAGE"] == 7  # instance file
+    assert app.config["LATEST_LETTERS"] == 4  # environment beats the file
+    assert app.config["SITE_URL"] == "https://from-test.example"  # test config beats all
+
+
+def test_production_cookies_are_secure(tmp_path):
+    app = create_app({"ENV": "production", "SECRET_KEY": "k" * 64, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_database_urls():
+    assert database_url(None, "/srv/instance") == "sqlite:////srv/instance/refusal_site.sqlite3"
+    assert database_url("postgresql://u@h/db", "") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgres://u@h/db", "") == "postgresql+psycopg://u@h/db"
+
+
+def test_wsgi_module_serves_the_app(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    import importlib
+
+    import wsgi
+
+    assert importlib.reload(wsgi).app.name == "refusal_site"

@@ -1,0 +1,44 @@
+"""Hebrew, Arabic and English catalogs: complete, with the same placeholders as the source."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+TRANSLATIONS = Path(__file__).parent.parent / "refusal_site" / "translations"
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+@pytest.mark.parametrize("lang", ["he", "ar"])
+def test_every_message_is_translated_with_its_placeholders(lang):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    with open(TRANSLATIONS / "messages.pot", "rb") as f:
+        template = read_po(f)
+    assert {m.id for m in template if m.id} <= {m.id for m in catalog if m.id}, "run make extract-messages"
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(" ".join(ids)))
+        assert "fuzzy" not in message.flags, message.id
+        for string in strings:
+            assert string, f"{lang}: untranslated {message.id!r}"
+            assert set(PLACEHOLDER.findall(string)) == wanted, (lang, message.id, string)
+
+
+def test_templates_wrap_their_text_for_translation():
+    """No bare English sentence in a template: text between tags must go through _()."""
+    templates = Path(__file__).parent.parent / "refusal_site" / "templates"
+    for path in templates.rglob("*.html"):
+        text = re.sub(r"{[{%#].*?[}%#]}", "", path.read_text(), flags=re.S)
+        bare = [t.strip() for t in re.findall(r">([^<>]+)<", text) if re.search(r"[A-Za-z]{3,}", t)]
+        assert not bare, (path.name, bare)
+
+
+def test_letter_html_is_marked_safe_in_one_place_only():
+    templates = Path(__file__).parent.parent / "refusal_site" / "templates"
+    uses = [(p.name, line) for p in templates.rglob("*") if p.is_file() for line in p.read_text().splitlines() if "|safe" in line]
+    assert uses == [("_letter.html", '  <div class="letter-body">{{ letter.body_html|safe }}</div>')]
