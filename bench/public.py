@@ -34,6 +34,7 @@ Run from the repository root (needs wrk, e.g. the Debian package):
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import platform
@@ -253,8 +254,12 @@ class Server:
 
 
 @contextmanager
-def gunicorn(database: Database, workdir: Path, workers: int) -> Iterator[Server]:
-    """Serve `database` with gunicorn on a free loopback port; yield it; stop it (SIGTERM) on exit."""
+def gunicorn(database: Database, workdir: Path, workers: int, config: Path | None) -> Iterator[Server]:
+    """Serve `database` with gunicorn on a free loopback port; yield it; stop it (SIGTERM) on exit.
+
+    gunicorn runs in the temporary folder, so it reads no gunicorn.conf.py unless `config` is given
+    (the command-line settings here, bind and workers among them, still win over the file's).
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_INSTANCE_PATH=database.instance_path)
@@ -264,10 +269,11 @@ def gunicorn(database: Database, workdir: Path, workers: int) -> Iterator[Server
         "--workers", str(workers), "--worker-class", "sync",
         "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
         "--graceful-timeout", "10",
+        *(["--config", str(config.resolve())] if config else []),
         "bench.public:bench_app()",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(base + STATIC_PATH, process, log_path)
         yield Server(base, log_path)
@@ -374,7 +380,7 @@ def check_urls(base: str, expected_count: int) -> dict[str, int]:
             raise RuntimeError(f"GET {url} answered {status}, not 200")
         sizes[url] = len(body)
     _, body = fetch(base + "/api/v1/count")
-    if f'"count": {expected_count}' not in body.decode() and f'"count":{expected_count}' not in body.decode():
+    if json.loads(body)["count"] != expected_count:
         raise RuntimeError(f"/api/v1/count says {body!r}, expected {expected_count} letters")
     return sizes
 
@@ -386,7 +392,7 @@ def measure_http(
     for size in HTTP_SIZES:
         database.seed_to(size, log)
         result = HttpSize(size)
-        with gunicorn(database, workdir, args.workers) as server:
+        with gunicorn(database, workdir, args.workers, args.gunicorn_config) as server:
             base = server.base
             result.body_bytes = check_urls(base, size)
             # Warm up: every worker renders its cached pages and opens its database connection.
@@ -472,7 +478,7 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def machine_info(backend: Backend, wrk: str) -> list[tuple[str, str]]:
+def machine_info(backend: Backend, args: argparse.Namespace) -> list[tuple[str, str]]:
     def run(*command: str) -> str:
         try:
             return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=10).stdout.strip()
@@ -481,15 +487,16 @@ def machine_info(backend: Backend, wrk: str) -> list[tuple[str, str]]:
 
     import gunicorn as gunicorn_package
 
-    commit = run("git", "rev-parse", "--short", "HEAD")
-    dirty = " (working tree has uncommitted changes)" if run("git", "status", "--porcelain") else ""
-    wrk_version = run(wrk, "--version").splitlines()
+    commit = run("git", "rev-parse", "--short", "HEAD") or f"{ROOT} is not a git checkout"
+    changed = run("git", "status", "--porcelain", "--", ".", ":(exclude)bench").splitlines()
+    dirty = f" + uncommitted changes to {len(changed)} paths outside bench/" if changed else ""
+    wrk_version = run(args.wrk, "--version").splitlines()
     return [
         ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
         ("machine", f"{platform.node()}, {platform.platform()}, nproc {os.cpu_count()}"),
         ("load average at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
         ("python", platform.python_version()),
-        ("gunicorn", gunicorn_package.__version__),
+        ("gunicorn", f"{gunicorn_package.__version__}, config file: {args.gunicorn_config or 'none'}"),
         ("wrk", wrk_version[0] if wrk_version else "?"),
         ("database", backend.describe()),
         ("commit", commit + dirty),
@@ -636,6 +643,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tally-reads", type=int, default=2000, help="in-process tally reads per batch (default 2000)")
     parser.add_argument("--client-requests", type=int, default=500, help="test-client requests per batch (default 500)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 round of 1 s, count read at 100 vs 10,000")
+    parser.add_argument(
+        "--gunicorn-config", type=Path, help="a gunicorn config file to load, e.g. gunicorn.conf.py (default: none)"
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk", help="path to wrk")
     parser.add_argument("--output", type=Path, help="Markdown report (default bench/results/public-<backend>.md)")
     args = parser.parse_args(argv)
@@ -645,6 +655,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.batches = min(args.batches, 3)
     if args.count_letters < HTTP_SIZES[-1]:
         parser.error(f"--count-letters must be at least {HTTP_SIZES[-1]}")
+    if args.gunicorn_config and not args.gunicorn_config.is_file():
+        parser.error(f"no gunicorn config at {args.gunicorn_config}")
     if not os.access(args.wrk, os.X_OK):
         parser.error(f"wrk not found at {args.wrk}; install it (Debian: apt-get install wrk) or pass --wrk")
     if args.seconds < 1 or args.warmup < 1 or args.rounds < 1:
@@ -662,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="refusal-bench-"))
     backend: Backend = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(workdir)
     try:
-        info = machine_info(backend, args.wrk)
+        info = machine_info(backend, args)
         log(f"HTTP throughput on {backend.name} at {', '.join(f'{n:,}' for n in HTTP_SIZES)} letters")
         served = Database.create(backend, "served", workdir)
         http = measure_http(served, args, workdir, log)

@@ -4,7 +4,9 @@ from flask import Flask
 
 from . import cli, http, i18n
 from .config import configure
-from .extensions import babel, csrf, db, migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import babel, csrf, db, limiter, migrate
 from .storage import tune_engine
 
 
@@ -17,18 +19,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIRECTORY", _migrations_directory()))
     csrf.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         tune_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     from .api.views import bp as api_bp
     from .public.views import bp as public_bp
+    from .submit.views import bp as submit_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(submit_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     cli.register(app)
     i18n.init_app(app, babel)
     http.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        # Only as many X-Forwarded-* hops as there are proxies we run; the rest could be forged.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     return app
 
 

@@ -13,6 +13,8 @@ class AuditAction(StrEnum):
     LETTER_REJECT = "letter:reject"
     LETTER_WITHDRAW = "letter:withdraw"
     LETTER_UNPUBLISH = "letter:unpublish"
+    LETTER_PURGE = "letter:purge"
+    CONTACT_ERASE = "contact:erase"
     TALLY_REPAIR = "tally:repair"
     MODERATOR_CREATE = "moderator:create"
     DEMO_SEED = "demo:seed"

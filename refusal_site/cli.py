@@ -1,6 +1,7 @@
 """Thin command-line wrappers over the domain modules."""
 
 import sys
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -13,6 +14,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_moderator)
     app.cli.add_command(seed_demo)
     app.cli.add_command(check_count)
+    app.cli.add_command(purge_unconfirmed)
+    app.cli.add_command(erase_contacts)
 
 
 @click.command("create-moderator")
@@ -63,3 +66,19 @@ def check_count(repair: bool) -> None:
         click.echo("repaired")
     else:
         raise click.ClickException("the stored count has drifted; run again with --repair to fix it")
+
+
+@click.command("purge-unconfirmed")
+def purge_unconfirmed() -> None:
+    """Delete letters whose authors never confirmed them within 7 days (run daily)."""
+    count = letters.purge_unconfirmed()
+    click.echo(f"deleted {count} unconfirmed letters older than {letters.CONFIRMATION_WINDOW.days} days")
+
+
+@click.command("erase-contacts")
+@click.option("--days", type=click.IntRange(0), default=None, help="Override CONTACT_RETENTION_DAYS.")
+def erase_contacts(days: int | None) -> None:
+    """Erase authors' e-mail addresses some days after their letter was decided (run daily)."""
+    days = current_app.config["CONTACT_RETENTION_DAYS"] if days is None else days
+    count = letters.erase_contacts(after=timedelta(days=days))
+    click.echo(f"erased the contact address of {count} letters decided more than {days} days ago")

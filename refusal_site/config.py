@@ -37,6 +37,30 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    # Outgoing mail. With no MAIL_SERVER, messages are written to instance/outbox/ as .eml files.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True  # STARTTLS on MAIL_PORT
+    MAIL_USE_SSL = False  # TLS from the first byte (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "Public refusers <no-reply@refusers.invalid>"
+    MAIL_TIMEOUT = 10  # seconds
+    # Rate limits per client (a keyed hash of the address); storage is Redis when REDIS_URL is set.
+    SUBMIT_RATE_LIMIT = "10 per minute; 60 per hour"
+    CONFIRM_RATE_LIMIT = "20 per minute"
+    RESEND_RATE_LIMIT = "3 per minute; 10 per hour"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, keep limiting per process rather than failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: none; trust nothing).
+    PROXY_COUNT = 0
+    # A form may take hours to write; its CSRF token must outlive that.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
+    CONTACT_RETENTION_DAYS = 90
     # Do not let the ORM's event tracking cost memory on every write.
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
@@ -55,6 +79,10 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
+        if not app.config.get("REDIS_URL"):
+            # In-memory limits are per process: four workers would let four times as much through.
+            raise RuntimeError("REFUSAL_REDIS_URL must be set when REFUSAL_ENV=production (shared rate limits)")
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["DATABASE_URL"], app.instance_path)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
 

@@ -1,11 +1,14 @@
 """Unbound extension singletons; create_app() binds them to an application."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .http import client_key
 
 # Stable constraint names, so migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -26,3 +29,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=client_key)

@@ -1,13 +1,15 @@
 """Application-wide HTTP behaviour: language switch, headers, absolute links, error pages."""
 
 import hashlib
+import hmac
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, render_template, request, session, url_for
+from flask import Flask, Response, current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest, HTTPException
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from .i18n import UnknownLanguage, requested_language
 
@@ -31,6 +33,16 @@ ERROR_MESSAGES = {
 }
 
 
+def client_key() -> str:
+    """Who is asking, for rate limits: a keyed hash of the address that changes every day.
+
+    The address itself is never stored (Redis keeps only this hash, for one limit window).
+    """
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{day}|{request.remote_addr}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def site_url(endpoint: str, **values) -> str:
     """An absolute URL built from the configured SITE_URL, never from the request's Host header."""
     return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
@@ -48,8 +60,11 @@ def build_id(app: Flask) -> str:
     return digest.hexdigest()[:12]
 
 
-def error_response(status: int):
-    message = ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])()
+def error_response(status: int, message: str | None = None):
+    if isinstance(request.routing_exception, SecurityError):
+        # A Host header outside TRUSTED_HOSTS: Flask cannot build URLs for it, so no page either.
+        return Response("Unknown host.\n", status=400, mimetype="text/plain")
+    message = message or ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])()
     if request.blueprint == "api":
         return {"error": status, "message": message}, status
     return render_template("errors/error.html", status=status, message=message), status
@@ -79,6 +94,12 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        # Usually a form left open past its time limit, or posted from another site.
+        message = _("This form has expired or did not come from this site. Please reload the page and send it again; what you typed may need to be copied first.")
+        return error_response(400, message)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

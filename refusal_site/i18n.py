@@ -2,10 +2,30 @@
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 
 RTL_LANGUAGES = frozenset({"he", "ar"})
 # Each language's own name, shown in the language switch.
 LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
+
+
+# What each state means to the letter's author.
+STATUS_LABELS = {
+    "unconfirmed": _l("Waiting for your confirmation"),
+    "pending": _l("Waiting for a moderator"),
+    "published": _l("Published"),
+    "rejected": _l("Not published"),
+    "withdrawn": _l("Withdrawn"),
+    "unpublished": _l("Taken down"),
+}
+STATUS_EXPLANATIONS = {
+    "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm the letter."),
+    "pending": _l("A moderator will check the letter before it is published. This usually takes a day or two."),
+    "published": _l("Your letter is public and you are counted among the public refusers."),
+    "rejected": _l("The moderators decided not to publish this letter. We wrote to you with the reason."),
+    "withdrawn": _l("You withdrew this letter. It is not shown anywhere on the site."),
+    "unpublished": _l("The moderators took this letter down. We wrote to you with the reason."),
+}
 
 
 class UnknownLanguage(ValueError):
@@ -45,6 +65,7 @@ def current_language() -> str:
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date)
+    app.jinja_env.globals.update(status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get)
 
     @app.context_processor
     def _language_context() -> dict:

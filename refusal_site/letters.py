@@ -5,9 +5,10 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import audit, sanitize
 from .audit import AuditAction
@@ -26,6 +27,10 @@ TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.REJECTED: frozenset({S.WITHDRAWN}),
     S.WITHDRAWN: frozenset(),
 }
+
+
+# What new_public_id() makes; anything else cannot be a letter (and NUL bytes never reach PostgreSQL).
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 
 class LetterError(Exception):
@@ -47,6 +52,18 @@ class PageOutOfRange(LetterError):
     pass
 
 
+class DuplicateSubmission(LetterError):
+    """The same form was posted again; the letter it created is `letter`."""
+
+    def __init__(self, letter: Letter) -> None:
+        super().__init__(f"form already stored as letter {letter.public_id}")
+        self.letter = letter
+
+
+# An unconfirmed letter is deleted after this long; its confirmation link dies with it.
+CONFIRMATION_WINDOW = timedelta(days=7)
+
+
 def content_hash(display_name: str, descriptor: str | None, language: str, title: str | None, body_text: str) -> str:
     """SHA-256 over exactly what the public sees of a letter."""
     payload = json.dumps([display_name, descriptor, language, title, body_text], ensure_ascii=False)
@@ -65,15 +82,16 @@ def submit(
     descriptor: str | None = None,
     title: str | None = None,
     submitted_at: datetime | None = None,
+    submission_key: str | None = None,
 ) -> Letter:
-    """Store a new, unconfirmed letter with its sanitized HTML."""
+    """Store a new, unconfirmed letter with its sanitized HTML; a repeated submission key is refused."""
     display_name = sanitize.clean_line(display_name)
     descriptor = sanitize.clean_line(descriptor or "") or None
     title = sanitize.clean_line(title or "") or None
     body_text = sanitize.clean_text(body_text)
     language = Language(language).value
-    with write_transaction():
-        letter = Letter(
+    try:
+        return _insert_letter(
             display_name=display_name,
             descriptor=descriptor,
             language=language,
@@ -84,16 +102,37 @@ def submit(
             content_hash=content_hash(display_name, descriptor, language, title, body_text),
             status=S.UNCONFIRMED,
             submitted_at=submitted_at or utcnow(),
+            submission_key=submission_key,
         )
+    except IntegrityError:
+        # The unique constraint, not a look-up before the insert, decides: two racing posts
+        # of one form cannot both get in.
+        existing = submission_key and db.session.execute(
+            select(Letter).where(Letter.submission_key == submission_key)
+        ).scalar_one_or_none()
+        if existing:
+            raise DuplicateSubmission(existing) from None
+        raise
+
+
+def _insert_letter(**values) -> Letter:
+    with write_transaction():
+        letter = Letter(**values)
         db.session.add(letter)
         db.session.flush()
         audit.record("author", AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash)
     return letter
 
 
+class ConfirmationExpired(LetterError):
+    pass
+
+
 def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
     """The author proved they own the contact address: the letter joins the moderation queue."""
     with write_transaction():
+        if letter.status == S.UNCONFIRMED and letter.submitted_at < (at or utcnow()) - CONFIRMATION_WINDOW:
+            raise ConfirmationExpired(letter.public_id)
         letter = _move(letter, S.PENDING)
         letter.confirmed_at = at or utcnow()
         audit.record("author", AuditAction.LETTER_CONFIRM, letter)
@@ -106,6 +145,7 @@ def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, 
         letter = _move(letter, S.PUBLISHED, expected_revision)
         if letter.published_at is None:
             letter.published_at = at or utcnow()
+        letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
         _recount_change(letter.language, +1)
     return letter
@@ -115,6 +155,7 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
     """Decline a pending letter, with the reason on the record."""
     with write_transaction():
         letter = _move(letter, S.REJECTED, expected_revision)
+        letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
     return letter
 
@@ -124,6 +165,7 @@ def withdraw(letter: Letter) -> Letter:
     with write_transaction():
         was_public = letter.status == S.PUBLISHED
         letter = _move(letter, S.WITHDRAWN)
+        letter.decided_at = utcnow()
         audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
         if was_public:
             _recount_change(letter.language, -1)
@@ -134,9 +176,57 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
     """Take a published letter down, with the reason on the record."""
     with write_transaction():
         letter = _move(letter, S.UNPUBLISHED, expected_revision)
+        letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
         _recount_change(letter.language, -1)
     return letter
+
+
+def purge_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete letters never confirmed within the confirmation window; return how many."""
+    cutoff = (now or utcnow()) - CONFIRMATION_WINDOW
+    with write_transaction():
+        expired = select(Letter.id).where(Letter.status == S.UNCONFIRMED, Letter.submitted_at < cutoff)
+        ids = list(db.session.execute(expired).scalars())
+        if ids:
+            db.session.execute(delete(Letter).where(Letter.id.in_(ids)))
+            audit.record("system", AuditAction.LETTER_PURGE, None, letters=len(ids))
+    return len(ids)
+
+
+def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
+    """Erase the private contact address of letters decided more than `after` ago; return how many."""
+    cutoff = (now or utcnow()) - after
+    decided = (S.PUBLISHED, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED)
+    with write_transaction():
+        erased = db.session.execute(
+            update(Letter)
+            .where(Letter.status.in_(decided), Letter.decided_at < cutoff, Letter.contact_email.is_not(None))
+            .values(contact_email=None)
+        ).rowcount
+        if erased:
+            audit.record("system", AuditAction.CONTACT_ERASE, None, letters=erased)
+    return erased
+
+
+def letters_for_contact(email: str) -> list[Letter]:
+    """The letters sent from this address that the author may still act on (for resending links)."""
+    active = (S.UNCONFIRMED, S.PENDING, S.PUBLISHED, S.UNPUBLISHED, S.REJECTED)
+    window = utcnow() - CONFIRMATION_WINDOW
+    return [
+        letter
+        for letter in db.session.execute(
+            select(Letter).where(Letter.contact_email == email.strip(), Letter.status.in_(active)).order_by(Letter.id)
+        ).scalars()
+        if letter.status != S.UNCONFIRMED or letter.submitted_at >= window
+    ]
+
+
+def letter_by_public_id(public_id: str) -> Letter | None:
+    """Any letter, whatever its state (for its author's private page); None for unknown ids."""
+    if not _PUBLIC_ID.fullmatch(public_id):
+        return None
+    return db.session.execute(select(Letter).where(Letter.public_id == public_id)).scalar_one_or_none()
 
 
 def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
@@ -267,10 +357,6 @@ def published_page(number: int, per_page: int, language: str | None = None) -> P
         raise PageOutOfRange(f"page {number} of {pages}")
     query = published_letters(language).limit(per_page).offset((number - 1) * per_page)
     return Page(list(db.session.execute(query).scalars()), number, pages, total)
-
-
-# What new_public_id() makes; anything else cannot be a letter (and NUL bytes never reach PostgreSQL).
-_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 
 def published_letter(public_id: str) -> Letter | None:

@@ -90,6 +90,10 @@ class Letter(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # When it was last published, rejected, withdrawn or unpublished: starts the contact's erasure clock.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A random key carried by the form, so a double click or a re-posted form stores one letter.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Private: never rendered on any public surface; erased some time after a decision.
     contact_email: Mapped[str | None] = mapped_column(String(254))
     # SHA-256 of what the public sees (name, descriptor, language, title, text).
@@ -163,7 +167,8 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
     # Who acted when it was not a moderator: "author", "system", "cli".
     actor_label: Mapped[str] = mapped_column(String(40))
-    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    # Kept (as NULL) when an expired, never-confirmed letter is purged.
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
     hash_before: Mapped[str | None] = mapped_column(String(64))
     hash_after: Mapped[str | None] = mapped_column(String(64))

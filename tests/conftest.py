@@ -171,3 +171,60 @@ def page(browser, live_server):
     tab.on("request", lambda request: tab.requested_urls.append(request.url))
     yield tab
     context.close()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts."""
+    import socket
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self) -> None:
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.port = port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def make_app(app_config):
+    """More apps on the test's database (e.g. two 'workers'); their connections closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        new = create_app({**app_config, **overrides})
+        new.test_client_class = FreshContextClient
+        made.append(new)
+        return new
+
+    yield make
+    for made_app in made:
+        with made_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limiter():
+    """Flask-Limiter is one object per process; a test that kills its storage must not affect the next."""
+    from refusal_site.extensions import limiter
+
+    yield
+    limiter._storage_dead = False

@@ -30,8 +30,14 @@ def test_layers_defaults_instance_file_environment_test_config(tmp_path, monkeyp
     assert app.config["SITE_URL"] == "https://from-test.example"  # test config beats all
 
 
+def test_production_refuses_to_start_without_redis_for_rate_limits(tmp_path, monkeypatch):
+    monkeypatch.delenv("REFUSAL_REDIS_URL", raising=False)
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        create_app({"ENV": "production", "SECRET_KEY": "k" * 64, "INSTANCE_PATH": str(tmp_path)})
+
+
 def test_production_cookies_are_secure(tmp_path):
-    app = create_app({"ENV": "production", "SECRET_KEY": "k" * 64, "INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"ENV": "production", "SECRET_KEY": "k" * 64, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
@@ -49,3 +55,11 @@ def test_wsgi_module_serves_the_app(tmp_path, monkeypatch):
     import wsgi
 
     assert importlib.reload(wsgi).app.name == "refusal_site"
+
+
+def test_gunicorn_access_log_leaves_out_client_addresses():
+    import runpy
+    from pathlib import Path
+
+    settings = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    assert "%(h)s" not in settings["access_log_format"] and "{x-forwarded-for}" not in settings["access_log_format"].lower()

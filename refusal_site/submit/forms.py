@@ -1,0 +1,143 @@
+"""The letter form and its checks. Every message says what to fix, in the page's language."""
+
+import re
+import secrets
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+
+from .. import sanitize
+from ..i18n import LANGUAGE_NAMES
+
+NAME_MAX = 120
+DESCRIPTOR_MAX = 200
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+EMAIL_MAX = 254
+# Longer than any word or web address a letter needs; a 5,000-character "word" is an attack on layout.
+WORD_MAX = 300
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_WORD = re.compile(r"\S+")
+
+
+def no_control_characters(form, field) -> None:
+    """NUL and other control characters (tab and newlines aside) are refused, not silently eaten."""
+    value = field.data or ""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+        raise ValidationError(_l("This contains invisible control characters. Please type it again."))
+
+
+def no_direction_controls(form, field) -> None:
+    if _BIDI_CONTROLS.search(field.data or ""):
+        raise ValidationError(
+            _l("This contains invisible characters that change the direction of text. Please type it again without them.")
+        )
+
+
+def not_blank_after_cleaning(clean):
+    def check(form, field) -> None:
+        if field.data and not clean(field.data):
+            raise ValidationError(_l("This cannot be empty."))
+
+    return check
+
+
+def no_overlong_words(form, field) -> None:
+    if any(len(word) > WORD_MAX for word in _WORD.findall(field.data or "")):
+        raise ValidationError(_l("A word in the text is longer than %(max)s characters. Please break it up.", max=WORD_MAX))
+
+
+def deliverable_address(form, field) -> None:
+    """A syntactically valid address (no DNS lookup: that would leak who is submitting)."""
+    try:
+        field.data = validate_email(field.data or "", check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(_l("Please enter a valid e-mail address, like name@example.org.")) from None
+
+
+# Each language's name in itself, marked with its language for screen readers.
+LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
+ONE_LINE = [no_control_characters]
+
+
+class LetterForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name, as it will be published"),
+        validators=[
+            InputRequired(_l("Please write the name to publish the letter under.")),
+            Length(max=NAME_MAX, message=_l("The name can have up to %(max)d characters.")),
+            *ONE_LINE,
+            no_direction_controls,
+            not_blank_after_cleaning(sanitize.clean_line),
+        ],
+        description=_l("Up to %(max)s characters.", max=NAME_MAX),
+    )
+    descriptor = StringField(
+        _l("Rank, unit or role (optional)"),
+        validators=[Optional(), Length(max=DESCRIPTOR_MAX, message=_l("This can have up to %(max)d characters.")), *ONE_LINE, no_direction_controls],
+        description=_l("For example: reserve captain, armoured corps. Up to %(max)s characters.", max=DESCRIPTOR_MAX),
+    )
+    language = RadioField(_l("Language of the letter"), choices=LANGUAGE_CHOICES, validators=[InputRequired(_l("Please choose the letter's language."))])
+    title = StringField(
+        _l("Title (optional)"),
+        validators=[Optional(), Length(max=TITLE_MAX, message=_l("The title can have up to %(max)d characters.")), *ONE_LINE, no_direction_controls],
+        description=_l("Up to %(max)s characters.", max=TITLE_MAX),
+    )
+    body = TextAreaField(
+        _l("Your letter"),
+        validators=[
+            InputRequired(_l("Please write your letter.")),
+            Length(max=TEXT_MAX, message=_l("The letter can have up to %(max)d characters.")),
+            no_control_characters,
+            not_blank_after_cleaning(sanitize.clean_text),
+            no_overlong_words,
+        ],
+        description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),
+    )
+    contact_email = EmailField(
+        _l("Your e-mail address (never published)"),
+        validators=[InputRequired(_l("Please give an e-mail address: we send the confirmation link there.")), Length(max=EMAIL_MAX), deliverable_address],
+        description=_l("We send a link there to confirm that the letter is yours. Moderators may write to you. It is never shown to anyone else."),
+    )
+    consent_name = BooleanField(
+        _l("I want this letter published under the name above."),
+        validators=[DataRequired(_l("Please confirm that the letter may be published under this name."))],
+    )
+    consent_public = BooleanField(
+        _l("I understand that the letter and my name will be public, and that anyone may read, quote and share them."),
+        validators=[DataRequired(_l("Please confirm that you understand the letter will be public."))],
+    )
+    # A field people never see: bots fill every field they find.
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    submission_key = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+
+    def validate_website(self, field) -> None:
+        if field.data:
+            raise ValidationError(_l("This field must stay empty. If you are a person, please clear it."))
+
+    @staticmethod
+    def new_submission_key() -> str:
+        return secrets.token_urlsafe(24)
+
+
+class ConfirmForm(FlaskForm):
+    """Only a deliberate press of this button confirms: mail scanners follow links, not forms."""
+
+
+class WithdrawForm(FlaskForm):
+    understood = BooleanField(
+        _l("I understand that my letter will be removed from the site and cannot be restored."),
+        validators=[DataRequired(_l("Please tick the box to confirm the withdrawal."))],
+    )
+
+
+class ResendForm(FlaskForm):
+    contact_email = EmailField(
+        _l("The e-mail address you gave with your letter"),
+        validators=[InputRequired(_l("Please enter the e-mail address you gave with your letter.")), Length(max=EMAIL_MAX), deliverable_address],
+    )

@@ -1,0 +1,54 @@
+"""A newcomer in a real Chromium, without JavaScript: Hebrew form, mail, confirm, pending, withdraw."""
+
+import pytest
+
+from refusal_site.models import LetterStatus
+from tests.pages import links_in, outbox, path_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    return request.param
+
+
+def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
+    page.goto("/")
+    page.click(".site-nav a[href='/submit']")
+    assert page.url.endswith("/submit")
+    assert page.get_attribute("html", "dir") == "rtl"
+
+    # First attempt without the consents: the page says what to fix and keeps what was typed.
+    page.fill("#display_name", "נועה כהן")
+    page.fill("#descriptor", "סמלת במילואים, חיל ההנדסה")
+    page.check("input[name=language][value=he]")
+    page.fill("#body", "אני מסרבת לשרת.\n\nזו החלטה שקיבלתי אחרי מחשבה ארוכה.")
+    page.fill("#contact_email", "noa@private.example")
+    page.click("button[type=submit]")
+    assert page.locator("#consent_name-error").is_visible()
+    assert page.input_value("#display_name") == "נועה כהן"
+
+    page.check("#consent_name")
+    page.check("#consent_public")
+    page.click("button[type=submit]")
+    assert page.url.endswith("/submit/sent?mail=ok")
+
+    (message,) = outbox(app)
+    confirm_url, manage_url = links_in(message)
+    page.goto(path_of(confirm_url))
+    assert page.locator("article.letter").get_attribute("dir") == "rtl"
+    page.click("button[type=submit]")
+    assert "/my-letter/" in page.url
+    assert page.locator(".status--pending").count() == 1
+
+    page.check("#understood")
+    page.click("button.button--danger")
+    assert page.locator(".status--withdrawn").count() == 1
+
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+
+    db.session.expire_all()
+    assert db.session.query(Letter).one().status == LetterStatus.WITHDRAWN
+    assert all(url.startswith(live_server) for url in page.requested_urls)

@@ -1,0 +1,67 @@
+"""Rate limits: per client, shared by every worker through Redis, friendly when exceeded."""
+
+import logging
+import uuid
+
+import pytest
+import redis
+
+from refusal_site.http import client_key
+from tests.conftest import REDIS_URL
+from tests.pages import hidden_fields, page_of
+
+
+def post_submit(client, environ: dict | None = None):
+    environ = environ or {}
+    form = hidden_fields(client.get("/submit", environ_base=environ))
+    return client.post("/submit", data=form, headers={"Accept-Language": "he"}, environ_base=environ)
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "SUBMIT_RATE_LIMIT": "2 per minute"}
+
+
+def test_too_many_submissions_get_a_friendly_translated_429(client):
+    assert post_submit(client).status_code == 400  # empty form, but it counts
+    assert post_submit(client).status_code == 400
+    blocked = post_submit(client)
+    assert blocked.status_code == 429
+    page = page_of(blocked)
+    assert page.find("html")[0]["lang"] == "he" and page.find("p", **{"class": "error-message"})
+    assert "Retry-After" in blocked.headers
+    assert client.get("/submit").status_code == 200, "reading the form is not limited"
+
+
+def test_limits_are_per_client(client):
+    for _ in range(2):
+        post_submit(client)
+    assert post_submit(client).status_code == 429
+    other = client.application.test_client()
+    form = hidden_fields(other.get("/submit", environ_base={"REMOTE_ADDR": "198.51.100.9"}))
+    assert other.post("/submit", data=form, environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 400
+
+
+def test_workers_share_their_counts_through_redis(make_app):
+    # A client address of its own, so counts left in Redis by earlier runs cannot interfere.
+    address = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    workers = [make_app(REDIS_URL=REDIS_URL) for _ in range(2)]
+    first, second = (worker.test_client() for worker in workers)
+    environ = {"REMOTE_ADDR": address}
+    assert post_submit(first, environ).status_code == 400
+    assert post_submit(second, environ).status_code == 400
+    assert post_submit(first, environ).status_code == 429
+    assert post_submit(second, environ).status_code == 429
+    with workers[0].test_request_context(environ_base=environ):
+        hashed = client_key()
+    keys = [key.decode() for key in redis.Redis.from_url(REDIS_URL).keys("*")]
+    assert any(hashed in key for key in keys), "the count lives in Redis"
+    assert not any(address in key for key in keys), "Redis holds a hash, not the address"
+
+
+def test_with_redis_down_the_site_keeps_working_and_says_so(make_app, caplog):
+    caplog.set_level(logging.WARNING)
+    client = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client()
+    assert post_submit(client).status_code == 400
+    assert client.get("/").status_code == 200
+    assert caplog.records, "the outage is logged"
