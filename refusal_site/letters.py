@@ -14,7 +14,7 @@ from . import audit, sanitize
 from .audit import AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, Moderator, PublicTally, utcnow
-from .storage import write_transaction
+from .storage import read_one, write_transaction
 
 S = LetterStatus
 
@@ -268,6 +268,40 @@ def public_tally() -> PublicTally:
     return db.session.execute(
         select(PublicTally).where(PublicTally.id == 1).execution_options(populate_existing=True)
     ).scalar_one()
+
+
+@dataclass(frozen=True)
+class TallySnapshot:
+    """The public tally as read at one moment (what every public page starts from)."""
+
+    refusers: int
+    letters_he: int
+    letters_ar: int
+    letters_en: int
+    last_published_at: datetime | None
+    revision: int
+
+    @property
+    def letters(self) -> int:
+        return self.letters_he + self.letters_ar + self.letters_en
+
+    def letters_in(self, language: str) -> int:
+        return getattr(self, f"letters_{Language(language).value}")
+
+
+_T = PublicTally.__table__
+_SNAPSHOT = select(_T.c.refusers, _T.c.letters_he, _T.c.letters_ar, _T.c.letters_en, _T.c.last_published_at, _T.c.revision).where(
+    _T.c.id == 1
+)
+
+
+def tally_snapshot() -> TallySnapshot:
+    """The count and the public revision in one primary-key read, outside any transaction.
+
+    This is the read every public request makes, so it skips the ORM session: its cost
+    is one statement whatever the number of letters.
+    """
+    return TallySnapshot(*read_one(_SNAPSHOT))
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,17 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from flask import Flask, current_app
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 
 _IMMEDIATE = "refusal_immediate"
 
 
-def tune_engine(engine: Engine, busy_timeout_ms: int) -> None:
+def tune_engine(engine: Engine, busy_timeout_ms: int, *, explicit_begin: bool = True) -> None:
     """Make SQLite safe for several processes: WAL, a busy timeout, explicit BEGIN."""
     if engine.dialect.name != "sqlite":
         return
@@ -26,6 +28,9 @@ def tune_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    if not explicit_begin:
+        return  # the read engine: each statement is its own transaction
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -50,3 +55,43 @@ def write_transaction() -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
+
+
+def read_engine(app: Flask | None = None) -> Engine:
+    """An engine for single-statement public reads, made once per process.
+
+    No transaction is opened around the read (SQLite: no BEGIN; PostgreSQL: autocommit),
+    and connections are not pinged before use: a dropped connection is retried once
+    instead (see `read_one`), so the read costs one round trip.
+    """
+    app = app or current_app
+    engine = app.extensions.get("refusal_read_engine")
+    if engine is None:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        options = {} if url.startswith("sqlite") else {"isolation_level": "AUTOCOMMIT"}
+        engine = create_engine(url, pool_pre_ping=False, **options)
+        tune_engine(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], explicit_begin=False)
+        engine = app.extensions.setdefault("refusal_read_engine", engine)
+    return engine
+
+
+def read_one(statement):
+    """Run one read statement on the read engine; retry once if the connection had died."""
+    for attempt in (1, 2):
+        try:
+            with read_engine().connect() as connection:
+                return connection.execute(statement).one()
+        except OperationalError as error:
+            # After a database restart every pooled connection is dead; SQLAlchemy has now
+            # invalidated the pool, so the second attempt gets a fresh connection.
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close every pooled connection of this app (tests, and forks that must not share sockets)."""
+    with app.app_context():
+        db.engine.dispose()
+        engine = app.extensions.pop("refusal_read_engine", None)
+        if engine is not None:
+            engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, make_url, text
 from refusal_site import create_app
 from refusal_site.config import database_url
 from refusal_site.extensions import db
+from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
@@ -113,7 +114,7 @@ def app(app_config):
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
+    dispose_engines(app)
 
 
 @pytest.fixture
@@ -217,8 +218,7 @@ def make_app(app_config):
 
     yield make
     for made_app in made:
-        with made_app.app_context():
-            db.engine.dispose()
+        dispose_engines(made_app)
 
 
 @pytest.fixture(autouse=True)

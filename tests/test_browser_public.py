@@ -1,6 +1,7 @@
 """A reader in a real Chromium: direction, language switch without JavaScript, self-hosted fonts only."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import make_letter
 
@@ -23,10 +24,12 @@ def test_a_reader_switches_language_and_reads_a_letter(page, live_server):
     assert "2" in page.inner_text(".count")
 
     page.click("text=English")  # a plain link: no JavaScript involved
-    assert page.get_attribute("html", "dir") == "ltr"
+    page.wait_for_url("**/?lang=en")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
     assert page.inner_text(".count").strip() == "2 public refusers"
 
     page.click(f"a[href='/letters/{letter.public_id}'] >> nth=0")
+    page.wait_for_url(f"**/letters/{letter.public_id}")
     article = page.locator("article.letter")
     assert article.get_attribute("lang") == "ar" and article.get_attribute("dir") == "rtl"
     assert page.inner_text("h1.letter-title") == "لن ألتحق"

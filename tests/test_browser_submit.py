@@ -1,6 +1,7 @@
 """A newcomer in a real Chromium, without JavaScript: Hebrew form, mail, confirm, pending, withdraw."""
 
 import pytest
+from playwright.sync_api import expect
 
 from refusal_site.models import LetterStatus
 from tests.pages import links_in, outbox, path_of
@@ -16,7 +17,7 @@ def backend(request):
 def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
     page.goto("/")
     page.click(".site-nav a[href='/submit']")
-    assert page.url.endswith("/submit")
+    page.wait_for_url("**/submit")
     assert page.get_attribute("html", "dir") == "rtl"
 
     # First attempt without the consents: the page says what to fix and keeps what was typed.
@@ -26,25 +27,25 @@ def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
     page.fill("#body", "אני מסרבת לשרת.\n\nזו החלטה שקיבלתי אחרי מחשבה ארוכה.")
     page.fill("#contact_email", "noa@private.example")
     page.click("button[type=submit]")
-    assert page.locator("#consent_name-error").is_visible()
+    expect(page.locator("#consent_name-error")).to_be_visible()
     assert page.input_value("#display_name") == "נועה כהן"
 
     page.check("#consent_name")
     page.check("#consent_public")
     page.click("button[type=submit]")
-    assert page.url.endswith("/submit/sent?mail=ok")
+    page.wait_for_url("**/submit/sent?mail=ok")
 
     (message,) = outbox(app)
     confirm_url, manage_url = links_in(message)
     page.goto(path_of(confirm_url))
     assert page.locator("article.letter").get_attribute("dir") == "rtl"
     page.click("button[type=submit]")
-    assert "/my-letter/" in page.url
-    assert page.locator(".status--pending").count() == 1
+    page.wait_for_url("**/my-letter/**")
+    expect(page.locator(".status--pending")).to_have_count(1)
 
     page.check("#understood")
     page.click("button.button--danger")
-    assert page.locator(".status--withdrawn").count() == 1
+    expect(page.locator(".status--withdrawn")).to_have_count(1)
 
     from refusal_site.extensions import db
     from refusal_site.models import Letter

@@ -331,3 +331,12 @@ def test_purge_and_erasure_commands(runner, app):
     by_id = {l.public_id: l for l in stored_letters()}
     assert by_id[published.public_id].contact_email is None
     assert by_id[fresh.public_id].contact_email is not None, "undecided letters keep their contact"
+
+
+def test_a_form_left_open_for_hours_can_still_be_sent(client, app, monkeypatch):
+    three_hours_ago = int(itsdangerous.timed.time.time()) - 3 * 3600
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: three_hours_ago)
+    form = valid_form(client)
+    monkeypatch.undo()
+    assert client.post("/submit", data=form).status_code == 303
+    assert len(stored_letters()) == 1
