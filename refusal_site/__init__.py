@@ -6,7 +6,7 @@ from . import cli, http, i18n
 from .config import configure
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import babel, csrf, db, limiter, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .storage import tune_engine
 
 
@@ -20,15 +20,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIRECTORY", _migrations_directory()))
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "moderate.sign_in"
+    # Our own session tokens revoke stolen sessions; no address-derived fingerprint is needed.
+    login_manager.session_protection = None
     with app.app_context():
         tune_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     from .api.views import bp as api_bp
+    from .moderate.views import bp as moderate_bp
     from .public.views import bp as public_bp
     from .submit.views import bp as submit_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(submit_bp)
+    app.register_blueprint(moderate_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     cli.register(app)

@@ -1,9 +1,18 @@
 """The append-only audit trail: one row for every state change and who made it."""
 
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import AuditEvent, Letter, Moderator
+from .storage import write_transaction
 
 
 class AuditAction(StrEnum):
@@ -13,10 +22,25 @@ class AuditAction(StrEnum):
     LETTER_REJECT = "letter:reject"
     LETTER_WITHDRAW = "letter:withdraw"
     LETTER_UNPUBLISH = "letter:unpublish"
+    LETTER_SCHEDULE = "letter:schedule"
+    LETTER_UNSCHEDULE = "letter:unschedule"
+    LETTER_EDIT = "letter:edit"
     LETTER_PURGE = "letter:purge"
     CONTACT_ERASE = "contact:erase"
     TALLY_REPAIR = "tally:repair"
     MODERATOR_CREATE = "moderator:create"
+    MODERATOR_SIGN_IN = "moderator:sign-in"
+    MODERATOR_SIGN_IN_FAILED = "moderator:sign-in-failed"
+    MODERATOR_LOCKED = "moderator:locked"
+    MODERATOR_SIGN_OUT = "moderator:sign-out"
+    MODERATOR_PASSWORD_CHANGE = "moderator:password-change"
+    MODERATOR_TOTP_ENABLE = "moderator:totp-enable"
+    MODERATOR_TOTP_RESET = "moderator:totp-reset"
+    MODERATOR_TOTP_REQUIRE = "moderator:totp-require"
+    MODERATOR_DEACTIVATE = "moderator:deactivate"
+    MODERATOR_ACTIVATE = "moderator:activate"
+    MODERATOR_ROLE_CHANGE = "moderator:role-change"
+    AUDIT_EXPORT = "audit:export"
     DEMO_SEED = "demo:seed"
 
 
@@ -43,3 +67,69 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_export(by: Moderator, where: "AuditFilter") -> None:
+    """Put an export of the log on the log itself, in its own transaction, before the file is sent."""
+    with write_transaction():
+        record(by, AuditAction.AUDIT_EXPORT, None, **{k: str(v) for k, v in vars(where).items() if v is not None})
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    moderator_id: int | None = None
+    letter_public_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def events(where: AuditFilter) -> Select[tuple[AuditEvent]]:
+    """Audit rows matching a filter, newest first, with their actor and letter loaded in bulk."""
+    query = select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.letter))
+    if where.action:
+        query = query.where(AuditEvent.action == where.action)
+    if where.moderator_id is not None:
+        query = query.where(AuditEvent.actor_id == where.moderator_id)
+    if where.letter_public_id:
+        query = query.where(AuditEvent.letter.has(Letter.public_id == where.letter_public_id))
+    if where.since:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.until:
+        query = query.where(AuditEvent.at < where.until)
+    return query.order_by(AuditEvent.id.desc())
+
+
+CSV_COLUMNS = ("id", "at", "action", "actor", "letter", "reason", "hash_before", "hash_after", "details")
+
+
+def csv_rows(where: AuditFilter, batch: int = 1000) -> Iterator[str]:
+    """The filtered log as CSV text, streamed in batches (spreadsheet formula characters neutralized)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    yield out.getvalue()
+    for event in db.session.execute(events(where).execution_options(yield_per=batch)).scalars():
+        out.seek(0)
+        out.truncate()
+        writer.writerow(
+            _cell(v)
+            for v in (
+                event.id,
+                event.at.isoformat(),
+                event.action,
+                event.actor.email if event.actor else event.actor_label,
+                event.letter.public_id if event.letter else "",
+                event.reason or "",
+                event.hash_before or "",
+                event.hash_after or "",
+                event.details,
+            )
+        )
+        yield out.getvalue()
+
+
+def _cell(value: object) -> str:
+    text = str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -59,6 +59,17 @@ class Config:
     PROXY_COUNT = 0
     # A form may take hours to write; its CSRF token must outlive that.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # Moderation: dates are shown and embargoes entered in this time zone.
+    DISPLAY_TIMEZONE = "Asia/Jerusalem"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jerusalem"
+    # A moderator idle this long is signed out; no session lasts longer than the second.
+    MODERATOR_IDLE_TIMEOUT = 30 * 60
+    MODERATOR_SESSION_MAX = 12 * 3600
+    # Sign-in attempts per client (a keyed hash of the address), on top of the per-account lockout.
+    SIGN_IN_RATE_LIMIT = "10 per minute; 30 per hour"
+    # Letters per page in the moderation queue, and audit rows per page.
+    QUEUE_PER_PAGE = 50
+    AUDIT_PER_PAGE = 100
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
     CONTACT_RETENTION_DAYS = 90
     # Do not let the ORM's event tracking cost memory on every write.

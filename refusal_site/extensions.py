@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -31,3 +32,4 @@ csrf = CSRFProtect()
 babel = Babel()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=client_key)
+login_manager = LoginManager()

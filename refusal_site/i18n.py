@@ -1,7 +1,7 @@
 """Which language a visitor reads the site in, and which way it runs."""
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_date, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 RTL_LANGUAGES = frozenset({"he", "ar"})
@@ -13,6 +13,7 @@ LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 STATUS_LABELS = {
     "unconfirmed": _l("Waiting for your confirmation"),
     "pending": _l("Waiting for a moderator"),
+    "scheduled": _l("Approved, to be published at a set time"),
     "published": _l("Published"),
     "rejected": _l("Not published"),
     "withdrawn": _l("Withdrawn"),
@@ -21,6 +22,7 @@ STATUS_LABELS = {
 STATUS_EXPLANATIONS = {
     "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm the letter."),
     "pending": _l("A moderator will check the letter before it is published. This usually takes a day or two."),
+    "scheduled": _l("Your letter is approved and will be published together with others at a set time."),
     "published": _l("Your letter is public and you are counted among the public refusers."),
     "rejected": _l("The moderators decided not to publish this letter. We wrote to you with the reason."),
     "withdrawn": _l("You withdrew this letter. It is not shown anywhere on the site."),
@@ -64,7 +66,7 @@ def current_language() -> str:
 
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date)
+    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, format_datetime=format_datetime)
     app.jinja_env.globals.update(status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get)
 
     @app.context_processor

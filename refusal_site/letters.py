@@ -5,15 +5,15 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, sanitize
+from . import audit, sanitize, similarity
 from .audit import AuditAction
 from .extensions import db
-from .models import Language, Letter, LetterStatus, Moderator, PublicTally, utcnow
+from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, PublicTally, utcnow
 from .storage import read_one, write_transaction
 
 S = LetterStatus
@@ -21,7 +21,8 @@ S = LetterStatus
 # The only moves a letter can make. Anything else is a domain error, never a silent change.
 TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.UNCONFIRMED: frozenset({S.PENDING, S.WITHDRAWN}),
-    S.PENDING: frozenset({S.PUBLISHED, S.REJECTED, S.WITHDRAWN}),
+    S.PENDING: frozenset({S.PUBLISHED, S.SCHEDULED, S.REJECTED, S.WITHDRAWN}),
+    S.SCHEDULED: frozenset({S.PUBLISHED, S.PENDING, S.REJECTED, S.WITHDRAWN}),
     S.PUBLISHED: frozenset({S.UNPUBLISHED, S.WITHDRAWN}),
     S.UNPUBLISHED: frozenset({S.PUBLISHED, S.WITHDRAWN}),
     S.REJECTED: frozenset({S.WITHDRAWN}),
@@ -42,6 +43,10 @@ class IllegalTransition(LetterError):
         super().__init__(f"letter {letter.public_id} cannot go from {letter.status} to {target}")
         self.current = LetterStatus(letter.status)
         self.target = target
+
+
+class LetterGone(LetterError):
+    """The letter no longer exists (an unconfirmed letter purged meanwhile)."""
 
 
 class StaleLetter(LetterError):
@@ -100,6 +105,8 @@ def submit(
             body_html=sanitize.text_to_html(body_text),
             contact_email=contact_email.strip(),
             content_hash=content_hash(display_name, descriptor, language, title, body_text),
+            name_key=similarity.name_key(display_name),
+            text_simhash=similarity.text_simhash(body_text),
             status=S.UNCONFIRMED,
             submitted_at=submitted_at or utcnow(),
             submission_key=submission_key,
@@ -128,6 +135,14 @@ class ConfirmationExpired(LetterError):
     pass
 
 
+class ScheduleInPast(LetterError):
+    pass
+
+
+class NothingChanged(LetterError):
+    pass
+
+
 def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
     """The author proved they own the contact address: the letter joins the moderation queue."""
     with write_transaction():
@@ -143,12 +158,112 @@ def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, 
     """Make the letter public and count its author."""
     with write_transaction():
         letter = _move(letter, S.PUBLISHED, expected_revision)
-        if letter.published_at is None:
-            letter.published_at = at or utcnow()
-        letter.decided_at = utcnow()
-        audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
-        _recount_change(letter.language, +1)
+        _publish_moved(letter, by, at or utcnow())
     return letter
+
+
+def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
+    if letter.published_at is None:
+        letter.published_at = at
+    letter.scheduled_at = None
+    letter.decided_at = utcnow()
+    audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
+    _recount_change(letter.language, +1)
+    _refresh_next_release()
+
+
+def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: int | None = None, now: datetime | None = None) -> Letter:
+    """Approve the letter for publication at `at` (an embargo): it is public and counted from then on."""
+    if at <= (now or utcnow()):
+        raise ScheduleInPast(at.isoformat())
+    with write_transaction():
+        letter = _move(letter, S.SCHEDULED, expected_revision)
+        letter.scheduled_at = at
+        audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
+        _refresh_next_release()
+    return letter
+
+
+def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None = None) -> Letter:
+    """Lift the embargo without publishing: the letter goes back to the queue."""
+    with write_transaction():
+        letter = _move(letter, S.PENDING, expected_revision)
+        letter.scheduled_at = None
+        audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
+        _refresh_next_release()
+    return letter
+
+
+def release_due(*, now: datetime | None = None) -> int:
+    """Publish every embargoed letter whose time has come, each at its scheduled time; return how many."""
+    now = now or utcnow()
+    with write_transaction():
+        # Take the tally's lock first: of several workers noticing the same moment, one releases.
+        db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision))
+        due = db.session.execute(
+            select(Letter).where(Letter.status == S.SCHEDULED, Letter.scheduled_at <= now).order_by(Letter.scheduled_at, Letter.id)
+        ).scalars().all()
+        for letter in due:
+            letter = _move(letter, S.PUBLISHED)
+            _publish_moved(letter, "system", letter.scheduled_at)
+        _refresh_next_release()
+    return len(due)
+
+
+def edit(
+    letter: Letter,
+    *,
+    by: Moderator,
+    display_name: str,
+    descriptor: str | None,
+    title: str | None,
+    body_text: str,
+    reason: str,
+    expected_revision: int | None = None,
+) -> Letter:
+    """Correct a letter's public fields, keeping the version it replaces."""
+    display_name = sanitize.clean_line(display_name)
+    descriptor = sanitize.clean_line(descriptor or "") or None
+    title = sanitize.clean_line(title or "") or None
+    body_text = sanitize.clean_text(body_text)
+    with write_transaction():
+        letter = _lock(letter, expected_revision)
+        if letter.status not in (S.PENDING, S.SCHEDULED, S.PUBLISHED, S.UNPUBLISHED):
+            raise IllegalTransition(letter, LetterStatus(letter.status))
+        new_hash = content_hash(display_name, descriptor, letter.language, title, body_text)
+        if new_hash == letter.content_hash:
+            raise NothingChanged(letter.public_id)
+        db.session.add(
+            LetterVersion(
+                letter_id=letter.id,
+                display_name=letter.display_name,
+                descriptor=letter.descriptor,
+                title=letter.title,
+                body_text=letter.body_text,
+                content_hash=letter.content_hash,
+                replaced_by_id=by.id,
+            )
+        )
+        old_hash = letter.content_hash
+        letter.display_name, letter.descriptor, letter.title, letter.body_text = display_name, descriptor, title, body_text
+        letter.body_html = sanitize.text_to_html(body_text)
+        letter.content_hash = new_hash
+        letter.name_key = similarity.name_key(display_name)
+        letter.text_simhash = similarity.text_simhash(body_text)
+        letter.revision += 1
+        audit.record(by, AuditAction.LETTER_EDIT, letter, reason=sanitize.clean_text(reason), hash_before=old_hash, hash_after=new_hash)
+        if letter.status == S.PUBLISHED:
+            db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+    return letter
+
+
+def versions(letter: Letter) -> list[LetterVersion]:
+    """Earlier versions of the letter, newest first."""
+    return list(
+        db.session.execute(
+            select(LetterVersion).where(LetterVersion.letter_id == letter.id).order_by(LetterVersion.id.desc())
+        ).scalars()
+    )
 
 
 def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
@@ -156,7 +271,9 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
     with write_transaction():
         letter = _move(letter, S.REJECTED, expected_revision)
         letter.decided_at = utcnow()
-        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
+        letter.scheduled_at = None
+        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=sanitize.clean_text(reason))
+        _refresh_next_release()
     return letter
 
 
@@ -166,9 +283,11 @@ def withdraw(letter: Letter) -> Letter:
         was_public = letter.status == S.PUBLISHED
         letter = _move(letter, S.WITHDRAWN)
         letter.decided_at = utcnow()
+        letter.scheduled_at = None
         audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
         if was_public:
             _recount_change(letter.language, -1)
+        _refresh_next_release()
     return letter
 
 
@@ -177,7 +296,7 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
     with write_transaction():
         letter = _move(letter, S.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
-        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
+        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=sanitize.clean_text(reason))
         _recount_change(letter.language, -1)
     return letter
 
@@ -222,6 +341,10 @@ def letters_for_contact(email: str) -> list[Letter]:
     ]
 
 
+def looks_like_public_id(value: str) -> bool:
+    return bool(_PUBLIC_ID.fullmatch(value))
+
+
 def letter_by_public_id(public_id: str) -> Letter | None:
     """Any letter, whatever its state (for its author's private page); None for unknown ids."""
     if not _PUBLIC_ID.fullmatch(public_id):
@@ -229,13 +352,21 @@ def letter_by_public_id(public_id: str) -> Letter | None:
     return db.session.execute(select(Letter).where(Letter.public_id == public_id)).scalar_one_or_none()
 
 
-def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
-    """Re-read the letter under a write lock and move it to `target`, or refuse."""
+def _lock(letter: Letter, expected_revision: int | None = None) -> Letter:
+    """Re-read the letter under a write lock; refuse if it changed since the caller looked."""
     fresh = db.session.execute(
         select(Letter).where(Letter.id == letter.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if fresh is None:
+        raise LetterGone(letter.public_id)
     if expected_revision is not None and fresh.revision != expected_revision:
         raise StaleLetter(f"letter {fresh.public_id} is at revision {fresh.revision}, not {expected_revision}")
+    return fresh
+
+
+def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
+    """Re-read the letter under a write lock and move it to `target`, or refuse."""
+    fresh = _lock(letter, expected_revision)
     if target not in TRANSITIONS[LetterStatus(fresh.status)]:
         raise IllegalTransition(fresh, target)
     fresh.status = target
@@ -260,6 +391,13 @@ def _recount_change(language: str, delta: int) -> None:
     db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(last_published_at=last_published_at))
 
 
+def _refresh_next_release() -> None:
+    """Keep the earliest embargo on the tally row, so public reads know when to release."""
+    db.session.flush()
+    earliest = db.session.execute(select(func.min(Letter.scheduled_at)).where(Letter.status == S.SCHEDULED)).scalar_one()
+    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(next_release_at=earliest))
+
+
 # --- the tally -------------------------------------------------------------------------------
 
 
@@ -280,6 +418,7 @@ class TallySnapshot:
     letters_en: int
     last_published_at: datetime | None
     revision: int
+    next_release_at: datetime | None
 
     @property
     def letters(self) -> int:
@@ -290,9 +429,9 @@ class TallySnapshot:
 
 
 _T = PublicTally.__table__
-_SNAPSHOT = select(_T.c.refusers, _T.c.letters_he, _T.c.letters_ar, _T.c.letters_en, _T.c.last_published_at, _T.c.revision).where(
-    _T.c.id == 1
-)
+_SNAPSHOT = select(
+    _T.c.refusers, _T.c.letters_he, _T.c.letters_ar, _T.c.letters_en, _T.c.last_published_at, _T.c.revision, _T.c.next_release_at
+).where(_T.c.id == 1)
 
 
 def tally_snapshot() -> TallySnapshot:
@@ -301,7 +440,26 @@ def tally_snapshot() -> TallySnapshot:
     This is the read every public request makes, so it skips the ORM session: its cost
     is one statement whatever the number of letters.
     """
-    return TallySnapshot(*read_one(_SNAPSHOT))
+    row = read_one(_SNAPSHOT)
+    # The read engine bypasses the ORM's type decorators: hand back aware UTC like the models do.
+    return TallySnapshot(*row[:4], _utc(row[4]), row[5], _utc(row[6]))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def public_state(*, now: datetime | None = None) -> TallySnapshot:
+    """The snapshot every public page starts from, after releasing any embargo whose time has come.
+
+    So embargoed letters appear and are counted at their moment, on whichever request comes
+    first, with nobody pressing a button and no scheduler to keep alive.
+    """
+    snapshot = tally_snapshot()
+    if snapshot.next_release_at is not None and snapshot.next_release_at <= (now or utcnow()):
+        release_due(now=now)
+        snapshot = tally_snapshot()
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -400,3 +558,61 @@ def published_letter(public_id: str) -> Letter | None:
     return db.session.execute(
         select(Letter).where(Letter.public_id == public_id, Letter.status == S.PUBLISHED)
     ).scalar_one_or_none()
+
+
+# --- moderation queries ------------------------------------------------------------------------
+
+# What a moderator is asked to act on first: confirmed letters, oldest confirmation first.
+QUEUE_ORDER = {
+    S.PENDING: (Letter.confirmed_at.asc(), Letter.id.asc()),
+    S.SCHEDULED: (Letter.scheduled_at.asc(), Letter.id.asc()),
+}
+
+
+def state_counts() -> dict[str, int]:
+    """How many letters are in each state (one grouped query on the status index)."""
+    counts = dict.fromkeys((s.value for s in S), 0)
+    counts.update(db.session.execute(select(Letter.status, func.count()).group_by(Letter.status)).all())
+    return counts
+
+
+def queue_page(number: int, per_page: int, *, status: str = S.PENDING, language: str | None = None) -> Page:
+    """One page of letters in a state for moderators: a fixed number of queries whatever the page size."""
+    status = LetterStatus(status)
+    query = select(Letter).where(Letter.status == status)
+    count = select(func.count()).select_from(Letter).where(Letter.status == status)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+        count = count.where(Letter.language == Language(language).value)
+    total = db.session.execute(count).scalar_one()
+    pages = max(1, math.ceil(total / per_page))
+    if not 1 <= number <= pages:
+        raise PageOutOfRange(f"page {number} of {pages}")
+    order = QUEUE_ORDER.get(status, (Letter.updated_at.desc(), Letter.id.desc()))
+    items = list(db.session.execute(query.order_by(*order).limit(per_page).offset((number - 1) * per_page)).scalars())
+    return Page(items, number, pages, total)
+
+
+def possible_duplicates(letter: Letter, *, limit: int = 10) -> list[tuple[Letter, str]]:
+    """Other pending, embargoed or published letters with the same name or nearly the same text."""
+    active = (S.PENDING, S.SCHEDULED, S.PUBLISHED)
+    same_name = db.session.execute(
+        select(Letter).where(Letter.name_key == letter.name_key, Letter.status.in_(active), Letter.id != letter.id).limit(limit)
+    ).scalars().all()
+    found: dict[int, tuple[Letter, str]] = {other.id: (other, "name") for other in same_name}
+    # Fingerprints are compared in Python: 64-bit popcounts over a few thousand integers take
+    # about a millisecond, and no index can answer "within N bits" portably.
+    candidates = db.session.execute(
+        select(Letter.id, Letter.text_simhash).where(Letter.status.in_(active), Letter.id != letter.id, Letter.text_simhash != 0)
+    ).all()
+    near = [i for i, fingerprint in candidates if similarity.distance(fingerprint, letter.text_simhash) <= similarity.NEAR_DUPLICATE_BITS]
+    for other in db.session.execute(select(Letter).where(Letter.id.in_(near[:limit]))).scalars():
+        found[other.id] = (other, "name and text" if other.id in found else "text")
+    return list(found.values())[:limit]
+
+
+def letter_history(letter: Letter) -> list:
+    """Every audit row about this letter, oldest first."""
+    from .models import AuditEvent
+
+    return list(db.session.execute(select(AuditEvent).where(AuditEvent.letter_id == letter.id).order_by(AuditEvent.id)).scalars())

@@ -4,7 +4,7 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -45,6 +45,7 @@ class Language(StrEnum):
 class LetterStatus(StrEnum):
     UNCONFIRMED = "unconfirmed"  # submitted, the author has not confirmed by mail yet
     PENDING = "pending"  # confirmed, waiting for a moderator
+    SCHEDULED = "scheduled"  # approved, embargoed until scheduled_at, then published by itself
     PUBLISHED = "published"  # public and counted
     REJECTED = "rejected"  # a moderator declined it
     WITHDRAWN = "withdrawn"  # the author took it back
@@ -74,6 +75,9 @@ class Letter(db.Model):
         # The public list, the feed and the API: published letters, newest first.
         Index("ix_letters_status_published_at", "status", "published_at"),
         Index("ix_letters_status_language_published_at", "status", "language", "published_at"),
+        # The moderation queue (oldest confirmed first) and the embargo release.
+        Index("ix_letters_status_confirmed_at", "status", "confirmed_at"),
+        Index("ix_letters_status_scheduled_at", "status", "scheduled_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,6 +104,10 @@ class Letter(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Bumped on every change, so a decision taken on a stale view can be refused.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # 64-bit SimHash of the normalized text, to point moderators at near-duplicates.
+    text_simhash: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The name folded for comparison (case, spacing, marks), to spot the same name twice.
+    name_key: Mapped[str] = mapped_column(String(120), default="", index=True)
 
     @property
     def direction(self) -> str:
@@ -122,6 +130,8 @@ class PublicTally(db.Model):
     letters_ar: Mapped[int] = mapped_column(Integer, default=0)
     letters_en: Mapped[int] = mapped_column(Integer, default=0)
     last_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The earliest embargo: the first public request after it publishes what is due.
+    next_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped whenever anything public changes; keys every public cache.
     revision: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -146,6 +156,8 @@ class Moderator(db.Model):
     # Changed to revoke every session of this moderator at once (sign-out, password change).
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # An admin may require one-time codes of a moderator; admins always need them.
+    totp_required: Mapped[bool] = mapped_column(default=False)
     # The last one-time-code time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
@@ -153,6 +165,40 @@ class Moderator(db.Model):
 
     def __repr__(self) -> str:
         return f"<Moderator {self.id} {self.role}>"
+
+    @property
+    def needs_totp(self) -> bool:
+        return self.role == Role.ADMIN or self.totp_required
+
+    # Flask-Login: the session carries the id and the current session token, so changing the
+    # token ends every session of this moderator on the server side.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class LetterVersion(db.Model):
+    """An earlier version of a letter's public fields, kept when a moderator corrects it."""
+
+    __tablename__ = "letter_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    descriptor: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # When this version stopped being current, and who replaced it.
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
 
 
 class AuditEvent(db.Model):

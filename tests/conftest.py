@@ -2,9 +2,11 @@
 
 import os
 import shutil
+import time
 import uuid
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
@@ -16,7 +18,7 @@ from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-TABLES = ("audit_events", "letters", "moderators", "public_tally")
+TABLES = ("audit_events", "letter_versions", "letters", "moderators", "public_tally")
 
 
 def pytest_configure(config) -> None:
@@ -103,8 +105,15 @@ class FreshContextClient(FlaskClient):
     even while the test itself holds an app context for factories and assertions."""
 
     def open(self, *args, **kwargs):
+        # Buffered: a streamed body is produced inside the request's own context, as a server would.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            # The test looks at the database after the request: end its own transaction, so it
+            # sees what the request committed rather than an older snapshot.
+            db.session.rollback()
+        return response
 
 
 @pytest.fixture
@@ -228,3 +237,37 @@ def _fresh_rate_limiter():
 
     yield
     limiter._storage_dead = False
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def login_as(app):
+    """Create a moderator and sign `client` in through the real form (with a real one-time code if needed)."""
+    import pyotp
+
+    from refusal_site import moderators
+    from refusal_site.models import Role
+    from tests.pages import hidden_fields
+
+    def sign_in(client, role: str = "moderator", email: str | None = None, totp: bool = False):
+        email = email or f"{role}-{uuid.uuid4().hex[:6]}@team.example"
+        moderator = moderators.create(email, PASSWORD, role=Role(role))
+        secret = None
+        if role == "admin" or totp:
+            secret = pyotp.random_base32()
+            # Set up with the previous step's code (still accepted), so the current one is unused.
+            previous = pyotp.TOTP(secret).at(time.time() - 30)
+            moderator = moderators.enable_totp(moderator, secret, previous)
+        form = hidden_fields(client.get("/moderate/sign-in"))
+        response = client.post("/moderate/sign-in", data={**form, "email": email, "password": PASSWORD})
+        if secret:
+            form = hidden_fields(client.get("/moderate/sign-in/code"))
+            response = client.post("/moderate/sign-in/code", data={**form, "code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        moderator = db.session.get(type(moderator), moderator.id)
+        moderator.totp = pyotp.TOTP(secret) if secret else None
+        return moderator
+
+    return sign_in

@@ -33,7 +33,7 @@ def _json(payload: dict) -> str:
 
 @bp.get("/count")
 def count():
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
     last = tally.last_published_at.isoformat() if tally.last_published_at else None
     return cached_response(
         tally.revision, "api-count", lambda: _json({"count": tally.refusers, "last_published_at": last}), "application/json"
@@ -43,7 +43,7 @@ def count():
 @bp.get("/letters")
 def letter_list():
     number, language = page_number(), language_filter()
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
 
     def render() -> str:
         try:
@@ -67,7 +67,7 @@ def letter_list():
 
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
 
     def render() -> str:
         found = letters.published_letter(public_id)

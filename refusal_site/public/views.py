@@ -33,7 +33,7 @@ def language_filter() -> str | None:
 
 @bp.get("/")
 def index():
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
     return cached_response(
         tally.revision,
         "index",
@@ -46,7 +46,7 @@ def index():
 @bp.get("/letters")
 def letter_list():
     number, language = page_number(), language_filter()
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
 
     def render() -> str:
         try:
@@ -60,7 +60,7 @@ def letter_list():
 
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
 
     def render() -> str:
         found = letters.published_letter(public_id)
@@ -73,7 +73,7 @@ def letter(public_id: str):
 
 @bp.get("/feed.atom")
 def feed():
-    tally = letters.tally_snapshot()
+    tally = letters.public_state()
     return cached_response(
         tally.revision,
         "feed",

@@ -1,0 +1,93 @@
+"""Moderation forms. Decisions carry the letter's revision, so a decision on a stale page is refused."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from ..models import Role
+from ..submit.forms import (
+    DESCRIPTOR_MAX,
+    NAME_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    no_control_characters,
+    no_direction_controls,
+    no_overlong_words,
+    not_blank_after_cleaning,
+)
+from .. import sanitize
+
+REASON_MAX = 2000
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Please enter your password.")), Length(max=1024)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("One-time code"),
+        validators=[InputRequired(_l("Please enter the 6-digit code from your app.")), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))],
+        description=_l("The 6-digit code your authenticator app shows now."),
+    )
+
+
+class DecisionForm(FlaskForm):
+    revision = IntegerField(validators=[InputRequired()])
+
+
+class ScheduleForm(DecisionForm):
+    at = DateTimeLocalField(
+        _l("Publish at"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[InputRequired(_l("Please give a date and time, like 2026-03-01 09:30."))],
+    )
+
+
+class ReasonForm(DecisionForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            InputRequired(_l("Please give a reason: the author will read it.")),
+            Length(max=REASON_MAX, message=_l("The reason can have up to %(max)d characters.")),
+            no_control_characters,
+            not_blank_after_cleaning(sanitize.clean_text),
+        ],
+    )
+
+
+class EditForm(DecisionForm):
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=NAME_MAX), no_control_characters, no_direction_controls, not_blank_after_cleaning(sanitize.clean_line)])
+    descriptor = StringField(_l("Rank, unit or role"), validators=[Optional(), Length(max=DESCRIPTOR_MAX), no_control_characters, no_direction_controls])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_MAX), no_control_characters, no_direction_controls])
+    body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=TEXT_MAX), no_control_characters, not_blank_after_cleaning(sanitize.clean_text), no_overlong_words])
+    reason = StringField(
+        _l("What was corrected"), validators=[InputRequired(_l("Please say what you corrected.")), Length(max=REASON_MAX), no_control_characters]
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired()])
+    new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, max=256, message=_l("A password has 12 to 256 characters."))])
+
+
+class TotpSetupForm(FlaskForm):
+    code = CodeForm.code
+
+
+class CreateModeratorForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
+    role = RadioField(
+        _l("Role"),
+        choices=[SelectChoice(Role.MODERATOR.value, _l("Moderator")), SelectChoice(Role.ADMIN.value, _l("Admin"))],
+        default=Role.MODERATOR.value,
+        validators=[InputRequired()],
+    )
+    require_code = BooleanField(_l("Require one-time codes"))
+
+
+class TeamActionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
