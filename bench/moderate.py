@@ -1,0 +1,162 @@
+"""Moderation figures: sign-in cost with argon2, attempts an attacker gets, the queue at 5,000 pending.
+
+Run: .venv/bin/python bench/moderate.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
+
+In-process (Flask test client), because these are costs per request, not throughput. The attack
+figures are derived from the configured policy and then checked by actually hammering one account
+and one client address until they are refused.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, insert, make_url, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from refusal_site import create_app, moderators  # noqa: E402
+from refusal_site.config import database_url  # noqa: E402
+from refusal_site.extensions import db  # noqa: E402
+from refusal_site.letters import content_hash  # noqa: E402
+from refusal_site.models import Letter, LetterStatus, new_public_id, utcnow  # noqa: E402
+from refusal_site.storage import dispose_engines  # noqa: E402
+
+PASSWORD = "bench password that is long"
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def form_fields(html: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+
+
+def seed_pending(count: int) -> None:
+    now = utcnow()
+    rows = []
+    for i in range(count):
+        body = f"Letter number {i}. I refuse to serve in the reserves.\n\nSigned."
+        rows.append(
+            dict(
+                public_id=new_public_id(), display_name=f"Author {i}", language="he en ar".split()[i % 3], body_text=body,
+                body_html=f"<p>{body}</p>", status=LetterStatus.PENDING.value, submitted_at=now, confirmed_at=now,
+                updated_at=now, contact_email=f"a{i}@private.example", content_hash=content_hash(f"Author {i}", None, "en", None, body),
+                revision=2, text_simhash=i + 1, name_key=f"author {i}",
+            )
+        )
+    for start in range(0, count, 1000):
+        db.session.execute(insert(Letter), rows[start : start + 1000])
+    db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="PostgreSQL server to create a temporary database on")
+    parser.add_argument("--pending", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="refusal-bench-moderate-"))
+    admin_engine = None
+    if args.database_url:
+        name = f"refusal_bench_{uuid.uuid4().hex[:10]}"
+        admin_url = make_url(database_url(args.database_url, ""))
+        admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        backend = "PostgreSQL"
+    else:
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        backend = "SQLite"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "SIGN_IN_RATE_LIMIT": "1000 per minute"})
+    try:
+        with app.app_context():
+            upgrade()
+            moderators.create("bench@team.example", PASSWORD)
+            seed_pending(args.pending)
+            password_hash = moderators.by_email("bench@team.example").password_hash
+            engine = db.engine
+
+        def signed_in_client():
+            client = app.test_client()
+            fields = form_fields(client.get("/moderate/sign-in").get_data(as_text=True))
+            started = time.perf_counter()
+            response = client.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": PASSWORD})
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 302, response.status_code
+            return client, elapsed
+
+        # Sign-in cost: the whole POST (argon2 verify dominates), and argon2 alone.
+        signin = [signed_in_client()[1] for _ in range(15)]
+        verify = []
+        for _ in range(15):
+            started = time.perf_counter()
+            moderators._password_matches(password_hash, PASSWORD)
+            verify.append(time.perf_counter() - started)
+
+        # The queue: median time and SELECTs per page at two page sizes.
+        client, _ = signed_in_client()
+        queue = {}
+        for per_page in (20, 100):
+            app.config["QUEUE_PER_PAGE"] = per_page
+            statements: list[str] = []
+
+            def count(conn, cursor, statement, *a):
+                statements.append(statement)
+
+            event.listen(engine, "before_cursor_execute", count)
+            assert client.get("/moderate/").status_code == 200
+            event.remove(engine, "before_cursor_execute", count)
+            selects = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+            times = []
+            for _ in range(args.requests):
+                started = time.perf_counter()
+                assert client.get("/moderate/?page=2").status_code == 200
+                times.append(time.perf_counter() - started)
+            queue[per_page] = (median_ms(times), selects)
+
+        # Attackers: hammer one account until it locks.
+        attacker = app.test_client()
+        tries_until_locked = 0
+        for tries_until_locked in range(1, 50):
+            fields = form_fields(attacker.get("/moderate/sign-in").get_data(as_text=True))
+            page = attacker.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": "wrong guess 123"})
+            if "locked" in page.get_data(as_text=True) or "נעול" in page.get_data(as_text=True):
+                break
+        limit = app.config["SIGN_IN_RATE_LIMIT"]
+    finally:
+        dispose_engines(app)
+        if admin_engine is not None:
+            with admin_engine.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin_engine.dispose()
+
+    from refusal_site.config import Config
+
+    per_account_hour = moderators.MAX_FAILURES * (3600 // int(moderators.LOCKOUT.total_seconds()))
+    per_address_hour = int(Config.SIGN_IN_RATE_LIMIT.split(";")[1].split()[0])
+    print(f"# Moderation benchmark ({backend}, {args.pending:,} pending letters)\n")
+    print("| figure | value |\n|---|---|")
+    print(f"| sign-in POST, median of 15 (argon2id verify included) | {median_ms(signin):.0f} ms |")
+    print(f"| argon2id verify alone, median of 15 | {median_ms(verify):.0f} ms |")
+    print(f"| wrong passwords before the account locks (measured) | {tries_until_locked} |")
+    print(f"| failed attempts per hour per account (lockout {moderators.MAX_FAILURES} per {moderators.LOCKOUT}) | {per_account_hour} |")
+    print(f"| failed attempts per hour per client address (limit `{Config.SIGN_IN_RATE_LIMIT}`) | {per_address_hour} |")
+    for per_page, (ms, selects) in queue.items():
+        print(f"| queue page 2 at {per_page} letters per page, median of {args.requests} | {ms:.1f} ms, {selects} SELECTs |")
+    print(f"\n(bench limit during the run: {limit}; machine: {time.strftime('%Y-%m-%d')}, nproc 2)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""A moderator in a real Chromium, without JavaScript: sign in, approve the oldest, reject another."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from refusal_site import moderators
+from refusal_site.models import LetterStatus
+from tests.conftest import PASSWORD
+from tests.factories import make_letter
+from tests.pages import outbox
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    return request.param
+
+
+def test_a_moderator_approves_the_oldest_and_rejects_another(page, app, live_server):
+    oldest = make_letter(LetterStatus.PENDING, display_name="Oldest Letter", language="en")
+    other = make_letter(LetterStatus.PENDING, display_name="سامي حلبي", language="ar", contact_email="sami@private.example")
+    make_letter(LetterStatus.PUBLISHED)
+    moderators.create("editor@team.example", PASSWORD)
+
+    page.goto("/")
+    before = int(re.search(r"\d+", page.inner_text(".count")).group())
+
+    page.goto("/moderate/")
+    page.wait_for_url("**/moderate/sign-in**")
+    page.fill("#email", "editor@team.example")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/moderate/")
+
+    page.click("table.queue tbody tr:first-child a")
+    page.wait_for_url(f"**/moderate/letters/{oldest.public_id}")
+    expect(page.locator(".public-preview article")).to_have_attribute("lang", "en")
+    page.click("form[action$='/approve'] button")
+    page.wait_for_url("**/moderate/")
+
+    page.goto("/")
+    expect(page.locator(".count")).to_contain_text(str(before + 1))
+
+    page.goto(f"/moderate/letters/{other.public_id}")
+    page.fill("form[action$='/reject'] textarea", "We could not verify that this letter is yours.")
+    page.click("form[action$='/reject'] button")
+    page.wait_for_url("**/moderate/")
+
+    (message,) = outbox(app)
+    assert message["To"] == "sami@private.example" and message["Content-Language"] == "ar"
+    assert "We could not verify that this letter is yours." in message.get_content()
+    assert all(url.startswith(live_server) for url in page.requested_urls)
