@@ -95,7 +95,8 @@ def configure(app, test_config: dict | None = None) -> None:
             raise RuntimeError("REFUSAL_REDIS_URL must be set when REFUSAL_ENV=production (shared rate limits)")
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["DATABASE_URL"], app.instance_path)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # hide_parameters: database errors in the log must not carry contact addresses or letters.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def database_url(url: str | None, instance_path: str) -> str:

@@ -157,6 +157,7 @@ def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
 def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, expected_revision: int | None = None) -> Letter:
     """Make the letter public and count its author."""
     with write_transaction():
+        _lock_tally()
         letter = _move(letter, S.PUBLISHED, expected_revision)
         _publish_moved(letter, by, at or utcnow())
     return letter
@@ -177,6 +178,7 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
     if at <= (now or utcnow()):
         raise ScheduleInPast(at.isoformat())
     with write_transaction():
+        _lock_tally()
         letter = _move(letter, S.SCHEDULED, expected_revision)
         letter.scheduled_at = at
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
@@ -187,6 +189,7 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
 def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None = None) -> Letter:
     """Lift the embargo without publishing: the letter goes back to the queue."""
     with write_transaction():
+        _lock_tally()
         letter = _move(letter, S.PENDING, expected_revision)
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
@@ -198,8 +201,8 @@ def release_due(*, now: datetime | None = None) -> int:
     """Publish every embargoed letter whose time has come, each at its scheduled time; return how many."""
     now = now or utcnow()
     with write_transaction():
-        # Take the tally's lock first: of several workers noticing the same moment, one releases.
-        db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision))
+        # Of several workers noticing the same moment, one releases; the others then find nothing due.
+        _lock_tally()
         due = db.session.execute(
             select(Letter).where(Letter.status == S.SCHEDULED, Letter.scheduled_at <= now).order_by(Letter.scheduled_at, Letter.id)
         ).scalars().all()
@@ -227,6 +230,7 @@ def edit(
     title = sanitize.clean_line(title or "") or None
     body_text = sanitize.clean_text(body_text)
     with write_transaction():
+        _lock_tally()
         letter = _lock(letter, expected_revision)
         if letter.status not in (S.PENDING, S.SCHEDULED, S.PUBLISHED, S.UNPUBLISHED):
             raise IllegalTransition(letter, LetterStatus(letter.status))
@@ -269,6 +273,7 @@ def versions(letter: Letter) -> list[LetterVersion]:
 def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
     """Decline a pending letter, with the reason on the record."""
     with write_transaction():
+        _lock_tally()
         letter = _move(letter, S.REJECTED, expected_revision)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
@@ -280,6 +285,9 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
 def withdraw(letter: Letter) -> Letter:
     """The author takes the letter back, before or after publication; it leaves every public surface."""
     with write_transaction():
+        _lock_tally()
+        # Decided on the locked row: a publication committed a moment ago must be uncounted too.
+        letter = _lock(letter)
         was_public = letter.status == S.PUBLISHED
         letter = _move(letter, S.WITHDRAWN)
         letter.decided_at = utcnow()
@@ -294,6 +302,7 @@ def withdraw(letter: Letter) -> Letter:
 def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
     """Take a published letter down, with the reason on the record."""
     with write_transaction():
+        _lock_tally()
         letter = _move(letter, S.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=sanitize.clean_text(reason))
@@ -350,6 +359,15 @@ def letter_by_public_id(public_id: str) -> Letter | None:
     if not _PUBLIC_ID.fullmatch(public_id):
         return None
     return db.session.execute(select(Letter).where(Letter.public_id == public_id)).scalar_one_or_none()
+
+
+def _lock_tally() -> None:
+    """Take the tally's row lock first in every change that may touch it.
+
+    One lock order (tally, then letters) for every writer, so two writers can never wait
+    on each other (on SQLite, BEGIN IMMEDIATE already serializes writers).
+    """
+    db.session.execute(select(PublicTally.id).where(PublicTally.id == 1).with_for_update())
 
 
 def _lock(letter: Letter, expected_revision: int | None = None) -> Letter:
@@ -489,7 +507,7 @@ def recount() -> dict[str, int | datetime | None]:
 def check_tally(*, repair: bool = False) -> list[TallyDrift]:
     """Compare the stored tally with a recount; with `repair`, store the recount."""
     with write_transaction():
-        tally = db.session.get(PublicTally, 1)
+        tally = db.session.execute(select(PublicTally).where(PublicTally.id == 1).with_for_update()).scalar_one_or_none()
         if tally is None:
             tally = PublicTally(id=1, refusers=0, letters_he=0, letters_ar=0, letters_en=0, revision=0)
             db.session.add(tally)

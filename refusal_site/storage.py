@@ -69,7 +69,7 @@ def read_engine(app: Flask | None = None) -> Engine:
     if engine is None:
         url = app.config["SQLALCHEMY_DATABASE_URI"]
         options = {} if url.startswith("sqlite") else {"isolation_level": "AUTOCOMMIT"}
-        engine = create_engine(url, pool_pre_ping=False, **options)
+        engine = create_engine(url, pool_pre_ping=False, hide_parameters=True, **options)
         tune_engine(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], explicit_begin=False)
         engine = app.extensions.setdefault("refusal_read_engine", engine)
     return engine

@@ -63,3 +63,7 @@ def test_gunicorn_access_log_leaves_out_client_addresses():
 
     settings = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
     assert "%(h)s" not in settings["access_log_format"] and "{x-forwarded-for}" not in settings["access_log_format"].lower()
+    assert settings["redact"]('"POST /my-letter/ImVvUmdwd2lEbGFXQ0xKb0Ei.awZxSA.4KH_i31K/withdraw HTTP/1.1"') == (
+        '"POST /my-letter/ImVvUm…/withdraw HTTP/1.1"'
+    )
+    assert "abcdefghijklmnop" not in settings["redact"]("GET /confirm/abcdefghijklmnop HTTP/1.1")

@@ -1,10 +1,12 @@
 """The letter's life and the public tally, through the domain functions."""
 
 import random
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from refusal_site import letters
@@ -164,3 +166,52 @@ def test_published_page_takes_its_total_from_the_tally(app):
         letters.published_page(3, 2)
     with pytest.raises(letters.PageOutOfRange):
         letters.published_page(0, 2)
+
+
+def test_a_withdrawal_racing_a_publication_leaves_the_count_exact(app, make_app):
+    """The publication is in flight (row locked, not committed) when the withdrawal starts."""
+    letter = make_letter(S.PENDING)
+    publisher_app = make_app()
+    holding, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def publish_slowly() -> None:
+        with publisher_app.app_context():
+            session = db.session()
+
+            @event.listens_for(session, "after_flush")
+            def wait(_session, _context) -> None:  # rows locked and written, not yet committed
+                if not release.is_set():
+                    holding.set()
+                    release.wait(10)
+
+            try:
+                letters.publish(db.session.get(Letter, letter.id), by="test")
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    def withdraw() -> None:
+        with app.app_context():
+            try:
+                letters.withdraw(db.session.get(Letter, letter.id))
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    publisher = threading.Thread(target=publish_slowly)
+    publisher.start()
+    assert holding.wait(10)
+    withdrawer = threading.Thread(target=withdraw)
+    withdrawer.start()
+    time.sleep(0.5)  # let the withdrawal read the letter and block on the lock
+    release.set()
+    publisher.join(20)
+    withdrawer.join(20)
+    assert not errors, errors
+    db.session.rollback()
+    assert db.session.get(Letter, letter.id).status == S.WITHDRAWN
+    assert letters.public_tally().refusers == 0
+    assert letters.check_tally() == []

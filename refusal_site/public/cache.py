@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from ..i18n import current_language
 
@@ -49,12 +49,15 @@ def cached_response(revision: int, name: str, render: Callable[[], str | bytes],
     key = (current_app.config["BUILD_ID"], revision, current_language(), name, mimetype, *sorted(params.items()))
     # Deterministic across workers (unlike hash()), so any worker can answer 304.
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
-    if etag in request.if_none_match:
+    # "If-None-Match: *" is ignored: it would answer 304 for pages that do not even exist.
+    if not request.if_none_match.star_tag and etag in request.if_none_match:
         response = Response(status=304)
     else:
         cache = page_cache()
         page = cache.get(key)
         if page is None:
+            # Shared by every visitor: the render must not read anyone's session (e.g. flashes).
+            g.shared_page = True
             body = render()
             page = (body.encode() if isinstance(body, str) else body, mimetype)
             cache.put(key, page, current_app.config["PAGE_CACHE_SIZE"])
