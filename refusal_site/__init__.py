@@ -4,8 +4,6 @@ from flask import Flask
 
 from . import cli, http, i18n
 from .config import configure
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .storage import tune_engine
 
@@ -40,10 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.register(app)
     i18n.init_app(app, babel)
     http.init_app(app)
-    if app.config["PROXY_COUNT"]:
-        # Only as many X-Forwarded-* hops as there are proxies we run; the rest could be forged.
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     return app
 
 

@@ -90,13 +90,28 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
-        if not app.config.get("REDIS_URL"):
-            # In-memory limits are per process: four workers would let four times as much through.
-            raise RuntimeError("REFUSAL_REDIS_URL must be set when REFUSAL_ENV=production (shared rate limits)")
+        _refuse_unsafe_production(app.config)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["DATABASE_URL"], app.instance_path)
     # hide_parameters: database errors in the log must not carry contact addresses or letters.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "hide_parameters": True}
+
+
+def _refuse_unsafe_production(config) -> None:
+    """Settings without which a production site would leak or mislead; better not to start."""
+    problems = []
+    if not config.get("REDIS_URL"):
+        # In-memory limits are per process: four workers would let four times as much through.
+        problems.append("REFUSAL_REDIS_URL (rate limits shared by all workers)")
+    if config["SITE_URL"] == Config.SITE_URL or not config["SITE_URL"].startswith("https://"):
+        problems.append("REFUSAL_SITE_URL as an https:// address (links in mail are built from it)")
+    if not config.get("TRUSTED_HOSTS"):
+        problems.append("REFUSAL_TRUSTED_HOSTS (the host names this site answers to)")
+    if not config.get("MAIL_SERVER"):
+        # The outbox folder would pile up contact addresses and private links forever.
+        problems.append("REFUSAL_MAIL_SERVER (the outbox folder is for development only)")
+    if problems:
+        raise RuntimeError("REFUSAL_ENV=production needs: " + "; ".join(problems))
 
 
 def database_url(url: str | None, instance_path: str) -> str:

@@ -2,13 +2,18 @@
 
 import hashlib
 import hmac
+import ipaddress
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+import redis
 
 from flask import Flask, Response, current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from .i18n import UnknownLanguage, requested_language
@@ -34,18 +39,59 @@ ERROR_MESSAGES = {
 
 
 def client_key() -> str:
-    """Who is asking, for rate limits: a keyed hash of the address that changes every day.
+    """Who is asking, for rate limits: a keyed hash of the address under a random key of the day.
 
-    The address itself is never stored (Redis keeps only this hash, for one limit window).
+    The address is never stored: Redis keeps only this hash, for one limit window, and the key
+    lives two days in Redis (or in memory) and is never written anywhere else, so a copy of
+    the limiter's data cannot be turned back into addresses once the key is gone.
     """
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"{day}|{request.remote_addr}".encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(_key_of_the_day(day), client_network(request.remote_addr).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _key_of_the_day(day: str) -> bytes:
+    keys: dict[str, bytes] = current_app.extensions.setdefault("refusal_client_keys", {})
+    if day not in keys:
+        keys.clear()
+        keys[day] = _shared_key(day) or secrets.token_bytes(32)
+    return keys[day]
+
+
+def _shared_key(day: str) -> bytes | None:
+    """One key for every worker and machine, agreed through Redis (first writer wins)."""
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        return None
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        name = f"refusal:client-key:{day}"
+        client.set(name, secrets.token_bytes(32), nx=True, ex=2 * 86400)
+        return client.get(name)
+    except redis.RedisError:
+        current_app.logger.warning("Redis unreachable: rate-limit key is local to this worker today")
+        return None
+
+
+def client_network(address: str | None) -> str:
+    """The unit a rate limit counts: one IPv4 address, or one IPv6 /64 (what one subscriber gets)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def site_url(endpoint: str, **values) -> str:
-    """An absolute URL built from the configured SITE_URL, never from the request's Host header."""
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """An absolute URL built from the configured SITE_URL, never from the request's Host header
+    (and usable with no request at all, e.g. for mail sent after the response)."""
+    base = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, {k: v for k, v in values.items() if v is not None}, force_external=True)
 
 
 def build_id(app: Flask) -> str:
@@ -71,8 +117,13 @@ def error_response(status: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    if app.config["PROXY_COUNT"]:
+        # Only as many X-Forwarded-* hops as there are proxies we run; the rest could be forged.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     app.config["BUILD_ID"] = build_id(app)
     app.json.ensure_ascii = False
+    app.jinja_env.filters["atom_time"] = lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     app.jinja_env.globals.update(
         site_url=site_url, static_url=_static_url, language_switch_url=_language_switch_url, epoch=EPOCH
     )

@@ -95,6 +95,7 @@ def submit(
     title = sanitize.clean_line(title or "") or None
     body_text = sanitize.clean_text(body_text)
     language = Language(language).value
+    _check_lengths(display_name=display_name, descriptor=descriptor, title=title, body_text=body_text)
     try:
         return _insert_letter(
             display_name=display_name,
@@ -141,6 +142,20 @@ class ScheduleInPast(LetterError):
 
 class NothingChanged(LetterError):
     pass
+
+
+class FieldTooLong(LetterError):
+    """A field is longer than its column once cleaned (forms check this first; this is the last guard)."""
+
+
+# What the columns hold; the forms state the same limits to the author.
+LIMITS = {"display_name": 120, "descriptor": 200, "title": 200, "body_text": 20_000}
+
+
+def _check_lengths(**fields: str | None) -> None:
+    for name, value in fields.items():
+        if value is not None and len(value) > LIMITS[name]:
+            raise FieldTooLong(name)
 
 
 def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
@@ -229,6 +244,7 @@ def edit(
     descriptor = sanitize.clean_line(descriptor or "") or None
     title = sanitize.clean_line(title or "") or None
     body_text = sanitize.clean_text(body_text)
+    _check_lengths(display_name=display_name, descriptor=descriptor, title=title, body_text=body_text)
     with write_transaction():
         _lock_tally()
         letter = _lock(letter, expected_revision)

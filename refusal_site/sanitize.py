@@ -13,6 +13,14 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer ugc"
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+# Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt): characters drawn as
+# nothing. Some are not format characters (U+034F, U+115F, U+3164, U+FE00-FE0F...), so the
+# category check alone would let "No\u034fa" pass for "Noa".
+_DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -38,11 +46,17 @@ def clean_line(text: str) -> str:
     cannot reorder the text around it or be made to look like another.
     """
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", text))
-    text = _drop_chars(text, drop_categories=("Cc", "Cf", "Cs", "Co"))
+    text = _DEFAULT_IGNORABLE.sub("", _drop_chars(text, drop_categories=("Cc", "Cf", "Cs", "Co")))
     return _SPACES.sub(" ", text).strip()
 
 
 def _set_link_rel(attrs: dict, new: bool = False) -> dict:
+    """Every link gets a safe rel; a link without an allowed scheme ("//host", "/path") loses its href."""
+    href = attrs.get((None, "href"), "")
+    if href and href.split(":", 1)[0].lower() not in ALLOWED_PROTOCOLS | {href}:
+        attrs.pop((None, "href"), None)
+    elif href and ":" not in href:
+        attrs.pop((None, "href"), None)
     attrs[(None, "rel")] = LINK_REL
     return attrs
 

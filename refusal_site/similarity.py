@@ -4,6 +4,8 @@ import hashlib
 import re
 import unicodedata
 
+from . import sanitize
+
 _WORDS = re.compile(r"\w+")
 SIMHASH_BITS = 64
 # Texts whose fingerprints differ in at most this many bits are shown as possible duplicates.
@@ -12,7 +14,7 @@ NEAR_DUPLICATE_BITS = 6
 
 def name_key(name: str) -> str:
     """A name folded for comparison: case, accents and Hebrew/Arabic marks, spacing, punctuation."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    decomposed = unicodedata.normalize("NFKD", sanitize.clean_line(name).casefold())
     letters_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_WORDS.findall(letters_only))[:120]
 

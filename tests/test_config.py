@@ -30,14 +30,28 @@ def test_layers_defaults_instance_file_environment_test_config(tmp_path, monkeyp
     assert app.config["SITE_URL"] == "https://from-test.example"  # test config beats all
 
 
-def test_production_refuses_to_start_without_redis_for_rate_limits(tmp_path, monkeypatch):
-    monkeypatch.delenv("REFUSAL_REDIS_URL", raising=False)
-    with pytest.raises(RuntimeError, match="REDIS_URL"):
-        create_app({"ENV": "production", "SECRET_KEY": "k" * 64, "INSTANCE_PATH": str(tmp_path)})
+PRODUCTION = {
+    "ENV": "production",
+    "SECRET_KEY": "k" * 64,
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SITE_URL": "https://refusers.example",
+    "TRUSTED_HOSTS": ["refusers.example"],
+    "MAIL_SERVER": "smtp.refusers.example",
+}
+
+
+@pytest.mark.parametrize("missing", ["REDIS_URL", "SITE_URL", "TRUSTED_HOSTS", "MAIL_SERVER"])
+def test_production_refuses_to_start_on_unsafe_defaults(tmp_path, monkeypatch, missing):
+    for name in PRODUCTION:
+        monkeypatch.delenv(f"REFUSAL_{name}", raising=False)
+    config = {**PRODUCTION, "INSTANCE_PATH": str(tmp_path)}
+    config[missing] = "http://127.0.0.1:5000" if missing == "SITE_URL" else None
+    with pytest.raises(RuntimeError, match=missing):
+        create_app(config)
 
 
 def test_production_cookies_are_secure(tmp_path):
-    app = create_app({"ENV": "production", "SECRET_KEY": "k" * 64, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    app = create_app({**PRODUCTION, "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

@@ -5,16 +5,19 @@ import pytest
 from tests.pages import hidden_fields
 
 URLS = [
-    "/letters/%FF%FE", "/letters?page=%FF", "/letters?language=%FF", "/?lang=%FF", "/api/v1/letters/%C0%80",
-    "/confirm/%FF", "/my-letter/%00", "/moderate/sign-in?next=%FF", "/feed.atom?x=%FF", "/%FF", "/letters?page=1%00",
-    "/static/%2e%2e/%2e%2e/etc/passwd", "/static/../config.py", "/moderate/letters/%FF", "/api/v1/letters?page=" + "9" * 400,
+    ("/letters/%FF%FE", 404), ("/letters?page=%FF", 400), ("/letters?language=%FF", 400), ("/?lang=%FF", 400),
+    ("/api/v1/letters/%C0%80", 404), ("/confirm/%FF", 404), ("/my-letter/%00", 404), ("/%FF", 404),
+    ("/letters?page=1%00", 400), ("/static/%2e%2e/%2e%2e/etc/passwd", 404), ("/static/../config.py", 404),
+    ("/moderate/letters/%FF", 302), ("/api/v1/letters?page=" + "9" * 400, 404),
+    # Odd but harmless: the page is served and the oddity ignored.
+    ("/moderate/sign-in?next=%FF", 200), ("/feed.atom?x=%FF", 200),
 ]
 
 
-@pytest.mark.parametrize("url", URLS)
-def test_malformed_addresses_get_a_4xx(client, url):
+@pytest.mark.parametrize(("url", "status"), URLS)
+def test_malformed_addresses_get_a_clear_answer(client, url, status):
     response = client.get(url)
-    assert 400 <= response.status_code < 500 or response.status_code in (200, 302), (url, response.status_code)
+    assert response.status_code == status, url
     assert b"Traceback" not in response.data
 
 

@@ -44,7 +44,7 @@ def test_limits_are_per_client(client):
 
 def test_workers_share_their_counts_through_redis(make_app):
     # A client address of its own, so counts left in Redis by earlier runs cannot interfere.
-    address = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    address = f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
     workers = [make_app(REDIS_URL=REDIS_URL) for _ in range(2)]
     first, second = (worker.test_client() for worker in workers)
     environ = {"REMOTE_ADDR": address}
@@ -65,3 +65,18 @@ def test_with_redis_down_the_site_keeps_working_and_says_so(make_app, caplog):
     assert post_submit(client).status_code == 400
     assert client.get("/").status_code == 200
     assert caplog.records, "the outage is logged"
+
+
+def test_an_ipv6_subscriber_cannot_escape_the_limit_by_changing_address(client):
+    for n in range(2):
+        assert post_submit(client, {"REMOTE_ADDR": f"2001:db8:1:2::{n + 1}"}).status_code == 400
+    assert post_submit(client, {"REMOTE_ADDR": "2001:db8:1:2:ffff::9"}).status_code == 429
+    assert post_submit(client, {"REMOTE_ADDR": "2001:db8:1:3::1"}).status_code == 400, "another /64 is another client"
+
+
+def test_client_networks():
+    from refusal_site.http import client_network
+
+    assert client_network("203.0.113.7") == "203.0.113.7"
+    assert client_network("::ffff:203.0.113.7") == "203.0.113.7"
+    assert client_network("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"

@@ -59,3 +59,14 @@ def test_names_lose_bidi_controls_and_invisible_characters():
 
 def test_text_is_nfc_normalized():
     assert sanitize.clean_text("e\u0301") == "\u00e9"
+
+
+def test_names_lose_characters_drawn_as_nothing():
+    for invisible in ("\u034f", "\u3164", "\ufe0f", "\u115f", "\U000e0041"):
+        assert sanitize.clean_line(f"No{invisible}a") == "Noa"
+
+
+def test_links_without_an_allowed_scheme_lose_their_target():
+    html = sanitize.text_to_html('<a href="//evil.example/x">a</a> <a href="/relative">b</a> <a href="mailto:x@example.org">c</a>')
+    assert "evil.example" not in html and 'href="/relative"' not in html
+    assert 'href="mailto:x@example.org"' in html

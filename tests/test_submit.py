@@ -340,3 +340,10 @@ def test_a_form_left_open_for_hours_can_still_be_sent(client, app, monkeypatch):
     monkeypatch.undo()
     assert client.post("/submit", data=form).status_code == 303
     assert len(stored_letters()) == 1
+
+
+def test_text_that_grows_when_normalized_is_held_to_the_limit(client, app):
+    # U+FB2A (a Hebrew presentation form) becomes two characters under NFC.
+    response = client.post("/submit", data=valid_form(client, display_name="\ufb2a" * 120))
+    assert response.status_code == 400 and page_of(response).find("p", id="display_name-error")
+    assert stored_letters() == []

@@ -12,6 +12,7 @@ from ..submit.forms import (
     NAME_MAX,
     TEXT_MAX,
     TITLE_MAX,
+    cleaned_length,
     no_control_characters,
     no_direction_controls,
     no_overlong_words,
@@ -60,10 +61,19 @@ class ReasonForm(DecisionForm):
 
 
 class EditForm(DecisionForm):
-    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=NAME_MAX), no_control_characters, no_direction_controls, not_blank_after_cleaning(sanitize.clean_line)])
-    descriptor = StringField(_l("Rank, unit or role"), validators=[Optional(), Length(max=DESCRIPTOR_MAX), no_control_characters, no_direction_controls])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_MAX), no_control_characters, no_direction_controls])
-    body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=TEXT_MAX), no_control_characters, not_blank_after_cleaning(sanitize.clean_text), no_overlong_words])
+    display_name = StringField(
+        _l("Name"),
+        validators=[InputRequired(), no_control_characters, no_direction_controls, not_blank_after_cleaning(sanitize.clean_line), cleaned_length(NAME_MAX, sanitize.clean_line)],
+    )
+    descriptor = StringField(
+        _l("Rank, unit or role"),
+        validators=[Optional(), no_control_characters, no_direction_controls, cleaned_length(DESCRIPTOR_MAX, sanitize.clean_line)],
+    )
+    title = StringField(_l("Title"), validators=[Optional(), no_control_characters, no_direction_controls, cleaned_length(TITLE_MAX, sanitize.clean_line)])
+    body = TextAreaField(
+        _l("Text"),
+        validators=[InputRequired(), no_control_characters, not_blank_after_cleaning(sanitize.clean_text), cleaned_length(TEXT_MAX, sanitize.clean_text), no_overlong_words],
+    )
     reason = StringField(
         _l("What was corrected"), validators=[InputRequired(_l("Please say what you corrected.")), Length(max=REASON_MAX), no_control_characters]
     )

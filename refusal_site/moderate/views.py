@@ -1,5 +1,6 @@
 """Moderators: sign in, work the queue, decide, correct, audit. Every route is checked once, here."""
 
+import re
 import time
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -9,13 +10,11 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit, letters, mail, moderators, sanitize
+from .. import audit, letters, moderators, notify, sanitize
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db, limiter, login_manager
-from ..http import site_url
 from ..models import Language, Letter, LetterStatus, Moderator, Role
 from ..public.views import page_number
-from ..submit import views as submit_views
 from .forms import (
     CodeForm,
     CreateModeratorForm,
@@ -30,6 +29,9 @@ from .forms import (
 )
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
+
+# ASCII digits that fit an INTEGER column ("²".isdigit() is True; int() of it is not).
+_SMALL_INTEGER = re.compile(r"[0-9]{1,9}")
 
 # The only moderation pages a visitor without a session may open.
 SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "moderate.setup_code"})
@@ -271,17 +273,6 @@ def _decide(public_id: str, form_class, decide):
     return redirect(url_for(".queue"), code=303)
 
 
-def _tell_author(letter: Letter, template: str, reason: str) -> bool:
-    if not letter.contact_email:
-        return False
-    manage_url = site_url("submit.manage", token=submit_views.tokens.make(submit_views.tokens.Purpose.MANAGE, letter))
-    try:
-        mail.send(template, letter.contact_email, language=letter.language, letter=letter, reason=reason, manage_url=manage_url)
-    except mail.MailError:
-        return False
-    return True
-
-
 @bp.post("/letters/<public_id>/approve")
 def approve(public_id: str):
     def decide(letter, form):
@@ -316,7 +307,7 @@ def reject(public_id: str):
     def decide(letter, form):
         reason = sanitize.clean_text(form.reason.data)
         letter = letters.reject(letter, by=current_user, reason=reason, expected_revision=form.revision.data)
-        if _tell_author(letter, "rejected", reason):
+        if notify.tell_decision(letter, "rejected", reason):
             return _("Rejected. The author was told the reason by e-mail.")
         return _("Rejected. The author could not be e-mailed (no address, or the mail server refused).")
 
@@ -328,7 +319,7 @@ def unpublish(public_id: str):
     def decide(letter, form):
         reason = sanitize.clean_text(form.reason.data)
         letter = letters.unpublish(letter, by=current_user, reason=reason, expected_revision=form.revision.data)
-        if _tell_author(letter, "unpublished", reason):
+        if notify.tell_decision(letter, "unpublished", reason):
             return _("Taken down. The author was told the reason by e-mail.")
         return _("Taken down. The author could not be e-mailed (no address, or the mail server refused).")
 
@@ -372,7 +363,7 @@ def _audit_filter() -> AuditFilter:
     if action is not None and action not in AuditAction.__members__.values():
         abort(400)
     moderator_id = args.get("moderator") or None
-    if moderator_id is not None and not moderator_id.isdigit():
+    if moderator_id is not None and not _SMALL_INTEGER.fullmatch(moderator_id):
         abort(400)
 
     def day(name: str) -> datetime | None:
@@ -452,7 +443,7 @@ TEAM_ACTIONS = {
 @bp.post("/team/<int:moderator_id>")
 def team_action(moderator_id: int):
     form = TeamActionForm()
-    target = db.session.get(Moderator, moderator_id)
+    target = db.session.get(Moderator, moderator_id) if moderator_id < 2**31 else None
     if target is None:
         abort(404)
     if not form.validate_on_submit() or form.action.data not in TEAM_ACTIONS:

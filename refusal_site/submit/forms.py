@@ -47,6 +47,16 @@ def not_blank_after_cleaning(clean):
     return check
 
 
+def cleaned_length(maximum: int, clean):
+    """The limit applies to what is stored: NFC can make a text longer than what was typed."""
+
+    def check(form, field) -> None:
+        if field.data and len(clean(field.data)) > maximum:
+            raise ValidationError(_l("This can have up to %(max)s characters.", max=maximum))
+
+    return check
+
+
 def no_overlong_words(form, field) -> None:
     if any(len(word) > WORD_MAX for word in _WORD.findall(field.data or "")):
         raise ValidationError(_l("A word in the text is longer than %(max)s characters. Please break it up.", max=WORD_MAX))
@@ -74,18 +84,31 @@ class LetterForm(FlaskForm):
             *ONE_LINE,
             no_direction_controls,
             not_blank_after_cleaning(sanitize.clean_line),
+            cleaned_length(NAME_MAX, sanitize.clean_line),
         ],
         description=_l("Up to %(max)s characters.", max=NAME_MAX),
     )
     descriptor = StringField(
         _l("Rank, unit or role (optional)"),
-        validators=[Optional(), Length(max=DESCRIPTOR_MAX, message=_l("This can have up to %(max)d characters.")), *ONE_LINE, no_direction_controls],
+        validators=[
+            Optional(),
+            Length(max=DESCRIPTOR_MAX, message=_l("This can have up to %(max)d characters.")),
+            *ONE_LINE,
+            no_direction_controls,
+            cleaned_length(DESCRIPTOR_MAX, sanitize.clean_line),
+        ],
         description=_l("For example: reserve captain, armoured corps. Up to %(max)s characters.", max=DESCRIPTOR_MAX),
     )
     language = RadioField(_l("Language of the letter"), choices=LANGUAGE_CHOICES, validators=[InputRequired(_l("Please choose the letter's language."))])
     title = StringField(
         _l("Title (optional)"),
-        validators=[Optional(), Length(max=TITLE_MAX, message=_l("The title can have up to %(max)d characters.")), *ONE_LINE, no_direction_controls],
+        validators=[
+            Optional(),
+            Length(max=TITLE_MAX, message=_l("The title can have up to %(max)d characters.")),
+            *ONE_LINE,
+            no_direction_controls,
+            cleaned_length(TITLE_MAX, sanitize.clean_line),
+        ],
         description=_l("Up to %(max)s characters.", max=TITLE_MAX),
     )
     body = TextAreaField(
@@ -95,6 +118,7 @@ class LetterForm(FlaskForm):
             Length(max=TEXT_MAX, message=_l("The letter can have up to %(max)d characters.")),
             no_control_characters,
             not_blank_after_cleaning(sanitize.clean_text),
+            cleaned_length(TEXT_MAX, sanitize.clean_text),
             no_overlong_words,
         ],
         description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),

@@ -1,12 +1,11 @@
 """Refusers: submit a letter, confirm it by a button behind a mailed link, see its status, withdraw it."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, after_this_request, current_app, redirect, render_template, request, url_for
 
-from .. import letters, mail, tokens
+from .. import letters, notify, tokens
 from ..extensions import limiter
-from ..http import site_url
 from ..i18n import current_language
-from ..models import Letter, LetterStatus
+from ..models import LetterStatus
 from .forms import ConfirmForm, LetterForm, ResendForm, WithdrawForm
 
 bp = Blueprint("submit", __name__)
@@ -31,18 +30,6 @@ def _resend_limit() -> str:
     return current_app.config["RESEND_RATE_LIMIT"]
 
 
-def send_links(letter: Letter, template: str = "confirm") -> bool:
-    """Mail the author their links; False (and the letter kept) when the mail could not go out."""
-    links = {"manage_url": site_url("submit.manage", token=tokens.make(tokens.Purpose.MANAGE, letter))}
-    if letter.status == LetterStatus.UNCONFIRMED:
-        links["confirm_url"] = site_url("submit.confirm", token=tokens.make(tokens.Purpose.CONFIRM, letter))
-    try:
-        mail.send(template, letter.contact_email, language=letter.language, letter=letter, **links)
-    except mail.MailError:
-        return False
-    return True
-
-
 @bp.route("/submit", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def submit():
@@ -63,7 +50,7 @@ def submit():
             )
         except letters.DuplicateSubmission:
             return render_template("submit/duplicate.html"), 409
-        return redirect(url_for(".sent", mail="ok" if send_links(letter) else "failed"), code=303)
+        return redirect(url_for(".sent", mail="ok" if notify.send_links(letter) else "failed"), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("submit/form.html", form=form), status
 
@@ -78,11 +65,29 @@ def sent():
 def resend():
     form = ResendForm()
     if form.validate_on_submit():
-        for letter in letters.letters_for_contact(form.contact_email.data):
-            send_links(letter, template="links")
-        # The same answer whether or not we know the address: this page must not reveal who wrote.
+        # The same answer, in the same time, whether or not we know the address: the mail goes
+        # out after the response is sent, so timing cannot reveal who wrote a letter.
+        _after_response(_resend_links, form.contact_email.data)
         return render_template("submit/resent.html")
     return render_template("submit/resend.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _resend_links(address: str) -> None:
+    for letter in letters.letters_for_contact(address):
+        notify.send_links(letter, template="links")
+
+
+def _after_response(work, *args) -> None:
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _schedule(response):
+        def run() -> None:
+            with app.app_context():
+                work(*args)
+
+        response.call_on_close(run)
+        return response
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -104,6 +109,8 @@ def confirm(token: str):
             return render_template("submit/link_problem.html", problem="expired"), 410
         except letters.IllegalTransition:
             return render_template("submit/link_problem.html", problem="used", letter=letter), 410
+        except letters.LetterGone:
+            return render_template("submit/link_problem.html", problem="expired"), 410
         return redirect(url_for(".manage", token=tokens.make(tokens.Purpose.MANAGE, letter), confirmed=1), code=303)
     return render_template("submit/confirm.html", form=form, letter=letter)
 
@@ -131,6 +138,8 @@ def withdraw(token: str):
         return render_template("submit/manage.html", letter=letter, token=token, form=form), 400
     try:
         letters.withdraw(letter)
+    except letters.LetterGone:
+        return render_template("submit/link_problem.html", problem="invalid"), 410
     except letters.IllegalTransition:
         return render_template("submit/manage.html", letter=letter, token=token, form=form, already_withdrawn=True), 409
     return redirect(url_for(".manage", token=token), code=303)
