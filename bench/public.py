@@ -246,6 +246,7 @@ def free_port() -> int:
 class Server:
     base: str
     log_path: Path
+    pid: int = 0  # gunicorn's master process; its children are the workers
 
     def log_problems(self) -> list[str]:
         """gunicorn's error lines so far (worker timeouts, crashes, tracebacks logged by the app)."""
@@ -276,7 +277,7 @@ def gunicorn(database: Database, workdir: Path, workers: int, config: Path | Non
         process = subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(base + STATIC_PATH, process, log_path)
-        yield Server(base, log_path)
+        yield Server(base, log_path, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
