@@ -38,7 +38,7 @@ test: setup system-packages services
 # Refresh the catalogs after changing user-visible strings.
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o refusal_site/translations/messages.pot .
-	$(BIN)/pybabel update -N -i refusal_site/translations/messages.pot -d refusal_site/translations
+	$(BIN)/pybabel update -N --ignore-obsolete -i refusal_site/translations/messages.pot -d refusal_site/translations
 
 bench: setup system-packages services
 	$(BIN)/python bench/public.py

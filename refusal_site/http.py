@@ -86,6 +86,17 @@ def client_network(address: str | None) -> str:
     return str(ip)
 
 
+def no_store(response: Response) -> Response:
+    """For forms and private pages: never kept by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def configured_limit(setting: str):
+    """A rate limit read from the configuration at request time (so tests and deployments can set it)."""
+    return lambda: current_app.config[setting]
+
+
 def site_url(endpoint: str, **values) -> str:
     """An absolute URL built from the configured SITE_URL, never from the request's Host header
     (and usable with no request at all, e.g. for mail sent after the response)."""

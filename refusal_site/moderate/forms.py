@@ -10,13 +10,11 @@ from ..models import Role
 from ..submit.forms import (
     DESCRIPTOR_MAX,
     NAME_MAX,
-    TEXT_MAX,
     TITLE_MAX,
-    cleaned_length,
+    letter_text_checks,
     no_control_characters,
-    no_direction_controls,
-    no_overlong_words,
     not_blank_after_cleaning,
+    one_line_checks,
 )
 from .. import sanitize
 
@@ -61,19 +59,10 @@ class ReasonForm(DecisionForm):
 
 
 class EditForm(DecisionForm):
-    display_name = StringField(
-        _l("Name"),
-        validators=[InputRequired(), no_control_characters, no_direction_controls, not_blank_after_cleaning(sanitize.clean_line), cleaned_length(NAME_MAX, sanitize.clean_line)],
-    )
-    descriptor = StringField(
-        _l("Rank, unit or role"),
-        validators=[Optional(), no_control_characters, no_direction_controls, cleaned_length(DESCRIPTOR_MAX, sanitize.clean_line)],
-    )
-    title = StringField(_l("Title"), validators=[Optional(), no_control_characters, no_direction_controls, cleaned_length(TITLE_MAX, sanitize.clean_line)])
-    body = TextAreaField(
-        _l("Text"),
-        validators=[InputRequired(), no_control_characters, not_blank_after_cleaning(sanitize.clean_text), cleaned_length(TEXT_MAX, sanitize.clean_text), no_overlong_words],
-    )
+    display_name = StringField(_l("Name"), validators=one_line_checks(NAME_MAX, _l("Please write the name to publish the letter under.")))
+    descriptor = StringField(_l("Rank, unit or role"), validators=one_line_checks(DESCRIPTOR_MAX))
+    title = StringField(_l("Title"), validators=one_line_checks(TITLE_MAX))
+    body = TextAreaField(_l("Text"), validators=letter_text_checks(_l("Please write your letter.")))
     reason = StringField(
         _l("What was corrected"), validators=[InputRequired(_l("Please say what you corrected.")), Length(max=REASON_MAX), no_control_characters]
     )

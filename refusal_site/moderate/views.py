@@ -13,8 +13,9 @@ from flask_login import current_user, login_user, logout_user
 from .. import audit, letters, moderators, notify, sanitize
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db, limiter, login_manager
-from ..models import Language, Letter, LetterStatus, Moderator, Role
-from ..public.views import page_number
+from ..models import Letter, LetterStatus, Moderator, Role
+from ..http import configured_limit, no_store
+from ..public.views import language_filter, page_number
 from .forms import (
     CodeForm,
     CreateModeratorForm,
@@ -67,14 +68,8 @@ def _require_moderator():
     return None
 
 
-@bp.after_request
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
+bp.after_request(no_store)
+_sign_in_limit = configured_limit("SIGN_IN_RATE_LIMIT")
 
 
 def _safe_next(target: str | None) -> str:
@@ -213,16 +208,9 @@ def _state_filter() -> str:
     return state
 
 
-def _language_filter() -> str | None:
-    language = request.args.get("language") or None
-    if language is not None and language not in Language.__members__.values():
-        abort(400)
-    return language
-
-
 @bp.get("/")
 def queue():
-    state, language, number = _state_filter(), _language_filter(), page_number()
+    state, language, number = _state_filter(), language_filter(), page_number()
     try:
         page = letters.queue_page(number, current_app.config["QUEUE_PER_PAGE"], status=state, language=language)
     except letters.PageOutOfRange:
@@ -302,28 +290,37 @@ def unschedule(public_id: str):
     return _decide(public_id, DecisionForm, decide)
 
 
-@bp.post("/letters/<public_id>/reject")
-def reject(public_id: str):
+def _decide_with_reason(public_id: str, act, template: str, done: str, done_unmailed: str):
+    """A decision the author is told about, with the moderator's reason, in the letter's language."""
+
     def decide(letter, form):
         reason = sanitize.clean_text(form.reason.data)
-        letter = letters.reject(letter, by=current_user, reason=reason, expected_revision=form.revision.data)
-        if notify.tell_decision(letter, "rejected", reason):
-            return _("Rejected. The author was told the reason by e-mail.")
-        return _("Rejected. The author could not be e-mailed (no address, or the mail server refused).")
+        letter = act(letter, by=current_user, reason=reason, expected_revision=form.revision.data)
+        return done if notify.tell_decision(letter, template, reason) else done_unmailed
 
     return _decide(public_id, ReasonForm, decide)
+
+
+@bp.post("/letters/<public_id>/reject")
+def reject(public_id: str):
+    return _decide_with_reason(
+        public_id,
+        letters.reject,
+        "rejected",
+        _("Rejected. The author was told the reason by e-mail."),
+        _("Rejected. The author could not be e-mailed (no address, or the mail server refused)."),
+    )
 
 
 @bp.post("/letters/<public_id>/unpublish")
 def unpublish(public_id: str):
-    def decide(letter, form):
-        reason = sanitize.clean_text(form.reason.data)
-        letter = letters.unpublish(letter, by=current_user, reason=reason, expected_revision=form.revision.data)
-        if notify.tell_decision(letter, "unpublished", reason):
-            return _("Taken down. The author was told the reason by e-mail.")
-        return _("Taken down. The author could not be e-mailed (no address, or the mail server refused).")
-
-    return _decide(public_id, ReasonForm, decide)
+    return _decide_with_reason(
+        public_id,
+        letters.unpublish,
+        "unpublished",
+        _("Taken down. The author was told the reason by e-mail."),
+        _("Taken down. The author could not be e-mailed (no address, or the mail server refused)."),
+    )
 
 
 @bp.route("/letters/<public_id>/edit", methods=["GET", "POST"])

@@ -72,55 +72,41 @@ def deliverable_address(form, field) -> None:
 
 # Each language's name in itself, marked with its language for screen readers.
 LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
-ONE_LINE = [no_control_characters]
+
+
+def one_line_checks(maximum: int, required: str | None = None) -> list:
+    """What every one-line public field (name, descriptor, title) must pass, wherever it is typed."""
+    presence = [InputRequired(required), not_blank_after_cleaning(sanitize.clean_line)] if required else [Optional()]
+    return [*presence, no_control_characters, no_direction_controls, cleaned_length(maximum, sanitize.clean_line)]
+
+
+def letter_text_checks(required: str) -> list:
+    """What a letter's text must pass, wherever it is typed."""
+    return [
+        InputRequired(required),
+        no_control_characters,
+        not_blank_after_cleaning(sanitize.clean_text),
+        cleaned_length(TEXT_MAX, sanitize.clean_text),
+        no_overlong_words,
+    ]
 
 
 class LetterForm(FlaskForm):
     display_name = StringField(
         _l("Your name, as it will be published"),
-        validators=[
-            InputRequired(_l("Please write the name to publish the letter under.")),
-            Length(max=NAME_MAX, message=_l("The name can have up to %(max)d characters.")),
-            *ONE_LINE,
-            no_direction_controls,
-            not_blank_after_cleaning(sanitize.clean_line),
-            cleaned_length(NAME_MAX, sanitize.clean_line),
-        ],
+        validators=one_line_checks(NAME_MAX, _l("Please write the name to publish the letter under.")),
         description=_l("Up to %(max)s characters.", max=NAME_MAX),
     )
     descriptor = StringField(
         _l("Rank, unit or role (optional)"),
-        validators=[
-            Optional(),
-            Length(max=DESCRIPTOR_MAX, message=_l("This can have up to %(max)d characters.")),
-            *ONE_LINE,
-            no_direction_controls,
-            cleaned_length(DESCRIPTOR_MAX, sanitize.clean_line),
-        ],
+        validators=one_line_checks(DESCRIPTOR_MAX),
         description=_l("For example: reserve captain, armoured corps. Up to %(max)s characters.", max=DESCRIPTOR_MAX),
     )
     language = RadioField(_l("Language of the letter"), choices=LANGUAGE_CHOICES, validators=[InputRequired(_l("Please choose the letter's language."))])
-    title = StringField(
-        _l("Title (optional)"),
-        validators=[
-            Optional(),
-            Length(max=TITLE_MAX, message=_l("The title can have up to %(max)d characters.")),
-            *ONE_LINE,
-            no_direction_controls,
-            cleaned_length(TITLE_MAX, sanitize.clean_line),
-        ],
-        description=_l("Up to %(max)s characters.", max=TITLE_MAX),
-    )
+    title = StringField(_l("Title (optional)"), validators=one_line_checks(TITLE_MAX), description=_l("Up to %(max)s characters.", max=TITLE_MAX))
     body = TextAreaField(
         _l("Your letter"),
-        validators=[
-            InputRequired(_l("Please write your letter.")),
-            Length(max=TEXT_MAX, message=_l("The letter can have up to %(max)d characters.")),
-            no_control_characters,
-            not_blank_after_cleaning(sanitize.clean_text),
-            cleaned_length(TEXT_MAX, sanitize.clean_text),
-            no_overlong_words,
-        ],
+        validators=letter_text_checks(_l("Please write your letter.")),
         description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),
     )
     contact_email = EmailField(

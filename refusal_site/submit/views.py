@@ -4,6 +4,7 @@ from flask import Blueprint, after_this_request, current_app, redirect, render_t
 
 from .. import letters, notify, tokens
 from ..extensions import limiter
+from ..http import configured_limit, no_store
 from ..i18n import current_language
 from ..models import LetterStatus
 from .forms import ConfirmForm, LetterForm, ResendForm, WithdrawForm
@@ -11,23 +12,10 @@ from .forms import ConfirmForm, LetterForm, ResendForm, WithdrawForm
 bp = Blueprint("submit", __name__)
 
 
-@bp.after_request
-def _private(response):
-    # Forms and an author's own pages must never be kept by a browser or a proxy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _submit_limit() -> str:
-    return current_app.config["SUBMIT_RATE_LIMIT"]
-
-
-def _confirm_limit() -> str:
-    return current_app.config["CONFIRM_RATE_LIMIT"]
-
-
-def _resend_limit() -> str:
-    return current_app.config["RESEND_RATE_LIMIT"]
+bp.after_request(no_store)
+_submit_limit = configured_limit("SUBMIT_RATE_LIMIT")
+_confirm_limit = configured_limit("CONFIRM_RATE_LIMIT")
+_resend_limit = configured_limit("RESEND_RATE_LIMIT")
 
 
 @bp.route("/submit", methods=["GET", "POST"])
