@@ -5,7 +5,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -650,3 +651,20 @@ def letter_history(letter: Letter) -> list:
     from .models import AuditEvent
 
     return list(db.session.execute(select(AuditEvent).where(AuditEvent.letter_id == letter.id).order_by(AuditEvent.id)).scalars())
+
+
+# --- the press -----------------------------------------------------------------------------------
+
+
+def publications_per_day(timezone: str) -> list[tuple[date, int]]:
+    """How many of the letters public now were published on each day (in `timezone`), oldest first.
+
+    Reads only the publication times of published letters (an index-only scan of the status index),
+    and is cached with the public pages, so it runs once per public revision.
+    """
+    zone = ZoneInfo(timezone)
+    days: dict[date, int] = {}
+    for (moment,) in db.session.execute(select(Letter.published_at).where(Letter.status == S.PUBLISHED)):
+        day = moment.astimezone(zone).date()
+        days[day] = days.get(day, 0) + 1
+    return sorted(days.items())

@@ -1,0 +1,55 @@
+"""The press page: the count, the last publication, the curve over time drawn on the server."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+from refusal_site import chart, letters
+from refusal_site.models import LetterStatus, utcnow
+from tests.factories import make_letter
+from tests.pages import page_of
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_press_page_draws_the_cumulative_curve_without_script(client):
+    for days_ago in (30, 30, 10, 1):
+        make_letter(published_at=utcnow() - timedelta(days=days_ago))
+    make_letter(LetterStatus.PENDING)
+    response = client.get("/press?lang=en")
+    assert response.status_code == 200
+    page = page_of(response)
+    assert not page.find("script")
+    assert "4 public refusers" in page.visible_text
+    html = response.get_data(as_text=True)
+    drawing = ET.fromstring(html[html.index("<svg"): html.index("</svg>") + 6])
+    assert drawing.find(f"{SVG}title").text == "Public refusers over time"
+    assert "4 public refusers" in drawing.find(f"{SVG}desc").text
+    assert [t.text for t in drawing.iter(f"{SVG}text")][-2] == "4", "the top of the axis is the total"
+
+
+def test_the_curve_follows_withdrawals_on_the_next_request(client):
+    first = make_letter(published_at=utcnow() - timedelta(days=3))
+    make_letter(published_at=utcnow() - timedelta(days=2))
+    assert "2 public refusers" in page_of(client.get("/press?lang=en")).visible_text
+    letters.withdraw(first)
+    assert "1 public refuser" in page_of(client.get("/press?lang=en")).visible_text
+
+
+def test_the_press_page_works_with_no_letters(client):
+    response = client.get("/press?lang=ar")
+    assert response.status_code == 200 and page_of(response).find("html")[0]["dir"] == "rtl"
+
+
+def test_chart_text_is_escaped():
+    from datetime import date
+
+    drawing = chart.svg(chart.cumulative([(date(2026, 1, 1), 2)]), title="<script>x</script>", description="a & b", labels=("<b>", "c"))
+    assert "<script>" not in drawing and "&lt;script&gt;" in drawing and "&lt;b&gt;" in drawing
+    ET.fromstring(str(drawing))
+
+
+def test_cumulative_totals():
+    from datetime import date
+
+    points = chart.cumulative([(date(2026, 1, 1), 2), (date(2026, 1, 3), 5)])
+    assert [(p.day.day, p.total) for p in points] == [(1, 2), (3, 7)]
