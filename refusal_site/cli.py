@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(check_count)
     app.cli.add_command(purge_unconfirmed)
     app.cli.add_command(erase_contacts)
+    app.cli.add_command(build_pdf)
 
 
 @click.command("create-moderator")
@@ -82,3 +83,14 @@ def erase_contacts(days: int | None) -> None:
     days = current_app.config["CONTACT_RETENTION_DAYS"] if days is None else days
     count = letters.erase_contacts(after=timedelta(days=days))
     click.echo(f"erased the contact address of {count} letters decided more than {days} days ago")
+
+
+@click.command("build-pdf")
+def build_pdf() -> None:
+    """Build the standard press compilations (all letters, and each language) for deployment or cron."""
+    from . import compilation
+
+    for selection in compilation.STANDARD:
+        for language in [selection.language] if selection.language else list(current_app.config["LANGUAGES"]):
+            built = compilation.build(selection, language)
+            click.echo(f"{selection.name} ({language}): {built.letters} letters -> {built.path.name}")

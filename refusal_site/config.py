@@ -70,6 +70,11 @@ class Config:
     # Letters per page in the moderation queue, and audit rows per page.
     QUEUE_PER_PAGE = 50
     AUDIT_PER_PAGE = 100
+    # Press PDFs: a build runs in its own process with these limits; a date range holds at most
+    # PDF_MAX_LETTERS letters (one request must not tie up the machine).
+    PDF_BUILD_MEMORY_BYTES = 2 * 1024**3
+    PDF_BUILD_SECONDS = 600
+    PDF_MAX_LETTERS = 3000
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
     CONTACT_RETENTION_DAYS = 90
     # Do not let the ORM's event tracking cost memory on every write.

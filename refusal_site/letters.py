@@ -668,3 +668,15 @@ def publications_per_day(timezone: str) -> list[tuple[date, int]]:
         day = moment.astimezone(zone).date()
         days[day] = days.get(day, 0) + 1
     return sorted(days.items())
+
+
+def compilation_letters(*, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> list[Letter]:
+    """Published letters for a press compilation: oldest first, in publication order."""
+    query = select(Letter).where(Letter.status == S.PUBLISHED)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+    if since is not None:
+        query = query.where(Letter.published_at >= since)
+    if until is not None:
+        query = query.where(Letter.published_at < until)
+    return list(db.session.execute(query.order_by(Letter.published_at.asc(), Letter.id.asc())).scalars())

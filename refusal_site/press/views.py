@@ -1,10 +1,16 @@
 """Journalists: the count, when the last letter was published, the curve over time, the PDFs."""
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_babel import format_date, gettext as _
 
 from .. import chart, compilation, letters
+from ..http import no_store
+from ..i18n import current_language
+from ..models import utcnow
 from ..public.cache import cached_response
+from ..public.views import language_filter
 
 bp = Blueprint("press", __name__)
 
@@ -43,5 +49,35 @@ def letter_pdf(public_id: str):
         abort(503)
     response = send_file(path, mimetype="application/pdf", etag=fingerprint, conditional=True, max_age=0,
                          download_name=f"letter-{letter.published_at:%Y-%m-%d}-{letter.public_id}.pdf")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name) or None
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/press/letters.pdf")
+def compilation_pdf():
+    """A compilation: every letter, one language, or a date range. Built in the background if new."""
+    selection = compilation.Selection(language_filter(), _day("since"), _day("until"))
+    if selection.since and selection.until and selection.since > selection.until:
+        abort(400)
+    language = selection.language or current_language()
+    built = compilation.existing(selection, language)
+    if built is None:
+        if len(selection.letters()) > current_app.config["PDF_MAX_LETTERS"]:
+            abort(400)
+        if not compilation.is_building(selection, language):
+            compilation.build_in_background(selection, language)
+        return no_store(Response(render_template("press/preparing.html"), status=202, headers={"Retry-After": "5"}))
+    response = send_file(built.path, mimetype="application/pdf", etag=built.fingerprint, conditional=True, max_age=0,
+                         download_name=f"public-refusers-{selection.name}-{utcnow():%Y-%m-%d}.pdf")
     response.headers["Cache-Control"] = "no-cache"
     return response
