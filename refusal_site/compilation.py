@@ -1,6 +1,7 @@
 """PDFs of published letters: rendered by WeasyPrint with a locked fetcher, cached by fingerprint."""
 
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -19,7 +20,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
-from weasyprint import HTML
+from fontTools.ttLib import woff2
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import chart, letters
@@ -53,7 +56,19 @@ class StaticOnlyFetcher(URLFetcher):
         if path is None:
             log.warning("PDF render refused to fetch %s", url[:200])
             raise ValueError("refused by the PDF fetcher")
+        if path.suffix == ".woff2":
+            return URLFetcherResponse(url, _decoded_font(path), {"Content-Type": "font/ttf"}, 200)
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME_TYPES[path.suffix]}, 200)
+
+
+@functools.cache
+def _decoded_font(path: Path) -> bytes:
+    """A woff2 font decompressed once per process: WeasyPrint would otherwise decode every font
+    again for every document (about half a second a render)."""
+    out = io.BytesIO()
+    with open(path, "rb") as source:
+        woff2.decompress(source, out)
+    return out.getvalue()
 
 
 def letter_fingerprint(letter: Letter) -> str:
@@ -152,13 +167,16 @@ class Part:
     pages: int
 
 
-def _render(template: str, language: str, **context):
+def _render(template: str, language: str, font_config: FontConfiguration | None = None, *, extra_css: str | None = None, **context):
     with force_locale(language):
         html = render_template(template, pdf_static=PDF_STATIC, page_lang=language, page_dir=Language(language).direction, **context)
-    return HTML(string=html, base_url=PDF_STATIC, url_fetcher=StaticOnlyFetcher(current_app.static_folder)).render()
+    fetcher = StaticOnlyFetcher(current_app.static_folder)
+    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher, font_config=font_config)] if extra_css else None
+    document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=fetcher)
+    return document.render(font_config=font_config, stylesheets=stylesheets)
 
 
-def part(chunk: list[Letter]) -> Part:
+def part(chunk: list[Letter], font_config: FontConfiguration | None = None) -> Part:
     """A chunk's pages, rendered once per content and kept on disk, for covers in any language:
     each letter's page speaks the letter's own language, running header included."""
     fingerprint = hashlib.sha256("|".join(letter_fingerprint(letter) for letter in chunk).encode()).hexdigest()[:32]
@@ -169,7 +187,7 @@ def part(chunk: list[Letter]) -> Part:
         for code in LANGUAGE_NAMES:
             with force_locale(code):
                 running[code] = gettext("Public refusers")
-        document = _render("press/part_pdf.html", chunk[0].language, letters=chunk, running=running)
+        document = _render("press/part_pdf.html", chunk[0].language, font_config, letters=chunk, running=running)
         starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
         write_atomically(path, document.write_pdf())
         write_atomically(index, json.dumps({"starts": starts, "pages": len(document.pages)}).encode())
@@ -254,7 +272,9 @@ def build(selection: Selection, language: str) -> Compilation:
 
 
 def _assemble(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
-    parts = [part(chunk) for chunk in chunks(selected)]
+    # One font configuration for the whole build: fonts are loaded once, not once per render.
+    fonts = FontConfiguration()
+    parts = [part(chunk, fonts) for chunk in chunks(selected)]
     offsets, position = [], 0
     for each in parts:
         offsets.append(position)
@@ -266,7 +286,7 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, path:
     memory = cache_folder() / "front-pages" / f"{selection.name}-{language}.txt"
     front_pages = int(memory.read_text()) if memory.exists() else 2
     for _attempt in range(3):
-        front = _front(selection, selected, language, {pid: front_pages + p + 1 for pid, p in body_starts.items()})
+        front = _front(selection, selected, language, {pid: front_pages + p + 1 for pid, p in body_starts.items()}, fonts)
         if len(front.pages) == front_pages:
             break
         front_pages = len(front.pages)
@@ -282,7 +302,7 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, path:
     for letter, target in zip(selected, targets, strict=True):
         title = letter.display_name + (f" · {letter.title}" if letter.title else "")
         writer.add_outline_item(title=title, page_number=target)
-    _stamp_page_numbers(writer, total)
+    _stamp_page_numbers(writer, total, fonts)
     with force_locale(language):
         title = _title(selection)
     writer.add_metadata({"/Title": title, "/Creator": "refusal_site", "/CreationDate": _pdf_date(utcnow())})
@@ -300,7 +320,7 @@ def _title(selection: Selection) -> str:
     return gettext("Public refusers: letters")
 
 
-def _front(selection: Selection, selected: list[Letter], language: str, pages: dict[str, int]):
+def _front(selection: Selection, selected: list[Letter], language: str, pages: dict[str, int], fonts: FontConfiguration):
     with force_locale(language):
         points = chart.cumulative(_days(selected))
         drawing = chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200)
@@ -311,7 +331,7 @@ def _front(selection: Selection, selected: list[Letter], language: str, pages: d
         for l in selected
     ]
     return _render(
-        "press/front_pdf.html", language, title=title, subtitle=subtitle, letter_count=len(selected),
+        "press/front_pdf.html", language, fonts, title=title, subtitle=subtitle, letter_count=len(selected),
         compiled_at=utcnow(), chart=drawing, entries=entries, toc_link=TOC_LINK,
     )
 
@@ -344,22 +364,33 @@ def _link_contents(writer: PdfWriter, front_pages: int, targets: list[int]) -> N
                 )
 
 
-NUMBERS_BLOCK = 500
+NUMBERS_BLOCK = 100
 
 
-def _stamp_page_numbers(writer: PdfWriter, total: int) -> None:
+def _stamp_page_numbers(writer: PdfWriter, total: int, fonts: FontConfiguration) -> None:
     """Number every page but the cover, once the order is final (parts are rendered without numbers).
 
-    The numbers come from a page-number overlay rendered once for a whole block of pages and
-    kept, so most builds reuse it."""
-    capacity = -(-total // NUMBERS_BLOCK) * NUMBERS_BLOCK
-    path = cache_folder() / "numbers" / f"{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}-{capacity}.pdf"
-    if not path.exists():
-        write_atomically(path, _render("press/numbers_pdf.html", "en", pages=capacity).write_pdf())
-    numbers = PdfReader(str(path))
+    The numbers come from overlays of NUMBERS_BLOCK pages each, rendered once and kept: a build
+    only renders the blocks no earlier build needed."""
+    blocks: dict[int, PdfReader] = {}
     for index, page in enumerate(writer.pages):
-        if index > 0:
-            page.merge_page(numbers.pages[index])
+        if index == 0:
+            continue
+        block = index // NUMBERS_BLOCK
+        if block not in blocks:
+            blocks[block] = PdfReader(str(_numbers_block(block, fonts)))
+        page.merge_page(blocks[block].pages[index % NUMBERS_BLOCK])
+
+
+def _numbers_block(block: int, fonts: FontConfiguration) -> Path:
+    path = cache_folder() / "numbers" / f"{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}-{block}.pdf"
+    if not path.exists():
+        # Page i of the whole document (0-based) is page i % NUMBERS_BLOCK of its block and shows i + 1;
+        # the first page of a block shows the value its counter is reset to.
+        start = f"@page :first {{ counter-reset: page {block * NUMBERS_BLOCK + 1} }}"
+        document = _render("press/numbers_pdf.html", "en", fonts, extra_css=start, pages=NUMBERS_BLOCK)
+        write_atomically(path, document.write_pdf())
+    return path
 
 
 def _pdf_date(moment: datetime) -> str:

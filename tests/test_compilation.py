@@ -167,3 +167,13 @@ def test_build_pdf_builds_the_standard_compilations(runner, app):
     assert result.exit_code == 0, result.output
     assert "all (he): 3 letters" in result.output and "ar (ar): 1 letters" in result.output
     assert compilation.existing(compilation.Selection(), "en") is not None
+
+
+def test_page_numbers_continue_across_overlay_blocks(app):
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    first, second = (PdfReader(str(compilation._numbers_block(block, fonts))) for block in (0, 1))
+    shown = lambda reader, i: reader.pages[i].extract_text().strip()  # noqa: E731
+    assert [shown(first, 0), shown(first, 1), shown(first, 99)] == ["1", "2", "100"]
+    assert [shown(second, 0), shown(second, 99)] == ["101", "200"]
