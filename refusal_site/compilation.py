@@ -11,6 +11,8 @@ import os
 import resource
 import signal
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -176,11 +178,15 @@ def _render(template: str, language: str, font_config: FontConfiguration | None 
     return document.render(font_config=font_config, stylesheets=stylesheets)
 
 
+def _part_path(chunk: list[Letter]) -> Path:
+    fingerprint = hashlib.sha256("|".join(letter_fingerprint(letter) for letter in chunk).encode()).hexdigest()[:32]
+    return cache_folder() / "parts" / f"{fingerprint}.pdf"
+
+
 def part(chunk: list[Letter], font_config: FontConfiguration | None = None) -> Part:
     """A chunk's pages, rendered once per content and kept on disk, for covers in any language:
     each letter's page speaks the letter's own language, running header included."""
-    fingerprint = hashlib.sha256("|".join(letter_fingerprint(letter) for letter in chunk).encode()).hexdigest()[:32]
-    path = cache_folder() / "parts" / f"{fingerprint}.pdf"
+    path = _part_path(chunk)
     index = path.with_suffix(".json")
     if not (path.exists() and index.exists()):
         running = {}
@@ -193,6 +199,50 @@ def part(chunk: list[Letter], font_config: FontConfiguration | None = None) -> P
         write_atomically(index, json.dumps({"starts": starts, "pages": len(document.pages)}).encode())
     meta = json.loads(index.read_text())
     return Part(path, meta["starts"], meta["pages"])
+
+
+# Below this many chunks to render, starting worker processes costs more than it saves.
+PARALLEL_FROM = 4
+_worker_app = None
+
+
+def _render_parts_in_parallel(missing: list[list[Letter]]) -> None:
+    """Render missing chunks on every core: a build from nothing is otherwise one core's work."""
+    workers = min(current_app.config["PDF_BUILD_WORKERS"], len(missing))
+    if workers < 2 or len(missing) < PARALLEL_FROM:
+        return  # part() renders them in this process
+    config = {key: value for key, value in current_app.config.items() if key.isupper()}
+    config["INSTANCE_PATH"] = current_app.instance_path
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config,)) as pool:
+            list(pool.map(_render_part_of, [[letter.id for letter in chunk] for chunk in missing]))
+    except BrokenProcessPool:
+        # A worker died (memory limit, killed): what is not rendered yet is rendered in this process.
+        log.warning("PDF render workers failed; rendering the remaining chunks in one process")
+
+
+def _start_worker(config: dict) -> None:
+    global _worker_app
+    from . import create_app
+
+    _worker_app = create_app(config)
+
+
+def _render_part_of(letter_ids: list[int]) -> None:
+    from sqlalchemy import select
+
+    from .extensions import db
+
+    with _worker_app.app_context():
+        found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(letter_ids))).scalars()}
+        part([found[i] for i in letter_ids], _worker_fonts())
+        db.session.remove()
+
+
+@functools.cache
+def _worker_fonts() -> FontConfiguration:
+    return FontConfiguration()
 
 
 @dataclass(frozen=True)
@@ -274,7 +324,9 @@ def build(selection: Selection, language: str) -> Compilation:
 def _assemble(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
     # One font configuration for the whole build: fonts are loaded once, not once per render.
     fonts = FontConfiguration()
-    parts = [part(chunk, fonts) for chunk in chunks(selected)]
+    grouped = chunks(selected)
+    _render_parts_in_parallel([chunk for chunk in grouped if not _part_path(chunk).exists()])
+    parts = [part(chunk, fonts) for chunk in grouped]
     offsets, position = [], 0
     for each in parts:
         offsets.append(position)

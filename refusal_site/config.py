@@ -75,6 +75,8 @@ class Config:
     PDF_BUILD_MEMORY_BYTES = 2 * 1024**3
     PDF_BUILD_SECONDS = 600
     PDF_MAX_LETTERS = 3000
+    # Processes that render a compilation's chunks side by side (the machine's cores by default).
+    PDF_BUILD_WORKERS = os.cpu_count() or 1
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
     CONTACT_RETENTION_DAYS = 90
     # Do not let the ORM's event tracking cost memory on every write.

@@ -177,3 +177,21 @@ def test_page_numbers_continue_across_overlay_blocks(app):
     shown = lambda reader, i: reader.pages[i].extract_text().strip()  # noqa: E731
     assert [shown(first, 0), shown(first, 1), shown(first, 99)] == ["1", "2", "100"]
     assert [shown(second, 0), shown(second, 99)] == ["101", "200"]
+
+
+def test_chunks_rendered_by_worker_processes_make_the_same_compilation(app, make_app, monkeypatch, tmp_path):
+    made = publish_mixed(6)
+    monkeypatch.setattr(compilation, "CHUNK_MAX", 2)  # three chunks of two letters
+    monkeypatch.setattr(compilation, "PARALLEL_FROM", 2)
+    app.config["PDF_BUILD_WORKERS"] = 2
+    here = []
+    real_render = compilation._render
+    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: here.append(template) or real_render(template, *a, **k))
+    parallel = compilation.build(compilation.Selection(), "en")
+    assert len(list((tmp_path / "instance" / "pdf" / "parts").glob("*.pdf"))) == 3
+    assert "press/part_pdf.html" not in here, "the chunks were rendered by the worker processes"
+    reader = PdfReader(parallel.path)
+    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    assert [title.split(" · ")[0] for title, _ in outline] == [l.display_name for l in made]
+    for letter, (_, page) in zip(made, outline, strict=True):
+        assert names(reader.pages[page].extract_text(), letter.display_name)
