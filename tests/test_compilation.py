@@ -195,3 +195,12 @@ def test_chunks_rendered_by_worker_processes_make_the_same_compilation(app, make
     assert [title.split(" · ")[0] for title, _ in outline] == [l.display_name for l in made]
     for letter, (_, page) in zip(made, outline, strict=True):
         assert names(reader.pages[page].extract_text(), letter.display_name)
+
+
+def test_a_served_compilation_never_outlives_a_withdrawal(client, app):
+    made = publish_mixed(3)
+    compilation.build(compilation.Selection(language="en"), "en")
+    assert client.get("/press/letters.pdf?language=en").status_code == 200
+    assert client.get("/press/letters.pdf?language=en").status_code == 200  # served from what is known
+    letters.withdraw(db.session.get(Letter, next(l for l in made if l.language == "en").id))
+    assert client.get("/press/letters.pdf?language=en").status_code == 202, "a new compilation is needed"

@@ -70,7 +70,17 @@ def compilation_pdf():
     if selection.since and selection.until and selection.since > selection.until:
         abort(400)
     language = selection.language or current_language()
-    built = compilation.existing(selection, language)
+    # Every publication, withdrawal and correction bumps the public revision: while it stands, the
+    # compilation found for it is still the right one, so the letters need not be read again.
+    known = current_app.extensions.setdefault("refusal_known_compilations", {})
+    key = (selection, language, letters.public_state().revision)
+    built = known.get(key)
+    if built is None or not built.path.exists():
+        built = compilation.existing(selection, language)
+        if built is not None:
+            if len(known) > 256:
+                known.clear()
+            known[key] = built
     if built is None:
         if len(selection.letters()) > current_app.config["PDF_MAX_LETTERS"]:
             abort(400)
