@@ -1,7 +1,9 @@
 """Benchmark of the press compilation: build time and memory against one plain WeasyPrint render, the
 rebuild after one approval, and how fast a built compilation is served.
 
-What it measures, in one run, for each size (10, 100 and 1,000 published demo letters by default):
+What it measures, in one run, for each size (10, 100 and 1,000 published demo letters by default;
+demo.seed through bench.public, with public ids from a fixed seed so that every run of a size gets
+the same chunks):
 
 1. Plain render (the baseline): all published letters in ONE WeasyPrint document, the app's own
    letter markup (the template press/part_pdf.html, rendered by compilation._render with the app's
@@ -33,8 +35,8 @@ The verdicts use medians over rounds. The exit code is 0 whether targets pass or
 
 Run from the repository root (needs wrk):
 
-    .venv/bin/python bench/pdf.py                # 10, 100, 1,000 letters, about 5-10 minutes
-    .venv/bin/python bench/pdf.py --quick        # 10 and 100 letters, under 2 minutes
+    .venv/bin/python bench/pdf.py                # 10, 100, 1,000 letters, about 5 minutes on 2 cores
+    .venv/bin/python bench/pdf.py --quick        # 10 and 100 letters, about 1 minute
     .venv/bin/python bench/pdf.py --sizes 1000 --build-rounds 2
 
 Results are printed and written to bench/results/pdf-sqlite.md (git-ignored; --output to change).
@@ -44,6 +46,7 @@ Every database and cache lives in a temporary folder, removed at the end (--keep
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -60,6 +63,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -145,8 +149,14 @@ def child_main(argv: list[str]) -> int:
     from refusal_site.i18n import LANGUAGE_NAMES
 
     app = make_app(url, instance_path)
+
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
     with app.app_context():
         baseline_kb = _rss_kb()
+        cpu_before = cpu()
         if kind == "plain":
             started = time.perf_counter()
             selected = compilation.Selection().letters()
@@ -159,6 +169,7 @@ def child_main(argv: list[str]) -> int:
             data = document.write_pdf()
             seconds = time.perf_counter() - started
             usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_seconds = cpu() - cpu_before
             Path(output).write_bytes(data)
             letters_count, pages, path = len(selected), len(document.pages), Path(output)
         else:
@@ -166,6 +177,7 @@ def child_main(argv: list[str]) -> int:
             built = compilation.build(compilation.Selection(), LANGUAGE)
             seconds = time.perf_counter() - started
             usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_seconds = cpu() - cpu_before
             letters_count, path = built.letters, built.path
             pages = len(PdfReader(path).pages)
     print(
@@ -176,7 +188,7 @@ def child_main(argv: list[str]) -> int:
                 "maxrss_kb": usage[0].ru_maxrss,
                 "children_maxrss_kb": usage[1].ru_maxrss,
                 "baseline_kb": baseline_kb,
-                "cpu_seconds": usage[0].ru_utime + usage[0].ru_stime + usage[1].ru_utime + usage[1].ru_stime,
+                "cpu_seconds": cpu_seconds,  # the timed span, this process and any it waited for
                 "letters": letters_count,
                 "pages": pages,
                 "bytes": path.stat().st_size,
@@ -217,9 +229,18 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def _exe(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
 class TreeSampler(threading.Thread):
-    """Samples the child's process tree every 50 ms; when the child has processes of its own, their
-    summed PSS (shared pages counted once), which getrusage() in the child cannot see."""
+    """Samples the child's process tree every 50 ms; when the child has Python processes of its own
+    (a pool, a forked or spawned builder), their summed PSS (shared pages counted once), which
+    getrusage() in the child cannot see. Other programs are left out: importing WeasyPrint runs gcc
+    and ld to find its libraries (ctypes.util.find_library), before the timed work."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -229,8 +250,10 @@ class TreeSampler(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
+        python = ""
         while not self.done.wait(0.05):
-            others = _descendants(self.pid)
+            python = python or _exe(self.pid)
+            others = [p for p in _descendants(self.pid) if _exe(p) == python]
             if others:
                 self.most_processes = max(self.most_processes, 1 + len(others))
                 self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in [self.pid, *others]))
@@ -240,7 +263,9 @@ class TreeSampler(threading.Thread):
 class Run:
     kind: str
     seconds: float
-    peak_kb: int  # the larger of the child's own peak RSS, its children's and the tree's sampled PSS
+    # The larger of the child's own peak RSS and its Python process tree's sampled summed PSS.
+    # (Not RUSAGE_CHILDREN: a forked child's peak there includes the parent's pages it shared before exec.)
+    peak_kb: int
     baseline_kb: int  # RSS once the app is loaded, before the timed work
     cpu_seconds: float
     letters: int
@@ -271,7 +296,7 @@ def run_child(kind: str, database: Database, output: Path) -> Run:
     return Run(
         kind=kind,
         seconds=result["seconds"],
-        peak_kb=max(result["maxrss_kb"], result["children_maxrss_kb"], sampler.peak_kb),
+        peak_kb=max(result["maxrss_kb"], sampler.peak_kb),
         baseline_kb=result["baseline_kb"],
         cpu_seconds=result["cpu_seconds"],
         letters=result["letters"],
@@ -283,6 +308,17 @@ def run_child(kind: str, database: Database, output: Path) -> Run:
 
 
 # --- databases and caches ---------------------------------------------------------------------------
+
+
+def seed_with_fixed_ids(database: Database, size: int, log) -> None:
+    """bench.public's seeding (demo.seed), with public ids drawn from a fixed seed: chunk boundaries
+    depend on the ids, so every run of a size gets the same chunks (demo content and dates are
+    seeded already). The ids look like models.new_public_id()'s: 12 bytes, URL-safe base64."""
+    from refusal_site import demo
+
+    ids = random.Random(f"bench-pdf-{size}")
+    with mock.patch.object(demo, "new_public_id", lambda: base64.urlsafe_b64encode(ids.randbytes(12)).decode()):
+        database.seed_to(size, log)
 
 
 def sqlite_file(url: str) -> str:
@@ -417,7 +453,7 @@ def measure_size(size: int, rounds: int, args: argparse.Namespace, workdir: Path
     result = SizeResult(size)
     backend = SQLiteBackend(workdir)
     base = Database.create(backend, f"n{size}", workdir)
-    base.seed_to(size, log)
+    seed_with_fixed_ids(base, size, log)
     approved = copy_database(base, f"n{size}-approved", workdir)
     approve_one(approved, rng_seed=size)
     withdrawn = copy_database(approved, f"n{size}-withdrawn", workdir)
@@ -612,7 +648,7 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
                 )
     out.append(
         table(
-            ["letters", "run", "round", "wall s", "cpu s", "peak MB", "app loaded MB", "peak - loaded MB", "processes",
+            ["letters", "run", "round", "wall s", "cpu s", "peak MB", "app loaded MB", "peak - loaded MB", "python processes",
              "letters in PDF", "pages", "PDF KB"],
             rows,
             markdown,
@@ -644,6 +680,7 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
         "full = compilation.build(Selection(), \"he\") with an empty PDF cache; +1 approval = build() after "
         "letters.submit/confirm/publish of one more letter, on the cache the full build left; withdrawal = build() "
         "after letters.withdraw of the letter in the middle, on the cache the approval build left.",
+        "Demo letters from demo.seed (bench.public), public ids from a fixed seed: the same chunks in every run.",
         "Each in its own process, timed from the letters query to the finished PDF. peak MB = peak RSS of that "
         "process (getrusage), including the app loaded before the timed work (\"app loaded MB\"); if the build starts "
         "processes, the summed PSS of the process tree, sampled every 50 ms, when larger.",
