@@ -738,6 +738,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def code_state() -> str:
+    """HEAD and a hash of the uncommitted changes outside bench/: children and gunicorn import the
+    code on disk when they start, so a change during a run would mix versions."""
+    import hashlib
+
+    def git(*command: str) -> str:
+        try:
+            return subprocess.run(["git", *command], capture_output=True, text=True, cwd=ROOT, timeout=10).stdout
+        except OSError:
+            return ""
+
+    head = git("rev-parse", "--short", "HEAD").strip() or "?"
+    diff = git("diff", "HEAD", "--", ".", ":(exclude)bench")
+    return head + (f"+diff {hashlib.sha256(diff.encode()).hexdigest()[:8]}" if diff else "")
+
+
 def build_rounds(args: argparse.Namespace, size: int) -> int:
     if args.build_rounds is not None:
         return args.build_rounds
@@ -754,6 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     workdir = Path(tempfile.mkdtemp(prefix="refusal-bench-pdf-"))
     started = time.monotonic()
+    code_at_start = code_state()
     try:
         info = machine_info(
             SQLiteBackend(workdir),
@@ -770,6 +787,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     info.append(("benchmark wall time", f"{time.monotonic() - started:.0f} s"))
+    if code_state() != code_at_start:
+        # Each measurement runs the code on disk at the time: the sizes may have measured different code.
+        log("! the app's code changed during the run (new commit or edited files): results mix versions")
+        info.append(("WARNING", f"the code changed during the run: {code_at_start} at the start, {code_state()} at the end"))
     print(report(args, info, results, markdown=False))
     output = args.output or ROOT / "bench" / "results" / "pdf-sqlite.md"
     output.parent.mkdir(parents=True, exist_ok=True)
