@@ -79,7 +79,7 @@ def main() -> None:
     else:
         url = f"sqlite:///{folder / 'bench.sqlite3'}"
         backend = "SQLite"
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "SIGN_IN_RATE_LIMIT": "1000 per minute"})
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SIGN_IN_RATE_LIMIT": "1000 per minute"})
     try:
         with app.app_context():
             upgrade()

@@ -72,7 +72,6 @@ URLS = (STATIC_PATH, "/", "/letters", "/api/v1/count")
 HTTP_SIZES = (100, 10_000)
 COUNT_SMALL = 100
 SEED_BATCH = 10_000
-SECRET_KEY = "bench-secret-key"
 
 # Targets from the issue.
 INDEX_RATIO_TARGET = 0.50  # / at 10,000 letters, as a share of the static baseline's requests/s
@@ -94,7 +93,6 @@ def make_app(database_url: str, instance_path: str) -> Flask:
         {
             "DATABASE_URL": database_url,
             "INSTANCE_PATH": instance_path,
-            "SECRET_KEY": SECRET_KEY,
             "SITE_URL": "http://127.0.0.1",
         }
     )
