@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit, sanitize, similarity
 from .audit import AuditAction
 from .extensions import db
-from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, PublicTally, utcnow
+from .models import AuditEvent, Language, Letter, LetterStatus, LetterVersion, Moderator, PublicTally, utcnow
 from .storage import read_one, write_transaction
 
 S = LetterStatus
@@ -575,9 +575,8 @@ class Page:
         return self.number < self.pages
 
 
-def published_page(number: int, per_page: int, language: str | None = None) -> Page:
-    """One page of published letters; the total comes from the tally, not from COUNT(*)."""
-    tally = public_tally()
+def published_page(number: int, per_page: int, tally: "TallySnapshot", language: str | None = None) -> Page:
+    """One page of published letters; the total comes from the tally the caller read, not from COUNT(*)."""
     total = tally.letters if language is None else tally.letters_in(language)
     pages = max(1, math.ceil(total / per_page))
     if not 1 <= number <= pages:
@@ -646,10 +645,8 @@ def possible_duplicates(letter: Letter, *, limit: int = 10) -> list[tuple[Letter
     return list(found.values())[:limit]
 
 
-def letter_history(letter: Letter) -> list:
+def letter_history(letter: Letter) -> list[AuditEvent]:
     """Every audit row about this letter, oldest first."""
-    from .models import AuditEvent
-
     return list(db.session.execute(select(AuditEvent).where(AuditEvent.letter_id == letter.id).order_by(AuditEvent.id)).scalars())
 
 

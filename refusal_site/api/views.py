@@ -47,7 +47,7 @@ def letter_list():
 
     def render() -> str:
         try:
-            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], language)
+            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
         except letters.PageOutOfRange:
             abort(404)
         link = lambda n: site_url("api.letter_list", page=n, language=language) if n else None  # noqa: E731

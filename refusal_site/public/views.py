@@ -50,7 +50,7 @@ def letter_list():
 
     def render() -> str:
         try:
-            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], language)
+            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
         except letters.PageOutOfRange:
             abort(404)
         return render_template("public/letters.html", page=page, language=language, tally=tally)
