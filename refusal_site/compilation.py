@@ -262,9 +262,9 @@ def compilation_path(selection: Selection, digest: str) -> Path:
     return cache_folder() / "compilations" / f"{selection.name}-{digest}.pdf"
 
 
-def existing(selection: Selection, language: str) -> Compilation | None:
-    """The compilation of what is published now, if it was built already."""
-    selected = selection.letters()
+def existing(selection: Selection, language: str, selected: list[Letter] | None = None) -> Compilation | None:
+    """The compilation of what is published now (`selected`, if the caller read it), if built already."""
+    selected = selection.letters() if selected is None else selected
     digest = fingerprint(selection, selected, language)
     path = compilation_path(selection, digest)
     return Compilation(path, digest, len(selected), 0) if path.exists() else None

@@ -204,3 +204,9 @@ def test_a_served_compilation_never_outlives_a_withdrawal(client, app):
     assert client.get("/press/letters.pdf?language=en").status_code == 200  # served from what is known
     letters.withdraw(db.session.get(Letter, next(l for l in made if l.language == "en").id))
     assert client.get("/press/letters.pdf?language=en").status_code == 202, "a new compilation is needed"
+
+
+def test_the_bound_is_for_date_ranges_not_for_the_standard_compilations(client, app):
+    app.config["PDF_MAX_LETTERS"] = 2
+    publish_mixed(3)
+    assert client.get("/press/letters.pdf").status_code == 202, "all letters: built in the background"

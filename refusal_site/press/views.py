@@ -76,13 +76,15 @@ def compilation_pdf():
     key = (selection, language, letters.public_state().revision)
     built = known.get(key)
     if built is None or not built.path.exists():
-        built = compilation.existing(selection, language)
+        selected = selection.letters()
+        built = compilation.existing(selection, language, selected)
         if built is not None:
             if len(known) > 256:
                 known.clear()
             known[key] = built
     if built is None:
-        if len(selection.letters()) > current_app.config["PDF_MAX_LETTERS"]:
+        # Ad-hoc date ranges are bounded; the standard compilations are what build-pdf keeps ready.
+        if (selection.since or selection.until) and len(selected) > current_app.config["PDF_MAX_LETTERS"]:
             abort(400)
         if not compilation.is_building(selection, language):
             compilation.build_in_background(selection, language)
