@@ -51,7 +51,6 @@ import json
 import os
 import random
 import resource
-import shlex
 import shutil
 import sqlite3
 import statistics
@@ -81,6 +80,7 @@ from bench.public import (  # noqa: E402
     run_wrk,
     table,
     verdict,
+    with_wrk_and_command_line,
 )
 
 DEFAULT_SIZES = (10, 100, 1000)
@@ -727,15 +727,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
-    if not os.access(args.wrk, os.X_OK):
-        parser.error(f"wrk not found at {args.wrk}; install it (Debian: apt-get install wrk) or pass --wrk")
     if args.seconds < 1 or args.warmup < 1 or args.rounds < 1 or (args.build_rounds is not None and args.build_rounds < 1):
         parser.error("--seconds, --warmup, --rounds and --build-rounds must be at least 1")
-    python = sys.executable
-    if python.startswith(os.getcwd() + os.sep):
-        python = os.path.relpath(python)
-    args.command_line = shlex.join([python, *sys.argv])
-    return args
+    return with_wrk_and_command_line(parser, args)
 
 
 def code_state() -> str:

@@ -708,10 +708,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--count-letters must be at least {HTTP_SIZES[-1]}")
     if args.gunicorn_config and not args.gunicorn_config.is_file():
         parser.error(f"no gunicorn config at {args.gunicorn_config}")
-    if not os.access(args.wrk, os.X_OK):
-        parser.error(f"wrk not found at {args.wrk}; install it (Debian: apt-get install wrk) or pass --wrk")
     if args.seconds < 1 or args.warmup < 1 or args.rounds < 1:
         parser.error("--seconds, --warmup and --rounds must be at least 1")
+    return with_wrk_and_command_line(parser, args)
+
+
+def with_wrk_and_command_line(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Refuse to start without wrk; record the command that reproduces the run (for the report)."""
+    if not os.access(args.wrk, os.X_OK):
+        parser.error(f"wrk not found at {args.wrk}; install it (Debian: apt-get install wrk) or pass --wrk")
     python = sys.executable
     if python.startswith(os.getcwd() + os.sep):
         python = os.path.relpath(python)
