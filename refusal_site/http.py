@@ -135,6 +135,8 @@ def init_app(app: Flask) -> None:
     app.config["BUILD_ID"] = build_id(app)
     app.json.ensure_ascii = False
     app.jinja_env.filters["atom_time"] = lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Form field attributes without the unset ones: WTForms would write None as the text "None".
+    app.jinja_env.filters["without_none"] = lambda attributes: {k: v for k, v in attributes.items() if v is not None}
     app.jinja_env.globals.update(
         site_url=site_url, static_url=_static_url, language_switch_url=_language_switch_url, epoch=EPOCH
     )
