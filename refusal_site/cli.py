@@ -6,7 +6,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import demo, letters, moderators
+from . import demo, letters, moderators, signatures
 from .models import Role
 
 
@@ -42,7 +42,9 @@ def create_moderator(email: str, role: str, password_stdin: bool) -> None:
 @click.option("--letters", "count", type=click.IntRange(1, 1_000_000), default=60, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when any letter is already published.")
 @click.option("--seed", "rng_seed", type=int, default=None, help="Random seed, for repeatable demo data.")
-def seed_demo(count: int, if_empty: bool, rng_seed: int | None) -> None:
+@click.option("--signatures", "signature_count", type=click.IntRange(0, 100_000), default=40, show_default=True,
+              help="Co-signatures on one collective demo letter (0: none).")
+def seed_demo(count: int, if_empty: bool, rng_seed: int | None, signature_count: int) -> None:
     """Publish synthetic letters in Hebrew, Arabic and English, spread over the past months."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production")
@@ -50,6 +52,8 @@ def seed_demo(count: int, if_empty: bool, rng_seed: int | None) -> None:
         click.echo("letters already published; nothing seeded")
         return
     demo.seed(count, rng_seed=rng_seed)
+    if signature_count:
+        demo.seed_collective(signature_count, rng_seed=rng_seed)
     click.echo(f"published {count} demo letters; {letters.public_tally().refusers} public refusers")
 
 
@@ -71,18 +75,21 @@ def check_count(repair: bool) -> None:
 
 @click.command("purge-unconfirmed")
 def purge_unconfirmed() -> None:
-    """Delete letters whose authors never confirmed them within 7 days (run daily)."""
+    """Delete letters and signatures never confirmed within 7 days (run daily)."""
     count = letters.purge_unconfirmed()
-    click.echo(f"deleted {count} unconfirmed letters older than {letters.CONFIRMATION_WINDOW.days} days")
+    signed = signatures.purge_unconfirmed()
+    days = letters.CONFIRMATION_WINDOW.days
+    click.echo(f"deleted {count} unconfirmed letters and {signed} unconfirmed signatures older than {days} days")
 
 
 @click.command("erase-contacts")
 @click.option("--days", type=click.IntRange(0), default=None, help="Override CONTACT_RETENTION_DAYS.")
 def erase_contacts(days: int | None) -> None:
-    """Erase authors' e-mail addresses some days after their letter was decided (run daily)."""
+    """Erase authors' and co-signers' e-mail addresses some days after their letter was decided (run daily)."""
     days = current_app.config["CONTACT_RETENTION_DAYS"] if days is None else days
     count = letters.erase_contacts(after=timedelta(days=days))
-    click.echo(f"erased the contact address of {count} letters decided more than {days} days ago")
+    signed = signatures.erase_contacts(after=timedelta(days=days))
+    click.echo(f"erased the contact address of {count} letters and {signed} signatures decided more than {days} days ago")
 
 
 @click.command("build-pdf")

@@ -129,3 +129,74 @@ def seed(count: int, *, days: int = 180, rng_seed: int | None = None, now: datet
         )
         audit.record("cli", AuditAction.DEMO_SEED, None, letters=count)
     return count
+
+
+SIGNER_NAMES = {
+    "he": ["יואב", "מיכל", "עמרי", "נטע", "איתי", "רותם", "אלון", "שירה"],
+    "ar": ["سامي", "ليلى", "كريم", "نور", "يوسف", "هالة"],
+    "en": ["Daniel", "Ruth", "Adam", "Maya", "Jonah", "Tamar"],
+}
+
+
+def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int | None = None, now: datetime | None = None) -> Letter:
+    """Publish one collective demo letter with `signature_count` published co-signatures; update the tally."""
+    from .models import Signature, SignatureStatus
+    from .signatures import email_key
+
+    rng = random.Random(rng_seed)
+    now = now or utcnow()
+    fields = synthetic_letter(rng, language)
+    fields["title"] = {"he": "מכתב הטייסים", "ar": "رسالة جماعية", "en": "A collective letter"}[language]
+    published_at = now - timedelta(days=30)
+    with write_transaction():
+        letter = Letter(
+            **fields,
+            body_html=sanitize.text_to_html(fields["body_text"]),
+            status=LetterStatus.PUBLISHED,
+            submitted_at=published_at - timedelta(days=1),
+            confirmed_at=published_at - timedelta(hours=20),
+            published_at=published_at,
+            content_hash=content_hash(**fields),
+            collective=True,
+            signatures_published=signature_count,
+            signers_version=1,
+        )
+        db.session.add(letter)
+        db.session.flush()
+        rows = []
+        for i in range(signature_count):
+            signed_at = published_at + timedelta(seconds=rng.randint(60, 29 * 86400))
+            rows.append(
+                {
+                    "public_id": new_public_id(),
+                    "letter_id": letter.id,
+                    "display_name": f"{rng.choice(SIGNER_NAMES[language])} {i + 1}",
+                    "descriptor": None,
+                    "status": SignatureStatus.PUBLISHED.value,
+                    "submitted_at": signed_at - timedelta(minutes=5),
+                    "confirmed_at": signed_at,
+                    "published_at": signed_at,
+                    "decided_at": signed_at,
+                    "contact_email": None,
+                    "email_key": email_key(f"demo-{letter.public_id}-{i}@demo.invalid"),
+                    "revision": 3,
+                }
+            )
+        for start in range(0, len(rows), 1000):
+            db.session.execute(insert(Signature), rows[start : start + 1000])
+        last_published_at = db.session.execute(
+            select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
+        ).scalar_one()
+        db.session.execute(
+            update(PublicTally)
+            .where(PublicTally.id == 1)
+            .values(
+                refusers=PublicTally.refusers + 1 + signature_count,
+                signatures=PublicTally.signatures + signature_count,
+                **{f"letters_{language}": getattr(PublicTally, f"letters_{language}") + 1},
+                last_published_at=last_published_at,
+                revision=PublicTally.revision + 1,
+            )
+        )
+        audit.record("cli", AuditAction.DEMO_SEED, letter, signatures=signature_count)
+    return letter

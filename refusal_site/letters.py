@@ -14,7 +14,18 @@ from sqlalchemy.exc import IntegrityError
 from . import audit, sanitize, similarity
 from .audit import AuditAction
 from .extensions import db
-from .models import AuditEvent, Language, Letter, LetterStatus, LetterVersion, Moderator, PublicTally, utcnow
+from .models import (
+    AuditEvent,
+    Language,
+    Letter,
+    LetterStatus,
+    LetterVersion,
+    Moderator,
+    PublicTally,
+    Signature,
+    SignatureStatus,
+    utcnow,
+)
 from .storage import read_one, write_transaction
 
 S = LetterStatus
@@ -89,8 +100,11 @@ def submit(
     title: str | None = None,
     submitted_at: datetime | None = None,
     submission_key: str | None = None,
+    collective: bool = False,
 ) -> Letter:
-    """Store a new, unconfirmed letter with its sanitized HTML; a repeated submission key is refused."""
+    """Store a new, unconfirmed letter with its sanitized HTML; a repeated submission key is refused.
+
+    A collective letter is open for co-signing once published."""
     display_name = sanitize.clean_line(display_name)
     descriptor = sanitize.clean_line(descriptor or "") or None
     title = sanitize.clean_line(title or "") or None
@@ -112,6 +126,7 @@ def submit(
             status=S.UNCONFIRMED,
             submitted_at=submitted_at or utcnow(),
             submission_key=submission_key,
+            collective=collective,
         )
     except IntegrityError:
         # The unique constraint, not a look-up before the insert, decides: two racing posts
@@ -185,7 +200,7 @@ def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
     letter.scheduled_at = None
     letter.decided_at = utcnow()
     audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
-    _recount_change(letter.language, +1)
+    _recount_change(letter, +1)
     _refresh_next_release()
 
 
@@ -311,7 +326,7 @@ def withdraw(letter: Letter) -> Letter:
         letter.scheduled_at = None
         audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
         if was_public:
-            _recount_change(letter.language, -1)
+            _recount_change(letter, -1)
         _refresh_next_release()
     return letter
 
@@ -323,7 +338,7 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
         letter = _move(letter, S.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=sanitize.clean_text(reason))
-        _recount_change(letter.language, -1)
+        _recount_change(letter, -1)
     return letter
 
 
@@ -409,16 +424,25 @@ def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = 
     return fresh
 
 
-def _recount_change(language: str, delta: int) -> None:
-    """Move the public tally by `delta` letters in the same transaction as the change."""
-    column = getattr(PublicTally, f"letters_{Language(language).value}")
+def _recount_change(letter: Letter, delta: int) -> None:
+    """Move the public tally by one letter (`delta` is +1 or -1), with its published signatures,
+    in the same transaction as the change."""
+    column = getattr(PublicTally, f"letters_{Language(letter.language).value}")
+    signed = delta * letter.signatures_published
     db.session.flush()
     # The increment takes the tally's row lock first; on PostgreSQL the statements after it
     # then see every change committed before ours, so the latest date cannot go stale.
     db.session.execute(
         update(PublicTally)
         .where(PublicTally.id == 1)
-        .values({PublicTally.refusers: PublicTally.refusers + delta, column: column + delta, PublicTally.revision: PublicTally.revision + 1})
+        .values(
+            {
+                PublicTally.refusers: PublicTally.refusers + delta + signed,
+                PublicTally.signatures: PublicTally.signatures + signed,
+                column: column + delta,
+                PublicTally.revision: PublicTally.revision + 1,
+            }
+        )
     )
     last_published_at = db.session.execute(
         select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
@@ -454,6 +478,7 @@ class TallySnapshot:
     last_published_at: datetime | None
     revision: int
     next_release_at: datetime | None
+    signatures: int = 0
 
     @property
     def letters(self) -> int:
@@ -465,7 +490,14 @@ class TallySnapshot:
 
 _T = PublicTally.__table__
 _SNAPSHOT = select(
-    _T.c.refusers, _T.c.letters_he, _T.c.letters_ar, _T.c.letters_en, _T.c.last_published_at, _T.c.revision, _T.c.next_release_at
+    _T.c.refusers,
+    _T.c.letters_he,
+    _T.c.letters_ar,
+    _T.c.letters_en,
+    _T.c.last_published_at,
+    _T.c.revision,
+    _T.c.next_release_at,
+    _T.c.signatures,
 ).where(_T.c.id == 1)
 
 
@@ -477,7 +509,7 @@ def tally_snapshot() -> TallySnapshot:
     """
     row = read_one(_SNAPSHOT)
     # The read engine bypasses the ORM's type decorators: hand back aware UTC like the models do.
-    return TallySnapshot(*row[:4], _utc(row[4]), row[5], _utc(row[6]))
+    return TallySnapshot(*row[:4], _utc(row[4]), row[5], _utc(row[6]), row[7])
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -514,7 +546,13 @@ def recount() -> dict[str, int | datetime | None]:
     actual: dict[str, int | datetime | None] = {
         f"letters_{lang.value}": per_language.get(lang.value, 0) for lang in Language
     }
-    actual["refusers"] = sum(per_language.values())
+    actual["signatures"] = db.session.execute(
+        select(func.count())
+        .select_from(Signature)
+        .join(Letter, Signature.letter_id == Letter.id)
+        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == S.PUBLISHED)
+    ).scalar_one()
+    actual["refusers"] = sum(per_language.values()) + actual["signatures"]
     actual["last_published_at"] = db.session.execute(
         select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
     ).scalar_one()
@@ -526,7 +564,7 @@ def check_tally(*, repair: bool = False) -> list[TallyDrift]:
     with write_transaction():
         tally = db.session.execute(select(PublicTally).where(PublicTally.id == 1).with_for_update()).scalar_one_or_none()
         if tally is None:
-            tally = PublicTally(id=1, refusers=0, letters_he=0, letters_ar=0, letters_en=0, revision=0)
+            tally = PublicTally(id=1, refusers=0, signatures=0, letters_he=0, letters_ar=0, letters_en=0, revision=0)
             db.session.add(tally)
         actual = recount()
         drift = [
@@ -654,16 +692,21 @@ def letter_history(letter: Letter) -> list[AuditEvent]:
 
 
 def publications_per_day(timezone: str) -> list[tuple[date, int]]:
-    """How many of the letters public now were published on each day (in `timezone`), oldest first.
-
-    Reads only the publication times of published letters (an index-only scan of the status index),
-    and is cached with the public pages, so it runs once per public revision.
+    """How many of the refusers public now were published on each day (in `timezone`), oldest first:
+    letters by their publication, co-signatures by theirs. Cached with the public pages, so it runs
+    once per public revision.
     """
     zone = ZoneInfo(timezone)
     days: dict[date, int] = {}
-    for (moment,) in db.session.execute(select(Letter.published_at).where(Letter.status == S.PUBLISHED)):
-        day = moment.astimezone(zone).date()
-        days[day] = days.get(day, 0) + 1
+    signed = (
+        select(Signature.published_at)
+        .join(Letter, Signature.letter_id == Letter.id)
+        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == S.PUBLISHED)
+    )
+    for query in (select(Letter.published_at).where(Letter.status == S.PUBLISHED), signed):
+        for (moment,) in db.session.execute(query):
+            day = moment.astimezone(zone).date()
+            days[day] = days.get(day, 0) + 1
     return sorted(days.items())
 
 

@@ -4,7 +4,7 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -108,13 +108,77 @@ class Letter(db.Model):
     text_simhash: Mapped[int] = mapped_column(BigInteger, default=0)
     # The name folded for comparison (case, spacing, marks), to spot the same name twice.
     name_key: Mapped[str] = mapped_column(String(120), default="", index=True)
+    # A collective letter: others may co-sign it (each published signature counts as a refuser).
+    collective: Mapped[bool] = mapped_column(default=False)
+    # When a moderator closed it to new signatures; signatures given before stay.
+    signing_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Published signatures of this letter (counted in the tally while the letter is published).
+    signatures_published: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped whenever the public list of signers changes: part of the letter's PDF fingerprint.
+    signers_version: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def direction(self) -> str:
         return Language(self.language).direction
 
+    @property
+    def open_for_signing(self) -> bool:
+        return self.collective and self.signing_closed_at is None and self.status == LetterStatus.PUBLISHED
+
     def __repr__(self) -> str:
         return f"<Letter {self.public_id} {self.status}>"
+
+
+class SignatureStatus(StrEnum):
+    UNCONFIRMED = "unconfirmed"  # given, the signer has not confirmed by mail yet
+    PENDING = "pending"  # confirmed, waiting for a moderator
+    PUBLISHED = "published"  # shown under the letter and counted
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the signer took it back
+    UNPUBLISHED = "unpublished"  # was public, a moderator took it down
+
+
+class Signature(db.Model):
+    """One person co-signing a collective letter."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (
+        CheckConstraint(_enum_check("status", SignatureStatus), name="status"),
+        # One signature per address per letter; a withdrawn one does not stop signing again.
+        Index(
+            "uq_signatures_letter_id_email_key",
+            "letter_id",
+            "email_key",
+            unique=True,
+            sqlite_where=text("status != 'withdrawn'"),
+            postgresql_where=text("status != 'withdrawn'"),
+        ),
+        # The letter's public list (in order of signing) and the moderation queue.
+        Index("ix_signatures_letter_id_status_confirmed_at", "letter_id", "status", "confirmed_at", "id"),
+        Index("ix_signatures_status_confirmed_at", "status", "confirmed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(120))
+    descriptor: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default=SignatureStatus.UNCONFIRMED)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Private: never public; erased some time after a decision, like a letter's.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # A keyed hash of the address: keeps "one signature per address" after the address is erased.
+    email_key: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    letter: Mapped[Letter] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Signature {self.public_id} {self.status}>"
 
 
 class PublicTally(db.Model):
@@ -124,8 +188,9 @@ class PublicTally(db.Model):
     __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Public refusers: each published individual letter (later also each published co-signature).
+    # Public refusers: each published letter's author, plus each published signature of a published letter.
     refusers: Mapped[int] = mapped_column(Integer, default=0)
+    signatures: Mapped[int] = mapped_column(Integer, default=0)
     letters_he: Mapped[int] = mapped_column(Integer, default=0)
     letters_ar: Mapped[int] = mapped_column(Integer, default=0)
     letters_en: Mapped[int] = mapped_column(Integer, default=0)

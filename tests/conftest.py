@@ -18,7 +18,7 @@ from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-TABLES = ("audit_events", "letter_versions", "letters", "moderators", "public_tally")
+TABLES = ("audit_events", "letter_versions", "signatures", "letters", "moderators", "public_tally")
 
 
 def pytest_configure(config) -> None:
@@ -73,7 +73,7 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         connection.execute(
-            text("INSERT INTO public_tally (id, refusers, letters_he, letters_ar, letters_en, revision) VALUES (1, 0, 0, 0, 0, 0)")
+            text("INSERT INTO public_tally (id, refusers, signatures, letters_he, letters_ar, letters_en, revision) VALUES (1, 0, 0, 0, 0, 0, 0)")
         )
     engine.dispose()
 

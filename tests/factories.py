@@ -53,3 +53,35 @@ def make_published_series(count: int, *, language: str = "he", start: datetime |
     """`count` published letters, one minute apart, oldest first."""
     start = start or utcnow() - timedelta(days=1)
     return [make_letter(language=language, published_at=start + timedelta(minutes=i)) for i in range(count)]
+
+
+def make_collective(**fields) -> Letter:
+    """A published letter open for co-signing."""
+    return make_letter(collective=True, **fields)
+
+
+def make_signature(letter: Letter, status: str = "published", *, email: str | None = None, name: str | None = None):
+    """A signature in the given state, walked there through sign/confirm/decide like a real one."""
+    from refusal_site import signatures
+
+    n = next(_sequence)
+    signature = signatures.sign(letter, display_name=name or f"חותם {n}", contact_email=email or f"signer{n}@private.example")
+    if status == "unconfirmed":
+        return signature
+    signature = signatures.confirm(signature)
+    if status in ("published", "rejected", "unpublished"):
+        decision = "reject" if status == "rejected" else "publish"
+        signatures.decide({signature.id: signature.revision}, decision, by="test", reason="test")
+        if status == "unpublished":
+            signature = db_refresh(signature)
+            signatures.decide({signature.id: signature.revision}, "unpublish", by="test", reason="test")
+    elif status == "withdrawn":
+        signatures.withdraw(signature)
+    return db_refresh(signature)
+
+
+def db_refresh(row):
+    from refusal_site.extensions import db
+
+    db.session.refresh(row)
+    return row

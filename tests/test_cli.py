@@ -39,7 +39,7 @@ def test_weak_passwords_and_duplicate_addresses_are_refused(runner):
 
 
 def test_seed_demo_publishes_letters_in_three_languages(runner, app):
-    result = runner.invoke(args=["seed-demo", "--letters", "40", "--seed", "3"])
+    result = runner.invoke(args=["seed-demo", "--letters", "40", "--seed", "3", "--signatures", "0"])
     assert result.exit_code == 0, result.output
     assert letters.public_tally().refusers == 40
     languages = set(db.session.execute(select(Letter.language)).scalars())
@@ -47,6 +47,16 @@ def test_seed_demo_publishes_letters_in_three_languages(runner, app):
     assert letters.check_tally() == []
     assert runner.invoke(args=["seed-demo", "--if-empty"]).output.startswith("letters already published")
     assert letters.public_tally().refusers == 40
+
+
+def test_seed_demo_adds_a_collective_letter_whose_signers_count(runner, app, client):
+    result = runner.invoke(args=["seed-demo", "--letters", "5", "--signatures", "30"])
+    assert result.exit_code == 0, result.output
+    tally = letters.public_tally()
+    assert (tally.refusers, tally.signatures) == (36, 30)
+    assert letters.check_tally() == []
+    collective = db.session.execute(select(Letter).where(Letter.collective)).scalar_one()
+    assert client.get(f"/api/v1/letters/{collective.public_id}/signers").json["total"] == 30
 
 
 def test_seed_demo_refuses_to_run_in_production(runner, app):

@@ -1,0 +1,433 @@
+"""Co-signing a collective letter: sign, confirm, publish (one by one or in bulk), withdraw; the
+letter's signing settings; the public list of signers. Each published signature is a public refuser."""
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from . import audit, sanitize
+from .audit import AuditAction
+from .extensions import db
+from .letters import (
+    CONFIRMATION_WINDOW,
+    LIMITS,
+    FieldTooLong,
+    IllegalTransition,
+    LetterError,
+    LetterGone,
+    NothingChanged,
+    Page,
+    PageOutOfRange,
+    StaleLetter,
+    _lock,
+    _lock_tally,
+)
+from .models import Letter, LetterStatus, Moderator, PublicTally, Signature, SignatureStatus, utcnow
+from .storage import write_transaction
+
+S = SignatureStatus
+
+TRANSITIONS: dict[SignatureStatus, frozenset[SignatureStatus]] = {
+    S.UNCONFIRMED: frozenset({S.PENDING, S.WITHDRAWN}),
+    S.PENDING: frozenset({S.PUBLISHED, S.REJECTED, S.WITHDRAWN}),
+    S.PUBLISHED: frozenset({S.UNPUBLISHED, S.WITHDRAWN}),
+    S.UNPUBLISHED: frozenset({S.PUBLISHED, S.WITHDRAWN}),
+    S.REJECTED: frozenset({S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class SignatureError(LetterError):
+    """Base of the co-signing refusals."""
+
+
+class NotOpenForSigning(SignatureError):
+    """The letter is not public, not collective, or closed to new signatures."""
+
+
+class AlreadySigned(SignatureError):
+    """This address already signed this letter; `signature` is that signature."""
+
+    def __init__(self, signature: Signature) -> None:
+        super().__init__(f"address already signed letter {signature.letter_id}")
+        self.signature = signature
+
+
+class DuplicateSigning(SignatureError):
+    """The same signing form was posted again; `signature` is what it stored."""
+
+    def __init__(self, signature: Signature) -> None:
+        super().__init__(f"form already stored as signature {signature.public_id}")
+        self.signature = signature
+
+
+class IllegalSignatureMove(SignatureError):
+    def __init__(self, signature: Signature, target: SignatureStatus) -> None:
+        super().__init__(f"signature {signature.public_id} cannot go from {signature.status} to {target}")
+        self.current = SignatureStatus(signature.status)
+        self.target = target
+
+
+def email_key(address: str) -> str:
+    """A keyed hash of the address (case-folded): equal for the same address, useless without the key,
+    and kept when the address itself is erased."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"signature-email|" + address.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+# --- the letter's signing settings ----------------------------------------------------------------
+
+
+def open_signing(letter: Letter, *, by: Moderator, expected_revision: int | None = None) -> Letter:
+    """Make the letter collective (or reopen it): when public, anyone may ask to co-sign it."""
+    return _set_signing(letter, by, expected_revision, collective=True, closed=False)
+
+
+def close_signing(letter: Letter, *, by: Moderator, expected_revision: int | None = None) -> Letter:
+    """Stop new signatures; those given before stay, and pending ones may still be decided."""
+    return _set_signing(letter, by, expected_revision, collective=True, closed=True)
+
+
+def _set_signing(letter: Letter, by: Moderator, expected_revision: int | None, *, collective: bool, closed: bool) -> Letter:
+    with write_transaction():
+        _lock_tally()
+        letter = _lock(letter, expected_revision)
+        if letter.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
+            raise IllegalTransition(letter, LetterStatus(letter.status))
+        was_closed = letter.signing_closed_at is not None
+        if letter.collective == collective and was_closed == closed:
+            raise NothingChanged(letter.public_id)
+        letter.collective = collective
+        letter.signing_closed_at = (letter.signing_closed_at or utcnow()) if closed else None
+        letter.revision += 1
+        action = AuditAction.LETTER_CLOSE_SIGNING if closed else AuditAction.LETTER_OPEN_SIGNING
+        audit.record(by, action, letter)
+        if letter.status == LetterStatus.PUBLISHED:
+            _bump_public_revision()
+    return letter
+
+
+# --- a signature's life -----------------------------------------------------------------------------
+
+
+def sign(
+    letter: Letter, *, display_name: str, contact_email: str, descriptor: str | None = None, submission_key: str | None = None
+) -> Signature:
+    """Store a new, unconfirmed signature; refuse a closed letter, a second signature from the same
+    address (AlreadySigned, so the caller can tell that address) and a re-posted form."""
+    display_name = sanitize.clean_line(display_name)
+    descriptor = sanitize.clean_line(descriptor or "") or None
+    for name, value in (("display_name", display_name), ("descriptor", descriptor)):
+        if value is not None and len(value) > LIMITS[name]:
+            raise FieldTooLong(name)
+    key = email_key(contact_email)
+    try:
+        with write_transaction():
+            fresh = db.session.execute(select(Letter).where(Letter.id == letter.id)).scalar_one_or_none()
+            if fresh is None or not fresh.open_for_signing:
+                raise NotOpenForSigning(letter.public_id)
+            existing = _live_signature(fresh.id, key)
+            if existing is not None:
+                raise AlreadySigned(existing)
+            signature = Signature(
+                letter_id=fresh.id,
+                display_name=display_name,
+                descriptor=descriptor,
+                contact_email=contact_email.strip(),
+                email_key=key,
+                submission_key=submission_key,
+                status=S.UNCONFIRMED,
+            )
+            db.session.add(signature)
+            db.session.flush()
+            audit.record("signer", AuditAction.SIGNATURE_SUBMIT, fresh, signature=signature.public_id)
+        return signature
+    except IntegrityError:
+        # Two racing posts: the unique indexes decide, then we say which rule it was.
+        if submission_key:
+            same_form = db.session.execute(select(Signature).where(Signature.submission_key == submission_key)).scalar_one_or_none()
+            if same_form is not None:
+                raise DuplicateSigning(same_form) from None
+        existing = _live_signature(letter.id, key)
+        if existing is not None:
+            raise AlreadySigned(existing) from None
+        raise
+
+
+def _live_signature(letter_id: int, key: str) -> Signature | None:
+    return db.session.execute(
+        select(Signature).where(Signature.letter_id == letter_id, Signature.email_key == key, Signature.status != S.WITHDRAWN)
+    ).scalar_one_or_none()
+
+
+class SignatureExpired(SignatureError):
+    pass
+
+
+def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
+    """The signer proved they read the address: the signature waits for a moderator."""
+    at = at or utcnow()
+    with write_transaction():
+        signature = _lock_signature(signature)
+        if signature.status == S.UNCONFIRMED and signature.submitted_at < at - CONFIRMATION_WINDOW:
+            raise SignatureExpired(signature.public_id)
+        _move(signature, S.PENDING)
+        signature.confirmed_at = at
+        audit.record("signer", AuditAction.SIGNATURE_CONFIRM, signature.letter, signature=signature.public_id)
+    return signature
+
+
+def withdraw(signature: Signature) -> Signature:
+    """The signer takes the signature back; if it was public, it leaves the list and the count at once."""
+    with write_transaction():
+        _lock_tally()
+        letter = _lock_letter(signature.letter_id)
+        signature = _lock_signature(signature)
+        was_public = signature.status == S.PUBLISHED
+        _move(signature, S.WITHDRAWN)
+        signature.decided_at = utcnow()
+        audit.record("signer", AuditAction.SIGNATURE_WITHDRAW, letter, signature=signature.public_id)
+        if was_public:
+            _count(letter, -1)
+    return signature
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: int
+    skipped: int  # changed since the moderator saw them (withdrawn, decided by someone else)
+
+
+DECISIONS = {
+    "publish": (S.PUBLISHED, AuditAction.SIGNATURE_PUBLISH),
+    "reject": (S.REJECTED, AuditAction.SIGNATURE_REJECT),
+    "unpublish": (S.UNPUBLISHED, AuditAction.SIGNATURE_UNPUBLISH),
+}
+
+
+def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: str | None = None) -> BulkResult:
+    """Publish, reject or take down the signatures a moderator saw, in one transaction, one audit row each.
+
+    `seen` maps signature id to the revision on the moderator's page: a signature that changed since
+    (withdrawn, decided by another moderator) is skipped, never decided on a stale view."""
+    target, action = DECISIONS[decision]
+    reason = sanitize.clean_text(reason) if reason else None
+    done = 0
+    with write_transaction():
+        # One lock order for every writer: the tally, then letters, then their signatures.
+        _lock_tally()
+        ids = list(seen)
+        letter_ids = sorted(set(db.session.execute(select(Signature.letter_id).where(Signature.id.in_(ids))).scalars()))
+        letters_by_id = {
+            letter.id: letter
+            for letter in db.session.execute(
+                select(Letter).where(Letter.id.in_(letter_ids)).order_by(Letter.id).with_for_update().execution_options(populate_existing=True)
+            ).scalars()
+        }
+        found = db.session.execute(
+            select(Signature).where(Signature.id.in_(ids)).order_by(Signature.id).with_for_update().execution_options(populate_existing=True)
+        ).scalars().all()
+        changes: dict[int, int] = {}
+        for signature in found:
+            if signature.revision != seen[signature.id] or target not in TRANSITIONS[SignatureStatus(signature.status)]:
+                continue
+            was_public = signature.status == S.PUBLISHED
+            signature.status = target
+            signature.revision += 1
+            signature.decided_at = utcnow()
+            if target == S.PUBLISHED:
+                signature.published_at = signature.published_at or signature.decided_at
+            audit.record(by, action, letters_by_id[signature.letter_id], reason=reason, signature=signature.public_id)
+            delta = 1 if target == S.PUBLISHED else (-1 if was_public else 0)
+            changes[signature.letter_id] = changes.get(signature.letter_id, 0) + delta
+            done += 1
+        for letter_id, delta in changes.items():
+            if delta:
+                _count(letters_by_id[letter_id], delta)
+    return BulkResult(done=done, skipped=len(seen) - done)
+
+
+def _count(letter: Letter, delta: int) -> None:
+    """Move the letter's published signatures by `delta`; while the letter is public, the tally too."""
+    letter.signatures_published += delta
+    letter.signers_version += 1
+    db.session.flush()
+    if letter.status == LetterStatus.PUBLISHED:
+        db.session.execute(
+            update(PublicTally)
+            .where(PublicTally.id == 1)
+            .values(
+                refusers=PublicTally.refusers + delta,
+                signatures=PublicTally.signatures + delta,
+                revision=PublicTally.revision + 1,
+            )
+        )
+
+
+def _bump_public_revision() -> None:
+    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+
+
+def _lock_letter(letter_id: int) -> Letter:
+    letter = db.session.execute(
+        select(Letter).where(Letter.id == letter_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if letter is None:
+        raise LetterGone(str(letter_id))
+    return letter
+
+
+def _lock_signature(signature: Signature, expected_revision: int | None = None) -> Signature:
+    fresh = db.session.execute(
+        select(Signature).where(Signature.id == signature.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if fresh is None:
+        raise LetterGone(signature.public_id)
+    if expected_revision is not None and fresh.revision != expected_revision:
+        raise StaleLetter(signature.public_id)
+    return fresh
+
+
+def _move(signature: Signature, target: SignatureStatus) -> None:
+    if target not in TRANSITIONS[SignatureStatus(signature.status)]:
+        raise IllegalSignatureMove(signature, target)
+    signature.status = target
+    signature.revision += 1
+
+
+def purge_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete signatures never confirmed within the confirmation window; return how many."""
+    cutoff = (now or utcnow()) - CONFIRMATION_WINDOW
+    with write_transaction():
+        ids = list(db.session.execute(select(Signature.id).where(Signature.status == S.UNCONFIRMED, Signature.submitted_at < cutoff)).scalars())
+        if ids:
+            db.session.execute(delete(Signature).where(Signature.id.in_(ids)))
+            audit.record("system", AuditAction.SIGNATURE_PURGE, None, signatures=len(ids))
+    return len(ids)
+
+
+def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
+    """Erase signers' addresses decided more than `after` ago (the keyed hash stays); return how many."""
+    cutoff = (now or utcnow()) - after
+    decided = (S.PUBLISHED, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED)
+    with write_transaction():
+        erased = db.session.execute(
+            update(Signature)
+            .where(Signature.status.in_(decided), Signature.decided_at < cutoff, Signature.contact_email.is_not(None))
+            .values(contact_email=None)
+        ).rowcount
+        if erased:
+            audit.record("system", AuditAction.CONTACT_ERASE, None, signatures=erased)
+    return erased
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+_PUBLIC_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def signature_by_public_id(public_id: str) -> Signature | None:
+    if not (8 <= len(public_id) <= 32 and set(public_id) <= _PUBLIC_ID_CHARS):
+        return None
+    return db.session.execute(select(Signature).where(Signature.public_id == public_id)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class SignerPage:
+    items: list[Signature]
+    number: int
+    pages: int
+    total: int
+    first: int  # the position (1-based) of the first signer on this page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+# Order of signing: when the signer confirmed (a signature exists from then), then the row order.
+SIGNING_ORDER = (Signature.confirmed_at.asc(), Signature.id.asc())
+
+
+def signer_page(letter: Letter, number: int, per_page: int) -> SignerPage:
+    """One page of a letter's published signers, in order of signing; the total from the letter row."""
+    total = letter.signatures_published
+    pages = max(1, math.ceil(total / per_page))
+    if not 1 <= number <= pages:
+        raise PageOutOfRange(f"page {number} of {pages}")
+    query = (
+        select(Signature)
+        .where(Signature.letter_id == letter.id, Signature.status == S.PUBLISHED)
+        .order_by(*SIGNING_ORDER)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
+    return SignerPage(list(db.session.execute(query).scalars()), number, pages, total, (number - 1) * per_page + 1)
+
+
+def published_signers(letter_ids: list[int]) -> dict[int, list[Signature]]:
+    """Every published signer of these letters, in order of signing, in one query (for PDFs)."""
+    result: dict[int, list[Signature]] = {letter_id: [] for letter_id in letter_ids}
+    if not letter_ids:
+        return result
+    query = select(Signature).where(Signature.letter_id.in_(letter_ids), Signature.status == S.PUBLISHED).order_by(*SIGNING_ORDER)
+    for signature in db.session.execute(query).scalars():
+        result[signature.letter_id].append(signature)
+    return result
+
+
+def queue_page(number: int, per_page: int, *, status: str = S.PENDING, letter: Letter | None = None):
+    """Signatures in a state for moderators (oldest confirmation first), optionally of one letter."""
+    status = SignatureStatus(status)
+    query = select(Signature).where(Signature.status == status)
+    count = select(func.count()).select_from(Signature).where(Signature.status == status)
+    if letter is not None:
+        query = query.where(Signature.letter_id == letter.id)
+        count = count.where(Signature.letter_id == letter.id)
+    total = db.session.execute(count).scalar_one()
+    pages = max(1, math.ceil(total / per_page))
+    if not 1 <= number <= pages:
+        raise PageOutOfRange(f"page {number} of {pages}")
+    items = list(
+        db.session.execute(
+            query.options(selectinload(Signature.letter))
+            .order_by(Signature.confirmed_at.asc(), Signature.id.asc())
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        ).scalars()
+    )
+    return Page(items, number, pages, total)
+
+
+def state_counts(letter: Letter | None = None) -> dict[str, int]:
+    counts = dict.fromkeys((s.value for s in S), 0)
+    query = select(Signature.status, func.count()).group_by(Signature.status)
+    if letter is not None:
+        query = query.where(Signature.letter_id == letter.id)
+    counts.update(db.session.execute(query).all())
+    return counts
+
+
+def signatures_for_contact(email: str) -> list[Signature]:
+    """Signatures given from this address that the signer may still act on (for resending links)."""
+    active = (S.UNCONFIRMED, S.PENDING, S.PUBLISHED, S.UNPUBLISHED, S.REJECTED)
+    window = utcnow() - CONFIRMATION_WINDOW
+    return [
+        signature
+        for signature in db.session.execute(
+            select(Signature).where(Signature.contact_email == email.strip(), Signature.status.in_(active)).order_by(Signature.id)
+        ).scalars()
+        if signature.status != S.UNCONFIRMED or signature.submitted_at >= window
+    ]

@@ -1,0 +1,206 @@
+"""Collective letters, through the domain functions: who may sign, what counts, bulk decisions."""
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from refusal_site import letters, signatures
+from refusal_site.extensions import db
+from refusal_site.models import AuditEvent, LetterStatus, Signature, SignatureStatus
+from tests.factories import db_refresh, make_collective, make_letter, make_signature
+
+S = SignatureStatus
+
+
+def counted() -> tuple[int, int, int]:
+    t = letters.public_tally()
+    return t.refusers, t.letters, t.signatures
+
+
+def test_each_published_signature_counts_as_a_refuser_while_the_letter_is_public(app):
+    letter = make_collective()
+    make_letter()  # an individual letter: one refuser
+    published = [make_signature(letter) for _ in range(3)]
+    make_signature(letter, "pending")
+    make_signature(letter, "unconfirmed")
+    make_signature(letter, "rejected")
+    assert counted() == (5, 2, 3)
+    assert db_refresh(letter).signatures_published == 3
+
+    signatures.withdraw(published[0])
+    assert counted() == (4, 2, 2), "a withdrawn signature leaves the count at once"
+    signatures.decide({published[1].id: db_refresh(published[1]).revision}, "unpublish", by="test", reason="not a reservist")
+    assert counted() == (3, 2, 1), "so does one a moderator takes down"
+
+    letter = letters.unpublish(db_refresh(letter), by="test", reason="check")
+    assert counted() == (1, 1, 0), "a letter taken down takes its signers with it"
+    letter = letters.publish(letter, by="test")
+    assert counted() == (3, 2, 1)
+    letters.withdraw(letter)
+    assert counted() == (1, 1, 0)
+    assert letters.check_tally() == []
+
+
+def test_check_count_recounts_signatures_and_repairs_drift(app):
+    letter = make_collective()
+    make_signature(letter)
+    tally = letters.public_tally()
+    tally.refusers, tally.signatures = 7, 5
+    db.session.commit()
+    drift = {item.field: (item.stored, item.actual) for item in letters.check_tally(repair=True)}
+    assert drift == {"refusers": (7, 2), "signatures": (5, 1)}
+    assert counted() == (2, 1, 1) and letters.check_tally() == []
+
+
+@pytest.mark.parametrize("setup", ["individual", "closed", "withdrawn", "unpublished", "pending"])
+def test_only_a_public_collective_letter_open_for_signing_takes_signatures(app, setup):
+    moderator = _moderator()
+    if setup == "individual":
+        letter = make_letter()
+    elif setup == "pending":
+        letter = make_letter(LetterStatus.PENDING, collective=True)
+    else:
+        letter = make_collective()
+        if setup == "closed":
+            letter = signatures.close_signing(letter, by=moderator)
+        elif setup == "withdrawn":
+            letter = letters.withdraw(letter)
+        else:
+            letter = letters.unpublish(letter, by="test", reason="check")
+    with pytest.raises(signatures.NotOpenForSigning):
+        signatures.sign(letter, display_name="מישהו", contact_email="someone@private.example")
+    db.session.rollback()
+    assert db.session.execute(select(Signature)).first() is None
+
+
+def test_closing_keeps_the_signatures_given_and_reopening_takes_new_ones(app):
+    moderator = _moderator()
+    letter = make_collective()
+    make_signature(letter)
+    pending = make_signature(letter, "pending")
+    letter = signatures.close_signing(letter, by=moderator)
+    assert not letter.open_for_signing and counted() == (2, 1, 1)
+    signatures.decide({pending.id: pending.revision}, "publish", by=moderator)
+    assert counted() == (3, 1, 2), "signatures given before closing may still be approved"
+    letter = signatures.open_signing(db_refresh(letter), by=moderator)
+    make_signature(letter)
+    assert counted() == (4, 1, 3)
+    actions = [e.action for e in db.session.execute(select(AuditEvent).where(AuditEvent.actor_id == moderator.id)).scalars()]
+    assert actions.count("letter:close-signing") == 1 and actions.count("letter:open-signing") == 1
+
+
+def test_one_signature_per_address_per_letter_whatever_its_case(app):
+    letter = make_collective()
+    first = make_signature(letter, "pending", email="Dana@Private.example")
+    with pytest.raises(signatures.AlreadySigned) as caught:
+        signatures.sign(letter, display_name="דנה", contact_email="dana@private.EXAMPLE")
+    assert caught.value.signature.id == first.id
+    other = make_collective()
+    make_signature(other, "pending", email="dana@private.example")  # another letter: fine
+    signatures.withdraw(first)
+    again = signatures.sign(letter, display_name="דנה", contact_email="dana@private.example")
+    assert again.status == S.UNCONFIRMED, "after withdrawing, the address may sign again"
+
+
+def test_one_signature_per_address_even_after_the_address_is_erased(app):
+    from datetime import timedelta
+
+    letter = make_collective()
+    make_signature(letter, email="erased@private.example")
+    assert signatures.erase_contacts(after=timedelta(0)) == 1
+    assert db.session.execute(select(Signature.contact_email)).scalar_one() is None
+    with pytest.raises(signatures.AlreadySigned):
+        signatures.sign(letter, display_name="שוב", contact_email="erased@private.example")
+
+
+def test_a_reposted_form_stores_one_signature(app):
+    letter = make_collective()
+    signatures.sign(letter, display_name="א", contact_email="a@private.example", submission_key="k" * 24)
+    with pytest.raises((signatures.DuplicateSigning, signatures.AlreadySigned)):
+        signatures.sign(letter, display_name="א", contact_email="a@private.example", submission_key="k" * 24)
+    db.session.rollback()
+    assert len(db.session.execute(select(Signature)).all()) == 1
+
+
+def test_bulk_approval_skips_what_changed_since_the_page_was_shown(app):
+    letter = make_collective()
+    shown = [make_signature(letter, "pending") for _ in range(5)]
+    seen = {s.id: s.revision for s in shown}
+    signatures.withdraw(shown[1])  # withdrawn while the moderator looked at the page
+    signatures.decide({shown[2].id: shown[2].revision}, "reject", by="test", reason="fake")  # decided by a colleague
+
+    result = signatures.decide(seen, "publish", by="test")
+    assert (result.done, result.skipped) == (3, 2)
+    db.session.rollback()
+    states = {s.id: db.session.get(Signature, s.id).status for s in shown}
+    assert [states[s.id] for s in shown] == [S.PUBLISHED, S.WITHDRAWN, S.REJECTED, S.PUBLISHED, S.PUBLISHED]
+    assert counted() == (4, 1, 3)
+    publishes = db.session.execute(select(AuditEvent).where(AuditEvent.action == "signature:publish")).scalars().all()
+    assert sorted(e.details["signature"] for e in publishes) == sorted(shown[i].public_id for i in (0, 3, 4))
+    assert letters.check_tally() == []
+
+
+def test_the_same_bulk_approval_twice_publishes_once(app):
+    letter = make_collective()
+    shown = [make_signature(letter, "pending") for _ in range(4)]
+    seen = {s.id: s.revision for s in shown}
+    assert signatures.decide(seen, "publish", by="test").done == 4
+    assert signatures.decide(seen, "publish", by="test").done == 0
+    assert counted() == (5, 1, 4)
+
+
+def test_signers_are_listed_in_order_of_signing_page_by_page(app):
+    letter = make_collective()
+    made = [make_signature(letter, name=f"חותם {i:02}") for i in range(7)]
+    make_signature(letter, "pending")
+    letter = db_refresh(letter)
+    pages = [signatures.signer_page(letter, n, 3) for n in (1, 2, 3)]
+    assert [[s.display_name for s in p.items] for p in pages] == [
+        ["חותם 00", "חותם 01", "חותם 02"], ["חותם 03", "חותם 04", "חותם 05"], ["חותם 06"]
+    ]
+    assert (pages[0].total, pages[0].pages, pages[2].first) == (7, 3, 7)
+    with pytest.raises(letters.PageOutOfRange):
+        signatures.signer_page(letter, 4, 3)
+    assert made
+
+
+def test_racing_bulk_approvals_and_a_withdrawal_keep_the_count_exact(app):
+    letter = make_collective()
+    shown = [make_signature(letter, "pending") for _ in range(40)]
+    seen = {s.id: s.revision for s in shown}
+    ids = [s.id for s in shown]
+    db.session.commit()
+    errors = []
+
+    def run(work):
+        with app.app_context():
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    def withdraw_one():
+        signatures.withdraw(db.session.get(Signature, ids[7]))
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in (
+        lambda: signatures.decide(seen, "publish", by="a"), lambda: signatures.decide(seen, "publish", by="b"), withdraw_one
+    )]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    db.session.rollback()
+    published = db.session.execute(select(Signature).where(Signature.status == S.PUBLISHED)).scalars().all()
+    assert len(published) in (39, 40)
+    assert counted() == (1 + len(published), 1, len(published))
+    assert letters.check_tally() == []
+
+
+def _moderator():
+    from refusal_site import moderators
+
+    return moderators.create("mod@team.example", "a long enough password")
