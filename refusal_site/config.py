@@ -50,6 +50,7 @@ class Config:
     SUBMIT_RATE_LIMIT = "10 per minute; 60 per hour"
     CONFIRM_RATE_LIMIT = "20 per minute"
     RESEND_RATE_LIMIT = "3 per minute; 10 per hour"
+    SIGN_RATE_LIMIT = "10 per minute; 60 per hour"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # If Redis goes away, keep limiting per process rather than failing requests.
@@ -69,6 +70,10 @@ class Config:
     SIGN_IN_RATE_LIMIT = "10 per minute; 30 per hour"
     # Letters per page in the moderation queue, and audit rows per page.
     QUEUE_PER_PAGE = 50
+    # Signatures per moderation page: one "approve all shown" decides this many at once.
+    SIGNATURE_QUEUE_PER_PAGE = 500
+    # Signers listed per page under a collective letter.
+    SIGNERS_PER_PAGE = 200
     AUDIT_PER_PAGE = 100
     # Press PDFs: a build runs in its own process with these limits; a date range holds at most
     # PDF_MAX_LETTERS letters (one request must not tie up the machine).

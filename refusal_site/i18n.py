@@ -29,6 +29,16 @@ STATUS_EXPLANATIONS = {
     "unpublished": _l("The moderators took this letter down. We wrote to you with the reason."),
 }
 
+# What each state of a co-signature means to the person who signed.
+SIGNATURE_EXPLANATIONS = {
+    "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm your signature."),
+    "pending": _l("A moderator will check your signature before it is shown under the letter."),
+    "published": _l("Your name is shown under the letter and you are counted among the public refusers."),
+    "rejected": _l("The moderators decided not to show this signature."),
+    "withdrawn": _l("You withdrew your signature. Your name is not shown anywhere on the site."),
+    "unpublished": _l("The moderators took your signature down."),
+}
+
 
 class UnknownLanguage(ValueError):
     pass
@@ -67,7 +77,9 @@ def current_language() -> str:
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, format_datetime=format_datetime)
-    app.jinja_env.globals.update(status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get)
+    app.jinja_env.globals.update(
+        status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get, signature_explanation=SIGNATURE_EXPLANATIONS.get
+    )
 
     @app.context_processor
     def _language_context() -> dict:

@@ -7,11 +7,15 @@ from refusal_site.models import utcnow
 from tests.factories import make_letter, make_published_series
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-PUBLIC_FIELDS = {"id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at"}
+PUBLIC_FIELDS = {
+    "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
+    "collective", "open_for_signing", "signatures", "signers_url",
+}
 
 
 def test_count_is_the_number_of_published_letters_with_the_last_date(client):
-    assert client.get("/api/v1/count").json == {"count": 0, "last_published_at": None}
+    empty = {"letters": 0, "signatures": 0, "letters_by_language": {"he": 0, "ar": 0, "en": 0}}
+    assert client.get("/api/v1/count").json == {"count": 0, "breakdown": empty, "last_published_at": None}
     letters = make_published_series(3)
     make_letter(status="pending")
     body = client.get("/api/v1/count").json

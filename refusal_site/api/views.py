@@ -2,9 +2,9 @@
 
 from flask import Blueprint, abort, current_app, json
 
-from .. import letters
+from .. import letters, signatures
 from ..http import site_url
-from ..models import Letter
+from ..models import Letter, Signature
 from ..public.cache import cached_response
 from ..public.views import language_filter, page_number
 
@@ -24,7 +24,16 @@ def public_letter(letter: Letter) -> dict:
         "text": letter.body_text,
         "html": letter.body_html,
         "published_at": letter.published_at.isoformat(),
+        "collective": letter.collective,
+        "open_for_signing": letter.open_for_signing,
+        "signatures": letter.signatures_published if letter.collective else 0,
+        "signers_url": site_url("api.signers", public_id=letter.public_id) if letter.collective else None,
     }
+
+
+def public_signer(signature: Signature) -> dict:
+    """Everything the public may know of a co-signer: the name and descriptor they chose to publish."""
+    return {"display_name": signature.display_name, "descriptor": signature.descriptor}
 
 
 def _json(payload: dict) -> str:
@@ -36,7 +45,20 @@ def count():
     tally = letters.public_state()
     last = tally.last_published_at.isoformat() if tally.last_published_at else None
     return cached_response(
-        tally.revision, "api-count", lambda: _json({"count": tally.refusers, "last_published_at": last}), "application/json"
+        tally.revision,
+        "api-count",
+        lambda: _json(
+            {
+                "count": tally.refusers,
+                "breakdown": {
+                    "letters": tally.letters,
+                    "signatures": tally.signatures,
+                    "letters_by_language": {code: tally.letters_in(code) for code in ("he", "ar", "en")},
+                },
+                "last_published_at": last,
+            }
+        ),
+        "application/json",
     )
 
 
@@ -76,3 +98,32 @@ def letter(public_id: str):
         return _json(public_letter(found))
 
     return cached_response(tally.revision, "api-letter", render, "application/json", public_id=public_id)
+
+
+@bp.get("/letters/<public_id>/signers")
+def signers(public_id: str):
+    number = page_number()
+    tally = letters.public_state()
+
+    def render() -> str:
+        found = letters.published_letter(public_id)
+        if found is None or not found.collective:
+            abort(404)
+        try:
+            page = signatures.signer_page(found, number, current_app.config["SIGNERS_PER_PAGE"])
+        except letters.PageOutOfRange:
+            abort(404)
+        link = lambda n: site_url("api.signers", public_id=public_id, page=n) if n else None  # noqa: E731
+        return _json(
+            {
+                "letter": public_id,
+                "signers": [public_signer(signature) for signature in page.items],
+                "page": page.number,
+                "pages": page.pages,
+                "total": page.total,
+                "next": link(page.number + 1 if page.has_next else None),
+                "previous": link(page.number - 1 if page.has_previous else None),
+            }
+        )
+
+    return cached_response(tally.revision, "api-signers", render, "application/json", public_id=public_id, page=number)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..models import Role
 from ..submit.forms import (
@@ -90,3 +90,32 @@ class CreateModeratorForm(FlaskForm):
 
 class TeamActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
+
+
+class SignatureDecisionForm(FlaskForm):
+    """A decision on many signatures at once. Which ones, and at which revision, come from the page the
+    moderator saw (`shown`: "id:revision" each) and the boxes ticked (`selected`), parsed by the view."""
+
+    decision = RadioField(
+        _l("Decision"),
+        choices=[SelectChoice("publish", _l("Publish")), SelectChoice("reject", _l("Reject")), SelectChoice("unpublish", _l("Take down"))],
+        validators=[InputRequired(_l("Please choose a decision."))],
+    )
+    # Set by the button pressed: the ticked signatures, or every signature shown on the page.
+    scope = StringField(validators=[InputRequired(), AnyOf(["selected", "shown"])])
+    reason = TextAreaField(
+        _l("Reason (for rejecting or taking down)"),
+        validators=[
+            Optional(),
+            Length(max=REASON_MAX, message=_l("The reason can have up to %(max)d characters.")),
+            no_control_characters,
+        ],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here: the field's Optional() ends its own checks when it is empty.
+        if self.decision.data in ("reject", "unpublish") and not sanitize.clean_text(self.reason.data or ""):
+            self.reason.errors = [*self.reason.errors, _l("Please give a reason: it stays on the record.")]
+            return False
+        return valid

@@ -10,10 +10,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit, letters, moderators, notify, sanitize
+from .. import audit, letters, moderators, notify, sanitize, signatures
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db, limiter, login_manager
-from ..models import Letter, LetterStatus, Moderator, Role
+from ..models import Letter, LetterStatus, Moderator, Role, SignatureStatus
 from ..http import configured_limit, no_store
 from ..public.views import language_filter, page_number
 from .forms import (
@@ -24,6 +24,7 @@ from .forms import (
     PasswordForm,
     ReasonForm,
     ScheduleForm,
+    SignatureDecisionForm,
     SignInForm,
     TeamActionForm,
     TotpSetupForm,
@@ -238,6 +239,7 @@ def review(public_id: str):
         schedule_form=ScheduleForm(revision=letter.revision),
         reason_form=ReasonForm(revision=letter.revision),
         timezone=current_app.config["DISPLAY_TIMEZONE"],
+        signature_counts=signatures.state_counts(letter) if letter.collective else None,
     )
 
 
@@ -323,6 +325,24 @@ def unpublish(public_id: str):
     )
 
 
+@bp.post("/letters/<public_id>/open-signing")
+def open_signing(public_id: str):
+    def decide(letter, form):
+        signatures.open_signing(letter, by=current_user, expected_revision=form.revision.data)
+        return _("The letter is open for co-signing.")
+
+    return _decide(public_id, DecisionForm, decide)
+
+
+@bp.post("/letters/<public_id>/close-signing")
+def close_signing(public_id: str):
+    def decide(letter, form):
+        signatures.close_signing(letter, by=current_user, expected_revision=form.revision.data)
+        return _("The letter is closed to new signatures.")
+
+    return _decide(public_id, DecisionForm, decide)
+
+
 @bp.route("/letters/<public_id>/edit", methods=["GET", "POST"])
 def edit(public_id: str):
     letter = _letter_or_404(public_id)
@@ -352,6 +372,55 @@ def edit(public_id: str):
 
 
 # --- audit log and team (admins) ---------------------------------------------------------------
+
+
+# --- co-signatures --------------------------------------------------------------------------------
+
+_SEEN = re.compile(r"([0-9]{1,9}):([0-9]{1,9})")
+
+
+def _signature_filters() -> tuple[str, Letter | None]:
+    state = request.args.get("state", SignatureStatus.PENDING.value)
+    if state not in SignatureStatus.__members__.values():
+        abort(400)
+    letter_id = request.args.get("letter")
+    return state, _letter_or_404(letter_id) if letter_id else None
+
+
+@bp.get("/signatures")
+def signature_queue():
+    state, letter = _signature_filters()
+    form = SignatureDecisionForm(decision="unpublish" if state == SignatureStatus.PUBLISHED else "publish")
+    return _signature_page(state, letter, page_number(), form)
+
+
+def _signature_page(state: str, letter: Letter | None, number: int, form: SignatureDecisionForm, problem: str | None = None):
+    try:
+        page = signatures.queue_page(number, current_app.config["SIGNATURE_QUEUE_PER_PAGE"], status=state, letter=letter)
+    except letters.PageOutOfRange:
+        abort(404)
+    return render_template(
+        "moderate/signatures.html", page=page, state=state, letter=letter, counts=signatures.state_counts(letter), form=form, problem=problem
+    )
+
+
+@bp.post("/signatures")
+def decide_signatures():
+    """Decide the signatures the moderator saw: the ticked ones, or all shown. Those that changed meanwhile are skipped."""
+    (state, letter), number = _signature_filters(), page_number()
+    form = SignatureDecisionForm()
+    if not form.validate_on_submit():
+        return _signature_page(state, letter, number, form), 400
+    seen = {int(m[1]): int(m[2]) for m in map(_SEEN.fullmatch, request.form.getlist("shown")[:1000]) if m}
+    if form.scope.data == "selected":
+        ticked = {int(value) for value in request.form.getlist("selected")[:1000] if _SMALL_INTEGER.fullmatch(value)}
+        seen = {key: revision for key, revision in seen.items() if key in ticked}
+    if not seen:
+        problem = _("No signature was ticked. Tick some, or apply the decision to all shown.")
+        return _signature_page(state, letter, number, form, problem), 400
+    result = signatures.decide(seen, form.decision.data, by=current_user, reason=form.reason.data)
+    flash(_("Decided: %(done)s. Skipped because they changed since the page was shown: %(skipped)s.", done=result.done, skipped=result.skipped))
+    return redirect(url_for(".signature_queue", state=state, letter=letter.public_id if letter else None), code=303)
 
 
 def _audit_filter() -> AuditFilter:

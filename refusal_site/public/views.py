@@ -4,7 +4,7 @@ import re
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from .. import letters
+from .. import letters, signatures
 from ..models import Language
 from .cache import cached_response
 
@@ -61,14 +61,23 @@ def letter_list():
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
     tally = letters.public_state()
+    number = page_number()
 
     def render() -> str:
         found = letters.published_letter(public_id)
         if found is None:
             abort(404)
-        return render_template("public/letter.html", letter=found)
+        signers = None
+        if found.collective:
+            try:
+                signers = signatures.signer_page(found, number, current_app.config["SIGNERS_PER_PAGE"])
+            except letters.PageOutOfRange:
+                abort(404)
+        elif number != 1:
+            abort(404)
+        return render_template("public/letter.html", letter=found, signers=signers)
 
-    return cached_response(tally.revision, "letter", render, public_id=public_id)
+    return cached_response(tally.revision, "letter", render, public_id=public_id, page=number)
 
 
 @bp.get("/feed.atom")

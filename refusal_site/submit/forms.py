@@ -122,6 +122,10 @@ class LetterForm(FlaskForm):
         _l("I understand that the letter and my name will be public, and that anyone may read, quote and share them."),
         validators=[DataRequired(_l("Please confirm that you understand the letter will be public."))],
     )
+    collective = BooleanField(
+        _l("Others may co-sign this letter"),
+        description=_l("For a letter written for a group: once it is published, others can add their names to it, and each is counted."),
+    )
     # A field people never see: bots fill every field they find.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
     submission_key = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
@@ -150,4 +154,40 @@ class ResendForm(FlaskForm):
     contact_email = EmailField(
         _l("The e-mail address you gave with your letter"),
         validators=[InputRequired(_l("Please enter the e-mail address you gave with your letter.")), Length(max=EMAIL_MAX), deliverable_address],
+    )
+
+
+class SignForm(FlaskForm):
+    """Co-signing a collective letter: the letter form's protections, without the letter."""
+
+    display_name = StringField(
+        _l("Your name, as it will be published"),
+        validators=one_line_checks(NAME_MAX, _l("Please write the name to sign with.")),
+        description=_l("Up to %(max)s characters.", max=NAME_MAX),
+    )
+    descriptor = StringField(
+        _l("Rank, unit or role (optional)"),
+        validators=one_line_checks(DESCRIPTOR_MAX),
+        description=_l("For example: reserve captain, armoured corps. Up to %(max)s characters.", max=DESCRIPTOR_MAX),
+    )
+    contact_email = EmailField(
+        _l("Your e-mail address (never published)"),
+        validators=[InputRequired(_l("Please give an e-mail address: we send the confirmation link there.")), Length(max=EMAIL_MAX), deliverable_address],
+        description=_l("We send a link there to confirm that the signature is yours. It is never shown to anyone else."),
+    )
+    consent_public = BooleanField(
+        _l("I understand that my name will be shown under this letter, and that anyone may read, quote and share it."),
+        validators=[DataRequired(_l("Please confirm that you understand your name will be public."))],
+    )
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    submission_key = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+
+    validate_website = LetterForm.validate_website
+    new_submission_key = LetterForm.new_submission_key
+
+
+class WithdrawSignatureForm(FlaskForm):
+    understood = BooleanField(
+        _l("I understand that my signature will be removed from the letter."),
+        validators=[DataRequired(_l("Please tick the box to confirm the withdrawal."))],
     )

@@ -1,0 +1,210 @@
+"""Collective-letter figures: a signature POST, a bulk approval of 500, the signer pages of a letter
+with 5,000 signatures, and how the letter's PDF grows with its signers.
+
+Run: .venv/bin/python bench/cosign.py [--database-url postgresql://postgres@127.0.0.1:5432/test] [--no-pdf]
+
+In-process (Flask test client, real database, mail into the outbox folder), because these are costs
+per request, not throughput. Each figure is a median over rounds; the scaling figures are ratios
+taken in the same run.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, make_url, select, text, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from refusal_site import create_app, demo, moderators  # noqa: E402
+from refusal_site.config import database_url  # noqa: E402
+from refusal_site.extensions import db  # noqa: E402
+from refusal_site.models import PublicTally, Signature, SignatureStatus, new_public_id, utcnow  # noqa: E402
+from refusal_site.signatures import email_key  # noqa: E402
+from refusal_site.storage import dispose_engines  # noqa: E402
+
+PASSWORD = "bench password that is long"
+
+
+class FreshClient(FlaskClient):
+    """Each request in its own app context (its own `g`, CSRF token and session), as under a server,
+    while the benchmark holds an app context of its own for setting up data."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.rollback()
+        return response
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def form_fields(html: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+
+
+def add_pending(letter_id: int, count: int, tag: str) -> None:
+    now = utcnow()
+    rows = [
+        dict(
+            public_id=new_public_id(), letter_id=letter_id, display_name=f"Pending {tag} {i}", status=SignatureStatus.PENDING.value,
+            submitted_at=now, confirmed_at=now, contact_email=f"p{tag}-{i}@private.example",
+            email_key=email_key(f"p{tag}-{i}@private.example"), revision=2,
+        )
+        for i in range(count)
+    ]
+    db.session.execute(insert(Signature), rows)
+    db.session.commit()
+
+
+def uncached_get(client, url: str) -> float:
+    """One GET that misses the public page cache (the public revision moves first)."""
+    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+    db.session.commit()
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="PostgreSQL server to create a temporary database on")
+    parser.add_argument("--signatures", type=int, default=5000)
+    parser.add_argument("--posts", type=int, default=60)
+    parser.add_argument("--bulk-rounds", type=int, default=5)
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF scaling figures")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="refusal-bench-cosign-"))
+    admin_engine = None
+    if args.database_url:
+        name = f"refusal_bench_{uuid.uuid4().hex[:10]}"
+        admin_url = make_url(database_url(args.database_url, ""))
+        admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        backend = "PostgreSQL"
+    else:
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        backend = "SQLite"
+    app = create_app(
+        {"DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SIGN_RATE_LIMIT": "100000 per minute", "SIGN_IN_RATE_LIMIT": "1000 per minute"}
+    )
+    app.test_client_class = FreshClient
+    rows = []
+    try:
+        with app.app_context():
+            upgrade()
+            moderators.create("bench@team.example", PASSWORD)
+            empty = demo.seed_collective(0, rng_seed=1)
+            big = demo.seed_collective(args.signatures, rng_seed=2)
+            empty_id, big_id, big_public = empty.public_id, big.id, big.public_id
+
+            # A signature POST (form GET first, as a browser), on an empty letter and on one with 5,000.
+            def sign_times(public_id: str, tag: str) -> list[float]:
+                client = app.test_client()
+                times = []
+                for i in range(args.posts):
+                    fields = form_fields(client.get(f"/letters/{public_id}/sign").get_data(as_text=True))
+                    data = {**fields, "display_name": f"Signer {i}", "contact_email": f"s{tag}{i}@private.example", "consent_public": "y", "website": ""}
+                    started = time.perf_counter()
+                    response = client.post(f"/letters/{public_id}/sign", data=data)
+                    times.append(time.perf_counter() - started)
+                    assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[-3000:])
+                return times
+
+            small_posts = sign_times(empty_id, "e")
+            big_posts = sign_times(big_public, "b")
+            rows.append(("signature POST (mail to the outbox included), letter with 0 signatures", f"{median_ms(small_posts):.1f} ms"))
+            rows.append((f"signature POST, letter with {args.signatures:,} signatures", f"{median_ms(big_posts):.1f} ms"))
+
+            # Bulk approval: 500 pending on the big letter, "apply to all shown", several rounds.
+            client = app.test_client()
+            fields = form_fields(client.get("/moderate/sign-in").get_data(as_text=True))
+            assert client.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": PASSWORD}).status_code == 302
+            queue_url = f"/moderate/signatures?letter={big_public}"
+            bulk, queue_pages = [], []
+            for round_ in range(args.bulk_rounds):
+                db.session.execute(
+                    update(Signature).where(Signature.letter_id == big_id, Signature.status == SignatureStatus.PENDING).values(status="rejected")
+                )
+                db.session.commit()
+                add_pending(big_id, 500, f"r{round_}")
+                started = time.perf_counter()
+                html = client.get(queue_url).get_data(as_text=True)
+                queue_pages.append(time.perf_counter() - started)
+                import re
+
+                shown = re.findall(r'name="shown" value="([0-9:]+)"', html)
+                assert len(shown) == 500, len(shown)
+                csrf = form_fields(html)["csrf_token"]
+                started = time.perf_counter()
+                response = client.post(queue_url, data={"csrf_token": csrf, "shown": shown, "decision": "publish", "scope": "shown"})
+                bulk.append(time.perf_counter() - started)
+                assert response.status_code == 303
+            published = db.session.execute(
+                select(Signature.id).where(Signature.letter_id == big_id, Signature.status == SignatureStatus.PUBLISHED)
+            ).all()
+            total = len(published)
+            rows.append(("moderation page listing 500 pending signatures", f"{median_ms(queue_pages):.0f} ms"))
+            rows.append(("bulk approval of 500 (one POST, 500 audit rows)", f"{median_ms(bulk):.0f} ms"))
+
+            # The letter's public page: first and last page of signers, uncached.
+            per_page = app.config["SIGNERS_PER_PAGE"]
+            last = -(-total // per_page)
+            reader = app.test_client()
+            first_times = [uncached_get(reader, f"/letters/{big_public}") for _ in range(15)]
+            last_times = [uncached_get(reader, f"/letters/{big_public}?page={last}") for _ in range(15)]
+            rows.append((f"letter page 1 of {last} ({total:,} signers, {per_page} a page), uncached", f"{median_ms(first_times):.1f} ms"))
+            rows.append((f"letter page {last} of {last}, uncached", f"{median_ms(last_times):.1f} ms ({statistics.median(last_times) / statistics.median(first_times):.2f}x page 1)"))
+
+            if not args.no_pdf:
+                rows.extend(pdf_scaling(app))
+    finally:
+        dispose_engines(app)
+        if admin_engine is not None:
+            with admin_engine.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin_engine.dispose()
+
+    print(f"# Collective letters benchmark ({backend})\n")
+    print("| figure | value |\n|---|---|")
+    for figure, value in rows:
+        print(f"| {figure} | {value} |")
+    print(f"\n(machine: {time.strftime('%Y-%m-%d')}, nproc 2; command: {' '.join(sys.argv)})")
+
+
+def pdf_scaling(app) -> list[tuple[str, str]]:
+    """Render one collective letter's PDF at 1,250, 2,500 and 5,000 signers: time per signer should not grow."""
+    from refusal_site import compilation
+
+    results = []
+    with app.app_context():
+        for count in (1250, 2500, 5000):
+            letter = demo.seed_collective(count, rng_seed=count)
+            started = time.perf_counter()
+            compilation.render_letter(letter)
+            results.append((count, time.perf_counter() - started))
+    base_count, base_time = results[0]
+    return [
+        (f"one letter's PDF with {count:,} signers", f"{seconds:.2f} s ({seconds / base_time:.2f}x the {base_count:,} render for {count / base_count:.0f}x the signers)")
+        for count, seconds in results
+    ]
+
+
+if __name__ == "__main__":
+    main()
