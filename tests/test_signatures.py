@@ -204,3 +204,21 @@ def _moderator():
     from refusal_site import moderators
 
     return moderators.create("mod@team.example", "a long enough password")
+
+
+def test_unconfirmed_signatures_are_purged_after_the_confirmation_window(app, runner):
+    from datetime import timedelta
+
+    from refusal_site.models import utcnow
+
+    letter = make_collective()
+    old = make_signature(letter, "unconfirmed")
+    fresh = make_signature(letter, "unconfirmed")
+    kept = make_signature(letter, "pending")
+    old.submitted_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    result = runner.invoke(args=["purge-unconfirmed"])
+    assert "0 unconfirmed letters and 1 unconfirmed signatures" in result.output
+    db.session.rollback()
+    assert {s.id for s in db.session.execute(select(Signature)).scalars()} == {fresh.id, kept.id}
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "signature:purge")).scalar_one().details == {"signatures": 1}
