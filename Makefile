@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed translations
 
+# The outside judges the suite runs (axe-core, the Nu HTML Checker), from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -f -d refusal_site/translations
 
@@ -32,7 +37,7 @@ run: setup
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Set up and run the whole suite on SQLite and the local PostgreSQL (and Redis, and Chromium).
-test: setup system-packages services
+test: setup system-packages services node_modules/.installed
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 # Refresh the catalogs after changing user-visible strings.

@@ -135,6 +135,8 @@ def init_app(app: Flask) -> None:
     app.config["BUILD_ID"] = build_id(app)
     app.json.ensure_ascii = False
     app.jinja_env.filters["atom_time"] = lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Valid for <time datetime>: whole seconds (HTML allows at most three decimals), in UTC.
+    app.jinja_env.filters["html_time"] = lambda moment: moment.astimezone(UTC).isoformat(timespec="seconds")
     # Form field attributes without the unset ones: WTForms would write None as the text "None".
     app.jinja_env.filters["without_none"] = lambda attributes: {k: v for k, v in attributes.items() if v is not None}
     app.jinja_env.globals.update(

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, json
 
 from .. import letters, signatures
+from . import openapi
 from ..http import site_url
 from ..models import Letter, Signature
 from ..public.cache import cached_response
@@ -38,6 +39,11 @@ def public_signer(signature: Signature) -> dict:
 
 def _json(payload: dict) -> str:
     return json.dumps(payload)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return _json(openapi.document(site_url("api.count").removesuffix("/count"))), {"Content-Type": "application/json"}
 
 
 @bp.get("/count")

@@ -1,0 +1,154 @@
+"""The OpenAPI 3.1 description of the public JSON API, served at /api/v1/openapi.json.
+
+Kept beside the views it describes; the suite checks the API against it with schemathesis."""
+
+PUBLIC_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,32}$"}
+PAGE = {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "default": 1}}
+LANGUAGE = {"name": "language", "in": "query", "required": False, "schema": {"type": "string", "enum": ["he", "ar", "en"]}}
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "A parameter is not valid (a page that is not a number, an unknown language)."),
+    "404": _json(_ref("Error"), "No such page or letter (letters that are not public do not exist here)."),
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "additionalProperties": False,
+        "properties": {"error": {"type": "integer"}, "message": {"type": "string"}},
+    },
+    "Count": {
+        "type": "object",
+        "required": ["count", "breakdown", "last_published_at"],
+        "additionalProperties": False,
+        "properties": {
+            "count": {"type": "integer", "minimum": 0, "description": "Public refusers: published letters plus published co-signatures."},
+            "breakdown": {
+                "type": "object",
+                "required": ["letters", "signatures", "letters_by_language"],
+                "additionalProperties": False,
+                "properties": {
+                    "letters": {"type": "integer", "minimum": 0},
+                    "signatures": {"type": "integer", "minimum": 0},
+                    "letters_by_language": {
+                        "type": "object",
+                        "required": ["he", "ar", "en"],
+                        "additionalProperties": False,
+                        "properties": {code: {"type": "integer", "minimum": 0} for code in ("he", "ar", "en")},
+                    },
+                },
+            },
+            "last_published_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "Letter": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
+            "collective", "open_for_signing", "signatures", "signers_url",
+        ],
+        "properties": {
+            "id": PUBLIC_ID,
+            "url": {"type": "string", "format": "uri"},
+            "display_name": {"type": "string"},
+            "descriptor": NULLABLE_STRING,
+            "language": {"type": "string", "enum": ["he", "ar", "en"]},
+            "direction": {"type": "string", "enum": ["rtl", "ltr"]},
+            "title": NULLABLE_STRING,
+            "text": {"type": "string"},
+            "html": {"type": "string", "description": "The text as sanitized HTML (paragraphs, line breaks, links)."},
+            "published_at": {"type": "string", "format": "date-time"},
+            "collective": {"type": "boolean", "description": "Others may co-sign it."},
+            "open_for_signing": {"type": "boolean"},
+            "signatures": {"type": "integer", "minimum": 0, "description": "Published co-signatures."},
+            "signers_url": NULLABLE_URL,
+        },
+    },
+    "LetterPage": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["letters", "page", "pages", "total", "next", "previous"],
+        "properties": {
+            "letters": {"type": "array", "items": _ref("Letter")},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+            "next": NULLABLE_URL,
+            "previous": NULLABLE_URL,
+        },
+    },
+    "Signer": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["display_name", "descriptor"],
+        "properties": {"display_name": {"type": "string"}, "descriptor": NULLABLE_STRING},
+    },
+    "SignerPage": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["letter", "signers", "page", "pages", "total", "next", "previous"],
+        "properties": {
+            "letter": PUBLIC_ID,
+            "signers": {"type": "array", "items": _ref("Signer")},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+            "next": NULLABLE_URL,
+            "previous": NULLABLE_URL,
+        },
+    },
+}
+
+
+def document(server_url: str) -> dict:
+    public_id = {"name": "public_id", "in": "path", "required": True, "schema": PUBLIC_ID}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Public refusers: public API",
+            "version": "1",
+            "description": "Published letters of refusal, their co-signers and the running count. Read-only; no private data.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/count": {"get": {"operationId": "count", "summary": "The running count of public refusers", "responses": {"200": _json(_ref("Count"), "The count.")}}},
+            "/letters": {
+                "get": {
+                    "operationId": "letters",
+                    "summary": "Published letters, newest first",
+                    "parameters": [PAGE, LANGUAGE],
+                    "responses": {"200": _json(_ref("LetterPage"), "One page of letters."), **ERRORS},
+                }
+            },
+            "/letters/{public_id}": {
+                "get": {
+                    "operationId": "letter",
+                    "summary": "One published letter",
+                    "parameters": [public_id],
+                    "responses": {"200": _json(_ref("Letter"), "The letter."), "404": ERRORS["404"]},
+                }
+            },
+            "/letters/{public_id}/signers": {
+                "get": {
+                    "operationId": "signers",
+                    "summary": "The published co-signers of a collective letter, in order of signing",
+                    "parameters": [public_id, PAGE],
+                    "responses": {"200": _json(_ref("SignerPage"), "One page of signers."), **ERRORS},
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

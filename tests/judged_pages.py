@@ -1,0 +1,66 @@
+"""Every kind of page a person can reach, with data behind it, for the outside judges (the Nu HTML
+Checker and axe-core): public pages, forms (also showing their errors), private links, moderation."""
+
+from dataclasses import dataclass
+
+from refusal_site import moderators, tokens
+from refusal_site.models import LetterStatus
+from tests.factories import make_collective, make_letter, make_signature
+
+MODERATOR_EMAIL = "judged@team.example"
+MODERATOR_PASSWORD = "a long enough password"
+
+
+@dataclass
+class Pages:
+    public: list[str]
+    forms_with_errors: list[str]  # POSTed empty (with a CSRF token): the page shows its errors
+    moderation: list[str]
+
+
+def make_pages() -> Pages:
+    letter = make_letter(title="לא בשמי", descriptor="סרן (מיל׳)")
+    make_letter(language="ar")
+    make_letter(language="en", title="Not in my name")
+    collective = make_collective(title="מכתב הטייסים")
+    for _ in range(3):
+        make_signature(collective)
+    pending_signature = make_signature(collective, "pending")
+    unconfirmed = make_letter(LetterStatus.UNCONFIRMED)
+    pending = make_letter(LetterStatus.PENDING)
+    new_signature = make_signature(collective, "unconfirmed")
+    moderators.create(MODERATOR_EMAIL, MODERATOR_PASSWORD)
+    assert pending_signature
+    return Pages(
+        public=[
+            "/",
+            "/letters",
+            "/letters?language=he",
+            f"/letters/{letter.public_id}",
+            f"/letters/{collective.public_id}",
+            "/press",
+            "/submit",
+            "/submit/sent?mail=ok",
+            "/submit/sent?mail=failed",
+            "/submit/resend",
+            f"/letters/{collective.public_id}/sign",
+            f"/letters/{collective.public_id}/sign/sent?mail=ok",
+            f"/confirm/{tokens.make(tokens.Purpose.CONFIRM, unconfirmed)}",
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, pending)}",
+            f"/signature/confirm/{tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, new_signature)}",
+            f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, new_signature)}",
+            "/confirm/not-a-real-token",
+            "/letters/AAAAAAAAAAAA",
+        ],
+        forms_with_errors=["/submit", f"/letters/{collective.public_id}/sign", "/submit/resend"],
+        moderation=[
+            "/moderate/",
+            "/moderate/?state=published",
+            f"/moderate/letters/{pending.public_id}",
+            f"/moderate/letters/{collective.public_id}",
+            f"/moderate/letters/{letter.public_id}/edit",
+            "/moderate/signatures",
+            f"/moderate/signatures?letter={collective.public_id}",
+            "/moderate/account",
+        ],
+    )
