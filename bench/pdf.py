@@ -3,11 +3,11 @@ rebuild after one approval, and how fast a built compilation is served.
 
 What it measures, in one run, for each size (10, 100 and 1,000 published demo letters by default;
 demo.seed through bench.public, with public ids from a fixed seed so that every run of a size gets
-the same chunks):
+the same letters):
 
 1. Plain render (the baseline): all published letters in ONE WeasyPrint document, the app's own
-   letter markup (the template press/part_pdf.html, rendered by compilation._render with the app's
-   StaticOnlyFetcher), written with write_pdf(). No cover, contents, outline or page numbers.
+   letter markup (compilation.letters_document: the same pages a compilation is made of, with the
+   app's StaticOnlyFetcher), written with write_pdf(). No cover, contents, outline or page numbers.
 2. Full build from nothing: compilation.build(Selection(), "he") with an empty PDF cache folder.
 3. After one approval: one more letter goes through letters.submit / confirm / publish (so it is
    published now, the newest, like a real approval), then build() again on the cache the full
@@ -142,11 +142,9 @@ def child_main(argv: list[str]) -> int:
     """`python bench/pdf.py _child KIND DATABASE_URL INSTANCE_PATH OUTPUT`: one timed render or build;
     prints one JSON line."""
     kind, url, instance_path, output = argv
-    from flask_babel import force_locale, gettext
     from pypdf import PdfReader
 
     from refusal_site import compilation
-    from refusal_site.i18n import LANGUAGE_NAMES
 
     app = make_app(url, instance_path)
 
@@ -160,12 +158,8 @@ def child_main(argv: list[str]) -> int:
         if kind == "plain":
             started = time.perf_counter()
             selected = compilation.Selection().letters()
-            # The running header part() gives the same template: "Public refusers" in each language.
-            running = {}
-            for code in LANGUAGE_NAMES:
-                with force_locale(code):
-                    running[code] = gettext("Public refusers")
-            document = compilation._render("press/part_pdf.html", LANGUAGE, letters=selected, running=running)
+            # The same markup the compilation's letter pages are made of, in one document.
+            document = compilation.letters_document(compilation.printed(selected))
             data = document.write_pdf()
             seconds = time.perf_counter() - started
             usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -311,8 +305,8 @@ def run_child(kind: str, database: Database, output: Path) -> Run:
 
 
 def seed_with_fixed_ids(database: Database, size: int, log) -> None:
-    """bench.public's seeding (demo.seed), with public ids drawn from a fixed seed: chunk boundaries
-    depend on the ids, so every run of a size gets the same chunks (demo content and dates are
+    """bench.public's seeding (demo.seed), with public ids drawn from a fixed seed: the letters
+    (and so the order of equal publication times) are the same (demo content and dates are
     seeded already). The ids look like models.new_public_id()'s: 12 bytes, URL-safe base64."""
     from refusal_site import demo
 
@@ -401,13 +395,9 @@ def withdraw_middle(database: Database) -> tuple[str, int]:
     return public_id, position
 
 
-def compilation_chunks(database: Database) -> int:
-    from refusal_site import compilation
-
-    with database.app.app_context():
-        count = len(compilation.chunks(compilation.Selection().letters()))
-    database.release()
-    return count
+def page_files(database: Database) -> int:
+    """How many files of letter pages the cache holds (letters rendered together share one)."""
+    return len(list((pdf_cache(database) / "pages").glob("*.pdf")))
 
 
 # --- one size ---------------------------------------------------------------------------------------
@@ -420,7 +410,7 @@ class SizeResult:
     static_rps: list[float] = field(default_factory=list)
     compilation_rps: list[float] = field(default_factory=list)
     served_bytes: int = 0
-    chunks: int = 0
+    page_files: int = 0
     withdrawn_position: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -458,7 +448,6 @@ def measure_size(size: int, rounds: int, args: argparse.Namespace, workdir: Path
     approve_one(approved, rng_seed=size)
     withdrawn = copy_database(approved, f"n{size}-withdrawn", workdir)
     _, result.withdrawn_position = withdraw_middle(withdrawn)
-    result.chunks = compilation_chunks(base)
 
     snapshots = workdir / f"snapshots-{size}"
     after_full = after_approval = None
@@ -466,6 +455,7 @@ def measure_size(size: int, rounds: int, args: argparse.Namespace, workdir: Path
         plain = run_child("plain", base, workdir / f"plain-{size}.pdf")
         set_cache(base, None)
         full = run_child("full", base, workdir / "unused")
+        result.page_files = page_files(base)
         after_full = after_full or snapshot_cache(base, snapshots / "full")
         set_cache(approved, after_full)
         approval = run_child("approval", approved, workdir / "unused")
@@ -658,7 +648,7 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
     rows = [
         [
             f"{r.letters:,}",
-            str(r.chunks),
+            str(r.page_files),
             f"{r.withdrawn_position:,}",
             f"{r.served_bytes / 1024:,.0f}",
             " ".join(f"{x:,.1f}" for x in r.static_rps),
@@ -667,7 +657,7 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
         for r in results
     ]
     out.append(
-        table(["letters", "chunks", "withdrawn letter at", "served KB", "static file req/s, each round", "compilation req/s, each round"],
+        table(["letters", "files of letter pages", "withdrawn letter at", "served KB", "static file req/s, each round", "compilation req/s, each round"],
               rows, markdown)
     )  # fmt: skip
     out.append("")
@@ -675,12 +665,12 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
     out.append("Serving problems: " + ("; ".join(problems) if problems else "none (no non-2xx/3xx responses, no socket errors, no errors logged)"))
     out.append("")
     notes = [
-        "plain = one WeasyPrint document of all letters (press/part_pdf.html via compilation._render, the app's "
+        "plain = one WeasyPrint document of all letters (compilation.letters_document, the app's "
         "fetcher), write_pdf() to memory: no cover, contents, outline or page numbers.",
         "full = compilation.build(Selection(), \"he\") with an empty PDF cache; +1 approval = build() after "
         "letters.submit/confirm/publish of one more letter, on the cache the full build left; withdrawal = build() "
         "after letters.withdraw of the letter in the middle, on the cache the approval build left.",
-        "Demo letters from demo.seed (bench.public), public ids from a fixed seed: the same chunks in every run.",
+        "Demo letters from demo.seed (bench.public), public ids from a fixed seed: the same letters in every run.",
         "Each in its own process, timed from the letters query to the finished PDF. peak MB = peak RSS of that "
         "process (getrusage), including the app loaded before the timed work (\"app loaded MB\"); if the build starts "
         "processes, the summed PSS of the process tree, sampled every 50 ms, when larger.",

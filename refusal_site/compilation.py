@@ -1,43 +1,53 @@
-"""PDFs of published letters: rendered by WeasyPrint with a locked fetcher, cached by fingerprint."""
+"""PDFs of published letters: rendered by WeasyPrint with a locked fetcher, cached by fingerprint.
 
+A compilation is assembled (with pikepdf) from pages that are rendered once and kept: each letter's
+pages, the contents a page at a time, and a new cover. One more approval renders one letter, the
+cover and the last page of the contents, however many letters came before; a withdrawal renders
+none. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and the
+PDF's page labels say the same), so a longer contents never moves a letter's page number.
+"""
+
+import contextlib
 import fcntl
 import functools
+import gc
 import hashlib
 import io
 import json
 import logging
+import math
 import multiprocessing
 import os
 import resource
 import signal
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pikepdf
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
-from fontTools.ttLib import woff2
+from markupsafe import Markup
+from sqlalchemy import select
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import chart, letters
+from . import chart, letters, signatures
+from .extensions import db
 from .i18n import LANGUAGE_NAMES
-from .models import Language, Letter, utcnow
+from .models import Language, Letter, Signature, SignatureStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "1"
-MIME_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".ttf": "font/ttf"}
+TEMPLATE_VERSION = "2"
+MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -50,7 +60,7 @@ class StaticOnlyFetcher(URLFetcher):
     def __init__(self, static_folder: str) -> None:
         super().__init__(allowed_protocols=set(), allow_redirects=False, timeout=1)
         root = Path(static_folder)
-        allowed = [root / "css" / "pdf.css", *sorted((root / "fonts").glob("*.woff2")), *sorted((root / "fonts" / "pdf").glob("*.ttf"))]
+        allowed = [root / "css" / "pdf.css", *sorted((root / "fonts" / "pdf").glob("*.ttf"))]
         self._files = {PDF_STATIC + str(path.relative_to(root)): path for path in allowed}
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
@@ -58,34 +68,99 @@ class StaticOnlyFetcher(URLFetcher):
         if path is None:
             log.warning("PDF render refused to fetch %s", url[:200])
             raise ValueError("refused by the PDF fetcher")
-        if path.suffix == ".woff2":
-            return URLFetcherResponse(url, _decoded_font(path), {"Content-Type": "font/ttf"}, 200)
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME_TYPES[path.suffix]}, 200)
+        return URLFetcherResponse(url, _static_file(path), {"Content-Type": MIME_TYPES[path.suffix]}, 200)
 
 
 @functools.cache
-def _decoded_font(path: Path) -> bytes:
-    """A woff2 font decompressed once per process: WeasyPrint would otherwise decode every font
-    again for every document (about half a second a render)."""
-    out = io.BytesIO()
-    with open(path, "rb") as source:
-        woff2.decompress(source, out)
-    return out.getvalue()
+def _static_file(path: Path) -> bytes:
+    """Our fonts and stylesheet, read once per process (they change only with a deploy)."""
+    return path.read_bytes()
+
+
+# --- what a PDF shows of a letter ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signer:
+    display_name: str
+    descriptor: str | None
+
+
+@dataclass(frozen=True)
+class PrintedLetter:
+    """A published letter as PDFs show it: public fields only, so no contact address can reach a PDF,
+    and plain data, so worker processes can render it without the database."""
+
+    public_id: str
+    display_name: str
+    descriptor: str | None
+    title: str | None
+    language: str
+    body_html: str  # sanitized when the letter was stored (sanitize.py): the only markup a PDF takes
+    published_at: datetime
+    collective: bool
+    signers: tuple[Signer, ...]
+    fingerprint: str
+
+    @property
+    def direction(self) -> str:
+        return Language(self.language).direction
 
 
 def letter_fingerprint(letter: Letter) -> str:
-    """What a letter's PDF depends on: its public content, its address, the template."""
-    parts = (TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash, letter.published_at.isoformat())
+    """What a letter's pages depend on: its public content and signers, its address, the templates."""
+    parts = (
+        TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash,
+        letter.published_at.isoformat(), str(letter.signers_version if letter.collective else 0),
+    )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def render_letter(letter: Letter) -> bytes:
-    """One published letter as a PDF, in its own language and direction."""
-    # The whole page speaks the letter's language: its dates, its running header.
-    with force_locale(letter.language):
-        html = render_template(
-            "press/letter_pdf.html", letter=letter, pdf_static=PDF_STATIC, page_lang=letter.language, page_dir=letter.direction
+def printed(selected: list[Letter]) -> list[PrintedLetter]:
+    """The letters as PDFs show them, with the published signers of collective ones (one query)."""
+    signed = signatures.published_signers([letter.id for letter in selected if letter.collective])
+    return [
+        PrintedLetter(
+            public_id=letter.public_id, display_name=letter.display_name, descriptor=letter.descriptor,
+            title=letter.title, language=letter.language, body_html=letter.body_html, published_at=letter.published_at,
+            collective=letter.collective,
+            signers=tuple(Signer(s.display_name, s.descriptor) for s in signed.get(letter.id, ())),
+            fingerprint=letter_fingerprint(letter),
         )
+        for letter in selected
+    ]
+
+
+def _letter_markup(letter: PrintedLetter) -> Markup:
+    """One letter's section, in its own language: its date, its running header, its signers' heading."""
+    with force_locale(letter.language):
+        return Markup(render_template("press/_letter_pdf.html", letter=letter))
+
+
+def _render(template: str, language: str, fonts: FontConfiguration | None = None, *, extra_css: str | None = None, **context):
+    """Lay out one of our PDF templates with the locked fetcher (a WeasyPrint Document)."""
+    with force_locale(language):
+        html = render_template(template, pdf_static=PDF_STATIC, page_lang=language, page_dir=Language(language).direction, **context)
+    fetcher = StaticOnlyFetcher(current_app.static_folder)
+    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts)] if extra_css else None
+    return HTML(string=html, base_url=PDF_STATIC, url_fetcher=fetcher).render(font_config=fonts, stylesheets=stylesheets)
+
+
+def letters_document(selected: list[PrintedLetter], fonts: FontConfiguration | None = None):
+    """The letters' pages as one WeasyPrint Document, each letter from a new page."""
+    sections = [_letter_markup(letter) for letter in selected]
+    return _render("press/letters_pdf.html", selected[0].language, fonts, sections=sections)
+
+
+# --- one letter's PDF ------------------------------------------------------------------------------
+
+
+def render_letter(letter: Letter) -> bytes:
+    """One published letter (with its signers) as a tagged PDF, in its own language and direction."""
+    (shown,) = printed([letter])
+    with force_locale(letter.language):
+        html = render_template("press/letter_pdf.html", letter=shown, section=_letter_markup(shown), pdf_static=PDF_STATIC,
+                               page_lang=letter.language, page_dir=letter.direction)
     document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=StaticOnlyFetcher(current_app.static_folder))
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
 
@@ -94,35 +169,64 @@ def cache_folder() -> Path:
     return Path(current_app.instance_path) / "pdf"
 
 
-def letter_pdf(letter: Letter) -> tuple[Path, str]:
-    """The cached PDF of a letter (rendered the first time it is asked for) and its fingerprint."""
+def letter_pdf_path(letter: Letter) -> tuple[Path, str]:
+    """Where a letter's PDF is (or will be) cached, and its fingerprint (the ETag)."""
     fingerprint = letter_fingerprint(letter)
-    path = cache_folder() / "letters" / f"{fingerprint}.pdf"
+    return cache_folder() / "letters" / f"{fingerprint}.pdf", fingerprint
+
+
+def renders_inline(letter: Letter) -> bool:
+    """Whether a request may render this letter's PDF itself: a long list of co-signers takes
+    seconds, so that is left to a background build."""
+    return not letter.collective or letter.signatures_published <= current_app.config["PDF_INLINE_SIGNERS"]
+
+
+def letter_pdf(letter: Letter) -> tuple[Path, str]:
+    """The cached PDF of a letter (rendered the first time it is asked for) and its fingerprint.
+    Concurrent callers render it once."""
+    path, fingerprint = letter_pdf_path(letter)
     if not path.exists():
-        write_atomically(path, render_letter(letter))
+        with _locked(f"letter-{letter.public_id}"):
+            if not path.exists():
+                write_atomically(path, render_letter(letter))
     return path, fingerprint
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers see all of it or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with _atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
-# --- compilations ------------------------------------------------------------------------------
+class _atomic_path:
+    """A temporary path beside `path` to write to; renamed over `path` if the block succeeds."""
 
-# Chunks end after a letter whose id hashes to 0 modulo this (about 32 letters a chunk), or at 64.
-CHUNK_BOUNDARY = 32
-CHUNK_MAX = 64
-TOC_LINK = "https://toc.refusers.invalid/"
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        os.close(fd)
+        self.tmp = Path(name)
+        return self.tmp
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def check_writable() -> None:
+    """OSError unless PDFs can be written to the cache folder now (say so before promising one)."""
+    folder = cache_folder() / "compilations"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+
+
+# --- which letters a compilation holds ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -150,107 +254,11 @@ class Selection:
 STANDARD = [Selection(), *(Selection(language=code) for code in ("he", "ar", "en"))]
 
 
-def chunks(selected: list[Letter]) -> list[list[Letter]]:
-    """Content-defined chunks: a boundary depends only on the letter at it, so adding, withdrawing
-    or correcting one letter changes one chunk and leaves the others (and their cached PDFs) alone."""
-    result: list[list[Letter]] = [[]]
-    for letter in selected:
-        result[-1].append(letter)
-        digest = int.from_bytes(hashlib.sha256(letter.public_id.encode()).digest()[:4], "big")
-        if digest % CHUNK_BOUNDARY == 0 or len(result[-1]) >= CHUNK_MAX:
-            result.append([])
-    return [chunk for chunk in result if chunk]
-
-
-@dataclass
-class Part:
-    path: Path
-    starts: dict[str, int]  # public id -> first page within the part (0-based)
-    pages: int
-
-
-def _render(template: str, language: str, font_config: FontConfiguration | None = None, *, extra_css: str | None = None, **context):
-    with force_locale(language):
-        html = render_template(template, pdf_static=PDF_STATIC, page_lang=language, page_dir=Language(language).direction, **context)
-    fetcher = StaticOnlyFetcher(current_app.static_folder)
-    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher, font_config=font_config)] if extra_css else None
-    document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=fetcher)
-    return document.render(font_config=font_config, stylesheets=stylesheets)
-
-
-def _part_path(chunk: list[Letter]) -> Path:
-    fingerprint = hashlib.sha256("|".join(letter_fingerprint(letter) for letter in chunk).encode()).hexdigest()[:32]
-    return cache_folder() / "parts" / f"{fingerprint}.pdf"
-
-
-def part(chunk: list[Letter], font_config: FontConfiguration | None = None) -> Part:
-    """A chunk's pages, rendered once per content and kept on disk, for covers in any language:
-    each letter's page speaks the letter's own language, running header included."""
-    path = _part_path(chunk)
-    index = path.with_suffix(".json")
-    if not (path.exists() and index.exists()):
-        running = {}
-        for code in LANGUAGE_NAMES:
-            with force_locale(code):
-                running[code] = gettext("Public refusers")
-        document = _render("press/part_pdf.html", chunk[0].language, font_config, letters=chunk, running=running)
-        starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
-        write_atomically(path, document.write_pdf())
-        write_atomically(index, json.dumps({"starts": starts, "pages": len(document.pages)}).encode())
-    meta = json.loads(index.read_text())
-    return Part(path, meta["starts"], meta["pages"])
-
-
-# Below this many chunks to render, starting worker processes costs more than it saves.
-PARALLEL_FROM = 4
-_worker_app = None
-
-
-def _render_parts_in_parallel(missing: list[list[Letter]]) -> None:
-    """Render missing chunks on every core: a build from nothing is otherwise one core's work."""
-    workers = min(current_app.config["PDF_BUILD_WORKERS"], len(missing))
-    if workers < 2 or len(missing) < PARALLEL_FROM:
-        return  # part() renders them in this process
-    config = {key: value for key, value in current_app.config.items() if key.isupper()}
-    config["INSTANCE_PATH"] = current_app.instance_path
-    context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(config,)) as pool:
-            list(pool.map(_render_part_of, [[letter.id for letter in chunk] for chunk in missing]))
-    except BrokenProcessPool:
-        # A worker died (memory limit, killed): what is not rendered yet is rendered in this process.
-        log.warning("PDF render workers failed; rendering the remaining chunks in one process")
-
-
-def _start_worker(config: dict) -> None:
-    global _worker_app
-    from . import create_app
-
-    _worker_app = create_app(config)
-
-
-def _render_part_of(letter_ids: list[int]) -> None:
-    from sqlalchemy import select
-
-    from .extensions import db
-
-    with _worker_app.app_context():
-        found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(letter_ids))).scalars()}
-        part([found[i] for i in letter_ids], _worker_fonts())
-        db.session.remove()
-
-
-@functools.cache
-def _worker_fonts() -> FontConfiguration:
-    return FontConfiguration()
-
-
 @dataclass(frozen=True)
 class Compilation:
     path: Path
     fingerprint: str
     letters: int
-    pages: int
 
 
 def fingerprint(selection: Selection, selected: list[Letter], language: str) -> str:
@@ -267,15 +275,33 @@ def existing(selection: Selection, language: str, selected: list[Letter] | None 
     selected = selection.letters() if selected is None else selected
     digest = fingerprint(selection, selected, language)
     path = compilation_path(selection, digest)
-    return Compilation(path, digest, len(selected), 0) if path.exists() else None
+    return Compilation(path, digest, len(selected)) if path.exists() else None
 
 
-def is_building(selection: Selection, language: str) -> bool:
-    """Whether some process holds this compilation's build lock right now."""
-    lock_path = cache_folder() / "locks" / f"{selection.name}-{language}.lock"
-    if not lock_path.exists():
+# --- building once, in the background -------------------------------------------------------------
+
+
+def job_key(selection: Selection, language: str) -> str:
+    """The name a compilation's build goes by (its lock, its failure mark)."""
+    return f"{selection.name}-{language}"
+
+
+@contextlib.contextmanager
+def _locked(key: str):
+    """Hold the build lock of `key`: a second builder waits here, then finds the work done."""
+    path = cache_folder() / "locks" / f"{key}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def is_building(key: str) -> bool:
+    """Whether some process holds the build lock of `key` right now."""
+    path = cache_folder() / "locks" / f"{key}.lock"
+    if not path.exists():
         return False
-    with open(lock_path, "w") as lock:
+    with open(path, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -284,26 +310,52 @@ def is_building(selection: Selection, language: str) -> bool:
     return False
 
 
-def build_in_background(selection: Selection, language: str) -> None:
-    """Start a separate process that builds the compilation, with memory and time limits, so a
-    large render can neither stall nor exhaust the web worker that asked for it."""
+def failed_recently(key: str, within: float) -> bool:
+    """Whether the last background build of `key` failed less than `within` seconds ago."""
+    try:
+        return utcnow().timestamp() - (cache_folder() / "failures" / key).stat().st_mtime < within
+    except OSError:
+        return False
+
+
+def build_in_background(key: str, *, selection: Selection | None = None, language: str | None = None,
+                        letter: Letter | None = None) -> None:
+    """Start a separate process that builds a compilation (or one letter's PDF), with memory and time
+    limits, so a large render can neither stall nor exhaust the web worker that asked for it."""
     multiprocessing.active_children()  # reap builders that finished
     config = {key: value for key, value in current_app.config.items() if key.isupper()}
     config["INSTANCE_PATH"] = current_app.instance_path
-    process = multiprocessing.get_context("spawn").Process(
-        target=_build_process, args=(config, selection, language), name=f"pdf-{selection.name}", daemon=False
-    )
+    job = ("letter", letter.public_id) if letter is not None else ("compilation", selection, language)
+    process = multiprocessing.get_context("spawn").Process(target=_build_process, args=(config, key, job), name=f"pdf-{key}", daemon=False)
     process.start()
 
 
-def _build_process(config: dict, selection: Selection, language: str) -> None:
-    from . import create_app
-
+def _build_process(config: dict, key: str, job: tuple) -> None:
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(config["PDF_BUILD_SECONDS"])
     resource.setrlimit(resource.RLIMIT_AS, (config["PDF_BUILD_MEMORY_BYTES"],) * 2)
-    signal.alarm(config["PDF_BUILD_SECONDS"])  # the default action ends the process
-    app = create_app(config)
-    with app.app_context():
-        build(selection, language)
+    try:
+        from . import create_app
+
+        app = create_app(config)
+        with app.app_context():
+            if job[0] == "letter":
+                letter = letters.published_letter(job[1])
+                if letter is not None:
+                    letter_pdf(letter)
+            else:
+                build(job[1], job[2])
+    except BaseException:
+        log.exception("building the PDF %s failed", key)
+        # Requests stop promising this PDF for a while instead of waiting for it forever.
+        failure = Path(config["INSTANCE_PATH"]) / "pdf" / "failures" / key
+        failure.parent.mkdir(parents=True, exist_ok=True)
+        failure.touch()
+        raise
+
+
+def _out_of_time(_signal, _frame) -> None:
+    raise TimeoutError("the PDF build ran out of time (PDF_BUILD_SECONDS)")
 
 
 def build(selection: Selection, language: str) -> Compilation:
@@ -311,59 +363,165 @@ def build(selection: Selection, language: str) -> Compilation:
     selected = selection.letters()
     digest = fingerprint(selection, selected, language)
     path = compilation_path(selection, digest)
-    lock_path = cache_folder() / "locks" / f"{selection.name}-{language}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a second builder waits here, then finds the file
+    with _locked(job_key(selection, language)):
         if not path.exists():
-            pages = _assemble(selection, selected, language, path)
+            pages = _build(selection, selected, language, path)
             log.info("built %s: %d letters, %d pages", path.name, len(selected), pages)
-    return Compilation(path, digest, len(selected), 0)
+    return Compilation(path, digest, len(selected))
 
 
-def _assemble(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
-    # One font configuration for the whole build: fonts are loaded once, not once per render.
+# --- the pages a compilation is made of ------------------------------------------------------------
+
+# Letters rendered into one file, at most: they share its font subsets, which keeps files small.
+RUN_LETTERS = 32
+# Fewer letters than this to render: one process does it (starting workers would cost more).
+PARALLEL_FROM = 4
+CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
+TOC_LINK = "https://toc.refusers.invalid/"
+NUMBER_SIZE = 9  # points: the page numbers' size in pdf.css (.numbers pages)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a letter's pages are kept: `count` pages from page `first` (0-based) of `file`."""
+
+    file: str
+    first: int
+    count: int
+
+
+def _index_path(letter_fingerprint: str) -> Path:
+    return cache_folder() / "pages" / "index" / f"{letter_fingerprint}.json"
+
+
+def _placed(letter_fingerprint: str) -> Placed | None:
+    try:
+        return Placed(**json.loads(_index_path(letter_fingerprint).read_text()))
+    except FileNotFoundError:
+        return None
+
+
+def _running_headers() -> dict[str, str]:
+    running = {}
+    for code in LANGUAGE_NAMES:
+        with force_locale(code):
+            running[code] = gettext("Public refusers")
+    return running
+
+
+def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None) -> None:
+    """Render letters into one file of pages, then note where each letter's pages are in it."""
+    if all(_index_path(letter.fingerprint).exists() for letter in run):
+        return
+    document = letters_document(run, fonts)
+    starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
+    name = hashlib.sha256("|".join(letter.fingerprint for letter in run).encode()).hexdigest()[:32] + ".pdf"
+    write_atomically(cache_folder() / "pages" / name, document.write_pdf())
+    firsts = [starts[letter.public_id] for letter in run] + [len(document.pages)]
+    for letter, first, following in zip(run, firsts, firsts[1:]):
+        # Written after the file it points into, so an index entry never points at nothing.
+        write_atomically(_index_path(letter.fingerprint), json.dumps({"file": name, "first": first, "count": following - first}).encode())
+
+
+def _runs(missing: list[PrintedLetter], workers: int) -> list[list[PrintedLetter]]:
+    """Consecutive runs of at most RUN_LETTERS letters, at least one per worker."""
+    size = max(1, min(RUN_LETTERS, math.ceil(len(missing) / max(1, workers))))
+    return [missing[i : i + size] for i in range(0, len(missing), size)]
+
+
+def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], object] = lambda: None, *, workers: int):
+    """Run `tasks` spread over forked worker processes, and `meanwhile` here; return its result.
+
+    The workers are forks of this process: they have its letters, templates and fonts loaded and
+    touch no database. Each task must skip work already done: whatever a failed worker left is
+    done here afterwards."""
+    if workers < 2 or len(tasks) < 2:
+        result = meanwhile()
+        for task in tasks:
+            task()
+        return result
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_run_all, args=(tasks[i::workers],), daemon=True) for i in range(min(workers, len(tasks)))]
+    # Frozen objects are left alone by the forks' garbage collector, so their memory stays shared
+    # with this process instead of being copied page by page.
+    gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
+    try:
+        result = meanwhile()
+    finally:
+        for process in processes:
+            process.join()
+    if any(process.exitcode != 0 for process in processes):
+        log.warning("PDF render workers failed (exit codes %s); finishing their work in one process",
+                    [process.exitcode for process in processes])
+    for task in tasks:
+        task()  # a no-op for everything the workers did
+    return result
+
+
+def _run_all(tasks: list[Callable[[], None]]) -> None:
+    for task in tasks:
+        task()
+
+
+@functools.cache
+def _pool_fonts() -> FontConfiguration:
+    """One font configuration per process, with every PDF font loaded before workers are forked,
+    so that the forks share it instead of each loading (and leaving behind) their own."""
     fonts = FontConfiguration()
-    grouped = chunks(selected)
-    _render_parts_in_parallel([chunk for chunk in grouped if not _part_path(chunk).exists()])
-    parts = [part(chunk, fonts) for chunk in grouped]
-    offsets, position = [], 0
-    for each in parts:
-        offsets.append(position)
-        position += each.pages
-    body_starts = {pid: offsets[i] + start for i, each in enumerate(parts) for pid, start in each.starts.items()}
+    fetcher = StaticOnlyFetcher(current_app.static_folder)
+    CSS(url=PDF_STATIC + "css/pdf.css", url_fetcher=fetcher, font_config=fonts)
+    return fonts
 
-    # The contents' length decides where the letters start. Start from last build's length:
-    # one more letter rarely adds a page to the contents, so one pass is the rule.
-    memory = cache_folder() / "front-pages" / f"{selection.name}-{language}.txt"
-    front_pages = int(memory.read_text()) if memory.exists() else 2
-    for _attempt in range(3):
-        front = _front(selection, selected, language, {pid: front_pages + p + 1 for pid, p in body_starts.items()}, fonts)
-        if len(front.pages) == front_pages:
-            break
-        front_pages = len(front.pages)
-    write_atomically(memory, str(front_pages).encode())
 
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(front.write_pdf())), import_outline=False)
-    for each in parts:
-        writer.append(str(each.path), import_outline=False)
-    total = len(writer.pages)
-    targets = [front_pages + body_starts[letter.public_id] for letter in selected]
-    _link_contents(writer, front_pages, targets)
-    for letter, target in zip(selected, targets, strict=True):
-        title = letter.display_name + (f" · {letter.title}" if letter.title else "")
-        writer.add_outline_item(title=title, page_number=target)
-    _stamp_page_numbers(writer, total, fonts)
-    with force_locale(language):
-        title = _title(selection)
-    writer.add_metadata({"/Title": title, "/Creator": "refusal_site", "/CreationDate": _pdf_date(utcnow())})
-    writer._root_object[NameObject("/Lang")] = TextStringObject(language)
-    writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    write_atomically(path, buffer.getvalue())
-    return total
+def _build(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
+    fonts = _pool_fonts()
+    workers = current_app.config["PDF_BUILD_WORKERS"]
+    fingerprints = [letter_fingerprint(letter) for letter in selected]
+    placed = [_placed(fp) for fp in fingerprints]
+    missing = printed([letter for letter, where in zip(selected, placed) if where is None])
+    runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
+    cover = _on_every_core(
+        [functools.partial(render_run, run, fonts) for run in runs],
+        meanwhile=lambda: _cover(selection, selected, language, fonts),
+        workers=workers,
+    )
+    placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
+
+    # Letters are numbered from 1 after the cover and contents: page numbers are known now.
+    numbers, page = [], 1
+    for where in placed:
+        numbers.append(page)
+        page += where.count
+    entries = [
+        {"index": i, "display_name": l.display_name, "title": l.title, "language": l.language, "direction": l.direction,
+         "signers": l.signatures_published if l.collective else None, "page": number}
+        for i, (l, number) in enumerate(zip(selected, numbers))
+    ]
+    blocks = [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
+    contents = [_contents_path(language, n, rows) for n, rows in enumerate(blocks)]
+    todo = [functools.partial(_render_contents, language, n, rows, fonts) for n, rows in enumerate(blocks) if not contents[n].exists()]
+    _on_every_core(todo, workers=workers if len(todo) >= PARALLEL_FROM else 1)
+    return _assemble(selection, selected, language, cover, contents, placed, path, fonts)
+
+
+def _contents_path(language: str, number: int, rows: list[dict]) -> Path:
+    key = json.dumps([TEMPLATE_VERSION, current_app.config["BUILD_ID"], language, number, rows], ensure_ascii=False)
+    return cache_folder() / "contents" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pdf"
+
+
+def _render_contents(language: str, number: int, rows: list[dict], fonts: FontConfiguration) -> None:
+    """One page of contents. Numbered ii, iii, ...: the cover is page i."""
+    path = _contents_path(language, number, rows)
+    if path.exists():
+        return
+    numbering = f"@page {{ counter-reset: page {number + 2} }}"
+    document = _render("press/contents_pdf.html", language, fonts, extra_css=numbering, rows=rows, first=number == 0, toc_link=TOC_LINK)
+    write_atomically(path, document.write_pdf())
 
 
 def _title(selection: Selection) -> str:
@@ -372,77 +530,146 @@ def _title(selection: Selection) -> str:
     return gettext("Public refusers: letters")
 
 
-def _front(selection: Selection, selected: list[Letter], language: str, pages: dict[str, int], fonts: FontConfiguration):
-    with force_locale(language):
-        points = chart.cumulative(_days(selected))
-        drawing = chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200)
-        subtitle = _subtitle(selection)
-        title = _title(selection)
-    entries = [
-        {"display_name": l.display_name, "title": l.title, "language": l.language, "direction": l.direction, "page": pages[l.public_id]}
-        for l in selected
-    ]
-    return _render(
-        "press/front_pdf.html", language, fonts, title=title, subtitle=subtitle, letter_count=len(selected),
-        compiled_at=utcnow(), chart=drawing, entries=entries, toc_link=TOC_LINK,
-    )
-
-
 def _subtitle(selection: Selection) -> str:
     if selection.since or selection.until:
         return gettext("Published from %(since)s to %(until)s", since=selection.since or "…", until=selection.until or "…")
     return gettext("Every published letter, oldest first")
 
 
-def _days(selected: list[Letter]) -> list[tuple[date, int]]:
+def _cover(selection: Selection, selected: list[Letter], language: str, fonts: FontConfiguration) -> bytes:
+    """The cover: title, how many refusers (authors and co-signers) and letters, the date, the curve."""
+    signed = _signature_days([letter.id for letter in selected if letter.collective and letter.signatures_published])
+    refusers = len(selected) + sum(letter.signatures_published for letter in selected if letter.collective)
+    with force_locale(language):
+        points = chart.cumulative(_per_day([letter.published_at for letter in selected] + signed))
+        drawing = chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200)
+        title, subtitle = _title(selection), _subtitle(selection)
+    document = _render(
+        "press/cover_pdf.html", language, fonts, title=title, subtitle=subtitle, refusers=refusers, letter_count=len(selected),
+        compiled_at=utcnow(), chart=drawing,
+    )
+    return document.write_pdf()
+
+
+def _signature_days(letter_ids: list[int]) -> list[datetime]:
+    if not letter_ids:
+        return []
+    query = select(Signature.published_at).where(Signature.letter_id.in_(letter_ids), Signature.status == SignatureStatus.PUBLISHED)
+    return list(db.session.execute(query).scalars())
+
+
+def _per_day(moments: Iterable[datetime]) -> list[tuple[date, int]]:
     zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     days: dict[date, int] = {}
-    for letter in selected:
-        day = letter.published_at.astimezone(zone).date()
+    for moment in moments:
+        day = moment.astimezone(zone).date()
         days[day] = days.get(day, 0) + 1
     return sorted(days.items())
 
 
-def _link_contents(writer: PdfWriter, front_pages: int, targets: list[int]) -> None:
-    """Turn the contents' placeholder links into jumps to the page each letter starts on."""
-    for page in writer.pages[:front_pages]:
-        for reference in page.get("/Annots", []) or []:
-            annotation = reference.get_object()
-            uri = (annotation.get("/A") or {}).get("/URI", "")
-            if isinstance(uri, str) and uri.startswith(TOC_LINK):
-                target = writer.pages[targets[int(uri[len(TOC_LINK):])]]
-                annotation[NameObject("/A")] = DictionaryObject(
-                    {NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): ArrayObject([target.indirect_reference, NameObject("/Fit")])}
-                )
-
-
-NUMBERS_BLOCK = 100
-
-
-def _stamp_page_numbers(writer: PdfWriter, total: int, fonts: FontConfiguration) -> None:
-    """Number every page but the cover, once the order is final (parts are rendered without numbers).
-
-    The numbers come from overlays of NUMBERS_BLOCK pages each, rendered once and kept: a build
-    only renders the blocks no earlier build needed."""
-    blocks: dict[int, PdfReader] = {}
-    for index, page in enumerate(writer.pages):
-        if index == 0:
-            continue
-        block = index // NUMBERS_BLOCK
-        if block not in blocks:
-            blocks[block] = PdfReader(str(_numbers_block(block, fonts)))
-        page.merge_page(blocks[block].pages[index % NUMBERS_BLOCK])
-
-
-def _numbers_block(block: int, fonts: FontConfiguration) -> Path:
-    path = cache_folder() / "numbers" / f"{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}-{block}.pdf"
+def _digits(fonts: FontConfiguration) -> Path:
+    """Ten blank pages showing 0 to 9 where a page number goes, rendered once, to stamp numbers with."""
+    path = cache_folder() / "numbers" / f"digits-{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}.pdf"
     if not path.exists():
-        # Page i of the whole document (0-based) is page i % NUMBERS_BLOCK of its block and shows i + 1;
-        # the first page of a block shows the value its counter is reset to.
-        start = f"@page :first {{ counter-reset: page {block * NUMBERS_BLOCK + 1} }}"
-        document = _render("press/numbers_pdf.html", "en", fonts, extra_css=start, pages=NUMBERS_BLOCK)
+        document = _render("press/numbers_pdf.html", "en", fonts, extra_css="@page :first { counter-reset: page 0 }", pages=10)
         write_atomically(path, document.write_pdf())
     return path
+
+
+@functools.cache
+def _digit_advance() -> float:
+    """How far apart, in points, the digits of a page number stand (the font's figures are tabular)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(Path(current_app.static_folder) / "fonts" / "pdf" / "noto-sans-latin-400.ttf")
+    advances = {font["hmtx"][font.getBestCmap()[ord(digit)]][0] for digit in "0123456789"}
+    assert len(advances) == 1, "page numbers are laid out with tabular figures"
+    return advances.pop() / font["head"].unitsPerEm * NUMBER_SIZE
+
+
+def _stamp_numbers(out: pikepdf.Pdf, front: int, fonts: FontConfiguration) -> None:
+    """Print 1, 2, 3 ... at the foot of every letter page, from the ten digits, centred.
+
+    Nothing is rendered per page: each number is its digits' drawings, shifted side by side."""
+    with pikepdf.open(_digits(fonts)) as digits:
+        forms = [out.copy_foreign(pikepdf.Page(page).as_form_xobject()) for page in digits.pages]
+    advance = _digit_advance()
+    for number, page in enumerate(out.pages[front:], start=1):
+        shown = str(number)
+        drawing = [b"Q"]
+        stamped = pikepdf.Page(page)
+        for position, digit in enumerate(shown):
+            name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalDigit{digit}"))
+            shift = (position - (len(shown) - 1) / 2) * advance
+            drawing.append(f"q 1 0 0 1 {shift:.3f} 0 cm {name} Do Q".encode())
+        # The page's own drawing is wrapped in q ... Q, so the numbers start from a clean state.
+        stamped.contents_add(pikepdf.Stream(out, b"q"), prepend=True)
+        stamped.contents_add(pikepdf.Stream(out, b" ".join(drawing)))
+
+
+# --- assembly ---------------------------------------------------------------------------------------
+
+
+def _assemble(selection: Selection, selected: list[Letter], language: str, cover: bytes, contents: list[Path],
+              placed: list[Placed], path: Path, fonts: FontConfiguration) -> int:
+    """Join cover, contents and letters' pages; number, link, bookmark and label them; write once."""
+    opened: dict[Path, pikepdf.Pdf] = {}
+
+    def source(file: Path) -> pikepdf.Pdf:
+        if file not in opened:
+            opened[file] = pikepdf.open(file)
+        return opened[file]
+
+    pages_folder = cache_folder() / "pages"
+    with pikepdf.new() as out:
+        out.pages.extend(pikepdf.open(io.BytesIO(cover)).pages)
+        for file in contents:
+            out.pages.extend(source(file).pages)
+        front = len(out.pages)
+        starts = []
+        for where in placed:
+            starts.append(len(out.pages))
+            kept = source(pages_folder / where.file).pages
+            for index in range(where.first, where.first + where.count):
+                out.pages.append(kept[index])
+        _stamp_numbers(out, front, fonts)
+        _link_contents(out, front, starts)
+        with force_locale(language):
+            title = _title(selection)
+            contents_label = gettext("Contents")
+        with out.open_outline() as outline:
+            outline.root.append(pikepdf.OutlineItem(contents_label, 1))
+            for letter, start in zip(selected, starts, strict=True):
+                outline.root.append(pikepdf.OutlineItem(letter.display_name + (f" · {letter.title}" if letter.title else ""), start))
+        # Viewers show the printed numbers: i, ii, ... for the cover and contents, 1, 2, ... for letters.
+        out.Root.PageLabels = pikepdf.Dictionary(
+            Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.r), front, pikepdf.Dictionary(S=pikepdf.Name.D)])
+        )
+        out.Root.Lang = pikepdf.String(language)
+        out.Root.PageMode = pikepdf.Name.UseOutlines
+        out.Root.ViewerPreferences = pikepdf.Dictionary(
+            DisplayDocTitle=True, Direction=pikepdf.Name.R2L if Language(language).direction == "rtl" else pikepdf.Name.L2R
+        )
+        out.docinfo = out.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(title), Creator=pikepdf.String("refusal_site"), CreationDate=pikepdf.String(_pdf_date(utcnow()))
+        ))
+        total = len(out.pages)
+        with _atomic_path(path) as tmp:
+            out.save(tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for pdf in opened.values():
+        pdf.close()
+    return total
+
+
+def _link_contents(out: pikepdf.Pdf, front: int, starts: list[int]) -> None:
+    """Turn the contents' placeholder links into jumps to the page each letter starts on."""
+    for page in out.pages[1:front]:
+        for annotation in page.get("/Annots", ()):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(TOC_LINK):
+                target = out.pages[starts[int(uri[len(TOC_LINK):])]]
+                annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([target.obj, pikepdf.Name.Fit]))
 
 
 def _pdf_date(moment: datetime) -> str:

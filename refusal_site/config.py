@@ -80,7 +80,11 @@ class Config:
     PDF_BUILD_MEMORY_BYTES = 2 * 1024**3
     PDF_BUILD_SECONDS = 600
     PDF_MAX_LETTERS = 3000
-    # Processes that render a compilation's chunks side by side (the machine's cores by default).
+    # A collective letter with more co-signers than this gets its PDF built in the background.
+    PDF_INLINE_SIGNERS = 300
+    # After a compilation's build failed, requests for it get a 503 for this many seconds.
+    PDF_RETRY_AFTER_FAILURE = 60
+    # Processes that render a compilation's letters side by side (the machine's cores by default).
     PDF_BUILD_WORKERS = os.cpu_count() or 1
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
     CONTACT_RETENTION_DAYS = 90

@@ -44,19 +44,39 @@ def names(text: str, name: str) -> bool:
     return all(word in plain(text).split() for word in name.split())
 
 
+def layout_text(path, page: int) -> str:
+    """One page's text as pdftotext lays it out (0-based page): columns stay apart."""
+    done = subprocess.run(["pdftotext", "-f", str(page + 1), "-l", str(page + 1), "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return plain(done.stdout)
+
+
+def printed_number(path, page: int) -> str:
+    """The number printed at the foot of a page (its last word, as pdftotext reads it)."""
+    return layout_text(path, page).split()[-1]
+
+
 def test_contents_bookmarks_and_links_point_where_each_letter_starts(app):
     made = publish_mixed()
     built = compilation.build(compilation.Selection(), "en")
     reader = PdfReader(built.path)
     outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    assert outline[0] == ("Contents", 1)
+    outline = outline[1:]
     assert [title.split(" · ")[0] for title, _ in outline] == [l.display_name for l in made], "oldest first"
     for index, (letter, (_, page)) in enumerate(zip(made, outline, strict=True)):
         assert names(reader.pages[page].extract_text(), letter.display_name), letter.display_name
         if index > 0:  # before the first letter come the contents, which list every name
             assert not names(reader.pages[page - 1].extract_text(), letter.display_name)
-    contents = plain(reader.pages[1].extract_text())
-    for letter, (_, page) in zip(made, outline, strict=True):
-        assert re.search(rf"\b{page + 1}\b", contents), (letter.display_name, page + 1)
+    # The contents give each letter the number printed on the page it starts on, which is also
+    # the page's label in a viewer (contents i, ii, ...; letters from 1).
+    rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]  # heading, then rows, then "ii"
+    assert len(rows) == len(made)
+    for letter, row, (_, page) in zip(made, rows, outline, strict=True):
+        shown = printed_number(built.path, page)
+        assert reader.page_labels[page] == shown
+        assert all(word in row for word in letter.display_name.split()) and row[-1] == shown, (letter.display_name, shown, row)
+    assert [reader.page_labels[0], reader.page_labels[1], reader.page_labels[outline[0][1]]] == ["i", "ii", "1"]
+    assert printed_number(built.path, 1) == "ii"
     jumps = [
         reader.get_page_number(a.get_object()["/A"]["/D"][0].get_object())
         for a in reader.pages[1]["/Annots"]
@@ -68,14 +88,45 @@ def test_contents_bookmarks_and_links_point_where_each_letter_starts(app):
     assert outline[3][1] - outline[2][1] >= 2, "a long letter takes more than one page"
 
 
+def test_contents_run_over_several_pages_without_moving_the_letters_numbers(app, monkeypatch):
+    monkeypatch.setattr(compilation, "CONTENTS_ROWS", 2)
+    made = publish_mixed(5)
+    path = compilation.build(compilation.Selection(), "en").path
+    reader = PdfReader(path)
+    outline = [reader.get_destination_page_number(item) for item in reader.outline][1:]
+    assert outline[0] == 4, "cover and three pages of contents"
+    assert [printed_number(path, page) for page in (1, 2, 3)] == ["ii", "iii", "iv"]
+    assert [printed_number(path, page) for page in outline] == [reader.page_labels[page] for page in outline]
+    assert printed_number(path, outline[0]) == "1"
+    assert names(layout_text(path, 3), made[4].display_name)
+
+
 def test_pages_are_numbered_and_the_file_says_what_it_is(app, tmp_path):
     publish_mixed(3)
-    reader = PdfReader(compilation.build(compilation.Selection(language=None), "he").path)
-    assert plain(reader.pages[len(reader.pages) - 1].extract_text()).strip().endswith(str(len(reader.pages)))
-    assert reader.metadata.title and reader.trailer["/Root"]["/Lang"] == "he"
-    fonts = subprocess.run(["pdffonts", str(compilation.build(compilation.Selection(), "he").path)],
-                           capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    path = compilation.build(compilation.Selection(language=None), "he").path
+    reader = PdfReader(path)
+    last = len(reader.pages) - 1
+    assert printed_number(path, last) == reader.page_labels[last] == str(len(reader.pages) - 2)  # after cover and contents
+    assert reader.metadata.title == "סרבנים בפומבי: המכתבים" and reader.trailer["/Root"]["/Lang"] == "he"
+    assert reader.metadata["/CreationDate"].startswith("D:20")
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/Direction"] == "/R2L"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(" yes " in line.split("Identity-H", 1)[-1] for line in fonts), fonts
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout + check.stderr
+
+
+def test_numbers_are_stamped_from_digits_centred_on_every_letter_page(app, tmp_path):
+    import pikepdf
+    from weasyprint.text.fonts import FontConfiguration
+
+    with pikepdf.new() as blank:
+        for _ in range(123):
+            blank.add_blank_page(page_size=(595.28, 841.89))
+        compilation._stamp_numbers(blank, 2, FontConfiguration())
+        blank.save(tmp_path / "numbers.pdf")
+    shown = {page: layout_text(tmp_path / "numbers.pdf", page).strip() for page in (0, 1, 2, 10, 11, 101, 122)}
+    assert shown == {0: "", 1: "", 2: "1", 10: "9", 11: "10", 101: "100", 122: "121"}
 
 
 def test_hebrew_reads_in_logical_order_and_no_contact_address_is_in_the_file(app, tmp_path):
@@ -98,12 +149,12 @@ def test_a_withdrawn_letter_is_absent_from_the_next_compilation_and_the_rest_is_
     assert second.path != first.path and second.letters == len(made) - 1
     titles = [item.title for item in PdfReader(second.path).outline]
     assert not any(made[1].display_name in t for t in titles)
-    assert rendered.count("press/part_pdf.html") <= 1, "only the chunk that held the letter is rendered again"
+    assert "press/letters_pdf.html" not in rendered, "no letter is rendered again"
 
 
 def test_a_language_compilation_holds_only_that_language(app):
     made = publish_mixed()
-    titles = [item.title for item in PdfReader(compilation.build(compilation.Selection(language="ar"), "ar").path).outline]
+    titles = [item.title for item in PdfReader(compilation.build(compilation.Selection(language="ar"), "ar").path).outline][1:]
     assert titles and all(any(l.display_name in t for l in made if l.language == "ar") for t in titles)
     assert len(titles) == sum(1 for l in made if l.language == "ar")
 
@@ -126,7 +177,7 @@ def test_concurrent_requests_build_a_compilation_once(app, make_app, monkeypatch
     for thread in threads:
         thread.join(120)
     assert len(set(results)) == 1 and len(results) == 3
-    assert renders.count("press/front_pdf.html") <= 2, renders  # one build (a second pass at most)
+    assert renders.count("press/cover_pdf.html") == 1, renders
 
 
 @pytest.fixture
@@ -146,7 +197,7 @@ def test_a_journalist_downloads_a_compilation_built_in_the_background(client, ap
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "public-refusers-he-" in response.headers["Content-Disposition"]
     titles = [item.title for item in PdfReader(io.BytesIO(response.data)).outline]
-    assert titles == [l.display_name for l in made if l.language == "he"]
+    assert titles == ["תוכן העניינים"] + [l.display_name for l in made if l.language == "he"]
     assert client.get("/press/letters.pdf?language=he", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
 
 
@@ -169,32 +220,54 @@ def test_build_pdf_builds_the_standard_compilations(runner, app):
     assert compilation.existing(compilation.Selection(), "en") is not None
 
 
-def test_page_numbers_continue_across_overlay_blocks(app):
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    first, second = (PdfReader(str(compilation._numbers_block(block, fonts))) for block in (0, 1))
-    shown = lambda reader, i: reader.pages[i].extract_text().strip()  # noqa: E731
-    assert [shown(first, 0), shown(first, 1), shown(first, 99)] == ["1", "2", "100"]
-    assert [shown(second, 0), shown(second, 99)] == ["101", "200"]
-
-
-def test_chunks_rendered_by_worker_processes_make_the_same_compilation(app, make_app, monkeypatch, tmp_path):
+def test_letters_rendered_by_worker_processes_make_the_same_compilation(app, monkeypatch, tmp_path, caplog):
     made = publish_mixed(6)
-    monkeypatch.setattr(compilation, "CHUNK_MAX", 2)  # three chunks of two letters
+    monkeypatch.setattr(compilation, "RUN_LETTERS", 2)  # three runs of two letters
     monkeypatch.setattr(compilation, "PARALLEL_FROM", 2)
     app.config["PDF_BUILD_WORKERS"] = 2
     here = []
-    real_render = compilation._render
-    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: here.append(template) or real_render(template, *a, **k))
+    real = compilation.letters_document
+    monkeypatch.setattr(compilation, "letters_document", lambda run, *a: here.append(run) or real(run, *a))
     parallel = compilation.build(compilation.Selection(), "en")
-    assert len(list((tmp_path / "instance" / "pdf" / "parts").glob("*.pdf"))) == 3
-    assert "press/part_pdf.html" not in here, "the chunks were rendered by the worker processes"
+    assert len(list((tmp_path / "instance" / "pdf" / "pages").glob("*.pdf"))) == 3
+    assert here == [], "the letters were rendered by the worker processes, not here"
+    assert "workers failed" not in caplog.text
     reader = PdfReader(parallel.path)
-    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline][1:]
     assert [title.split(" · ")[0] for title, _ in outline] == [l.display_name for l in made]
     for letter, (_, page) in zip(made, outline, strict=True):
         assert names(reader.pages[page].extract_text(), letter.display_name)
+
+
+def test_one_more_approval_renders_one_letter_the_cover_and_the_last_page_of_contents(app, monkeypatch):
+    monkeypatch.setattr(compilation, "CONTENTS_ROWS", 3)
+    made = publish_mixed(7)
+    compilation.build(compilation.Selection(), "en")
+    newest = make_letter(language="ar", display_name="سامي حلبي")
+    rendered = []
+    real_render = compilation._render
+    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: rendered.append((template, len(k.get("sections") or k.get("rows") or []))) or real_render(template, *a, **k))
+    again = compilation.build(compilation.Selection(), "en")
+    assert sorted(rendered) == [("press/contents_pdf.html", 2), ("press/cover_pdf.html", 0), ("press/letters_pdf.html", 1)]
+    reader = PdfReader(again.path)
+    titles = [item.title for item in reader.outline][1:]
+    assert titles[-1] == newest.display_name and len(titles) == len(made) + 1
+    assert "8 public refusers" in plain(reader.pages[0].extract_text())
+
+
+def test_a_collective_letter_prints_its_text_once_then_its_signers_and_they_count_as_refusers(app):
+    from tests.factories import make_collective, make_signature
+
+    make_letter(language="en", display_name="Dan Stein")
+    collective = make_collective(language="en", display_name="Yael Bar", title="The pilots' letter", body_text="We will not fly.")
+    signers = [make_signature(collective, name=f"Signer {i:02d}").display_name for i in range(12)]
+    make_signature(collective, "pending", name="Not yet published")
+    path = compilation.build(compilation.Selection(), "en").path
+    text = plain(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+    assert text.count("We will not fly.") == 1
+    assert all(name in text for name in signers) and "Not yet published" not in text
+    assert "Signed by 12 more people" in text
+    assert "14 public refusers" in text and "2 letters" in text
 
 
 def test_a_served_compilation_never_outlives_a_withdrawal(client, app):
@@ -210,3 +283,30 @@ def test_the_bound_is_for_date_ranges_not_for_the_standard_compilations(client, 
     app.config["PDF_MAX_LETTERS"] = 2
     publish_mixed(3)
     assert client.get("/press/letters.pdf").status_code == 202, "all letters: built in the background"
+
+
+def test_an_unwritable_pdf_cache_is_a_clear_error_and_pages_keep_working(client, app, tmp_path):
+    publish_mixed(1)
+    cache = tmp_path / "instance" / "pdf"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("not a folder")  # nothing can be created under it, even as root
+    response = client.get("/press/letters.pdf", headers={"Accept-Language": "en"})
+    assert response.status_code == 503 and "unavailable for a moment" in response.get_data(as_text=True)
+    assert client.get("/press").status_code == 200 and client.get("/letters").status_code == 200
+
+
+def test_a_build_that_fails_is_reported_instead_of_promised_forever(client, app, tmp_path):
+    publish_mixed(1)
+    pages = tmp_path / "instance" / "pdf" / "pages"
+    pages.parent.mkdir(parents=True, exist_ok=True)
+    pages.write_text("not a folder")  # the builder cannot keep any letter's pages
+    assert client.get("/press/letters.pdf").status_code == 202
+    for _ in range(120):
+        response = client.get("/press/letters.pdf", headers={"Accept-Language": "en"})
+        if response.status_code != 202:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 503
+    pages.unlink()
+    app.config["PDF_RETRY_AFTER_FAILURE"] = 0  # the wait is over: the next request tries again
+    assert client.get("/press/letters.pdf").status_code == 202

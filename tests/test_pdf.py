@@ -130,3 +130,43 @@ def test_an_unwritable_pdf_cache_is_a_clear_error_and_the_site_keeps_serving(cli
     response = client.get(f"/letters/{letter.public_id}.pdf", headers={"Accept-Language": "en"})
     assert response.status_code == 503
     assert client.get("/").status_code == 200
+
+
+def test_a_collective_letter_pdf_lists_its_published_signers_in_order(client, tmp_path):
+    from tests.factories import make_collective, make_signature
+
+    letter = make_collective(language="he", display_name="יעל בר", title="מכתב הטייסים", body_text="לא נטוס.")
+    signed = [make_signature(letter, name=name) for name in ("אבי כהן", "דנה כץ", "רון לוי")]
+    make_signature(letter, "pending", name="עוד לא פורסם")
+    path = tmp_path / "collective.pdf"
+    path.write_bytes(client.get(f"/letters/{letter.public_id}.pdf").data)
+    text = pdf_text(path, tmp_path)
+    assert text.count("לא נטוס.") == 1 and "עוד לא פורסם" not in text
+    drawn = PdfReader(path).pages[0].extract_text()  # in drawing order: columns from the right
+    positions = [drawn.index(s.display_name) for s in signed]
+    assert positions == sorted(positions), "in order of signing"
+    # "Signed by 3 more people" (extractors place a number inside right-to-left text as they see fit)
+    heading = next(line for line in text.splitlines() if "חתמו עליו עוד" in line)
+    assert "3" in heading and "אנשים" in heading
+
+
+def test_a_letter_with_many_signers_is_built_in_the_background_not_in_the_request(client, app):
+    import time
+
+    from tests.factories import make_collective, make_signature
+
+    app.config["PDF_INLINE_SIGNERS"] = 1
+    app.config["PDF_BUILD_SECONDS"] = 120
+    letter = make_collective(language="en", display_name="Yael Bar")
+    for name in ("Avi Cohen", "Dana Katz"):
+        make_signature(letter, name=name)
+    first = client.get(f"/letters/{letter.public_id}.pdf")
+    assert first.status_code == 202 and first.headers["Retry-After"] == "5"
+    for _ in range(120):
+        response = client.get(f"/letters/{letter.public_id}.pdf")
+        if response.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 200 and b"%PDF" in response.data[:8]
+    text = PdfReader(__import__("io").BytesIO(response.data)).pages[0].extract_text()
+    assert "Avi Cohen" in text and "Dana Katz" in text

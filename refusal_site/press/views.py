@@ -42,15 +42,16 @@ def letter_pdf(public_id: str):
     letter = letters.published_letter(public_id)
     if letter is None:
         abort(404)
-    try:
-        path, fingerprint = compilation.letter_pdf(letter)
-    except OSError:
-        current_app.logger.exception("could not write the PDF cache")
-        abort(503)
-    response = send_file(path, mimetype="application/pdf", etag=fingerprint, conditional=True, max_age=0,
-                         download_name=f"letter-{letter.published_at:%Y-%m-%d}-{letter.public_id}.pdf")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    path, fingerprint = compilation.letter_pdf_path(letter)
+    if not path.exists():
+        if not compilation.renders_inline(letter):
+            return _prepare_in_background(f"letter-{letter.public_id}", letter=letter)
+        try:
+            path, fingerprint = compilation.letter_pdf(letter)
+        except OSError:
+            current_app.logger.exception("could not write the PDF cache")
+            abort(503)
+    return _send_pdf(path, fingerprint, f"letter-{letter.published_at:%Y-%m-%d}-{letter.public_id}.pdf")
 
 
 def _day(name: str) -> date | None:
@@ -86,10 +87,25 @@ def compilation_pdf():
         # Ad-hoc date ranges are bounded; the standard compilations are what build-pdf keeps ready.
         if (selection.since or selection.until) and len(selected) > current_app.config["PDF_MAX_LETTERS"]:
             abort(400)
-        if not compilation.is_building(selection, language):
-            compilation.build_in_background(selection, language)
-        return no_store(Response(render_template("press/preparing.html"), status=202, headers={"Retry-After": "5"}))
-    response = send_file(built.path, mimetype="application/pdf", etag=built.fingerprint, conditional=True, max_age=0,
-                         download_name=f"public-refusers-{selection.name}-{utcnow():%Y-%m-%d}.pdf")
+        return _prepare_in_background(compilation.job_key(selection, language), selection=selection, language=language)
+    return _send_pdf(built.path, built.fingerprint, f"public-refusers-{selection.name}-{utcnow():%Y-%m-%d}.pdf")
+
+
+def _prepare_in_background(key: str, **job) -> Response:
+    """Start building a PDF (unless it is being built) and answer 202 with a page that asks again."""
+    try:
+        compilation.check_writable()
+    except OSError:
+        current_app.logger.exception("the PDF cache folder is not writable: no PDF can be built")
+        abort(503)
+    if compilation.failed_recently(key, within=current_app.config["PDF_RETRY_AFTER_FAILURE"]):
+        abort(503)  # the builder's log says why; asking again at once would fail the same way
+    if not compilation.is_building(key):
+        compilation.build_in_background(key, **job)
+    return no_store(Response(render_template("press/preparing.html"), status=202, headers={"Retry-After": "5"}))
+
+
+def _send_pdf(path, fingerprint: str, download_name: str) -> Response:
+    response = send_file(path, mimetype="application/pdf", etag=fingerprint, conditional=True, max_age=0, download_name=download_name)
     response.headers["Cache-Control"] = "no-cache"
     return response
