@@ -101,3 +101,6 @@ def build_pdf() -> None:
         for language in [selection.language] if selection.language else list(current_app.config["LANGUAGES"]):
             built = compilation.build(selection, language)
             click.echo(f"{selection.name} ({language}): {built.letters} letters -> {built.path.name}")
+    days = current_app.config["PDF_KEEP_DAYS"]
+    removed = compilation.prune(timedelta(days=days))
+    click.echo(f"removed {removed} cached PDF files no build used for {days} days")

@@ -364,10 +364,27 @@ def build(selection: Selection, language: str) -> Compilation:
     digest = fingerprint(selection, selected, language)
     path = compilation_path(selection, digest)
     with _locked(job_key(selection, language)):
-        if not path.exists():
+        if path.exists():
+            os.utime(path)  # still current: prune() keeps it
+        else:
             pages = _build(selection, selected, language, path)
             log.info("built %s: %d letters, %d pages", path.name, len(selected), pages)
     return Compilation(path, digest, len(selected))
+
+
+def prune(older_than: timedelta) -> int:
+    """Delete cached PDFs and pages that no build has used for `older_than`; return how many.
+
+    Builds mark what they use, so a compilation that is still current, and the pages it is made
+    of, stay; anything deleted by mistake is rendered again when next asked for."""
+    cutoff = utcnow().timestamp() - older_than.total_seconds()
+    removed = 0
+    for folder in ("compilations", "letters", "contents", "pages", "pages/index", "failures"):
+        for path in (cache_folder() / folder).glob("*"):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 # --- the pages a compilation is made of ------------------------------------------------------------
@@ -395,23 +412,17 @@ def _index_path(letter_fingerprint: str) -> Path:
 
 
 def _placed(letter_fingerprint: str) -> Placed | None:
+    """Where the letter's pages are kept, if they are (and the file is still there)."""
     try:
-        return Placed(**json.loads(_index_path(letter_fingerprint).read_text()))
+        placed = Placed(**json.loads(_index_path(letter_fingerprint).read_text()))
     except FileNotFoundError:
         return None
-
-
-def _running_headers() -> dict[str, str]:
-    running = {}
-    for code in LANGUAGE_NAMES:
-        with force_locale(code):
-            running[code] = gettext("Public refusers")
-    return running
+    return placed if (cache_folder() / "pages" / placed.file).exists() else None
 
 
 def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None) -> None:
     """Render letters into one file of pages, then note where each letter's pages are in it."""
-    if all(_index_path(letter.fingerprint).exists() for letter in run):
+    if all(_placed(letter.fingerprint) for letter in run):
         return
     document = letters_document(run, fonts)
     starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
@@ -621,6 +632,9 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, cover
         return opened[file]
 
     pages_folder = cache_folder() / "pages"
+    # What this compilation is made of was in use today: prune() keeps it.
+    for file in {*contents, *(pages_folder / where.file for where in placed)}:
+        os.utime(file)
     with pikepdf.new() as out:
         out.pages.extend(pikepdf.open(io.BytesIO(cover)).pages)
         for file in contents:

@@ -220,6 +220,26 @@ def test_build_pdf_builds_the_standard_compilations(runner, app):
     assert compilation.existing(compilation.Selection(), "en") is not None
 
 
+def test_build_pdf_prunes_what_no_build_used_for_days_and_keeps_what_is_current(runner, app, tmp_path):
+    import os
+
+    made = publish_mixed(3)
+    before = compilation.build(compilation.Selection(), "he").path
+    letters.withdraw(db.session.get(Letter, next(l for l in made if l.language == "en").id))
+    cache = tmp_path / "instance" / "pdf"
+    week_ago = time.time() - 8 * 86400
+    for path in cache.rglob("*.*"):
+        os.utime(path, (week_ago, week_ago))  # everything built so far: last used more than a week ago
+    result = runner.invoke(args=["build-pdf"])
+    assert result.exit_code == 0, result.output
+    assert not before.exists(), "the compilation that still held the withdrawn letter is gone"
+    current = compilation.existing(compilation.Selection(), "he")
+    assert current is not None and current.path.exists()
+    assert "all (he): 2 letters" in result.output and re.search(r"removed [1-9]\d* cached PDF files", result.output)
+    reader = PdfReader(current.path)
+    assert [item.title.split(" · ")[0] for item in reader.outline][1:] == [made[0].display_name, made[1].display_name]
+
+
 def test_letters_rendered_by_worker_processes_make_the_same_compilation(app, monkeypatch, tmp_path, caplog):
     made = publish_mixed(6)
     monkeypatch.setattr(compilation, "RUN_LETTERS", 2)  # three runs of two letters
