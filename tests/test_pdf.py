@@ -93,7 +93,8 @@ class Canary(BaseHTTPRequestHandler):
         pass
 
 
-def test_the_renderer_fetches_nothing_but_our_own_fonts_and_stylesheet(app, tmp_path, caplog):
+@pytest.mark.parametrize("made_by", ["letter", "compilation"])
+def test_the_renderer_fetches_nothing_but_our_own_fonts_and_stylesheet(app, tmp_path, caplog, made_by):
     server = HTTPServer(("127.0.0.1", 0), Canary)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     canary_url = f"http://127.0.0.1:{server.server_port}"
@@ -110,8 +111,12 @@ def test_the_renderer_fetches_nothing_but_our_own_fonts_and_stylesheet(app, tmp_
         f'<img src="https://pdf.refusers.invalid/static/../../config.py">'
     )
     caplog.set_level(logging.WARNING, logger="refusal_site.compilation")
-    pdf = compilation.render_letter(letter)
-    db.session.rollback()
+    if made_by == "letter":
+        pdf = compilation.render_letter(letter)
+        db.session.rollback()
+    else:
+        db.session.commit()  # stored as if it had got through: the compilation reads it back
+        pdf = compilation.build(compilation.Selection(), "en").path.read_bytes()
     server.shutdown()
     server.server_close()
     assert Canary.requests == []
