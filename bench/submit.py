@@ -86,6 +86,10 @@ class Browser:
 
     def submit(self, name: str) -> bool:
         """True only when the site acknowledged the letter (303 to the 'check your mail' page)."""
+        return acknowledged(self.post_letter(name))
+
+    def post_letter(self, name: str) -> http.client.HTTPResponse:
+        """Fetch the form and post a letter signed `name`; the answer to the post, its body read."""
         form = self.request("GET", "/submit?lang=he")
         fields = dict(HIDDEN.findall(form.read().decode()))
         body = urlencode(
@@ -101,7 +105,11 @@ class Browser:
         )
         response = self.request("POST", "/submit", body)
         response.read()
-        return response.status == 303 and "/submit/sent" in (response.getheader("Location") or "")
+        return response
+
+
+def acknowledged(response: http.client.HTTPResponse) -> bool:
+    return response.status == 303 and "/submit/sent" in (response.getheader("Location") or "")
 
 
 @dataclass

@@ -12,6 +12,9 @@ class Config:
     SECRET_KEY: str | None = None
     # SQLAlchemy URL; None means the SQLite file instance/refusal_site.sqlite3.
     DATABASE_URL: str | None = None
+    # Seconds to wait for PostgreSQL to accept a new connection: a server that does not answer
+    # gives an error page quickly instead of holding the worker until gunicorn kills it.
+    DATABASE_CONNECT_TIMEOUT = 5
     # Redis URL shared by all workers (rate limits); None keeps such state in process memory.
     REDIS_URL: str | None = None
     # The public base URL that links in mail are built from (never the request's Host header).
@@ -113,6 +116,8 @@ def configure(app, test_config: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["DATABASE_URL"], app.instance_path)
     # hide_parameters: database errors in the log must not carry contact addresses or letters.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "hide_parameters": True}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"]}
 
 
 def _refuse_unsafe_production(config) -> None:

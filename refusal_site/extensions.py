@@ -1,5 +1,6 @@
 """Unbound extension singletons; create_app() binds them to an application."""
 
+from flask.logging import default_handler
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -32,4 +33,7 @@ csrf = CSRFProtect()
 babel = Babel()
 # Limits are declared on the routes that need them; storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=client_key)
+# It warns that Redis is lost (and it falls back to each worker's memory) on a logger of its own
+# that writes nowhere: write it where the app's own messages go.
+limiter.logger.addHandler(default_handler)
 login_manager = LoginManager()

@@ -3,16 +3,19 @@
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import redis
 
-from flask import Flask, Response, current_app, render_template, request, session, url_for
+from flask import Flask, Response, current_app, make_response, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
@@ -35,7 +38,14 @@ ERROR_MESSAGES = {
     413: lambda: _("What you sent is too large."),
     429: lambda: _("Too many requests. Please wait a minute and try again."),
     500: lambda: _("Something went wrong on our side. Nothing you sent was lost; please try again later."),
+    503: lambda: _("The site is unavailable for a moment. Please try again in a minute; if you were sending a form, go back and send it again."),
 }
+
+# Seconds a visitor (or a proxy) is told to wait when the database cannot be reached.
+DATABASE_RETRY_AFTER = 30
+# How often a worker asks Redis for the key of the day again: after Redis was unreachable or lost
+# its data, every worker is back on one shared key, and limits are shared again, within this time.
+CLIENT_KEY_RECHECK_SECONDS = 5
 
 
 def client_key() -> str:
@@ -51,25 +61,26 @@ def client_key() -> str:
 
 
 def _key_of_the_day(day: str) -> bytes:
-    keys: dict[str, bytes] = current_app.extensions.setdefault("refusal_client_keys", {})
-    if day not in keys:
-        keys.clear()
-        keys[day] = _shared_key(day) or secrets.token_bytes(32)
-    return keys[day]
+    known: dict = current_app.extensions.setdefault("refusal_client_key", {})
+    if known.get("day") != day:
+        known.update(day=day, key=secrets.token_bytes(32), checked=-math.inf)
+    if current_app.config["REDIS_URL"] and time.monotonic() - known["checked"] >= CLIENT_KEY_RECHECK_SECONDS:
+        known["checked"] = time.monotonic()
+        # Not only once a day: a worker that started while Redis was down must join the others.
+        known["key"] = _shared_key(day, proposal=known["key"]) or known["key"]
+    return known["key"]
 
 
-def _shared_key(day: str) -> bytes | None:
+def _shared_key(day: str, proposal: bytes) -> bytes | None:
     """One key for every worker and machine, agreed through Redis (first writer wins)."""
-    url = current_app.config["REDIS_URL"]
-    if not url:
-        return None
     try:
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-        name = f"refusal:client-key:{day}"
-        client.set(name, secrets.token_bytes(32), nx=True, ex=2 * 86400)
-        return client.get(name)
+        client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
+        with client:
+            name = f"refusal:client-key:{day}"
+            client.set(name, proposal, nx=True, ex=2 * 86400)
+            return client.get(name)
     except redis.RedisError:
-        current_app.logger.warning("Redis unreachable: rate-limit key is local to this worker today")
+        current_app.logger.warning("Redis unreachable: rate-limit key is local to this worker for now")
         return None
 
 
@@ -171,12 +182,27 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         return error_response(error.code or 500)
 
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):
+        if not isinstance(error, OperationalError) and not error.connection_invalidated:
+            return _unexpected_error(error)
+        # Down, restarting or unreachable: a page that says so, not a 500. The driver's first line
+        # only; it names the server, never the statement's parameters.
+        reason = (str(error.orig).strip() or type(error.orig).__name__).splitlines()[0]
+        app.logger.warning("database unavailable on %s %s: %s", request.method, _route(), reason)
+        response = make_response(error_response(503))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return no_store(response)
+
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
-        # The route pattern, not the path: paths can carry an author's private token.
-        rule = request.url_rule.rule if request.url_rule else "(no route)"
-        app.logger.exception("unhandled error on %s %s", request.method, rule)
+        app.logger.exception("unhandled error on %s %s", request.method, _route())
         return error_response(500)
+
+
+def _route() -> str:
+    # The route pattern, not the path: paths can carry an author's private token.
+    return request.url_rule.rule if request.url_rule else "(no route)"
 
 
 def _language_switch_url(code: str, params: dict) -> str:

@@ -68,8 +68,10 @@ def read_engine(app: Flask | None = None) -> Engine:
     engine = app.extensions.get("refusal_read_engine")
     if engine is None:
         url = app.config["SQLALCHEMY_DATABASE_URI"]
-        options = {} if url.startswith("sqlite") else {"isolation_level": "AUTOCOMMIT"}
-        engine = create_engine(url, pool_pre_ping=False, hide_parameters=True, **options)
+        options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+        if not url.startswith("sqlite"):
+            options["isolation_level"] = "AUTOCOMMIT"
+        engine = create_engine(url, **options)
         tune_engine(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], explicit_begin=False)
         engine = app.extensions.setdefault("refusal_read_engine", engine)
     return engine
