@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from . import cli, http, i18n
+from . import cli, http, i18n, mail
 from .config import configure
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .storage import tune_engine
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.register(app)
     i18n.init_app(app, babel)
     http.init_app(app)
+    mail.init_app(app)
     return app
 
 

@@ -1,12 +1,14 @@
 """Thin command-line wrappers over the domain modules."""
 
+import signal
 import sys
+import threading
 from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 
-from . import demo, letters, moderators, signatures
+from . import demo, letters, mail, moderators, signatures
 from .models import Role
 
 
@@ -17,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_unconfirmed)
     app.cli.add_command(erase_contacts)
     app.cli.add_command(build_pdf)
+    app.cli.add_command(send_mail)
 
 
 @click.command("create-moderator")
@@ -104,3 +107,21 @@ def build_pdf() -> None:
     days = current_app.config["PDF_KEEP_DAYS"]
     removed = compilation.prune(timedelta(days=days))
     click.echo(f"removed {removed} cached PDF files no build used for {days} days")
+
+
+@click.command("send-mail")
+@click.option("--loop", "--forever", "forever", is_flag=True, help="Keep sending as mail is queued, until stopped (run as a service).")
+def send_mail(forever: bool) -> None:
+    """Deliver the queued mail that is due, retrying failures; with --loop, keep at it (SIGTERM stops it
+    after the batch in hand). Any number may run at once, on any number of machines."""
+    def echo(result: mail.Delivery) -> None:
+        click.echo(f"sent {result.sent}; {result.retrying} failed and will be retried; {result.dropped} dropped")
+
+    if not forever:
+        echo(mail.deliver_due())
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("sending queued mail until stopped")
+    mail.send_until(stop, report=echo)

@@ -49,6 +49,17 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "Public refusers <no-reply@refusers.invalid>"
     MAIL_TIMEOUT = 10  # seconds
+    # Mail is queued in the database with the change that causes it and sent outside the request:
+    # by `flask send-mail --loop`, and (unless turned off) right after the response by the worker
+    # that queued it, so nothing else needs to run. Turn it off when send-mail runs, to keep SMTP
+    # time off the web workers.
+    MAIL_DELIVER_AFTER_RESPONSE = True
+    MAIL_BATCH_SIZE = 50  # messages one sender claims at a time (one SMTP connection)
+    MAIL_CLAIM_SECONDS = 300  # no other sender takes a claimed message for this long (a dead sender's lapse)
+    MAIL_RETRY_SECONDS = 30  # wait before the first retry; doubled after each failure ...
+    MAIL_RETRY_MAX_SECONDS = 3600  # ... up to this
+    MAIL_MAX_ATTEMPTS = 12  # then the message is dropped and logged (without its address): about 5 hours
+    MAIL_POLL_SECONDS = 2.0  # send-mail --loop: pause when nothing is due
     # Rate limits per client (a keyed hash of the address); storage is Redis when REDIS_URL is set.
     SUBMIT_RATE_LIMIT = "10 per minute; 60 per hour"
     CONFIRM_RATE_LIMIT = "20 per minute"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, sanitize, similarity
+from . import audit, notify, sanitize, similarity
 from .audit import AuditAction
 from .extensions import db
 from .models import (
@@ -22,6 +22,7 @@ from .models import (
     LetterVersion,
     Moderator,
     PublicTally,
+    QueuedMail,
     Signature,
     SignatureStatus,
     utcnow,
@@ -102,7 +103,8 @@ def submit(
     submission_key: str | None = None,
     collective: bool = False,
 ) -> Letter:
-    """Store a new, unconfirmed letter with its sanitized HTML; a repeated submission key is refused.
+    """Store a new, unconfirmed letter with its sanitized HTML and queue the author's confirmation mail;
+    a repeated submission key is refused.
 
     A collective letter is open for co-signing once published."""
     display_name = sanitize.clean_line(display_name)
@@ -145,6 +147,7 @@ def _insert_letter(**values) -> Letter:
         db.session.add(letter)
         db.session.flush()
         audit.record("author", AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash)
+        notify.queue_links(letter)
     return letter
 
 
@@ -303,14 +306,16 @@ def versions(letter: Letter) -> list[LetterVersion]:
 
 
 def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
-    """Decline a pending letter, with the reason on the record."""
+    """Decline a pending letter, with the reason on the record and in a mail to the author."""
+    reason = sanitize.clean_text(reason)
     with write_transaction():
         _lock_tally()
         letter = _move(letter, S.REJECTED, expected_revision)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
-        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=sanitize.clean_text(reason))
+        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
         _refresh_next_release()
+        notify.queue_decision(letter, "rejected", reason)
     return letter
 
 
@@ -332,13 +337,15 @@ def withdraw(letter: Letter) -> Letter:
 
 
 def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
-    """Take a published letter down, with the reason on the record."""
+    """Take a published letter down, with the reason on the record and in a mail to the author."""
+    reason = sanitize.clean_text(reason)
     with write_transaction():
         _lock_tally()
         letter = _move(letter, S.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
-        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=sanitize.clean_text(reason))
+        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
         _recount_change(letter, -1)
+        notify.queue_decision(letter, "unpublished", reason)
     return letter
 
 
@@ -355,10 +362,16 @@ def purge_unconfirmed(*, now: datetime | None = None) -> int:
 
 
 def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
-    """Erase the private contact address of letters decided more than `after` ago; return how many."""
+    """Erase the private contact address of letters decided more than `after` ago, and any mail to it
+    not sent yet; return how many letters."""
     cutoff = (now or utcnow()) - after
     decided = (S.PUBLISHED, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED)
     with write_transaction():
+        db.session.execute(
+            delete(QueuedMail).where(
+                QueuedMail.letter_id.in_(select(Letter.id).where(Letter.status.in_(decided), Letter.decided_at < cutoff))
+            )
+        )
         erased = db.session.execute(
             update(Letter)
             .where(Letter.status.in_(decided), Letter.decided_at < cutoff, Letter.contact_email.is_not(None))

@@ -1,21 +1,60 @@
-"""The only module that sends mail: through SMTP when configured, else into instance/outbox/ as .eml files."""
+"""The only module that sends mail, through a transactional outbox.
 
+`queue` composes a message and stores it in the transaction of the change that causes it, so an
+acknowledged change never loses its mail and a rolled-back one sends nothing. Delivery happens
+outside the request: right after the response, by the worker that queued it (`deliver_queued`),
+and by `flask send-mail` (`deliver_due`), which also retries failures with a growing backoff.
+Messages go through SMTP when MAIL_SERVER is set, else into instance/outbox/ as .eml files.
+A delivered message is deleted at once; one that keeps failing is dropped after MAIL_MAX_ATTEMPTS.
+Delivery is at least once: a sender that dies between handing a message over and deleting its
+row leaves it to be sent again when its claim runs out (with the same Message-ID).
+"""
+
+import functools
 import os
+import re
 import smtplib
 import ssl
 import tempfile
+import threading
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import message_from_bytes
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.policy import default as default_policy
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
-from flask import current_app, render_template
+from flask import Flask, Response, after_this_request, current_app, render_template, request
 from flask_babel import force_locale
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .models import utcnow
+from .extensions import db
+from .models import Letter, QueuedMail, Signature, utcnow
+from .storage import in_write_transaction, write_transaction
+
+_LINE_END = re.compile(rb"\r?\n")
+# Where the ids of the messages queued in this app context are kept (the database session's info).
+_QUEUED_HERE = "refusal_queued_mail"
 
 
-class MailError(Exception):
-    """The message could not be handed to the mail server (or written to the outbox)."""
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, but each header's class is made once, not on every header set
+    (that dominated composing a message, which every submission does)."""
+
+    @functools.lru_cache(maxsize=None)  # noqa: B019 (one registry for the process)
+    def __getitem__(self, name: str) -> type:
+        return super().__getitem__(name)
+
+
+_POLICY = default_policy.clone(header_factory=_HeaderClasses())
 
 
 def compose(template: str, to: str, *, language: str, **context) -> EmailMessage:
@@ -23,7 +62,7 @@ def compose(template: str, to: str, *, language: str, **context) -> EmailMessage
     with force_locale(language):
         subject = render_template(f"email/{template}/subject.txt", **context)
         body = render_template(f"email/{template}/body.txt", **context)
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = " ".join(subject.split())
@@ -35,40 +74,306 @@ def compose(template: str, to: str, *, language: str, **context) -> EmailMessage
     return message
 
 
-def send(template: str, to: str, *, language: str, **context) -> EmailMessage:
-    """Compose and deliver one message; MailError if it could not be handed over."""
+def queue(template: str, to: str, *, language: str, about: Letter | Signature, **context) -> QueuedMail:
+    """Compose the message now and add it to the current write transaction: it is stored if and only
+    if the change that causes it is, and sent after the commit."""
+    if not in_write_transaction():
+        raise RuntimeError("mail.queue() belongs inside the write transaction of the change that causes the mail")
     message = compose(template, to, language=language, **context)
-    try:
-        if current_app.config["MAIL_SERVER"]:
-            _send_smtp(message)
+    row = QueuedMail(
+        template=template,
+        message=message.as_bytes(),
+        letter_id=about.id if isinstance(about, Letter) else None,
+        signature_id=about.id if isinstance(about, Signature) else None,
+        attempts=0,
+    )
+    db.session.add(row)
+    db.session.flush()
+    db.session.info.setdefault(_QUEUED_HERE, []).append(row.id)
+    return row
+
+
+@dataclass
+class Delivery:
+    """What one delivery run did, in numbers (never addresses)."""
+
+    sent: int = 0
+    retrying: int = 0  # failed this time; another attempt after the backoff
+    dropped: int = 0  # failed for good (refused mailbox, or too many attempts); deleted and logged
+
+    def __iadd__(self, other: "Delivery") -> "Delivery":
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.dropped += other.dropped
+        return self
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    template: str
+    message: bytes
+    attempts: int  # including this one
+
+
+def deliver_due(*, now: datetime | None = None, stop: threading.Event | None = None) -> Delivery:
+    """Send every message that is due, batch after batch, each batch claimed by this sender alone;
+    between batches, return early once `stop` is set."""
+    total = Delivery()
+    size = current_app.config["MAIL_BATCH_SIZE"]
+    while not (stop and stop.is_set()):
+        moment = now or utcnow()
+        batch = _claim(moment, size)
+        if not batch:
+            break
+        total += _send(batch, moment)
+        if len(batch) < size:
+            break
+    return total
+
+
+def send_until(stop: threading.Event, report: Callable[[Delivery], None] = lambda _: None) -> None:
+    """The sender process (`send-mail --loop`): deliver what is due, wait MAIL_POLL_SECONDS when nothing
+    is, until `stop` is set (it finishes the batch in hand first). A database that cannot be reached
+    is waited for, not fatal."""
+    outage = 0
+    while not stop.is_set():
+        try:
+            result = deliver_due(stop=stop)
+        except (OperationalError, DBAPIError) as error:
+            if not isinstance(error, OperationalError) and not error.connection_invalidated:
+                raise
+            db.session.remove()
+            outage += 1
+            wait = min(current_app.config["MAIL_POLL_SECONDS"] * 2**outage, 60)
+            current_app.logger.warning("send-mail: database unavailable (%s); trying again in %.0f s", type(error.orig).__name__, wait)
+            stop.wait(wait)
+            continue
+        outage = 0
+        db.session.remove()
+        if result.sent or result.retrying or result.dropped:
+            report(result)
         else:
-            _write_outbox(message)
+            stop.wait(current_app.config["MAIL_POLL_SECONDS"])
+
+
+def deliver_queued() -> Delivery:
+    """Send the messages queued in this app context (after a response), unless MAIL_DELIVER_AFTER_RESPONSE
+    is off; whatever is left, send-mail sends."""
+    ids = db.session.info.pop(_QUEUED_HERE, None) or []
+    return _deliver_ids(ids) if current_app.config["MAIL_DELIVER_AFTER_RESPONSE"] else Delivery()
+
+
+def _deliver_ids(ids: list[int]) -> Delivery:
+    if not ids:
+        return Delivery()
+    moment = utcnow()
+    return _send(_claim(moment, len(ids), ids=ids), moment)
+
+
+def init_app(app: Flask) -> None:
+    """Deliver what a request queued right after its response, in the same process, so mail goes out
+    with no sender process running (unless MAIL_DELIVER_AFTER_RESPONSE is off)."""
+
+    @app.after_request
+    def _deliver_after_response(response: Response) -> Response:
+        # Most requests never open a database session: nothing to look at then.
+        if not (db.session.registry.has() and app.config["MAIL_DELIVER_AFTER_RESPONSE"]):
+            return response
+        ids = db.session.info.pop(_QUEUED_HERE, None)
+        if ids:
+            _when_sent(app, response, functools.partial(_deliver_ids, ids))
+        return response
+
+
+def after_response(work: Callable[[], object]) -> None:
+    """Run `work`, in an app context of its own, once this request's response has been sent: for what
+    must neither delay nor shape the answer (whatever is left undelivered, send-mail sends)."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _schedule(response: Response) -> Response:
+        _when_sent(app, response, work)
+        return response
+
+
+def _when_sent(app: Flask, response: Response, work: Callable[[], object]) -> None:
+    def run() -> None:
+        with app.app_context():
+            try:
+                work()
+            except Exception:
+                # The response is gone; any message still queued waits for send-mail.
+                app.logger.exception("mail work after the response failed")
+
+    if "werkzeug.socket" in request.environ:
+        # Flask's development server skips close() when the browser resets the connection, as
+        # Chromium does after a redirect: there, the work gets a thread of its own.
+        threading.Thread(target=run, name="mail-after-response", daemon=True).start()
+    else:
+        # A WSGI server calls close() once the response is sent (PEP 3333), even when the client left.
+        response.call_on_close(run)
+
+
+def _claim(now: datetime, limit: int, *, ids: list[int] | None = None) -> list[_Claimed]:
+    """Take up to `limit` due messages for this sender: each is postponed by MAIL_CLAIM_SECONDS (a lease
+    that lapses by itself if this sender dies) and its attempt counted, in one short transaction."""
+    query = (
+        select(QueuedMail.id, QueuedMail.template, QueuedMail.message, QueuedMail.attempts)
+        .where(QueuedMail.available_at <= now)
+        .order_by(QueuedMail.id)
+        .limit(limit)
+        # PostgreSQL: rows another sender is claiming are skipped, not waited for; SQLite has no
+        # row locks, and its write transaction (BEGIN IMMEDIATE) admits one claimer at a time.
+        .with_for_update(skip_locked=True)
+    )
+    if ids is not None:
+        query = query.where(QueuedMail.id.in_(ids))
+    lease_end = now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    with write_transaction():
+        rows = db.session.execute(query).all()
+        if rows:
+            db.session.execute(
+                update(QueuedMail)
+                .where(QueuedMail.id.in_([row.id for row in rows]))
+                .values(available_at=lease_end, attempts=QueuedMail.attempts + 1)
+            )
+    return [_Claimed(row.id, row.template, bytes(row.message), row.attempts + 1) for row in rows]
+
+
+def _send(batch: list[_Claimed], now: datetime) -> Delivery:
+    """Hand the claimed messages over (one SMTP connection for the batch), then settle their rows."""
+    if not batch:
+        return Delivery()
+    config = current_app.config
+    # Stop in time to settle before the claim lapses, so no other sender can take a message we still hold.
+    deadline = time.monotonic() + config["MAIL_CLAIM_SECONDS"] - min(2 * config["MAIL_TIMEOUT"], config["MAIL_CLAIM_SECONDS"] / 2)
+    sent: list[int] = []
+    failed: dict[int, Exception] = {}
+    current: _Claimed | None = None
+    try:
+        with _transport() as hand_over:
+            for item in batch:
+                if time.monotonic() > deadline:
+                    break
+                current = item
+                try:
+                    hand_over(item.message)
+                except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
+                    # The server answered about this message; the connection is still usable
+                    # unless it said it is closing (421).
+                    failed[item.id] = error
+                    if getattr(error, "smtp_code", None) == 421:
+                        break
+                else:
+                    sent.append(item.id)
+                current = None
     except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("mail %r could not be sent: %s", template, type(error).__name__)
-        raise MailError(str(error)) from error
-    return message
+        if current is not None:
+            failed[current.id] = error  # the connection broke while this one was being sent
+        elif not sent and not failed:
+            failed = {item.id: error for item in batch}  # no connection at all: the whole batch failed
+    return _settle(batch, sent, failed, now)
 
 
-def _send_smtp(message: EmailMessage) -> None:
+def _settle(batch: list[_Claimed], sent: list[int], failed: dict[int, Exception], now: datetime) -> Delivery:
+    """Delete what was delivered; reschedule or drop what failed; give back what was not tried."""
+    config = current_app.config
+    logger = current_app.logger
+    result = Delivery(sent=len(sent))
+    untried = [item.id for item in batch if item.id not in failed and item.id not in sent]
+    with write_transaction():
+        if sent:
+            db.session.execute(delete(QueuedMail).where(QueuedMail.id.in_(sent)))
+        for item in batch:
+            error = failed.get(item.id)
+            if error is None:
+                continue
+            described = _describe(error)
+            if _permanent(error) or item.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                db.session.execute(delete(QueuedMail).where(QueuedMail.id == item.id))
+                logger.error("mail %r #%d dropped after %d attempts: %s", item.template, item.id, item.attempts, described)
+                result.dropped += 1
+                continue
+            delay = min(config["MAIL_RETRY_SECONDS"] * 2 ** (item.attempts - 1), config["MAIL_RETRY_MAX_SECONDS"])
+            db.session.execute(
+                update(QueuedMail)
+                .where(QueuedMail.id == item.id)
+                .values(available_at=now + timedelta(seconds=delay), last_error=described)
+            )
+            logger.warning("mail %r #%d: attempt %d failed (%s); next in %d s", item.template, item.id, item.attempts, described, delay)
+            result.retrying += 1
+        if untried:
+            db.session.execute(
+                update(QueuedMail).where(QueuedMail.id.in_(untried)).values(available_at=now, attempts=QueuedMail.attempts - 1)
+            )
+    return result
+
+
+def _permanent(error: Exception) -> bool:
+    """The server refused the mailbox for good (5xx): no later attempt can succeed."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(code >= 500 for code, _ in error.recipients.values())
+
+
+def _describe(error: Exception) -> str:
+    """The error's class and SMTP codes, never its text: a server's reply may quote the address."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = " ".join(str(code) for code, _ in error.recipients.values())
+    else:
+        codes = str(getattr(error, "smtp_code", "") or "")
+    return f"{type(error).__name__} {codes}".strip()[:80]
+
+
+@contextmanager
+def _transport() -> Iterator[Callable[[bytes], None]]:
+    """A function that hands one message over: to the SMTP server (one connection), or to the outbox folder."""
+    if not current_app.config["MAIL_SERVER"]:
+        yield _write_outbox
+        return
+    with _smtp_connection() as smtp:
+        yield lambda data: _send_smtp(smtp, data)
+
+
+def _send_smtp(smtp: smtplib.SMTP, data: bytes) -> None:
+    """Send the stored bytes as they are: only the envelope is read from the headers."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data)
+    sender = parseaddr(str(headers["From"]))[1]
+    recipients = [address for _, address in getaddresses([str(v) for v in headers.get_all("To", [])])]
+    if not (sender + "".join(recipients)).isascii():
+        # An internationalized address needs SMTPUTF8, which send_message negotiates.
+        smtp.send_message(message_from_bytes(data, policy=default_policy))
+        return
+    # SMTP wants CRLF line ends; the stored message has the generator's LF (as the .eml files do).
+    smtp.sendmail(sender, recipients, _LINE_END.sub(b"\r\n", data))
+
+
+@contextmanager
+def _smtp_connection() -> Iterator[smtplib.SMTP]:
     config = current_app.config
     timeout = config["MAIL_TIMEOUT"]
     if config["MAIL_USE_SSL"]:
         smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context())
     else:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
-    with smtp:
-        if config["MAIL_USE_TLS"]:
+    try:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        yield smtp
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass  # a broken connection cannot say goodbye; what was sent is sent
+        smtp.close()
 
 
 def outbox_path() -> str:
     return os.path.join(current_app.instance_path, "outbox")
 
 
-def _write_outbox(message: EmailMessage) -> None:
+def _write_outbox(data: bytes) -> None:
     """Write atomically, so a reader of the outbox never sees half a message."""
     folder = outbox_path()
     os.makedirs(folder, exist_ok=True)
@@ -76,7 +381,7 @@ def _write_outbox(message: EmailMessage) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(message.as_bytes())
+            f.write(data)
         os.replace(tmp, os.path.join(folder, name))
     except BaseException:
         if os.path.exists(tmp):

@@ -1,57 +1,78 @@
-"""What authors are told by mail: their links, and a moderator's decision with its reason."""
+"""What authors and co-signers are told by mail: their links, and a moderator's decision with its reason.
 
-from . import mail, tokens
+Each message is queued inside the write transaction of the change that causes it (see mail.queue),
+in the letter's language; the queue_* functions are called from within that transaction.
+"""
+
+from . import mail
 from .http import site_url
 from .models import Letter, LetterStatus, Signature, SignatureStatus
+from .storage import write_transaction
 
 
 def author_links(letter: Letter) -> dict[str, str]:
     """The author's private page, and while unconfirmed the confirmation page, as absolute links."""
+    from . import tokens  # tokens reads letters, and letters queue their mail through this module
+
     links = {"manage_url": site_url("submit.manage", token=tokens.make(tokens.Purpose.MANAGE, letter))}
     if letter.status == LetterStatus.UNCONFIRMED:
         links["confirm_url"] = site_url("submit.confirm", token=tokens.make(tokens.Purpose.CONFIRM, letter))
     return links
 
 
-def send_links(letter: Letter, template: str = "confirm") -> bool:
-    """Mail the author their links; False (the letter is kept) when the mail could not go out."""
-    try:
-        mail.send(template, letter.contact_email, language=letter.language, letter=letter, **author_links(letter))
-    except mail.MailError:
-        return False
-    return True
+def queue_links(letter: Letter, template: str = "confirm") -> None:
+    """Mail the author their links (in the caller's transaction)."""
+    mail.queue(template, letter.contact_email, language=letter.language, about=letter, letter=letter, **author_links(letter))
 
 
-def tell_decision(letter: Letter, template: str, reason: str) -> bool:
-    """Tell the author a moderator's decision and its reason, in the letter's language."""
+def queue_decision(letter: Letter, template: str, reason: str) -> bool:
+    """Tell the author a moderator's decision and its reason (in the caller's transaction); False when
+    there is no address to tell (erased after the retention period)."""
     if not letter.contact_email:
         return False
     manage_url = author_links(letter)["manage_url"]
-    try:
-        mail.send(template, letter.contact_email, language=letter.language, letter=letter, reason=reason, manage_url=manage_url)
-    except mail.MailError:
-        return False
+    mail.queue(template, letter.contact_email, language=letter.language, about=letter, letter=letter, reason=reason, manage_url=manage_url)
     return True
 
 
 def signer_links(signature: Signature) -> dict[str, str]:
     """The co-signer's private page, and while unconfirmed the confirmation page, as absolute links."""
+    from . import tokens
+
     links = {"manage_url": site_url("submit.signature", token=tokens.make(tokens.Purpose.SIGNATURE_MANAGE, signature))}
     if signature.status == SignatureStatus.UNCONFIRMED:
         links["confirm_url"] = site_url("submit.confirm_signature", token=tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, signature))
     return links
 
 
-def send_signer_links(signature: Signature, template: str = "sign_confirm") -> bool:
-    """Mail the co-signer their links, in the letter's language; False when the mail could not go out.
-
-    The "sign_again" template tells an address that already signed: nobody learns from the web page
-    whether an address had signed, and no second signature is made."""
+def queue_signer_links(signature: Signature, template: str = "sign_confirm") -> None:
+    """Mail the co-signer their links, in the letter's language (in the caller's transaction)."""
     if not signature.contact_email:
-        return False
+        return
     letter = signature.letter
-    try:
-        mail.send(template, signature.contact_email, language=letter.language, letter=letter, signature=signature, **signer_links(signature))
-    except mail.MailError:
-        return False
-    return True
+    mail.queue(
+        template, signature.contact_email, language=letter.language, about=signature,
+        letter=letter, signature=signature, **signer_links(signature),
+    )  # fmt: skip
+
+
+def tell_already_signed(signature: Signature) -> None:
+    """Tell an address that already signed, with its links: nobody learns from the web page whether an
+    address had signed, and no second signature is made."""
+    with write_transaction():
+        queue_signer_links(signature, template="sign_again")
+
+
+def resend_links(address: str) -> int:
+    """Mail again the links of every letter and signature from this address that can still be acted on;
+    return how many messages were queued."""
+    from . import letters, signatures
+
+    with write_transaction():
+        found = letters.letters_for_contact(address)
+        signed = signatures.signatures_for_contact(address)
+        for letter in found:
+            queue_links(letter, template="links")
+        for signature in signed:
+            queue_signer_links(signature, template="signature_links")
+    return len(found) + len(signed)

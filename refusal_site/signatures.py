@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import audit, sanitize
+from . import audit, notify, sanitize
 from .audit import AuditAction
 from .extensions import db
 from .letters import (
@@ -29,7 +29,7 @@ from .letters import (
     _lock,
     _lock_tally,
 )
-from .models import Letter, LetterStatus, Moderator, PublicTally, Signature, SignatureStatus, utcnow
+from .models import Letter, LetterStatus, Moderator, PublicTally, QueuedMail, Signature, SignatureStatus, utcnow
 from .storage import write_transaction
 
 S = SignatureStatus
@@ -120,8 +120,9 @@ def _set_signing(letter: Letter, by: Moderator, expected_revision: int | None, *
 def sign(
     letter: Letter, *, display_name: str, contact_email: str, descriptor: str | None = None, submission_key: str | None = None
 ) -> Signature:
-    """Store a new, unconfirmed signature; refuse a closed letter, a second signature from the same
-    address (AlreadySigned, so the caller can tell that address) and a re-posted form."""
+    """Store a new, unconfirmed signature and queue the signer's confirmation mail; refuse a closed letter,
+    a second signature from the same address (AlreadySigned, so the caller can tell that address) and a
+    re-posted form."""
     display_name = sanitize.clean_line(display_name)
     descriptor = sanitize.clean_line(descriptor or "") or None
     for name, value in (("display_name", display_name), ("descriptor", descriptor)):
@@ -148,6 +149,7 @@ def sign(
             db.session.add(signature)
             db.session.flush()
             audit.record("signer", AuditAction.SIGNATURE_SUBMIT, fresh, signature=signature.public_id)
+            notify.queue_signer_links(signature)
         return signature
     except IntegrityError:
         # Two racing posts: the unique indexes decide, then we say which rule it was.
@@ -314,10 +316,16 @@ def purge_unconfirmed(*, now: datetime | None = None) -> int:
 
 
 def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
-    """Erase signers' addresses decided more than `after` ago (the keyed hash stays); return how many."""
+    """Erase signers' addresses decided more than `after` ago (the keyed hash stays), and any mail to them
+    not sent yet; return how many signatures."""
     cutoff = (now or utcnow()) - after
     decided = (S.PUBLISHED, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED)
     with write_transaction():
+        db.session.execute(
+            delete(QueuedMail).where(
+                QueuedMail.signature_id.in_(select(Signature.id).where(Signature.status.in_(decided), Signature.decided_at < cutoff))
+            )
+        )
         erased = db.session.execute(
             update(Signature)
             .where(Signature.status.in_(decided), Signature.decided_at < cutoff, Signature.contact_email.is_not(None))

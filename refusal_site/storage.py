@@ -57,6 +57,12 @@ def write_transaction() -> Iterator[None]:
         raise
 
 
+def in_write_transaction() -> bool:
+    """Whether the session is inside `write_transaction` (not merely in a read transaction)."""
+    session = db.session()
+    return session.in_transaction() and bool(session.connection().get_execution_options().get(_IMMEDIATE))
+
+
 def read_engine(app: Flask | None = None) -> Engine:
     """An engine for single-statement public reads, made once per process.
 

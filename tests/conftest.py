@@ -18,7 +18,7 @@ from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-TABLES = ("audit_events", "letter_versions", "signatures", "letters", "moderators", "public_tally")
+TABLES = ("queued_mail", "audit_events", "letter_versions", "signatures", "letters", "moderators", "public_tally")
 
 
 def pytest_configure(config) -> None:
@@ -188,7 +188,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts."""
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts.
+
+    A test may make it refuse: `refusals` are replies given to the next messages instead of accepting
+    them (e.g. "451 4.3.0 Try again later"), `unknown_mailboxes` are refused at RCPT with 550, and
+    `delay` slows every message down (seconds)."""
+    import asyncio
     import socket
     from email import message_from_bytes
     from email.policy import default
@@ -198,8 +203,21 @@ def smtp_server():
     class Keep:
         def __init__(self) -> None:
             self.messages = []
+            self.refusals: list[str] = []
+            self.unknown_mailboxes: set[str] = set()
+            self.delay = 0.0
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address in self.unknown_mailboxes:
+                return "550 5.1.1 No such mailbox here"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if self.refusals:
+                return self.refusals.pop(0)
             self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
             return "250 OK"
 

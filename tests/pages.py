@@ -2,6 +2,7 @@
 
 import email
 import re
+import time
 from email.message import EmailMessage
 from email.policy import default
 from html.parser import HTMLParser
@@ -67,6 +68,15 @@ def outbox(app) -> list[EmailMessage]:
     for path in sorted(folder.glob("*.eml")):
         with open(path, "rb") as f:
             messages.append(email.message_from_binary_file(f, policy=default))
+    return messages
+
+
+def delivered(app, count: int = 1, timeout: float = 15) -> list[EmailMessage]:
+    """The outbox once it holds `count` messages. Over real HTTP (a browser), mail is written after
+    the response, so it may land a moment after the next page has loaded."""
+    deadline = time.monotonic() + timeout
+    while len(messages := outbox(app)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
     return messages
 
 

@@ -9,7 +9,7 @@ from refusal_site import moderators
 from refusal_site.models import LetterStatus
 from tests.conftest import PASSWORD
 from tests.factories import make_letter
-from tests.pages import outbox
+from tests.pages import delivered
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,7 +49,7 @@ def test_a_moderator_approves_the_oldest_and_rejects_another(page, app, live_ser
     page.click("form[action$='/reject'] button")
     page.wait_for_url("**/moderate/")
 
-    (message,) = outbox(app)
+    (message,) = delivered(app)
     assert message["To"] == "sami@private.example" and message["Content-Language"] == "ar"
     assert "We could not verify that this letter is yours." in message.get_content()
     assert all(url.startswith(live_server) for url in page.requested_urls)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from refusal_site.models import LetterStatus
-from tests.pages import links_in, outbox, path_of
+from tests.pages import delivered, links_in, path_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,9 +33,9 @@ def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
     page.check("#consent_name")
     page.check("#consent_public")
     page.click("button[type=submit]")
-    page.wait_for_url("**/submit/sent?mail=ok")
+    page.wait_for_url("**/submit/sent")
 
-    (message,) = outbox(app)
+    (message,) = delivered(app)
     confirm_url, manage_url = links_in(message)
     page.goto(path_of(confirm_url))
     assert page.locator("article.letter").get_attribute("dir") == "rtl"

@@ -404,6 +404,17 @@ def test_unpublishing_lowers_the_count_and_tells_the_author(client, app, login_a
     assert "the author asked by phone" in outbox(app)[0].get_content()
 
 
+def test_taking_down_a_letter_whose_address_was_erased_says_the_author_was_not_told(client, app, login_as, runner):
+    login_as(client)
+    letter = make_letter(S.PUBLISHED)
+    assert runner.invoke(args=["erase-contacts", "--days", "0"]).exit_code == 0
+    letter = db.session.get(Letter, letter.id)
+    response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "old"},
+                           headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "address has been erased" in response.get_data(as_text=True)
+    assert outbox(app) == []
+
+
 # --- the audit log -------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from refusal_site import letters, tokens
 from refusal_site.extensions import db
-from refusal_site.models import Letter, LetterStatus
+from refusal_site.models import Letter, LetterStatus, QueuedMail, utcnow
 from tests.factories import make_letter
 from tests.pages import Page, hidden_fields, links_in, outbox, page_of, path_of
 
@@ -49,7 +49,7 @@ def test_the_whole_journey_from_form_to_withdrawal(client, app):
     assert form_page.status_code == 200 and form_page.headers["Cache-Control"] == "no-store"
 
     response = submit_letter(client)
-    assert response.status_code == 303 and response.headers["Location"].endswith("/submit/sent?mail=ok")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/submit/sent")
     (letter,) = stored_letters()
     assert (letter.status, letter.display_name, letter.language) == (S.UNCONFIRMED, "נועה כהן", "he")
     assert "<p>אני מסרב לשרת.</p>" in letter.body_html
@@ -83,6 +83,21 @@ def test_the_whole_journey_from_form_to_withdrawal(client, app):
     assert stored_letters()[0].status == S.WITHDRAWN
     assert client.get("/api/v1/count").json["count"] == 0
     assert client.get(f"/letters/{letter.public_id}").status_code == 404
+
+
+def test_every_visitor_gets_their_own_token_and_key_in_the_blank_form(app):
+    """The blank form is rendered once per language; the CSRF token and submission key are each visitor's."""
+    first, second = app.test_client(), app.test_client()
+    mine, theirs = hidden_fields(first.get("/submit")), hidden_fields(second.get("/submit"))
+    assert set(mine) == {"csrf_token", "submission_key"}
+    assert mine["csrf_token"] != theirs["csrf_token"] and mine["submission_key"] != theirs["submission_key"]
+    fields = {k: v for k, v in valid_form(first).items() if k not in mine}
+    assert first.post("/submit", data={**fields, **theirs}).status_code == 400, "another visitor's token is refused"
+    assert first.post("/submit", data={**fields, **mine}).status_code == 303
+    english = page_of(first.get("/submit?lang=en"))
+    assert "checked" in english.find("input", name="language", value="en")[0]
+    assert "checked" not in english.find("input", name="language", value="he")[0]
+    assert "checked" in page_of(first.get("/submit?lang=he")).find("input", name="language", value="he")[0]
 
 
 def test_the_mail_is_in_the_letters_language(client, app):
@@ -254,13 +269,16 @@ def test_a_link_for_a_letter_older_than_seven_days_cannot_confirm_it(client, app
     assert stored_letters()[0].status == S.UNCONFIRMED
 
 
-def test_when_mail_fails_the_letter_is_kept_and_the_author_told_how_to_get_the_link(client, app):
+def test_when_mail_fails_the_letter_is_kept_and_its_mail_waits_for_another_try(client, app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
     response = submit_letter(client)
-    assert response.headers["Location"].endswith("/submit/sent?mail=failed")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/submit/sent")
     page = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
-    assert "could not send" in page.get_data(as_text=True) and page_of(page).find("a", href="/submit/resend")
+    assert "on its way" in page.get_data(as_text=True) and page_of(page).find("a", href="/submit/resend")
     assert [l.status for l in stored_letters()] == [S.UNCONFIRMED]
+    (waiting,) = db.session.execute(select(QueuedMail)).scalars().all()
+    assert (waiting.template, waiting.attempts, waiting.last_error) == ("confirm", 1, "ConnectionRefusedError")
+    assert waiting.available_at > utcnow(), "retried later, by send-mail"
 
 
 def test_links_are_sent_again_on_request_without_revealing_who_wrote(client, app):

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit, letters, moderators, notify, sanitize, signatures
+from .. import audit, letters, moderators, signatures
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db, limiter, login_manager
 from ..models import Letter, LetterStatus, Moderator, Role, SignatureStatus
@@ -292,13 +292,12 @@ def unschedule(public_id: str):
     return _decide(public_id, DecisionForm, decide)
 
 
-def _decide_with_reason(public_id: str, act, template: str, done: str, done_unmailed: str):
-    """A decision the author is told about, with the moderator's reason, in the letter's language."""
+def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
+    """A decision the author is told about by mail (queued with it), with the moderator's reason."""
 
     def decide(letter, form):
-        reason = sanitize.clean_text(form.reason.data)
-        letter = act(letter, by=current_user, reason=reason, expected_revision=form.revision.data)
-        return done if notify.tell_decision(letter, template, reason) else done_unmailed
+        letter = act(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
+        return done if letter.contact_email else done_unmailed
 
     return _decide(public_id, ReasonForm, decide)
 
@@ -308,9 +307,8 @@ def reject(public_id: str):
     return _decide_with_reason(
         public_id,
         letters.reject,
-        "rejected",
-        _("Rejected. The author was told the reason by e-mail."),
-        _("Rejected. The author could not be e-mailed (no address, or the mail server refused)."),
+        _("Rejected. The reason is on its way to the author by e-mail."),
+        _("Rejected. The author's address has been erased, so they could not be told."),
     )
 
 
@@ -319,9 +317,8 @@ def unpublish(public_id: str):
     return _decide_with_reason(
         public_id,
         letters.unpublish,
-        "unpublished",
-        _("Taken down. The author was told the reason by e-mail."),
-        _("Taken down. The author could not be e-mailed (no address, or the mail server refused)."),
+        _("Taken down. The reason is on its way to the author by e-mail."),
+        _("Taken down. The author's address has been erased, so they could not be told."),
     )
 
 

@@ -1,12 +1,16 @@
 """Refusers: submit a letter, confirm it by a button behind a mailed link, see its status, withdraw it."""
 
-from flask import Blueprint, abort, after_this_request, current_app, redirect, render_template, request, url_for
+from functools import partial
 
-from .. import letters, notify, signatures, tokens
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from .. import letters, mail, notify, signatures, tokens
 from ..extensions import limiter
 from ..http import configured_limit, no_store
 from ..i18n import current_language
 from ..models import LetterStatus, SignatureStatus
+from ..public.cache import page_cache
 from .forms import ConfirmForm, LetterForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
 
 bp = Blueprint("submit", __name__)
@@ -22,11 +26,10 @@ _sign_limit = configured_limit("SIGN_RATE_LIMIT")
 @bp.route("/submit", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def submit():
-    form = LetterForm()
     if request.method == "GET":
-        form.language.data = current_language()
-        form.submission_key.data = LetterForm.new_submission_key()
-    elif form.validate_on_submit():
+        return _blank_letter_form()
+    form = LetterForm()
+    if form.validate_on_submit():
         try:
             letter = letters.submit(
                 display_name=form.display_name.data,
@@ -40,14 +43,35 @@ def submit():
             )
         except letters.DuplicateSubmission:
             return render_template("submit/duplicate.html"), 409
-        return redirect(url_for(".sent", mail="ok" if notify.send_links(letter) else "failed"), code=303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("submit/form.html", form=form), status
+        return redirect(url_for(".sent"), code=303)
+    return render_template("submit/form.html", form=form), 400
+
+
+# The blank letter form is one page per language but for two values of each visitor's own: it is
+# rendered once per worker and language, and those values are put into their slots (the form is
+# what everybody fetches in a spike, and rendering its fields is most of a request's cost).
+_CSRF_SLOT, _KEY_SLOT = b"csrf-token-slot-7f3c", b"submission-key-slot-2b9e"
+
+
+def _blank_letter_form() -> Response:
+    key = (current_app.config["BUILD_ID"], current_language(), "blank letter form")
+    page = page_cache().get(key)
+    if page is None:
+        g.shared_page = True  # rendered for anyone: without this visitor's flashed messages
+        form = LetterForm()
+        form.language.data = current_language()
+        form.csrf_token.current_token = _CSRF_SLOT.decode()
+        form.submission_key.data = _KEY_SLOT.decode()
+        page = (render_template("submit/form.html", form=form).encode(), "text/html")
+        page_cache().put(key, page, current_app.config["PAGE_CACHE_SIZE"])
+    # Both values are URL-safe base64: nothing in them needs escaping in an attribute.
+    body = page[0].replace(_CSRF_SLOT, generate_csrf().encode()).replace(_KEY_SLOT, LetterForm.new_submission_key().encode())
+    return Response(body, mimetype=page[1])
 
 
 @bp.get("/submit/sent")
 def sent():
-    return render_template("submit/sent.html", mail_failed=request.args.get("mail") == "failed")
+    return render_template("submit/sent.html")
 
 
 @bp.route("/submit/resend", methods=["GET", "POST"])
@@ -55,31 +79,16 @@ def sent():
 def resend():
     form = ResendForm()
     if form.validate_on_submit():
-        # The same answer, in the same time, whether or not we know the address: the mail goes
-        # out after the response is sent, so timing cannot reveal who wrote a letter.
-        _after_response(_resend_links, form.contact_email.data)
+        # The same answer, in the same time, whether or not we know the address: the look-up and
+        # the mail happen after the response is sent, so timing cannot reveal who wrote a letter.
+        mail.after_response(partial(_resend_links, form.contact_email.data))
         return render_template("submit/resent.html")
     return render_template("submit/resend.html", form=form), 400 if request.method == "POST" else 200
 
 
 def _resend_links(address: str) -> None:
-    for letter in letters.letters_for_contact(address):
-        notify.send_links(letter, template="links")
-    for signature in signatures.signatures_for_contact(address):
-        notify.send_signer_links(signature, template="signature_links")
-
-
-def _after_response(work, *args) -> None:
-    app = current_app._get_current_object()
-
-    @after_this_request
-    def _schedule(response):
-        def run() -> None:
-            with app.app_context():
-                work(*args)
-
-        response.call_on_close(run)
-        return response
+    notify.resend_links(address)
+    mail.deliver_queued()
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -160,7 +169,6 @@ def sign(public_id: str):
                 contact_email=form.contact_email.data,
                 submission_key=form.submission_key.data,
             )
-            sent = notify.send_signer_links(signature)
         except signatures.DuplicateSigning:
             return render_template("submit/sign_duplicate.html", letter=letter), 409
         except signatures.NotOpenForSigning:
@@ -168,8 +176,8 @@ def sign(public_id: str):
         except signatures.AlreadySigned as already:
             # The same page as a first signature, so the page never tells whether an address signed;
             # the address itself is told, with its links.
-            sent = notify.send_signer_links(already.signature, template="sign_again")
-        return redirect(url_for(".sign_sent", public_id=letter.public_id, mail="ok" if sent else "failed"), code=303)
+            notify.tell_already_signed(already.signature)
+        return redirect(url_for(".sign_sent", public_id=letter.public_id), code=303)
     return render_template("submit/sign.html", form=form, letter=letter), 400 if request.method == "POST" else 200
 
 
@@ -178,7 +186,7 @@ def sign_sent(public_id: str):
     letter = letters.published_letter(public_id)
     if letter is None:
         abort(404)
-    return render_template("submit/sign_sent.html", letter=letter, mail_failed=request.args.get("mail") == "failed")
+    return render_template("submit/sign_sent.html", letter=letter)
 
 
 @bp.route("/signature/confirm/<token>", methods=["GET", "POST"])
