@@ -498,7 +498,7 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
     cover = _on_every_core(
         [functools.partial(render_run, run, fonts) for run in runs],
-        meanwhile=lambda: _cover(selection, selected, language, fonts),
+        meanwhile=lambda: (_digits(fonts), _cover(selection, selected, language, fonts))[1],  # the digits: first build only
         workers=workers,
     )
     placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
