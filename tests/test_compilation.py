@@ -330,3 +330,16 @@ def test_a_build_that_fails_is_reported_instead_of_promised_forever(client, app,
     pages.unlink()
     app.config["PDF_RETRY_AFTER_FAILURE"] = 0  # the wait is over: the next request tries again
     assert client.get("/press/letters.pdf").status_code == 202
+
+
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_a_long_title_is_cut_short_in_the_contents_and_its_name_and_page_still_show(app, language):
+    made = [make_letter(language="he", display_name="נועה כהן", title=("כותרת ארוכה מאוד " * 10).strip()),
+            make_letter(language="en", display_name="Dan Stein", title=("A very long title " * 10).strip())]
+    built = compilation.build(compilation.Selection(), language)
+    rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]
+    assert len(rows) == 2, "one line an entry"
+    for letter, row, number in zip(made, rows, ("1", "2")):
+        assert any("…" in word for word in row), row
+        words = [word.strip("…") for word in row]  # extractors put the ellipsis at either end of a run
+        assert all(word in words for word in letter.display_name.split()) and number in (words[0], words[-1]), row
