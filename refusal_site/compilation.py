@@ -296,8 +296,22 @@ def _locked(key: str):
         yield
 
 
+# A builder just started has not taken its lock yet (starting Python takes a second or two): its
+# mark says so for this long, or until it has finished, so that requests in between start no other.
+STARTING_SECONDS = 60
+
+
+def _starting_path(key: str) -> Path:
+    return cache_folder() / "locks" / f"{key}.starting"
+
+
 def is_building(key: str) -> bool:
-    """Whether some process holds the build lock of `key` right now."""
+    """Whether some process builds `key` right now (or has just been started to)."""
+    try:
+        if utcnow().timestamp() - _starting_path(key).stat().st_mtime < STARTING_SECONDS:
+            return True
+    except FileNotFoundError:
+        pass
     path = cache_folder() / "locks" / f"{key}.lock"
     if not path.exists():
         return False
@@ -326,6 +340,9 @@ def build_in_background(key: str, *, selection: Selection | None = None, languag
     config = {key: value for key, value in current_app.config.items() if key.isupper()}
     config["INSTANCE_PATH"] = current_app.instance_path
     job = ("letter", letter.public_id) if letter is not None else ("compilation", selection, language)
+    starting = _starting_path(key)
+    starting.parent.mkdir(parents=True, exist_ok=True)
+    starting.touch()
     process = multiprocessing.get_context("spawn").Process(target=_build_process, args=(config, key, job), name=f"pdf-{key}", daemon=False)
     process.start()
 
@@ -352,6 +369,8 @@ def _build_process(config: dict, key: str, job: tuple) -> None:
         failure.parent.mkdir(parents=True, exist_ok=True)
         failure.touch()
         raise
+    finally:
+        (Path(config["INSTANCE_PATH"]) / "pdf" / "locks" / f"{key}.starting").unlink(missing_ok=True)
 
 
 def _out_of_time(_signal, _frame) -> None:

@@ -185,8 +185,11 @@ def app_config(app_config):
     return {**app_config, "PDF_BUILD_SECONDS": 120}
 
 
-def test_a_journalist_downloads_a_compilation_built_in_the_background(client, app):
+def test_a_journalist_downloads_a_compilation_built_in_the_background(client, app, monkeypatch):
     made = publish_mixed(3)
+    started = []
+    real_start = compilation.build_in_background
+    monkeypatch.setattr(compilation, "build_in_background", lambda *a, **k: started.append(a) or real_start(*a, **k))
     first = client.get("/press/letters.pdf?language=he", headers={"Accept-Language": "en"})
     assert first.status_code == 202 and '<meta http-equiv="refresh"' in first.get_data(as_text=True)
     for _ in range(120):
@@ -195,6 +198,7 @@ def test_a_journalist_downloads_a_compilation_built_in_the_background(client, ap
             break
         time.sleep(0.5)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert len(started) == 1, "the requests while it was starting up started no other builder"
     assert "public-refusers-he-" in response.headers["Content-Disposition"]
     titles = [item.title for item in PdfReader(io.BytesIO(response.data)).outline]
     assert titles == ["תוכן העניינים"] + [l.display_name for l in made if l.language == "he"]
