@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import pikepdf
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_number, get_translations, gettext
 from markupsafe import Markup
 from sqlalchemy import select
 from weasyprint import CSS, HTML
@@ -532,16 +532,47 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     for where in placed:
         numbers.append(page)
         page += where.count
-    entries = [
-        {"index": i, "display_name": l.display_name, "title": l.title, "language": l.language, "direction": l.direction,
-         "signers": l.signatures_published if l.collective else None, "page": number}
-        for i, (l, number) in enumerate(zip(selected, numbers))
-    ]
+    entries = [_contents_entry(i, letter, number, language) for i, (letter, number) in enumerate(zip(selected, numbers))]
     blocks = [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
     contents = [_contents_path(language, n, rows) for n, rows in enumerate(blocks)]
     todo = [functools.partial(_render_contents, language, n, rows, fonts) for n, rows in enumerate(blocks) if not contents[n].exists()]
     _on_every_core(todo, workers=workers if len(todo) >= PARALLEL_FROM else 1)
     return _assemble(selection, selected, language, cover, contents, placed, path, fonts)
+
+
+# How much of a line of contents an entry may fill, in widths of an average letter: long entries are
+# cut short before layout (WeasyPrint's ellipsis loses right-to-left text), so each stays one line.
+CONTENTS_LINE = 64
+WIDE = frozenset("MWmw@%")
+
+
+def _contents_entry(index: int, letter: Letter, page: int, language: str) -> dict:
+    note = ""
+    if letter.collective and letter.signatures_published:
+        with force_locale(language):
+            count = letter.signatures_published
+            # As the letter's page says it, number formatted (Flask-Babel's ngettext would not format it).
+            phrase = get_translations().ungettext("Signed by %(num)s more person", "Signed by %(num)s more people", count)
+            note = " · " + phrase % {"num": format_number(count)}
+    text = letter.display_name + (f" · {letter.title}" if letter.title else "")
+    return {"index": index, "text": _cut(text, CONTENTS_LINE - _width(note)), "note": note, "language": letter.language,
+            "direction": letter.direction, "page": page}
+
+
+def _width(text: str) -> float:
+    return sum(1.6 if char in WIDE else 1.3 if char.isupper() else 1.0 for char in text)
+
+
+def _cut(text: str, room: float) -> str:
+    """`text`, or as much of it as fits in `room` followed by an ellipsis."""
+    if _width(text) <= room:
+        return text
+    used = 0.0
+    for end, char in enumerate(text):
+        used += _width(char)
+        if used > room - 1:
+            return text[:end].rstrip() + "…"
+    return text
 
 
 def _contents_path(language: str, number: int, rows: list[dict]) -> Path:

@@ -347,3 +347,14 @@ def test_a_long_title_is_cut_short_in_the_contents_and_its_name_and_page_still_s
         assert any("…" in word for word in row), row
         words = [word.strip("…") for word in row]  # extractors put the ellipsis at either end of a run
         assert all(word in words for word in letter.display_name.split()) and number in (words[0], words[-1]), row
+
+
+def test_an_entry_of_wide_capitals_is_cut_to_one_line_with_its_signers_and_page(app):
+    from tests.factories import make_collective, make_signature
+
+    letter = make_collective(language="en", display_name="W" * 60, title="M" * 150)
+    make_signature(letter, name="Dana Katz")
+    built = compilation.build(compilation.Selection(), "he")
+    rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]
+    assert len(rows) == 1 and "1" in (rows[0][0], rows[0][-1]), rows
+    assert any(word.startswith("WWWW") for word in rows[0]) and "…" in " ".join(rows[0]) and "אדם" in " ".join(rows[0]), rows
