@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import sleep
 from zoneinfo import ZoneInfo
 
 import pikepdf
@@ -324,6 +325,44 @@ def is_building(key: str) -> bool:
     return False
 
 
+def _slots() -> list[Path]:
+    folder = cache_folder() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return [folder / f"builder-{n}.slot" for n in range(current_app.config["PDF_MAX_BUILDS"])]
+
+
+def has_free_slot() -> bool:
+    """Whether fewer than PDF_MAX_BUILDS background builds run on this machine now."""
+    for slot in _slots():
+        with open(slot, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def _build_slot():
+    """Hold one of the PDF_MAX_BUILDS slots while building, waiting for one if all are taken: many
+    different date ranges asked at once must not start as many renders."""
+    while True:
+        for slot in _slots():
+            lock = open(slot, "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            try:
+                yield
+            finally:
+                lock.close()
+            return
+        sleep(0.5)
+
+
 def failed_recently(key: str, within: float) -> bool:
     """Whether the last background build of `key` failed less than `within` seconds ago."""
     try:
@@ -355,7 +394,7 @@ def _build_process(config: dict, key: str, job: tuple) -> None:
         from . import create_app
 
         app = create_app(config)
-        with app.app_context():
+        with app.app_context(), _build_slot():
             if job[0] == "letter":
                 letter = letters.published_letter(job[1])
                 if letter is not None:

@@ -96,6 +96,8 @@ class Config:
     PDF_MAX_LETTERS = 3000
     # A collective letter with more co-signers than this gets its PDF built in the background.
     PDF_INLINE_SIGNERS = 300
+    # Background PDF builds that may run at once on one machine; more requests get a 503 to retry.
+    PDF_MAX_BUILDS = 2
     # build-pdf deletes cached PDFs and pages that no build has used for this many days.
     PDF_KEEP_DAYS = 7
     # After a compilation's build failed, requests for it get a 503 for this many seconds.

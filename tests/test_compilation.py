@@ -358,3 +358,20 @@ def test_an_entry_of_wide_capitals_is_cut_to_one_line_with_its_signers_and_page(
     rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]
     assert len(rows) == 1 and "1" in (rows[0][0], rows[0][-1]), rows
     assert any(word.startswith("WWWW") for word in rows[0]) and "…" in " ".join(rows[0]) and "אדם" in " ".join(rows[0]), rows
+
+
+def test_no_more_background_builds_than_allowed_run_at_once(client, app, tmp_path, monkeypatch):
+    import fcntl
+
+    publish_mixed(2)
+    app.config["PDF_MAX_BUILDS"] = 1
+    started = []
+    monkeypatch.setattr(compilation, "build_in_background", lambda *a, **k: started.append(a))
+    slot = tmp_path / "instance" / "pdf" / "locks" / "builder-0.slot"
+    slot.parent.mkdir(parents=True, exist_ok=True)
+    with open(slot, "w") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)  # a build of some other date range holds the only slot
+        response = client.get("/press/letters.pdf?since=2000-01-01", headers={"Accept-Language": "en"})
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        assert "unavailable for a moment" in response.get_data(as_text=True) and started == []
+    assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202 and len(started) == 1

@@ -2,11 +2,11 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, send_file
 from flask_babel import format_date, gettext as _
 
 from .. import chart, compilation, letters
-from ..http import no_store
+from ..http import error_response, no_store
 from ..i18n import current_language
 from ..models import utcnow
 from ..public.cache import cached_response
@@ -101,6 +101,11 @@ def _prepare_in_background(key: str, **job) -> Response:
     if compilation.failed_recently(key, within=current_app.config["PDF_RETRY_AFTER_FAILURE"]):
         abort(503)  # the builder's log says why; asking again at once would fail the same way
     if not compilation.is_building(key):
+        if not compilation.has_free_slot():
+            # As many builds as allowed are running (many different date ranges at once?).
+            response = make_response(error_response(503))
+            response.headers["Retry-After"] = "30"
+            return no_store(response)
         compilation.build_in_background(key, **job)
     return no_store(Response(render_template("press/preparing.html"), status=202, headers={"Retry-After": "5"}))
 
