@@ -375,3 +375,23 @@ def test_no_more_background_builds_than_allowed_run_at_once(client, app, tmp_pat
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"
         assert "unavailable for a moment" in response.get_data(as_text=True) and started == []
     assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202 and len(started) == 1
+
+
+def test_a_withdrawn_signature_leaves_the_next_compilation_and_the_letters_pdf(client, app):
+    from refusal_site import signatures
+    from tests.factories import make_collective, make_signature
+
+    letter = make_collective(language="en", display_name="Yael Bar", body_text="We will not fly.")
+    staying, leaving = make_signature(letter, name="Avi Cohen"), make_signature(letter, name="Dana Katz")
+    first = compilation.build(compilation.Selection(), "en")
+    first_etag = client.get(f"/letters/{letter.public_id}.pdf").headers["ETag"]
+    assert "Dana Katz" in layout_text(first.path, 2) and "3 public refusers" in layout_text(first.path, 0)
+    signatures.withdraw(leaving)
+    second = compilation.build(compilation.Selection(), "en")
+    assert second.fingerprint != first.fingerprint
+    text = layout_text(second.path, 2)
+    assert "Avi Cohen" in text and "Dana Katz" not in text and "2 public refusers" in layout_text(second.path, 0)
+    again = client.get(f"/letters/{letter.public_id}.pdf")
+    assert again.headers["ETag"] != first_etag and b"Dana Katz" not in again.data
+    assert "Dana Katz" not in PdfReader(io.BytesIO(again.data)).pages[0].extract_text()
+    assert staying.display_name in PdfReader(io.BytesIO(again.data)).pages[0].extract_text()
