@@ -44,6 +44,8 @@ def test_a_hebrew_letter_reads_back_in_logical_order_with_embedded_fonts(client,
     assert "נועה כהן" in text and "לא בשמי" in text and "אני מסרבת לשרת." in text
     fonts = fonts_of(path)
     assert fonts and all(" yes " in line.split("Identity-H", 1)[-1] for line in fonts), fonts
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout + check.stderr
     reader = PdfReader(path)
     assert reader.metadata.title == "לא בשמי" and reader.trailer["/Root"]["/Lang"] == "he"
     assert b"noa.private" not in response.data and "noa.private" not in text
