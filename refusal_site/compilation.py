@@ -559,24 +559,34 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     placed = [_placed(fp) for fp in fingerprints]
     missing = printed([letter for letter, where in zip(selected, placed) if where is None])
     runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
-    cover = _on_every_core(
-        [functools.partial(render_run, run, fonts) for run in runs],
-        meanwhile=lambda: (_digits(fonts), _cover(selection, selected, language, fonts))[1],  # the digits: first build only
-        workers=workers,
-    )
-    placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
+    letter_tasks = [functools.partial(render_run, run, fonts) for run in runs]
+    cover = lambda: (_digits(fonts), _cover(selection, selected, language, fonts))[1]  # noqa: E731 (the digits: first build only)
+    if all(placed[:-1]):
+        # Only the newest letter is new (the usual approval): every page number is known already,
+        # so the contents are rendered beside that letter and the cover instead of after them.
+        contents, todo = _contents(selected, placed, language, fonts)
+        cover_pdf = _on_every_core(letter_tasks + todo, meanwhile=cover, workers=workers)
+        placed[-1:] = [where or _placed(fp) for fp, where in zip(fingerprints[-1:], placed[-1:])]
+    else:
+        cover_pdf = _on_every_core(letter_tasks, meanwhile=cover, workers=workers)
+        placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
+        contents, todo = _contents(selected, placed, language, fonts)
+        _on_every_core(todo, workers=workers if len(todo) >= PARALLEL_FROM else 1)
+    return _assemble(selection, selected, language, cover_pdf, contents, placed, path, fonts)
 
-    # Letters are numbered from 1 after the cover and contents: page numbers are known now.
+
+def _contents(selected: list[Letter], placed: list[Placed | None], language: str, fonts: FontConfiguration):
+    """The contents' pages, and the tasks that render those not kept yet. Letters are numbered from 1
+    after the cover and contents, so a letter's number needs only the page counts of those before it."""
     numbers, page = [], 1
     for where in placed:
         numbers.append(page)
-        page += where.count
+        page += where.count if where else 0
     entries = [_contents_entry(i, letter, number, language) for i, (letter, number) in enumerate(zip(selected, numbers))]
     blocks = [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
-    contents = [_contents_path(language, n, rows) for n, rows in enumerate(blocks)]
-    todo = [functools.partial(_render_contents, language, n, rows, fonts) for n, rows in enumerate(blocks) if not contents[n].exists()]
-    _on_every_core(todo, workers=workers if len(todo) >= PARALLEL_FROM else 1)
-    return _assemble(selection, selected, language, cover, contents, placed, path, fonts)
+    paths = [_contents_path(language, n, rows) for n, rows in enumerate(blocks)]
+    todo = [functools.partial(_render_contents, language, n, rows, fonts) for n, rows in enumerate(blocks) if not paths[n].exists()]
+    return paths, todo
 
 
 # How much of a line of contents an entry may fill, in widths of an average letter: long entries are

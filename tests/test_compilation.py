@@ -265,6 +265,7 @@ def test_letters_rendered_by_worker_processes_make_the_same_compilation(app, mon
 
 def test_one_more_approval_renders_one_letter_the_cover_and_the_last_page_of_contents(app, monkeypatch):
     monkeypatch.setattr(compilation, "CONTENTS_ROWS", 3)
+    app.config["PDF_BUILD_WORKERS"] = 1  # every render in this process, where the spy sees it
     made = publish_mixed(7)
     compilation.build(compilation.Selection(), "en")
     newest = make_letter(language="ar", display_name="سامي حلبي")
@@ -395,3 +396,18 @@ def test_a_withdrawn_signature_leaves_the_next_compilation_and_the_letters_pdf(c
     assert again.headers["ETag"] != first_etag and b"Dana Katz" not in again.data
     assert "Dana Katz" not in PdfReader(io.BytesIO(again.data)).pages[0].extract_text()
     assert staying.display_name in PdfReader(io.BytesIO(again.data)).pages[0].extract_text()
+
+
+def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_page(app):
+    app.config["PDF_BUILD_WORKERS"] = 2  # the new letter and the last page of contents in worker processes
+    made = publish_mixed(3)  # the third letter runs over a page
+    compilation.build(compilation.Selection(), "en")
+    newest = make_letter(language="en", display_name="Dan Stein")
+    path = compilation.build(compilation.Selection(), "en").path
+    reader = PdfReader(path)
+    start = [reader.get_destination_page_number(item) for item in reader.outline][-1]
+    assert names(layout_text(path, start), newest.display_name)
+    row = [line.split() for line in layout_text(path, 1).splitlines() if line.strip()][-2]  # the last entry, then "ii"
+    assert row[:2] == ["Dan", "Stein"], row
+    assert row[-1] == printed_number(path, start) == reader.page_labels[start], (row, start)
+    assert int(row[-1]) > len(made) + 1, "after the long letter's pages"

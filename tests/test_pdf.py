@@ -118,6 +118,7 @@ def test_the_renderer_fetches_nothing_but_our_own_fonts_and_stylesheet(app, tmp_
         db.session.rollback()
     else:
         db.session.commit()  # stored as if it had got through: the compilation reads it back
+        app.config["PDF_BUILD_WORKERS"] = 1  # rendered in this process, where caplog sees the refusals
         pdf = compilation.build(compilation.Selection(), "en").path.read_bytes()
     server.shutdown()
     server.server_close()
