@@ -63,6 +63,14 @@ def tell_already_signed(signature: Signature) -> None:
         queue_signer_links(signature, template="sign_again")
 
 
+def tell_author_signing(letter: Letter) -> None:
+    """Tell a letter's author who asked to co-sign it that no signature was made (they are counted as
+    its author), with their letter's private page: the web page answers as for any signer."""
+    with write_transaction():
+        if letter.contact_email:
+            queue_links(letter, template="sign_own_letter")
+
+
 def resend_links(address: str) -> int:
     """Mail again the links of every letter and signature from this address that can still be acted on;
     return how many messages were queued."""

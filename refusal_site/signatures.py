@@ -60,6 +60,14 @@ class AlreadySigned(SignatureError):
         self.signature = signature
 
 
+class AuthorSigning(SignatureError):
+    """The letter's own author asked to co-sign it: the author is already counted, as its author."""
+
+    def __init__(self, letter: Letter) -> None:
+        super().__init__(f"the author of letter {letter.public_id} asked to co-sign it")
+        self.letter = letter
+
+
 class DuplicateSigning(SignatureError):
     """The same signing form was posted again; `signature` is what it stored."""
 
@@ -120,9 +128,12 @@ def _set_signing(letter: Letter, by: Moderator, expected_revision: int | None, *
 def sign(
     letter: Letter, *, display_name: str, contact_email: str, descriptor: str | None = None, submission_key: str | None = None
 ) -> Signature:
-    """Store a new, unconfirmed signature and queue the signer's confirmation mail; refuse a closed letter,
-    a second signature from the same address (AlreadySigned, so the caller can tell that address) and a
-    re-posted form."""
+    """Store a new, unconfirmed signature and queue the signer's confirmation mail; refuse a re-posted
+    form (DuplicateSigning), a closed letter, a second signature from the same address (AlreadySigned, so
+    the caller can tell that address) and the letter's author (AuthorSigning: already counted).
+
+    An unconfirmed signature from the same address whose confirmation window has passed is deleted
+    (as purge_unconfirmed would), so its expired link does not block the address."""
     display_name = sanitize.clean_line(display_name)
     descriptor = sanitize.clean_line(descriptor or "") or None
     for name, value in (("display_name", display_name), ("descriptor", descriptor)):
@@ -131,12 +142,27 @@ def sign(
     key = email_key(contact_email)
     try:
         with write_transaction():
-            fresh = db.session.execute(select(Letter).where(Letter.id == letter.id)).scalar_one_or_none()
+            if submission_key:
+                same_form = db.session.execute(select(Signature).where(Signature.submission_key == submission_key)).scalar_one_or_none()
+                if same_form is not None:
+                    raise DuplicateSigning(same_form)
+            # A shared lock: a close, withdrawal or take-down committed while we sign waits for us, or we for it.
+            fresh = db.session.execute(
+                select(Letter).where(Letter.id == letter.id).with_for_update(read=True).execution_options(populate_existing=True)
+            ).scalar_one_or_none()
             if fresh is None or not fresh.open_for_signing:
                 raise NotOpenForSigning(letter.public_id)
             existing = _live_signature(fresh.id, key)
+            if existing is not None and _expired(existing, utcnow()):
+                # As purge_unconfirmed would (its unsent mail goes with it); a racing signer's insert
+                # then meets the unique index and is told this address signed.
+                db.session.execute(delete(Signature).where(Signature.id == existing.id, Signature.status == S.UNCONFIRMED))
+                audit.record("system", AuditAction.SIGNATURE_PURGE, fresh, signatures=1)
+                existing = None
             if existing is not None:
                 raise AlreadySigned(existing)
+            if fresh.contact_email and fresh.contact_email.strip().lower() == contact_email.strip().lower():
+                raise AuthorSigning(fresh)
             signature = Signature(
                 letter_id=fresh.id,
                 display_name=display_name,
@@ -169,17 +195,31 @@ def _live_signature(letter_id: int, key: str) -> Signature | None:
     ).scalar_one_or_none()
 
 
+def _expired(signature: Signature, at: datetime) -> bool:
+    """Never confirmed within the confirmation window: its link no longer works."""
+    return signature.status == S.UNCONFIRMED and signature.submitted_at < at - CONFIRMATION_WINDOW
+
+
 class SignatureExpired(SignatureError):
     pass
 
 
 def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
-    """The signer proved they read the address: the signature waits for a moderator."""
+    """The signer proved they read the address: the signature waits for a moderator. Refused while the
+    letter is not public (withdrawn, taken down): nobody can co-sign it then."""
     at = at or utcnow()
     with write_transaction():
+        # Letter before signature, the lock order of every writer; shared, as signing takes it.
+        letter = db.session.execute(
+            select(Letter).where(Letter.id == signature.letter_id).with_for_update(read=True).execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if letter is None:
+            raise LetterGone(signature.public_id)
         signature = _lock_signature(signature)
-        if signature.status == S.UNCONFIRMED and signature.submitted_at < at - CONFIRMATION_WINDOW:
+        if _expired(signature, at):
             raise SignatureExpired(signature.public_id)
+        if letter.status != LetterStatus.PUBLISHED:
+            raise NotOpenForSigning(letter.public_id)
         _move(signature, S.PENDING)
         signature.confirmed_at = at
         audit.record("signer", AuditAction.SIGNATURE_CONFIRM, signature.letter, signature=signature.public_id)
@@ -204,7 +244,10 @@ def withdraw(signature: Signature) -> Signature:
 @dataclass(frozen=True)
 class BulkResult:
     done: int
-    skipped: int  # changed since the moderator saw them (withdrawn, decided by someone else)
+    # Changed since the moderator saw them (withdrawn, decided by someone else), or, when publishing,
+    # their letter is not public now.
+    skipped: int
+    illegal: int = 0  # as shown, but the state rules forbid this decision (e.g. taking down a pending one)
 
 
 DECISIONS = {
@@ -218,10 +261,11 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
     """Publish, reject or take down the signatures a moderator saw, in one transaction, one audit row each.
 
     `seen` maps signature id to the revision on the moderator's page: a signature that changed since
-    (withdrawn, decided by another moderator) is skipped, never decided on a stale view."""
+    (withdrawn, decided by another moderator) is skipped, never decided on a stale view; so is one to
+    publish whose letter is not public. A decision the state rules forbid is counted apart (illegal)."""
     target, action = DECISIONS[decision]
     reason = sanitize.clean_text(reason) if reason else None
-    done = 0
+    done = illegal = 0
     with write_transaction():
         # One lock order for every writer: the tally, then letters, then their signatures.
         _lock_tally()
@@ -238,7 +282,12 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
         ).scalars().all()
         changes: dict[int, int] = {}
         for signature in found:
-            if signature.revision != seen[signature.id] or target not in TRANSITIONS[SignatureStatus(signature.status)]:
+            if signature.revision != seen[signature.id]:
+                continue
+            if target not in TRANSITIONS[SignatureStatus(signature.status)]:
+                illegal += 1
+                continue
+            if target == S.PUBLISHED and letters_by_id[signature.letter_id].status != LetterStatus.PUBLISHED:
                 continue
             was_public = signature.status == S.PUBLISHED
             signature.status = target
@@ -253,7 +302,7 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
         for letter_id, delta in changes.items():
             if delta:
                 _count(letters_by_id[letter_id], delta)
-    return BulkResult(done=done, skipped=len(seen) - done)
+    return BulkResult(done=done, skipped=len(seen) - done - illegal, illegal=illegal)
 
 
 def _count(letter: Letter, delta: int) -> None:

@@ -19,7 +19,7 @@ def post_submit(client, environ: dict | None = None):
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "SUBMIT_RATE_LIMIT": "2 per minute"}
+    return {**app_config, "SUBMIT_RATE_LIMIT": "2 per minute", "SIGN_RATE_LIMIT": "2 per minute"}
 
 
 def test_too_many_submissions_get_a_friendly_translated_429(client):
@@ -80,3 +80,23 @@ def test_client_networks():
     assert client_network("203.0.113.7") == "203.0.113.7"
     assert client_network("::ffff:203.0.113.7") == "203.0.113.7"
     assert client_network("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+
+
+def test_too_many_signatures_get_a_friendly_translated_429(client):
+    from tests.factories import make_collective
+
+    letter = make_collective()
+    url = f"/letters/{letter.public_id}/sign"
+
+    def post_sign():
+        form = hidden_fields(client.get(url))
+        return client.post(url, data=form, headers={"Accept-Language": "he"})
+
+    assert post_sign().status_code == 400  # an empty form, but it counts
+    assert post_sign().status_code == 400
+    blocked = post_sign()
+    assert blocked.status_code == 429
+    page = page_of(blocked)
+    assert page.find("html")[0]["lang"] == "he" and page.find("p", **{"class": "error-message"})
+    assert "Retry-After" in blocked.headers
+    assert client.get(url).status_code == 200, "reading the form is not limited"

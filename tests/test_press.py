@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from refusal_site import chart, letters
 from refusal_site.models import LetterStatus, utcnow
-from tests.factories import make_letter
-from tests.pages import page_of
+from tests.factories import make_collective, make_letter, make_signature
+from tests.pages import Page, page_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -53,3 +53,15 @@ def test_cumulative_totals():
 
     points = chart.cumulative([(date(2026, 1, 1), 2), (date(2026, 1, 3), 5)])
     assert [(p.day.day, p.total) for p in points] == [(1, 2), (3, 7)]
+
+
+def test_the_press_page_counts_the_author_and_each_published_co_signer(client):
+    letter = make_collective()
+    make_signature(letter)
+    make_signature(letter)
+    make_signature(letter, "unconfirmed")
+    html = client.get("/press", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # The count itself, not the curve's description (which says the total too).
+    count = html[html.index('<p class="count"'): html.index("</p>", html.index('<p class="count-breakdown"')) + 4]
+    text = Page(count).visible_text
+    assert text == "3 public refusers 1 letter · 2 co-signatures on collective letters"

@@ -9,7 +9,7 @@ import pytest
 
 from refusal_site import letters
 from refusal_site.models import LetterStatus, utcnow
-from tests.factories import make_letter, make_published_series
+from tests.factories import make_collective, make_letter, make_published_series, make_signature
 
 S = LetterStatus
 
@@ -236,3 +236,14 @@ def test_a_cached_public_page_never_shows_one_visitors_messages_to_another(clien
 def test_if_none_match_star_does_not_fake_a_page(client):
     assert client.get("/letters/AAAAAAAAAAAAAAAA", headers={"If-None-Match": "*"}).status_code == 404
     assert client.get("/", headers={"If-None-Match": "*"}).status_code == 200
+
+
+def test_home_counts_the_author_and_each_published_co_signer_of_a_collective_letter(client):
+    letter = make_collective()
+    make_signature(letter)
+    make_signature(letter)
+    make_signature(letter, "pending")
+    page = get_page(client, "/?lang=en")
+    assert page.find("p", **{"class": "count"}) and page.find("p", **{"class": "count-breakdown"})
+    assert "3 public refusers" in page.visible_text
+    assert "1 letter · 2 co-signatures on collective letters" in page.visible_text

@@ -251,3 +251,114 @@ def test_lost_links_are_sent_again_for_signatures_too(client, app):
     (message,) = [m for m in outbox(app) if m["To"] == "lost@private.example"]
     (manage_url,) = links_in(message)
     assert "/my-signature/" in manage_url and client.get(path_of(manage_url)).status_code == 200
+
+
+def test_the_same_signing_form_posted_twice_is_a_double_submit_not_a_second_signer(client, app):
+    letter = make_collective()
+    form = sign_form(client, letter)
+    first = client.post(f"/letters/{letter.public_id}/sign", data=form)
+    second = client.post(f"/letters/{letter.public_id}/sign", data=form, headers={"Accept-Language": "en"})
+    assert first.status_code == 303
+    assert second.status_code == 409 and "We already received this signature" in page_of(second).visible_text
+    assert len(stored()) == 1
+    (message,) = outbox(app)
+    assert "no second signature was made" not in message.get_content(), "no 'already signed' notice for a double submit"
+
+
+def test_an_expired_unconfirmed_signature_makes_way_for_a_new_one_with_a_working_link(client, app):
+    from datetime import timedelta
+
+    from refusal_site.models import utcnow
+
+    letter = make_collective()
+    expired = make_signature(letter, "unconfirmed", email="yoav@private.example")
+    expired.submitted_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    expired_id, before = expired.public_id, len(outbox(app))
+    db.session.expunge(expired)  # SQLite may give the new row the deleted one's id
+    assert client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter)).status_code == 303
+    (signature,) = stored()
+    assert signature.public_id != expired_id and signature.status == S.UNCONFIRMED
+    (message,) = outbox(app)[before:]
+    confirm_url, _manage_url = links_in(message)
+    response = client.post(path_of(confirm_url), data=hidden_fields(client.get(path_of(confirm_url))))
+    assert response.status_code == 303 and stored()[0].status == S.PENDING
+
+
+@pytest.mark.parametrize("change", ["withdrawn", "unpublished"])
+def test_a_confirmation_link_of_a_letter_no_longer_public_says_so(client, app, change):
+    from refusal_site import letters
+
+    letter = make_collective()
+    client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter))
+    confirm_url, _manage_url = links_in(outbox(app)[-1])
+    form = hidden_fields(client.get(path_of(confirm_url)))
+    if change == "withdrawn":
+        letters.withdraw(db_refresh(letter))
+    else:
+        letters.unpublish(db_refresh(letter), by="test", reason="check")
+    response = client.post(path_of(confirm_url) + "?lang=en", data=form)
+    assert response.status_code == 409
+    assert "is not public at the moment" in page_of(response).visible_text
+    assert stored()[0].status == S.UNCONFIRMED
+    shown = client.get(path_of(confirm_url) + "?lang=en")
+    assert shown.status_code == 409 and letter.body_text.split(".")[0] not in shown.get_data(as_text=True)
+
+
+def test_the_author_signing_their_own_letter_gets_the_usual_answer_and_a_notice(client, app):
+    letter = make_collective(contact_email="author@private.example")
+    before = len(outbox(app))
+    usual = client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter, contact_email="other@private.example"))
+    own = client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter, contact_email="Author@private.example"))
+    assert usual.status_code == own.status_code == 303
+    assert usual.headers["Location"] == own.headers["Location"], "the page does not reveal who wrote the letter"
+    assert [s.contact_email for s in stored()] == ["other@private.example"]
+    (notice,) = [m for m in outbox(app)[before:] if m["To"] == "author@private.example"]
+    assert "לא נוספה" in notice.get_content() and "כבר נספר" in notice.get_content()
+    (manage_url,) = links_in(notice)
+    assert "/my-letter/" in manage_url and client.get(path_of(manage_url)).status_code == 200
+
+
+def test_bulk_approval_of_a_stale_page_skips_the_withdrawn_signature_and_says_so(client, login_as):
+    login_as(client)
+    letter = make_collective()
+    made = [make_signature(letter, "pending") for _ in range(3)]
+    url = f"/moderate/signatures?letter={letter.public_id}"
+    queue = queue_form(client, url)
+    assert len(queue["shown"]) == 3
+    signatures.withdraw(made[1])  # withdrawn while the moderator looks at the page
+    response = client.post(
+        url, data={"csrf_token": queue["csrf_token"], "shown": queue["shown"], "decision": "publish", "scope": "shown"},
+        headers={"Accept-Language": "en"}, follow_redirects=True,
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Decided: 2. Skipped because they changed since the page was shown: 1." in page_of(response).visible_text
+    assert [s.status for s in stored()] == [S.PUBLISHED, S.WITHDRAWN, S.PUBLISHED]
+    assert client.get("/api/v1/count").json["count"] == 3 and db_refresh(letter).signatures_published == 2
+
+
+def test_a_move_the_rules_forbid_is_reported_as_such(client, login_as):
+    login_as(client)
+    letter = make_collective()
+    make_signature(letter, "pending")
+    url = f"/moderate/signatures?letter={letter.public_id}"
+    queue = queue_form(client, url)
+    response = client.post(
+        url, data={"csrf_token": queue["csrf_token"], "shown": queue["shown"], "decision": "unpublish", "scope": "shown", "reason": "check"},
+        headers={"Accept-Language": "en"}, follow_redirects=True,
+    )  # fmt: skip
+    text = page_of(response).visible_text
+    assert "Decided: 0. Skipped because they changed since the page was shown: 0." in text
+    assert "Left unchanged because this decision is not allowed from their current state: 1." in text
+    assert stored()[0].status == S.PENDING
+
+
+def test_a_reused_withdrawal_link_says_the_signature_is_already_withdrawn(client, app):
+    letter = make_collective()
+    client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter))
+    _confirm_url, manage_url = links_in(outbox(app)[-1])
+    form = {**hidden_fields(client.get(path_of(manage_url))), "understood": "y"}
+    assert client.post(path_of(manage_url) + "/withdraw", data=form).status_code == 303
+    again = client.post(path_of(manage_url) + "/withdraw?lang=en", data=form)
+    assert again.status_code == 409 and "This signature was already withdrawn." in page_of(again).visible_text
+    assert stored()[0].status == S.WITHDRAWN

@@ -117,10 +117,91 @@ def test_one_signature_per_address_even_after_the_address_is_erased(app):
 def test_a_reposted_form_stores_one_signature(app):
     letter = make_collective()
     signatures.sign(letter, display_name="א", contact_email="a@private.example", submission_key="k" * 24)
-    with pytest.raises((signatures.DuplicateSigning, signatures.AlreadySigned)):
+    with pytest.raises(signatures.DuplicateSigning):
         signatures.sign(letter, display_name="א", contact_email="a@private.example", submission_key="k" * 24)
     db.session.rollback()
     assert len(db.session.execute(select(Signature)).all()) == 1
+
+
+def test_an_unconfirmed_signature_past_its_window_does_not_block_the_address(app):
+    from datetime import timedelta
+
+    from refusal_site.models import utcnow
+
+    letter = make_collective()
+    stale = make_signature(letter, "unconfirmed", email="late@private.example")
+    stale.submitted_at = utcnow() - signatures.CONFIRMATION_WINDOW - timedelta(minutes=1)
+    db.session.commit()
+    again = signatures.sign(letter, display_name="מאוחר", contact_email="Late@private.example")
+    assert again.status == S.UNCONFIRMED and again.public_id != stale.public_id
+    db.session.rollback()
+    assert [s.public_id for s in db.session.execute(select(Signature)).scalars()] == [again.public_id], "the expired one is gone"
+    assert signatures.confirm(again).status == S.PENDING
+
+
+def test_an_unconfirmed_signature_within_its_window_still_blocks_the_address(app):
+    letter = make_collective()
+    waiting = make_signature(letter, "unconfirmed", email="waiting@private.example")
+    with pytest.raises(signatures.AlreadySigned) as caught:
+        signatures.sign(letter, display_name="שוב", contact_email="waiting@private.example")
+    assert caught.value.signature.id == waiting.id
+
+
+def test_the_author_of_a_collective_letter_cannot_co_sign_it_while_their_address_is_kept(app):
+    from datetime import timedelta
+
+    letter = make_collective(contact_email="Author@Private.example")
+    with pytest.raises(signatures.AuthorSigning) as caught:
+        signatures.sign(letter, display_name="המחברת", contact_email=" author@private.EXAMPLE ")
+    assert caught.value.letter.id == letter.id
+    db.session.rollback()
+    assert db.session.execute(select(Signature)).first() is None
+    assert counted() == (1, 1, 0), "the author is counted once, as the letter's author"
+
+    assert letters.erase_contacts(after=timedelta(0)) == 1
+    signature = make_signature(db_refresh(letter), email="author@private.example")
+    assert signature.status == S.PUBLISHED, "once the address is erased there is nothing to compare with"
+
+
+@pytest.mark.parametrize("change", ["withdrawn", "unpublished"])
+def test_a_signature_cannot_be_confirmed_while_its_letter_is_not_public(app, change):
+    letter = make_collective()
+    signature = make_signature(letter, "unconfirmed")
+    if change == "withdrawn":
+        letters.withdraw(letter)
+    else:
+        letters.unpublish(letter, by="test", reason="check")
+    with pytest.raises(signatures.NotOpenForSigning):
+        signatures.confirm(signature)
+    db.session.rollback()
+    assert db.session.get(Signature, signature.id).status == S.UNCONFIRMED
+
+
+def test_publishing_skips_signatures_whose_letter_is_not_public(app):
+    letter = make_collective()
+    waiting = [make_signature(letter, "pending") for _ in range(2)]
+    other = make_collective()
+    fine = make_signature(other, "pending")
+    letters.unpublish(letter, by="test", reason="check")
+    result = signatures.decide({s.id: s.revision for s in [*waiting, fine]}, "publish", by="test")
+    assert (result.done, result.skipped, result.illegal) == (1, 2, 0)
+    db.session.rollback()
+    assert [db.session.get(Signature, s.id).status for s in waiting] == [S.PENDING, S.PENDING]
+    assert db_refresh(letter).signatures_published == 0
+    assert counted() == (2, 1, 1)
+    assert letters.check_tally() == []
+
+
+def test_a_move_the_state_rules_forbid_is_counted_apart_from_a_stale_one(app):
+    letter = make_collective()
+    pending = make_signature(letter, "pending")
+    published = make_signature(letter, "published")
+    stale = make_signature(letter, "pending")
+    seen = {pending.id: pending.revision, published.id: published.revision, stale.id: stale.revision - 1}
+    result = signatures.decide(seen, "unpublish", by="test", reason="check")
+    assert (result.done, result.skipped, result.illegal) == (1, 1, 1)
+    db.session.rollback()
+    assert [db.session.get(Signature, s.id).status for s in (pending, published, stale)] == [S.PENDING, S.UNPUBLISHED, S.PENDING]
 
 
 def test_bulk_approval_skips_what_changed_since_the_page_was_shown(app):
@@ -151,18 +232,33 @@ def test_the_same_bulk_approval_twice_publishes_once(app):
 
 
 def test_signers_are_listed_in_order_of_signing_page_by_page(app):
+    from datetime import timedelta
+
+    from refusal_site.models import utcnow
+
     letter = make_collective()
-    made = [make_signature(letter, name=f"חותם {i:02}") for i in range(7)]
+    # Names in reverse alphabetical order of creation, confirmed in yet another order and published in a
+    # third: the list follows SIGNING_ORDER (when each signer confirmed), none of the others.
+    made = [make_signature(letter, "unconfirmed", name=f"חותם {i:02}") for i in range(6, -1, -1)]
+    confirmation_order = [made[i] for i in (3, 0, 5, 6, 1, 4, 2)]
+    start = utcnow()
+    for minutes, signature in enumerate(confirmation_order):
+        signatures.confirm(signature, at=start + timedelta(minutes=minutes))
+    for signature in reversed(made):
+        signature = db_refresh(signature)
+        signatures.decide({signature.id: signature.revision}, "publish", by="test")
     make_signature(letter, "pending")
     letter = db_refresh(letter)
     pages = [signatures.signer_page(letter, n, 3) for n in (1, 2, 3)]
-    assert [[s.display_name for s in p.items] for p in pages] == [
-        ["חותם 00", "חותם 01", "חותם 02"], ["חותם 03", "חותם 04", "חותם 05"], ["חותם 06"]
+    listed = [s.display_name for p in pages for s in p.items]
+    assert listed == [s.display_name for s in confirmation_order] == [
+        "חותם 03", "חותם 06", "חותם 01", "חותם 00", "חותם 05", "חותם 02", "חותם 04"
     ]
+    assert [len(p.items) for p in pages] == [3, 3, 1]
     assert (pages[0].total, pages[0].pages, pages[2].first) == (7, 3, 7)
+    assert [s.display_name for s in signatures.published_signers([letter.id])[letter.id]] == listed, "the PDF's order too"
     with pytest.raises(letters.PageOutOfRange):
         signatures.signer_page(letter, 4, 3)
-    assert made
 
 
 def test_racing_bulk_approvals_and_a_withdrawal_keep_the_count_exact(app):
@@ -195,9 +291,46 @@ def test_racing_bulk_approvals_and_a_withdrawal_keep_the_count_exact(app):
     assert not errors
     db.session.rollback()
     published = db.session.execute(select(Signature).where(Signature.status == S.PUBLISHED)).scalars().all()
-    assert len(published) in (39, 40)
+    # Withdrawn before the approvals, it is skipped (its revision moved); after them, it leaves the list:
+    # every interleaving publishes the other 39, once each.
+    assert len(published) == 39 and ids[7] not in {s.id for s in published}
     assert counted() == (1 + len(published), 1, len(published))
     assert letters.check_tally() == []
+
+
+def test_a_signature_waits_for_a_close_being_committed_and_is_refused(app):
+    from refusal_site.models import Letter, utcnow
+    from refusal_site.storage import write_transaction
+
+    letter = make_collective()
+    letter_id = letter.id
+    db.session.commit()
+    locked, errors = threading.Event(), []
+
+    def close_slowly():
+        # close_signing's writes, with the commit held back while the signer arrives.
+        with app.app_context():
+            try:
+                with write_transaction():
+                    row = db.session.execute(select(Letter).where(Letter.id == letter_id).with_for_update()).scalar_one()
+                    row.signing_closed_at = utcnow()
+                    locked.set()
+                    threading.Event().wait(0.5)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                locked.set()
+                db.session.remove()
+
+    closer = threading.Thread(target=close_slowly)
+    closer.start()
+    locked.wait(10)
+    with pytest.raises(signatures.NotOpenForSigning):
+        signatures.sign(letter, display_name="מאחר", contact_email="late@private.example")
+    closer.join()
+    assert not errors
+    db.session.rollback()
+    assert db.session.execute(select(Signature)).first() is None
 
 
 def _moderator():

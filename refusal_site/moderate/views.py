@@ -417,6 +417,8 @@ def decide_signatures():
         return _signature_page(state, letter, number, form, problem), 400
     result = signatures.decide(seen, form.decision.data, by=current_user, reason=form.reason.data)
     flash(_("Decided: %(done)s. Skipped because they changed since the page was shown: %(skipped)s.", done=result.done, skipped=result.skipped))
+    if result.illegal:
+        flash(_("Left unchanged because this decision is not allowed from their current state: %(illegal)s.", illegal=result.illegal))
     return redirect(url_for(".signature_queue", state=state, letter=letter.public_id if letter else None), code=303)
 
 

@@ -177,6 +177,8 @@ def sign(public_id: str):
             # The same page as a first signature, so the page never tells whether an address signed;
             # the address itself is told, with its links.
             notify.tell_already_signed(already.signature)
+        except signatures.AuthorSigning as author:
+            notify.tell_author_signing(author.letter)
         return redirect(url_for(".sign_sent", public_id=letter.public_id), code=303)
     return render_template("submit/sign.html", form=form, letter=letter), 400 if request.method == "POST" else 200
 
@@ -200,6 +202,8 @@ def confirm_signature(token: str):
         return render_template("submit/link_problem.html", problem="invalid"), 404
     if signature.status != SignatureStatus.UNCONFIRMED:
         return render_template("submit/link_problem.html", problem="signature_used"), 410
+    if signature.letter.status != LetterStatus.PUBLISHED:
+        return render_template("submit/link_problem.html", problem="letter_not_public"), 409
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -208,6 +212,8 @@ def confirm_signature(token: str):
             return render_template("submit/link_problem.html", problem="expired"), 410
         except signatures.IllegalSignatureMove:
             return render_template("submit/link_problem.html", problem="signature_used"), 410
+        except signatures.NotOpenForSigning:
+            return render_template("submit/link_problem.html", problem="letter_not_public"), 409
         manage_token = tokens.make(tokens.Purpose.SIGNATURE_MANAGE, signature)
         return redirect(url_for(".signature", token=manage_token, confirmed=1), code=303)
     return render_template("submit/confirm_signature.html", form=form, signature=signature, letter=signature.letter)
