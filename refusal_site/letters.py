@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, notify, sanitize, similarity
+from . import audit, notify, retention, sanitize, similarity
 from .audit import AuditAction
 from .extensions import db
 from .models import (
@@ -22,7 +22,6 @@ from .models import (
     LetterVersion,
     Moderator,
     PublicTally,
-    QueuedMail,
     Signature,
     SignatureStatus,
     utcnow,
@@ -351,35 +350,13 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
 
 def purge_unconfirmed(*, now: datetime | None = None) -> int:
     """Delete letters never confirmed within the confirmation window; return how many."""
-    cutoff = (now or utcnow()) - CONFIRMATION_WINDOW
-    with write_transaction():
-        expired = select(Letter.id).where(Letter.status == S.UNCONFIRMED, Letter.submitted_at < cutoff)
-        ids = list(db.session.execute(expired).scalars())
-        if ids:
-            db.session.execute(delete(Letter).where(Letter.id.in_(ids)))
-            audit.record("system", AuditAction.LETTER_PURGE, None, letters=len(ids))
-    return len(ids)
+    return retention.purge_unconfirmed(Letter, AuditAction.LETTER_PURGE, window=CONFIRMATION_WINDOW, now=now)
 
 
 def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
     """Erase the private contact address of letters decided more than `after` ago, and any mail to it
     not sent yet; return how many letters."""
-    cutoff = (now or utcnow()) - after
-    decided = (S.PUBLISHED, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED)
-    with write_transaction():
-        db.session.execute(
-            delete(QueuedMail).where(
-                QueuedMail.letter_id.in_(select(Letter.id).where(Letter.status.in_(decided), Letter.decided_at < cutoff))
-            )
-        )
-        erased = db.session.execute(
-            update(Letter)
-            .where(Letter.status.in_(decided), Letter.decided_at < cutoff, Letter.contact_email.is_not(None))
-            .values(contact_email=None)
-        ).rowcount
-        if erased:
-            audit.record("system", AuditAction.CONTACT_ERASE, None, letters=erased)
-    return erased
+    return retention.erase_contacts(Letter, after=after, now=now)
 
 
 def letters_for_contact(email: str) -> list[Letter]:

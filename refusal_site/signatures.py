@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import audit, notify, sanitize
+from . import audit, notify, retention, sanitize
 from .audit import AuditAction
 from .extensions import db
 from .letters import (
@@ -29,7 +29,7 @@ from .letters import (
     _lock,
     _lock_tally,
 )
-from .models import Letter, LetterStatus, Moderator, PublicTally, QueuedMail, Signature, SignatureStatus, utcnow
+from .models import Letter, LetterStatus, Moderator, PublicTally, Signature, SignatureStatus, utcnow
 from .storage import write_transaction
 
 S = SignatureStatus
@@ -355,34 +355,13 @@ def _move(signature: Signature, target: SignatureStatus) -> None:
 
 def purge_unconfirmed(*, now: datetime | None = None) -> int:
     """Delete signatures never confirmed within the confirmation window; return how many."""
-    cutoff = (now or utcnow()) - CONFIRMATION_WINDOW
-    with write_transaction():
-        ids = list(db.session.execute(select(Signature.id).where(Signature.status == S.UNCONFIRMED, Signature.submitted_at < cutoff)).scalars())
-        if ids:
-            db.session.execute(delete(Signature).where(Signature.id.in_(ids)))
-            audit.record("system", AuditAction.SIGNATURE_PURGE, None, signatures=len(ids))
-    return len(ids)
+    return retention.purge_unconfirmed(Signature, AuditAction.SIGNATURE_PURGE, window=CONFIRMATION_WINDOW, now=now)
 
 
 def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
     """Erase signers' addresses decided more than `after` ago (the keyed hash stays), and any mail to them
     not sent yet; return how many signatures."""
-    cutoff = (now or utcnow()) - after
-    decided = (S.PUBLISHED, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED)
-    with write_transaction():
-        db.session.execute(
-            delete(QueuedMail).where(
-                QueuedMail.signature_id.in_(select(Signature.id).where(Signature.status.in_(decided), Signature.decided_at < cutoff))
-            )
-        )
-        erased = db.session.execute(
-            update(Signature)
-            .where(Signature.status.in_(decided), Signature.decided_at < cutoff, Signature.contact_email.is_not(None))
-            .values(contact_email=None)
-        ).rowcount
-        if erased:
-            audit.record("system", AuditAction.CONTACT_ERASE, None, signatures=erased)
-    return erased
+    return retention.erase_contacts(Signature, after=after, now=now)
 
 
 # --- reading ----------------------------------------------------------------------------------------
