@@ -1,0 +1,111 @@
+"""Run every benchmark script, one after the other, and write their tables to docs/benchmarks.md.
+
+Each script runs alone on the machine (this waits for the 1-minute load to settle first); its own
+report (markdown written to bench/results/, or what it prints) goes into the document under the
+exact command that produced it, with the machine and the commit it ran on.
+
+Run from the repository root:  .venv/bin/python bench/report.py   (about 25 minutes on 2 cores)
+                               .venv/bin/python bench/report.py --only pdf cosign
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+PYTHON = ".venv/bin/python"
+
+# name, issue, command, the markdown file the script writes (None: its printed output is the report)
+BENCHES = [
+    ("public", 2, [PYTHON, "bench/public.py"], "bench/results/public-sqlite.md"),
+    ("public", 2, [PYTHON, "bench/public.py", "--database-url", POSTGRES], "bench/results/public-postgresql.md"),
+    ("submit", 3, [PYTHON, "bench/submit.py"], None),
+    ("submit", 3, [PYTHON, "bench/submit.py", "--database-url", POSTGRES], None),
+    ("moderate", 4, [PYTHON, "bench/moderate.py"], None),
+    ("moderate", 4, [PYTHON, "bench/moderate.py", "--database-url", POSTGRES], None),
+    ("pdf", 5, [PYTHON, "bench/pdf.py"], "bench/results/pdf-sqlite.md"),
+    ("cosign", 6, [PYTHON, "bench/cosign.py"], None),
+    ("cosign", 6, [PYTHON, "bench/cosign.py", "--database-url", POSTGRES], None),
+    ("spike", 7, [PYTHON, "bench/spike.py", "--database-url", POSTGRES], "bench/results/spike.md"),
+]
+
+
+def wait_for_quiet(limit: float = 1.0, patience: float = 600) -> float:
+    """Wait (up to `patience` seconds) until the 1-minute load average is under `limit`."""
+    deadline = time.monotonic() + patience
+    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
+        time.sleep(15)
+    return os.getloadavg()[0]
+
+
+def git(*command: str) -> str:
+    return subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
+def run(command: list[str], written: str | None) -> tuple[str, float, int]:
+    started = time.monotonic()
+    if written:
+        (ROOT / written).unlink(missing_ok=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if written and (ROOT / written).exists():
+        body = (ROOT / written).read_text(encoding="utf-8")
+    else:
+        body = "```\n" + (done.stdout.strip() or done.stderr.strip()[-4000:]) + "\n```"
+    return body, seconds, done.returncode
+
+
+def demote(markdown: str) -> str:
+    """Headings of a script's own report go under this document's (## per script)."""
+    return "\n".join("##" + line if line.startswith("#") else line for line in markdown.splitlines())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike)")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    chosen = [b for b in BENCHES if not args.only or b[0] in args.only]
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0")
+    dirty = git("status", "--porcelain", "--", "refusal_site", "bench")
+    out = [
+        "# Benchmarks",
+        "",
+        "Every table below was produced by the command above it, on this machine, one script at a time",
+        "(each waited for the 1-minute load average to fall under 1.0 first). Targets are the issues'; each",
+        "script compares figures taken in the same run, because absolute numbers move with other load.",
+        "Regenerate the whole document with `.venv/bin/python bench/report.py`.",
+        "",
+        f"- machine: {platform.node()}, {platform.platform()}, {os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB",
+        f"- python {platform.python_version()}; PostgreSQL and Redis on loopback",
+        f"- commit: {git('rev-parse', '--short', 'HEAD')}" + (" + uncommitted changes" if dirty else ""),
+        f"- run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+    ]
+    for name, issue, command, written in chosen:
+        load = wait_for_quiet()
+        print(f"running {' '.join(command)} (load {load:.2f})", flush=True)
+        body, seconds, code = run(command, written)
+        out += [
+            f"## `{name}` (issue {issue}): `{' '.join(command)}`",
+            "",
+            f"Load average before: {load:.2f}; took {seconds:.0f} s" + (f"; exit code {code}" if code else "") + ".",
+            "",
+            demote(body).strip(),
+            "",
+        ]
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
