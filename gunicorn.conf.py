@@ -14,8 +14,9 @@ access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms'
 timeout = 30
 graceful_timeout = 20
 
-# Links that act on an author's letter carry a token in the path; the log keeps only its start.
-PRIVATE_PATH = re.compile(r"/(confirm|my-letter)/([^/?\s]{0,6})[^/?\s]*")
+# Links that act on an author's letter or a co-signer's signature carry a token in the path
+# (/confirm/, /signature/confirm/, /my-letter/, /my-signature/); the log keeps only its start.
+PRIVATE_PATH = re.compile(r"/(confirm|my-letter|my-signature)/([^/?\s]{0,6})[^/?\s]*")
 
 
 def redact(text: str) -> str:

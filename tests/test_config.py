@@ -81,3 +81,23 @@ def test_gunicorn_access_log_leaves_out_client_addresses():
         '"POST /my-letter/ImVvUm…/withdraw HTTP/1.1"'
     )
     assert "abcdefghijklmnop" not in settings["redact"]("GET /confirm/abcdefghijklmnop HTTP/1.1")
+    # A co-signer's links carry tokens too.
+    assert settings["redact"]('"POST /my-signature/ImVvUmdwd2lEbGFXQ0xKb0Ei.awZxSA.4KH_i31K/withdraw HTTP/1.1"') == (
+        '"POST /my-signature/ImVvUm…/withdraw HTTP/1.1"'
+    )
+    assert settings["redact"]("GET /signature/confirm/abcdefghijklmnop?x=1 HTTP/1.1") == "GET /signature/confirm/abcdef…?x=1 HTTP/1.1"
+
+
+def test_the_access_log_redacts_the_token_of_every_route_that_takes_one(tmp_path):
+    """A new private link (a route with <token>) must not reach the access log in full."""
+    import runpy
+    from pathlib import Path
+
+    redact = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))["redact"]
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    secret = "SecretTokenValue1234567890"
+    private = [rule for rule in app.url_map.iter_rules() if "token" in rule.arguments]
+    assert len(private) >= 6  # confirm, my-letter (+withdraw), signature confirm, my-signature (+withdraw)
+    for rule in private:
+        path = rule.rule.replace("<token>", secret)
+        assert secret not in redact(f'"GET {path} HTTP/1.1"'), rule.rule
