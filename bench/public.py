@@ -509,8 +509,8 @@ def machine_info(backend: Backend, args: argparse.Namespace) -> list[tuple[str, 
     import gunicorn as gunicorn_package
 
     commit = run("git", "rev-parse", "--short", "HEAD") or f"{ROOT} is not a git checkout"
-    changed = run("git", "status", "--porcelain", "--", ".", ":(exclude)bench").splitlines()
-    dirty = f" + uncommitted changes to {len(changed)} paths outside bench/" if changed else ""
+    changed = run("git", "status", "--porcelain", "--", ".", ":(exclude)bench", ":(exclude)docs").splitlines()
+    dirty = f" + uncommitted changes to {len(changed)} paths outside bench/ and docs/" if changed else ""
     wrk_version = run(args.wrk, "--version").splitlines()
     return [
         ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
