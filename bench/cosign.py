@@ -16,19 +16,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, make_url, select, text, update
+from sqlalchemy import func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.public import PostgresBackend, SQLiteBackend  # noqa: E402
 from refusal_site import create_app, demo, moderators  # noqa: E402
-from refusal_site.config import database_url  # noqa: E402
 from refusal_site.extensions import db  # noqa: E402
 from refusal_site.models import PublicTally, Signature, SignatureStatus, new_public_id, utcnow  # noqa: E402
 from refusal_site.signatures import email_key  # noqa: E402
@@ -91,18 +90,9 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="refusal-bench-cosign-"))
-    admin_engine = None
-    if args.database_url:
-        name = f"refusal_bench_{uuid.uuid4().hex[:10]}"
-        admin_url = make_url(database_url(args.database_url, ""))
-        admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
-        backend = "PostgreSQL"
-    else:
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        backend = "SQLite"
+    databases = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(folder)
+    url = databases.create("cosign")
+    backend = "PostgreSQL" if args.database_url else "SQLite"
     app = create_app(
         {"DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SIGN_RATE_LIMIT": "100000 per minute", "SIGN_IN_RATE_LIMIT": "1000 per minute"}
     )
@@ -177,10 +167,7 @@ def main() -> None:
                 rows.extend(pdf_scaling(app))
     finally:
         dispose_engines(app)
-        if admin_engine is not None:
-            with admin_engine.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
+        databases.cleanup()
 
     print(f"# Collective letters benchmark ({backend})\n")
     print("| figure | value |\n|---|---|")

@@ -12,17 +12,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, make_url, text
+from sqlalchemy import event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.public import PostgresBackend, SQLiteBackend  # noqa: E402
 from refusal_site import create_app, moderators  # noqa: E402
-from refusal_site.config import database_url  # noqa: E402
 from refusal_site.extensions import db  # noqa: E402
 from refusal_site.letters import content_hash  # noqa: E402
 from refusal_site.models import Letter, LetterStatus, new_public_id, utcnow  # noqa: E402
@@ -67,18 +66,9 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="refusal-bench-moderate-"))
-    admin_engine = None
-    if args.database_url:
-        name = f"refusal_bench_{uuid.uuid4().hex[:10]}"
-        admin_url = make_url(database_url(args.database_url, ""))
-        admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
-        backend = "PostgreSQL"
-    else:
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        backend = "SQLite"
+    databases = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(folder)
+    url = databases.create("moderate")
+    backend = "PostgreSQL" if args.database_url else "SQLite"
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SIGN_IN_RATE_LIMIT": "1000 per minute"})
     try:
         with app.app_context():
@@ -137,10 +127,7 @@ def main() -> None:
         limit = app.config["SIGN_IN_RATE_LIMIT"]
     finally:
         dispose_engines(app)
-        if admin_engine is not None:
-            with admin_engine.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
+        databases.cleanup()
 
     from refusal_site.config import Config
 
