@@ -66,6 +66,15 @@ def demote(markdown: str) -> str:
     return "\n".join("##" + line if line.startswith("#") else line for line in markdown.splitlines())
 
 
+def earlier_runs(output: Path) -> list[str]:
+    """Links to earlier whole runs kept beside the output (benchmarks-<date>-<machine>.md): the
+    machines differ, so a run is compared with another only through its own ratios."""
+    kept = sorted(output.parent.glob(f"{output.stem}-*.md"), reverse=True)
+    if not kept:
+        return []
+    return ["## Earlier runs", ""] + [f"- [{path.stem}]({path.name})" for path in kept] + [""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike)")
@@ -102,7 +111,7 @@ def main() -> int:
             "",
         ]
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text("\n".join(out) + "\n", encoding="utf-8")
+        args.output.write_text("\n".join(out + earlier_runs(args.output)) + "\n", encoding="utf-8")
     print(f"written to {args.output}")
     return 0
 
