@@ -112,23 +112,30 @@ def seed(count: int, *, days: int = 180, rng_seed: int | None = None, now: datet
                 )
                 per_language[fields["language"]] += 1
             db.session.execute(insert(Letter), rows)
-        last_published_at = db.session.execute(
-            select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
-        ).scalar_one()
-        db.session.execute(
-            update(PublicTally)
-            .where(PublicTally.id == 1)
-            .values(
-                refusers=PublicTally.refusers + count,
-                letters_he=PublicTally.letters_he + per_language["he"],
-                letters_ar=PublicTally.letters_ar + per_language["ar"],
-                letters_en=PublicTally.letters_en + per_language["en"],
-                last_published_at=last_published_at,
-                revision=PublicTally.revision + 1,
-            )
-        )
+        _count_seeded(per_language)
         audit.record("cli", AuditAction.DEMO_SEED, None, letters=count)
     return count
+
+
+def _count_seeded(letters: dict[str, int], *, signatures: int = 0) -> None:
+    """Add seeded published letters (per language) and signatures to the public tally, in the
+    caller's transaction, as the real transitions would have one by one."""
+    last_published_at = db.session.execute(
+        select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
+    ).scalar_one()
+    db.session.execute(
+        update(PublicTally)
+        .where(PublicTally.id == 1)
+        .values(
+            {
+                **{f"letters_{language}": getattr(PublicTally, f"letters_{language}") + n for language, n in letters.items()},
+                "refusers": PublicTally.refusers + sum(letters.values()) + signatures,
+                "signatures": PublicTally.signatures + signatures,
+                "last_published_at": last_published_at,
+                "revision": PublicTally.revision + 1,
+            }
+        )
+    )
 
 
 SIGNER_NAMES = {
@@ -184,19 +191,6 @@ def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int
             )
         for start in range(0, len(rows), 1000):
             db.session.execute(insert(Signature), rows[start : start + 1000])
-        last_published_at = db.session.execute(
-            select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
-        ).scalar_one()
-        db.session.execute(
-            update(PublicTally)
-            .where(PublicTally.id == 1)
-            .values(
-                refusers=PublicTally.refusers + 1 + signature_count,
-                signatures=PublicTally.signatures + signature_count,
-                **{f"letters_{language}": getattr(PublicTally, f"letters_{language}") + 1},
-                last_published_at=last_published_at,
-                revision=PublicTally.revision + 1,
-            )
-        )
+        _count_seeded({language: 1}, signatures=signature_count)
         audit.record("cli", AuditAction.DEMO_SEED, letter, signatures=signature_count)
     return letter
