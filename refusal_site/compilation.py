@@ -21,7 +21,6 @@ import os
 import resource
 import signal
 import tempfile
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -142,7 +141,7 @@ def _letter_markup(letter: PrintedLetter) -> Markup:
 def _render(template: str, language: str, fonts: FontConfiguration | None = None, *, extra_css: str | None = None, **context):
     """Lay out one of our PDF templates with the locked fetcher (a WeasyPrint Document)."""
     # With the process's pooled fonts, pdf.css is already parsed (a tenth of a small render's time).
-    parsed = _PARSED_STYLESHEETS.get(fonts) if fonts is not None else None
+    parsed = _pool()[1] if fonts is not None and fonts is _pool()[0] else None
     with force_locale(language):
         html = render_template(template, pdf_static=PDF_STATIC, page_lang=language, page_dir=Language(language).direction,
                                link_stylesheet=parsed is None, **context)
@@ -559,23 +558,23 @@ def _run_all(tasks: list[Callable[[], None]]) -> None:
         task()
 
 
-# pdf.css parsed once with a font configuration (its @font-face rules registered in it): renders
-# with those fonts take it as a stylesheet instead of linking the file and parsing it again.
-_PARSED_STYLESHEETS: "weakref.WeakKeyDictionary[FontConfiguration, CSS]" = weakref.WeakKeyDictionary()
+def _pool_fonts() -> FontConfiguration:
+    return _pool()[0]
 
 
 @functools.cache
-def _pool_fonts() -> FontConfiguration:
+def _pool() -> tuple[FontConfiguration, CSS]:
     """One font configuration per process, with every PDF font loaded before workers are forked,
-    so that the forks share it instead of each loading (and leaving behind) their own."""
+    so that the forks share it instead of each loading (and leaving behind) their own; and pdf.css
+    parsed once with it (its @font-face rules registered there), for every render that uses it."""
     fonts = FontConfiguration()
     fetcher = StaticOnlyFetcher(current_app.static_folder)
-    stylesheet = _PARSED_STYLESHEETS[fonts] = CSS(url=PDF_STATIC + "css/pdf.css", url_fetcher=fetcher, font_config=fonts)
+    stylesheet = CSS(url=PDF_STATIC + "css/pdf.css", url_fetcher=fetcher, font_config=fonts)
     # Lay out a line in every face once: the first layout in a process sets up each face (about
     # 50 ms), and forks made afterwards inherit that instead of each paying it again.
     sample = "Aa Ăă אב اب 123"
     HTML(string=f"<p>{sample} <b>{sample}</b></p>", base_url=PDF_STATIC, url_fetcher=fetcher).render(font_config=fonts, stylesheets=[stylesheet])
-    return fonts
+    return fonts, stylesheet
 
 
 def _build(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
