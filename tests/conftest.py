@@ -203,6 +203,7 @@ def smtp_server():
     class Keep:
         def __init__(self) -> None:
             self.messages = []
+            self.envelopes = []  # as they came: mail options, raw bytes
             self.refusals: list[str] = []
             self.unknown_mailboxes: set[str] = set()
             self.delay = 0.0
@@ -219,13 +220,15 @@ def smtp_server():
             if self.refusals:
                 return self.refusals.pop(0)
             self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
+            self.envelopes.append(envelope)
             return "250 OK"
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # Like the mail servers people use, it takes internationalized addresses (RFC 6531).
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
     handler.port = port
     yield handler

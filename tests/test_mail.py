@@ -53,6 +53,18 @@ def test_a_submission_is_confirmed_through_a_real_smtp_server(client, app, smtp_
     assert queued() == [], "a delivered message leaves no row behind (it holds an address and private links)"
 
 
+def test_an_internationalized_address_gets_its_links_through_smtputf8(client, app, smtp_server):
+    address = "דני.לוי@דואר.example"
+    assert client.post("/submit", data=submit_form(client, contact_email=address)).status_code == 303
+    ((recipients, message),) = smtp_server.messages
+    assert recipients == [address]
+    # Sent as written, with SMTPUTF8: an RFC 2047 encoded word is no address to a real mail server.
+    (envelope,) = smtp_server.envelopes
+    assert "SMTPUTF8" in envelope.mail_options
+    assert f"To: {address}".encode() in envelope.original_content.splitlines()
+    assert "سامي حلبي" in message.get_content() and len(links_in(message)) == 2
+
+
 def test_header_injection_through_a_recipient_is_impossible(app, smtp_server):
     with pytest.raises(ValueError):
         mail.compose("links", "a@example.org\r\nBcc: victim@example.org", language="en", letter=None, manage_url="x")
