@@ -73,7 +73,7 @@ from bench.public import (  # noqa: E402
     table,
     with_wrk_and_command_line,
 )
-from bench.submit import HIDDEN, LETTER_5KB, Browser  # noqa: E402
+from bench.submit import HIDDEN, Browser, letter_form  # noqa: E402
 
 # What a request can fail with on the client's side (refused, reset, timed out, garbled).
 CLIENT_ERRORS = (OSError, http.client.HTTPException, ValueError)
@@ -217,19 +217,8 @@ def submit_one(base: str, name: str, email: str, scheduled: float, out: Submissi
             out.form.failed(f"status {response.status}")
             return
         out.form.ok(got_form - started)
-        body = urlencode(
-            {
-                **fields,
-                "display_name": name,
-                "language": "he",
-                "body": LETTER_5KB[:2000],
-                "contact_email": email,
-                "consent_name": "y",
-                "consent_public": "y",
-            }
-        )
         try:
-            response = browser.request("POST", "/submit", body)
+            response = browser.request("POST", "/submit", *letter_form(fields, name, email))
             response.read()
         except CLIENT_ERRORS as error:
             out.post.failed(type(error).__name__)

@@ -35,7 +35,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+from werkzeug.test import encode_multipart
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -68,10 +70,11 @@ class Browser:
         self.connection = http.client.HTTPConnection(self.address, timeout=30)
         self.cookie = ""
 
-    def request(self, method: str, path: str, body: str | None = None) -> http.client.HTTPResponse:
+    def request(self, method: str, path: str, body: str | bytes | None = None,
+                content_type: str = "application/x-www-form-urlencoded") -> http.client.HTTPResponse:  # fmt: skip
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
         try:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
@@ -92,20 +95,24 @@ class Browser:
         """Fetch the form and post a letter signed `name`; the answer to the post, its body read."""
         form = self.request("GET", "/submit?lang=he")
         fields = dict(HIDDEN.findall(form.read().decode()))
-        body = urlencode(
-            {
-                **fields,
-                "display_name": name,
-                "language": "he",
-                "body": LETTER_5KB[:2000],
-                "contact_email": "bench@private.example",
-                "consent_name": "y",
-                "consent_public": "y",
-            }
-        )
-        response = self.request("POST", "/submit", body)
+        response = self.request("POST", "/submit", *letter_form(fields, name, "bench@private.example"))
         response.read()
         return response
+
+
+def letter_form(hidden: dict[str, str], name: str, email: str) -> tuple[bytes, str]:
+    """A filled-in letter form, encoded as a browser encodes it (the form says multipart/form-data)."""
+    fields = {
+        **hidden,
+        "display_name": name,
+        "language": "he",
+        "body": LETTER_5KB[:2000],
+        "contact_email": email,
+        "consent_name": "y",
+        "consent_public": "y",
+    }
+    boundary, body = encode_multipart(fields)
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def acknowledged(response: http.client.HTTPResponse) -> bool:

@@ -209,6 +209,20 @@ def test_a_body_over_the_limit_gets_a_friendly_413(client, app):
     assert stored_letters() == []
 
 
+def test_the_letter_travels_as_the_form_declares_it_multipart_and_arrives_intact(client, app):
+    (form,) = page_of(client.get("/submit")).find("form", **{"class": "letter-form"})
+    assert form["enctype"] == "multipart/form-data", "a browser sends what the form declares"
+    body = HEBREW_TEXT + "\n\nسطر بالعربية & <b>not bold</b> 100% = %D7%90"
+    response = client.post("/submit", data=valid_form(client, body=body), content_type="multipart/form-data")
+    assert response.status_code == 303
+    (letter,) = stored_letters()
+    assert letter.body_text == body, "no escape decoded twice, no character lost"
+    assert "<p>سطر بالعربية &amp; <b>not bold</b> 100% = %D7%90</p>" in letter.body_html
+
+    too_long = client.post("/submit", data=valid_form(client, body="x " * 200_000), content_type="multipart/form-data")
+    assert too_long.status_code == 413 and len(stored_letters()) == 1
+
+
 def test_the_same_form_posted_twice_stores_one_letter(client, app):
     form = valid_form(client)
     first = client.post("/submit", data=form)
