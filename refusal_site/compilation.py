@@ -519,14 +519,14 @@ def _runs(missing: list[PrintedLetter], workers: int) -> list[list[PrintedLetter
     return [missing[i : i + size] for i in range(0, len(missing), size)]
 
 
-def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], object] = lambda: None, *, workers: int):
+def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], object] | None = None, *, workers: int):
     """Run `tasks` spread over forked worker processes, and `meanwhile` here; return its result.
 
     The workers are forks of this process: they have its letters, templates and fonts loaded and
     touch no database. Each task must skip work already done: whatever a failed worker left is
-    done here afterwards."""
-    if workers < 2 or len(tasks) < 2:
-        result = meanwhile()
+    done here afterwards. A single task is forked only when there is work to do here meanwhile."""
+    if workers < 2 or not tasks or (len(tasks) < 2 and meanwhile is None):
+        result = meanwhile() if meanwhile else None
         for task in tasks:
             task()
         return result
@@ -541,7 +541,7 @@ def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], obje
     finally:
         gc.unfreeze()
     try:
-        result = meanwhile()
+        result = meanwhile() if meanwhile else None
     finally:
         for process in processes:
             process.join()
@@ -585,33 +585,28 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     missing = printed([letter for letter, where in zip(selected, placed) if where is None])
     runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
     letter_tasks = [functools.partial(render_run, run, fonts) for run in runs]
-    cover = lambda: (_digits(fonts), _cover(selection, selected, language, fonts))[1]  # noqa: E731 (the digits: first build only)
     if all(placed[:-1]):
         # Only the newest letter is new (the usual approval): every page number is known already,
-        # so the contents are rendered beside that letter and the cover instead of after them.
-        contents, todo = _contents(selected, placed, language, fonts)
-        cover_pdf = _on_every_core(letter_tasks + todo, meanwhile=cover, workers=workers)
+        # so the cover and contents are rendered here while a worker renders that letter.
+        front = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, placed, language, fonts), workers=workers)
         placed[-1:] = [where or _placed(fp) for fp, where in zip(fingerprints[-1:], placed[-1:])]
     else:
-        cover_pdf = _on_every_core(letter_tasks, meanwhile=cover, workers=workers)
+        # The contents need every letter's page count: the front matter comes after the letters.
+        _on_every_core(letter_tasks, workers=workers)
         placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
-        contents, todo = _contents(selected, placed, language, fonts)
-        _on_every_core(todo, workers=workers if len(todo) >= PARALLEL_FROM else 1)
-    return _assemble(selection, selected, language, cover_pdf, contents, placed, path, fonts)
+        front = _front(selection, selected, placed, language, fonts)
+    return _assemble(selection, selected, language, front, placed, path, fonts)
 
 
-def _contents(selected: list[Letter], placed: list[Placed | None], language: str, fonts: FontConfiguration):
-    """The contents' pages, and the tasks that render those not kept yet. Letters are numbered from 1
-    after the cover and contents, so a letter's number needs only the page counts of those before it."""
+def _contents(selected: list[Letter], placed: list[Placed | None], language: str) -> list[list[dict]]:
+    """The contents' entries, a page's worth at a time. Letters are numbered from 1 after the cover
+    and contents, so a letter's number needs only the page counts of those before it."""
     numbers, page = [], 1
     for where in placed:
         numbers.append(page)
         page += where.count if where else 0
     entries = [_contents_entry(i, letter, number, language) for i, (letter, number) in enumerate(zip(selected, numbers))]
-    blocks = [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
-    paths = [_contents_path(language, n, rows) for n, rows in enumerate(blocks)]
-    todo = [functools.partial(_render_contents, language, n, rows, fonts) for n, rows in enumerate(blocks) if not paths[n].exists()]
-    return paths, todo
+    return [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
 
 
 # How much of a line of contents an entry may fill, in widths of an average letter: long entries are
@@ -654,16 +649,6 @@ def _contents_path(language: str, number: int, rows: list[dict]) -> Path:
     return cache_folder() / "contents" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pdf"
 
 
-def _render_contents(language: str, number: int, rows: list[dict], fonts: FontConfiguration) -> None:
-    """One page of contents. Numbered ii, iii, ...: the cover is page i."""
-    path = _contents_path(language, number, rows)
-    if path.exists():
-        return
-    numbering = f"@page {{ counter-reset: page {number + 2} }}"
-    document = _render("press/contents_pdf.html", language, fonts, extra_css=numbering, rows=rows, first=number == 0, toc_link=TOC_LINK)
-    write_atomically(path, document.write_pdf())
-
-
 def _title(selection: Selection) -> str:
     if selection.language:
         return gettext("Public refusers: letters in %(language)s", language=LANGUAGE_NAMES[selection.language])
@@ -676,19 +661,56 @@ def _subtitle(selection: Selection) -> str:
     return gettext("Every published letter, oldest first")
 
 
-def _cover(selection: Selection, selected: list[Letter], language: str, fonts: FontConfiguration) -> bytes:
-    """The cover: title, how many refusers (authors and co-signers) and letters, the date, the curve."""
+@dataclass(frozen=True)
+class Front:
+    """A compilation's cover and contents: the front document (the cover, then the pages of contents
+    rendered with it) and, for each page of contents, its kept file and its page in that document
+    (None when it was kept already)."""
+
+    document: bytes
+    contents: list[tuple[Path, int | None]]
+
+
+def _front(selection: Selection, selected: list[Letter], placed: list[Placed | None], language: str, fonts: FontConfiguration) -> Front:
+    """Render the cover, the pages of contents not kept yet and (the first time) the digits in ONE
+    document: each document costs a layout and its fonts' subsetting however little it holds, and
+    after an approval the cover and the last page of contents are the whole of it. The pages of
+    contents and the digits are kept in files of their own for the builds that follow."""
+    pages = _contents(selected, placed, language)
+    paths = [_contents_path(language, n, rows) for n, rows in enumerate(pages)]
+    todo = [n for n, path in enumerate(paths) if not path.exists()]
+    digits = _digits_path()
+    with_digits = not digits.exists()
     signed = _signature_days([letter.id for letter in selected if letter.collective and letter.signatures_published])
-    refusers = len(selected) + sum(letter.signatures_published for letter in selected if letter.collective)
     with force_locale(language):
         points = chart.cumulative(_per_day([letter.published_at for letter in selected] + signed))
-        drawing = chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200)
-        title, subtitle = _title(selection), _subtitle(selection)
-    document = _render(
-        "press/cover_pdf.html", language, fonts, title=title, subtitle=subtitle, refusers=refusers, letter_count=len(selected),
-        compiled_at=utcnow(), chart=drawing,
-    )
-    return document.write_pdf()
+        cover = {
+            "title": _title(selection), "subtitle": _subtitle(selection), "letters": len(selected), "compiled_at": utcnow(),
+            "refusers": len(selected) + sum(letter.signatures_published for letter in selected if letter.collective),
+            "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200),
+        }
+    # The cover is page i and the contents' pages ii, iii, ...: each page rendered says its own number.
+    numbering = [f"@page :nth({position}) {{ counter-reset: page {n + 2} }}" for position, n in enumerate(todo, start=2)]
+    if with_digits:
+        numbering.append(f"@page :nth({len(todo) + 2}) {{ counter-reset: page 0 }}")
+    document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
+                       contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, digits=with_digits)
+    data = document.write_pdf()
+    del document
+    with pikepdf.open(io.BytesIO(data)) as front:
+        for position, n in enumerate(todo, start=1):
+            _keep_pages(front, [position], paths[n])
+        if with_digits:
+            _keep_pages(front, range(len(todo) + 1, len(todo) + 11), digits)
+    where = dict(zip(todo, range(1, len(todo) + 1)))
+    return Front(data, [(path, where.get(n)) for n, path in enumerate(paths)])
+
+
+def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:
+    """Write some pages of `source` to a file of their own (atomically)."""
+    with pikepdf.new() as kept, _atomic_path(path) as tmp:
+        kept.pages.extend(source.pages[index] for index in pages)
+        kept.save(tmp)
 
 
 def _signature_days(letter_ids: list[int]) -> list[datetime]:
@@ -707,11 +729,17 @@ def _per_day(moments: Iterable[datetime]) -> list[tuple[date, int]]:
     return sorted(days.items())
 
 
+def _digits_path() -> Path:
+    return cache_folder() / "numbers" / f"digits-{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}.pdf"
+
+
 def _digits(fonts: FontConfiguration) -> Path:
-    """Ten blank pages showing 0 to 9 where a page number goes, rendered once, to stamp numbers with."""
-    path = cache_folder() / "numbers" / f"digits-{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}.pdf"
+    """Ten blank pages showing 0 to 9 where a page number goes, to stamp numbers with: rendered with
+    the first front matter (_front), or here if none was."""
+    path = _digits_path()
     if not path.exists():
-        document = _render("press/numbers_pdf.html", "en", fonts, extra_css="@page :first { counter-reset: page 0 }", pages=10)
+        document = _render("press/front_pdf.html", "en", fonts, extra_css="@page :first { counter-reset: page 0 }",
+                           cover=None, contents=[], digits=True)
         write_atomically(path, document.write_pdf())
     return path
 
@@ -750,8 +778,8 @@ def _stamp_numbers(out: pikepdf.Pdf, front: int, fonts: FontConfiguration) -> No
 # --- assembly ---------------------------------------------------------------------------------------
 
 
-def _assemble(selection: Selection, selected: list[Letter], language: str, cover: bytes, contents: list[Path],
-              placed: list[Placed], path: Path, fonts: FontConfiguration) -> int:
+def _assemble(selection: Selection, selected: list[Letter], language: str, front: Front, placed: list[Placed], path: Path,
+              fonts: FontConfiguration) -> int:
     """Join cover, contents and letters' pages; number, link, bookmark and label them; write once."""
     opened: dict[Path, pikepdf.Pdf] = {}
 
@@ -762,12 +790,13 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, cover
 
     pages_folder = cache_folder() / "pages"
     # What this compilation is made of was in use today: prune() keeps it.
-    for file in {*contents, *(pages_folder / where.file for where in placed)}:
+    for file in {*(file for file, _ in front.contents), *(pages_folder / where.file for where in placed)}:
         os.utime(file)
-    with pikepdf.new() as out:
-        out.pages.extend(pikepdf.open(io.BytesIO(cover)).pages)
-        for file in contents:
-            out.pages.extend(source(file).pages)
+    with pikepdf.new() as out, pikepdf.open(io.BytesIO(front.document)) as rendered:
+        out.pages.append(rendered.pages[0])
+        for file, page in front.contents:
+            # A page rendered with the cover is taken from there, sharing its fonts.
+            out.pages.append(rendered.pages[page] if page is not None else source(file).pages[0])
         front = len(out.pages)
         starts = []
         for where in placed:

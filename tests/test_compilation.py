@@ -177,7 +177,7 @@ def test_concurrent_requests_build_a_compilation_once(app, make_app, monkeypatch
     for thread in threads:
         thread.join(120)
     assert len(set(results)) == 1 and len(results) == 3
-    assert renders.count("press/cover_pdf.html") == 1, renders
+    assert renders.count("press/front_pdf.html") == 1, renders
 
 
 @pytest.fixture
@@ -271,13 +271,18 @@ def test_one_more_approval_renders_one_letter_the_cover_and_the_last_page_of_con
     newest = make_letter(language="ar", display_name="سامي حلبي")
     rendered = []
     real_render = compilation._render
-    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: rendered.append((template, len(k.get("sections") or k.get("rows") or []))) or real_render(template, *a, **k))
+    shown = lambda k: [len(k["sections"])] if "sections" in k else [len(page["rows"]) for page in k["contents"]]  # noqa: E731
+    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: rendered.append((template, shown(k))) or real_render(template, *a, **k))
     again = compilation.build(compilation.Selection(), "en")
-    assert sorted(rendered) == [("press/contents_pdf.html", 2), ("press/cover_pdf.html", 0), ("press/letters_pdf.html", 1)]
+    # One document for the cover and the last page of contents (two entries of three), one for the letter.
+    assert sorted(rendered) == [("press/front_pdf.html", [2]), ("press/letters_pdf.html", [1])]
     reader = PdfReader(again.path)
     titles = [item.title for item in reader.outline][1:]
     assert titles[-1] == newest.display_name and len(titles) == len(made) + 1
     assert "8 public refusers" in plain(reader.pages[0].extract_text())
+    # The page rendered with the cover says its own number; those kept from before say theirs.
+    assert [printed_number(again.path, page) for page in (1, 2, 3)] == ["ii", "iii", "iv"]
+    assert names(layout_text(again.path, 3), newest.display_name)
 
 
 def test_a_collective_letter_prints_its_text_once_then_its_signers_and_they_count_as_refusers(app):
