@@ -26,7 +26,7 @@ from .models import (
     SignatureStatus,
     utcnow,
 )
-from .storage import read_one, write_transaction
+from .storage import read_one, read_raw, write_transaction
 
 S = LetterStatus
 
@@ -517,6 +517,20 @@ def public_state(*, now: datetime | None = None) -> TallySnapshot:
         release_due(now=now)
         snapshot = tally_snapshot()
     return snapshot
+
+
+_REVISION = f"SELECT revision, next_release_at FROM {PublicTally.__tablename__} WHERE id = 1"
+
+
+def public_revision() -> int:
+    """public_state().revision, for requests that need nothing else (a cached PDF): one raw read.
+
+    While an embargo is pending, or if the raw read fails, public_state() answers: it releases what
+    is due, and retries or reports a database error as every public page does."""
+    row = read_raw(_REVISION)
+    if row is None or row[1] is not None:
+        return public_state().revision
+    return row[0]
 
 
 @dataclass(frozen=True)

@@ -309,6 +309,25 @@ def test_a_served_compilation_never_outlives_a_withdrawal(client, app):
     assert client.get("/press/letters.pdf?language=en").status_code == 202, "a new compilation is needed"
 
 
+def test_a_download_after_an_embargo_ends_holds_the_released_letter(client, app):
+    from refusal_site import moderators
+    from refusal_site.models import LetterStatus
+
+    made = publish_mixed(2)
+    compilation.build(compilation.Selection(language="he"), "he")
+    assert client.get("/press/letters.pdf?language=he").status_code == 200
+    embargoed = make_letter(LetterStatus.PENDING, language="he")
+    moment = utcnow() - timedelta(seconds=1)  # the embargo's time has just come (the domain refuses past times)
+    letters.schedule(embargoed, by=moderators.create("m@team.example", "a long enough password"), at=moment, now=moment - timedelta(minutes=1))
+    # The download's revision read sees a pending embargo and lets public_state() release it.
+    assert client.get("/press/letters.pdf?language=he").status_code == 202, "a new compilation is needed"
+    db.session.rollback()
+    assert db.session.get(Letter, embargoed.id).status == LetterStatus.PUBLISHED
+    built = compilation.build(compilation.Selection(language="he"), "he")
+    assert built.letters == sum(1 for l in made if l.language == "he") + 1
+    assert client.get("/press/letters.pdf?language=he").status_code == 200
+
+
 def test_the_bound_is_for_date_ranges_not_for_the_standard_compilations(client, app):
     app.config["PDF_MAX_LETTERS"] = 2
     publish_mixed(3)

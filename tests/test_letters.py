@@ -216,3 +216,16 @@ def test_a_withdrawal_racing_a_publication_leaves_the_count_exact(app, make_app)
     assert db.session.get(Letter, letter.id).status == S.WITHDRAWN
     assert letters.public_tally().refusers == 0
     assert letters.check_tally() == []
+
+
+def test_the_public_revision_read_alone_is_public_state_s_and_a_failed_read_falls_back(app, monkeypatch):
+    from refusal_site import storage
+
+    assert letters.public_revision() == letters.public_state().revision
+    before = letters.public_revision()
+    make_letter()
+    assert letters.public_revision() == letters.public_state().revision > before
+    # A statement the database refuses: the pooled connection is dropped, the caller told to ask again.
+    assert storage.read_raw("SELECT revision FROM no_such_table") is None
+    monkeypatch.setattr(letters, "_REVISION", "SELECT revision FROM no_such_table")
+    assert letters.public_revision() == letters.public_state().revision
