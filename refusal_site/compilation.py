@@ -591,10 +591,11 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
         front = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, placed, language, fonts), workers=workers)
         placed[-1:] = [where or _placed(fp) for fp, where in zip(fingerprints[-1:], placed[-1:])]
     else:
-        # The contents need every letter's page count: the front matter comes after the letters.
-        _on_every_core(letter_tasks, workers=workers)
+        # The contents need every letter's page count: the cover (and the first time, the digits) is
+        # rendered here while workers render the letters, the contents after them.
+        cover = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, None, language, fonts), workers=workers)
         placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
-        front = _front(selection, selected, placed, language, fonts)
+        front = Front(cover.document, [(path, None) for path in _kept_contents(selected, placed, language, fonts)])
     return _assemble(selection, selected, language, front, placed, path, fonts)
 
 
@@ -663,24 +664,19 @@ def _subtitle(selection: Selection) -> str:
 
 @dataclass(frozen=True)
 class Front:
-    """A compilation's cover and contents: the front document (the cover, then the pages of contents
-    rendered with it) and, for each page of contents, its kept file and its page in that document
-    (None when it was kept already)."""
+    """A compilation's cover and contents: a document whose first page is the cover, and, for each
+    page of contents, its kept file and its page in that document (None: it is read from the file)."""
 
     document: bytes
     contents: list[tuple[Path, int | None]]
 
 
-def _front(selection: Selection, selected: list[Letter], placed: list[Placed | None], language: str, fonts: FontConfiguration) -> Front:
-    """Render the cover, the pages of contents not kept yet and (the first time) the digits in ONE
-    document: each document costs a layout and its fonts' subsetting however little it holds, and
-    after an approval the cover and the last page of contents are the whole of it. The pages of
-    contents and the digits are kept in files of their own for the builds that follow."""
-    pages = _contents(selected, placed, language)
-    paths = [_contents_path(language, n, rows) for n, rows in enumerate(pages)]
-    todo = [n for n, path in enumerate(paths) if not path.exists()]
-    digits = _digits_path()
-    with_digits = not digits.exists()
+def _front(selection: Selection, selected: list[Letter], placed: list[Placed | None] | None, language: str,
+           fonts: FontConfiguration) -> Front:
+    """Render the cover, the pages of contents not kept yet (none if `placed` is None: page counts
+    still unknown) and, the first time, the digits, in ONE document: each document costs a layout and
+    a subsetting of its fonts however little it holds, and after an approval the cover and the last
+    page of contents are the whole of it. Contents and digits are also kept in files of their own."""
     signed = _signature_days([letter.id for letter in selected if letter.collective and letter.signatures_published])
     with force_locale(language):
         points = chart.cumulative(_per_day([letter.published_at for letter in selected] + signed))
@@ -689,21 +685,41 @@ def _front(selection: Selection, selected: list[Letter], placed: list[Placed | N
             "refusers": len(selected) + sum(letter.signatures_published for letter in selected if letter.collective),
             "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200),
         }
+    data, contents = _render_front(language, fonts, cover, [] if placed is None else _contents(selected, placed, language))
+    return Front(data, contents)
+
+
+def _kept_contents(selected: list[Letter], placed: list[Placed], language: str, fonts: FontConfiguration) -> list[Path]:
+    """The contents' pages, kept in files: those not kept yet are rendered, in one document."""
+    return [path for path, _ in _render_front(language, fonts, None, _contents(selected, placed, language))[1]]
+
+
+def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, pages: list[list[dict]]) -> tuple[bytes, list[tuple[Path, int | None]]]:
+    """One document: the cover (if given), the pages of contents not kept yet and, if they are not
+    kept yet, the digits; each page of contents and the digits kept in a file of its own. Returns
+    the document and, for each page of contents, its file and its page in the document (or None)."""
+    paths = [_contents_path(language, n, rows) for n, rows in enumerate(pages)]
+    todo = [n for n, path in enumerate(paths) if not path.exists()]
+    digits = _digits_path()
+    with_digits = not digits.exists()
+    first = 0 if cover is None else 1  # the first page of contents in the document (0-based)
     # The cover is page i and the contents' pages ii, iii, ...: each page rendered says its own number.
-    numbering = [f"@page :nth({position}) {{ counter-reset: page {n + 2} }}" for position, n in enumerate(todo, start=2)]
+    numbering = [f"@page :nth({first + 1 + i}) {{ counter-reset: page {n + 2} }}" for i, n in enumerate(todo)]
     if with_digits:
-        numbering.append(f"@page :nth({len(todo) + 2}) {{ counter-reset: page 0 }}")
+        numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
+    if not (cover or todo or with_digits):
+        return b"", [(path, None) for path in paths]
     document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
                        contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, digits=with_digits)
     data = document.write_pdf()
     del document
     with pikepdf.open(io.BytesIO(data)) as front:
-        for position, n in enumerate(todo, start=1):
-            _keep_pages(front, [position], paths[n])
+        for i, n in enumerate(todo):
+            _keep_pages(front, [first + i], paths[n])
         if with_digits:
-            _keep_pages(front, range(len(todo) + 1, len(todo) + 11), digits)
-    where = dict(zip(todo, range(1, len(todo) + 1)))
-    return Front(data, [(path, where.get(n)) for n, path in enumerate(paths)])
+            _keep_pages(front, range(first + len(todo), first + len(todo) + 10), digits)
+    where = {n: first + i for i, n in enumerate(todo)}
+    return data, [(path, where.get(n)) for n, path in enumerate(paths)]
 
 
 def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:

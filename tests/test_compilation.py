@@ -163,7 +163,7 @@ def test_concurrent_requests_build_a_compilation_once(app, make_app, monkeypatch
     publish_mixed(3)
     renders = []
     real_render = compilation._render
-    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: renders.append(template) or real_render(template, *a, **k))
+    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: renders.append(k.get("cover") and "cover") or real_render(template, *a, **k))
     results = []
 
     def build() -> None:
@@ -177,7 +177,7 @@ def test_concurrent_requests_build_a_compilation_once(app, make_app, monkeypatch
     for thread in threads:
         thread.join(120)
     assert len(set(results)) == 1 and len(results) == 3
-    assert renders.count("press/front_pdf.html") == 1, renders
+    assert renders.count("cover") == 1, renders
 
 
 @pytest.fixture
