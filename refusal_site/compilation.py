@@ -723,9 +723,12 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, p
 
 
 def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:
-    """Write some pages of `source` to a file of their own (atomically)."""
+    """Write some pages of `source` to a file of their own (atomically), with only the fonts they use:
+    WeasyPrint gives every page of a document the same resources, the cover's fonts included."""
     with pikepdf.new() as kept, _atomic_path(path) as tmp:
         kept.pages.extend(source.pages[index] for index in pages)
+        for page in kept.pages:
+            page.remove_unreferenced_resources()
         kept.save(tmp)
 
 
