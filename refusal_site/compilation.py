@@ -586,16 +586,24 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
     letter_tasks = [functools.partial(render_run, run, fonts) for run in runs]
     if all(placed[:-1]):
-        # Only the newest letter is new (the usual approval): every page number is known already,
-        # so the cover and contents are rendered here while a worker renders that letter.
-        front = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, placed, language, fonts), workers=workers)
+        # Only the newest letter is new (the usual approval), or none (a withdrawal): every page number
+        # is known already, so the cover and contents are rendered here while workers render that letter
+        # (and blocks of the contents, when many of its pages changed).
+        pages = _contents(selected, placed, language)
+        here, elsewhere = _share(_not_kept(language, pages), workers)
+        tasks = letter_tasks + [functools.partial(_render_contents, language, pages, block, fonts) for block in elsewhere]
+        front = _on_every_core(tasks, meanwhile=lambda: _front(selection, selected, language, fonts, pages, here), workers=workers)
         placed[-1:] = [where or _placed(fp) for fp, where in zip(fingerprints[-1:], placed[-1:])]
     else:
         # The contents need every letter's page count: the cover (and the first time, the digits) is
         # rendered here while workers render the letters, the contents after them.
-        cover = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, None, language, fonts), workers=workers)
+        cover = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, language, fonts, [], []), workers=workers)
         placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
-        front = Front(cover.document, [(path, None) for path in _kept_contents(selected, placed, language, fonts)])
+        pages = _contents(selected, placed, language)
+        here, elsewhere = _share(_not_kept(language, pages), workers)
+        tasks = [functools.partial(_render_contents, language, pages, block, fonts) for block in [here, *elsewhere] if block]
+        _on_every_core(tasks, workers=workers)
+        front = Front(cover.document, [(path, None) for path in _contents_paths(language, pages)])
     return _assemble(selection, selected, language, front, placed, path, fonts)
 
 
@@ -671,12 +679,12 @@ class Front:
     contents: list[tuple[Path, int | None]]
 
 
-def _front(selection: Selection, selected: list[Letter], placed: list[Placed | None] | None, language: str,
-           fonts: FontConfiguration) -> Front:
-    """Render the cover, the pages of contents not kept yet (none if `placed` is None: page counts
-    still unknown) and, the first time, the digits, in ONE document: each document costs a layout and
-    a subsetting of its fonts however little it holds, and after an approval the cover and the last
-    page of contents are the whole of it. Contents and digits are also kept in files of their own."""
+def _front(selection: Selection, selected: list[Letter], language: str, fonts: FontConfiguration, pages: list[list[dict]],
+           todo: list[int]) -> Front:
+    """Render the cover, the pages of contents numbered in `todo` and, the first time, the digits in
+    ONE document: each document costs a layout and a subsetting of its fonts however little it holds,
+    and after an approval the cover and the last page of contents are the whole of it. Contents and
+    digits are also kept in files of their own."""
     signed = _signature_days([letter.id for letter in selected if letter.collective and letter.signatures_published])
     with force_locale(language):
         points = chart.cumulative(_per_day([letter.published_at for letter in selected] + signed))
@@ -685,30 +693,50 @@ def _front(selection: Selection, selected: list[Letter], placed: list[Placed | N
             "refusers": len(selected) + sum(letter.signatures_published for letter in selected if letter.collective),
             "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200),
         }
-    data, contents = _render_front(language, fonts, cover, [] if placed is None else _contents(selected, placed, language))
-    return Front(data, contents)
+    data, rendered = _render_front(language, fonts, cover, pages, todo)
+    return Front(data, [(path, rendered.get(n)) for n, path in enumerate(_contents_paths(language, pages))])
 
 
-def _kept_contents(selected: list[Letter], placed: list[Placed], language: str, fonts: FontConfiguration) -> list[Path]:
-    """The contents' pages, kept in files: those not kept yet are rendered, in one document."""
-    return [path for path, _ in _render_front(language, fonts, None, _contents(selected, placed, language))[1]]
+def _contents_paths(language: str, pages: list[list[dict]]) -> list[Path]:
+    return [_contents_path(language, n, rows) for n, rows in enumerate(pages)]
 
 
-def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, pages: list[list[dict]]) -> tuple[bytes, list[tuple[Path, int | None]]]:
-    """One document: the cover (if given), the pages of contents not kept yet and, if they are not
-    kept yet, the digits; each page of contents and the digits kept in a file of its own. Returns
-    the document and, for each page of contents, its file and its page in the document (or None)."""
-    paths = [_contents_path(language, n, rows) for n, rows in enumerate(pages)]
-    todo = [n for n, path in enumerate(paths) if not path.exists()]
+def _not_kept(language: str, pages: list[list[dict]]) -> list[int]:
+    """The numbers of the pages of contents not kept yet."""
+    return [n for n, path in enumerate(_contents_paths(language, pages)) if not path.exists()]
+
+
+def _share(todo: list[int], workers: int) -> tuple[list[int], list[list[int]]]:
+    """Pages of contents to render here, and blocks of them for workers: a few are one document here,
+    many (a build from nothing, a withdrawal early on) a document per worker, each of consecutive pages."""
+    if workers < 2 or len(todo) < PARALLEL_FROM:
+        return todo, []
+    size = math.ceil(len(todo) / workers)
+    blocks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    return blocks[0], blocks[1:]
+
+
+def _render_contents(language: str, pages: list[list[dict]], block: list[int], fonts: FontConfiguration) -> None:
+    """Render the pages of contents numbered in `block` that are not kept yet, in one document."""
+    paths = _contents_paths(language, pages)
+    todo = [n for n in block if not paths[n].exists()]
+    if todo:
+        _render_front(language, fonts, None, pages, todo)
+
+
+def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, pages: list[list[dict]],
+                  todo: list[int]) -> tuple[bytes, dict[int, int]]:
+    """One document: the cover (if given), the pages of contents numbered in `todo` and, with the
+    cover if they are not kept yet, the digits; each page of contents and the digits kept in a file of
+    its own. Returns the document and where in it each page of contents is (by its number)."""
+    paths = _contents_paths(language, pages)
     digits = _digits_path()
-    with_digits = not digits.exists()
+    with_digits = cover is not None and not digits.exists()
     first = 0 if cover is None else 1  # the first page of contents in the document (0-based)
     # The cover is page i and the contents' pages ii, iii, ...: each page rendered says its own number.
     numbering = [f"@page :nth({first + 1 + i}) {{ counter-reset: page {n + 2} }}" for i, n in enumerate(todo)]
     if with_digits:
         numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
-    if not (cover or todo or with_digits):
-        return b"", [(path, None) for path in paths]
     document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
                        contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, digits=with_digits)
     data = document.write_pdf()
@@ -718,8 +746,7 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, p
             _keep_pages(front, [first + i], paths[n])
         if with_digits:
             _keep_pages(front, range(first + len(todo), first + len(todo) + 10), digits)
-    where = {n: first + i for i, n in enumerate(todo)}
-    return data, [(path, where.get(n)) for n, path in enumerate(paths)]
+    return data, {n: first + i for i, n in enumerate(todo)}
 
 
 def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:

@@ -101,6 +101,32 @@ def test_contents_run_over_several_pages_without_moving_the_letters_numbers(app,
     assert names(layout_text(path, 3), made[4].display_name)
 
 
+def test_many_pages_of_contents_are_rendered_by_workers_a_block_each_and_say_their_numbers(app, monkeypatch):
+    monkeypatch.setattr(compilation, "CONTENTS_ROWS", 2)
+    monkeypatch.setattr(compilation, "PARALLEL_FROM", 2)
+    app.config["PDF_BUILD_WORKERS"] = 2
+    made = publish_mixed(5)  # three pages of contents
+    here = []
+    real = compilation._render_front
+    monkeypatch.setattr(compilation, "_render_front", lambda language, fonts, cover, pages, todo: here.append((cover is not None, list(todo))) or real(language, fonts, cover, pages, todo))
+
+    def check(path, count: int) -> None:
+        reader = PdfReader(path)
+        outline = [reader.get_destination_page_number(item) for item in reader.outline][1:]
+        assert outline[0] == 1 + count and [printed_number(path, page) for page in range(1, 1 + count)] == ["ii", "iii", "iv"][:count]
+        jumps = [reader.get_page_number(a.get_object()["/A"]["/D"][0].get_object())
+                 for page in range(1, 1 + count) for a in reader.pages[page]["/Annots"] if a.get_object()["/A"].get("/S") == "/GoTo"]
+        assert [page for i, page in enumerate(jumps) if i == 0 or page != jumps[i - 1]] == outline
+        assert [printed_number(path, page) for page in outline] == [reader.page_labels[page] for page in outline]
+
+    check(compilation.build(compilation.Selection(), "en").path, 3)
+    assert here == [(True, [])], "here the cover alone (beside the letters); the contents by the workers"
+    here.clear()
+    letters.withdraw(db.session.get(Letter, made[0].id))  # every page of contents changes
+    check(compilation.build(compilation.Selection(), "en").path, 2)
+    assert here == [(True, [0])], "the first page with the cover, the second by a worker"
+
+
 def test_pages_are_numbered_and_the_file_says_what_it_is(app, tmp_path):
     publish_mixed(3)
     path = compilation.build(compilation.Selection(language=None), "he").path
