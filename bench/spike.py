@@ -73,7 +73,7 @@ from bench.public import (  # noqa: E402
     table,
     with_wrk_and_command_line,
 )
-from bench.submit import HIDDEN, Browser, letter_form  # noqa: E402
+from bench.submit import HIDDEN, TICKS, Browser, letter_form, process_cpu, worker_pids  # noqa: E402
 
 # What a request can fail with on the client's side (refused, reset, timed out, garbled).
 CLIENT_ERRORS = (OSError, http.client.HTTPException, ValueError)
@@ -409,16 +409,6 @@ def stop_process(process: subprocess.Popen) -> int:
 
 # --- CPU: where the machine's time went ----------------------------------------------------------------
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float:
-    """User + system seconds of one process so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def machine_busy() -> tuple[float, float]:
@@ -426,11 +416,6 @@ def machine_busy() -> tuple[float, float]:
     values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]
     return (sum(values) - idle) / TICKS, sum(values) / TICKS
-
-
-def children(pid: int) -> list[int]:
-    output = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in output.split()]
 
 
 def postgres_backends(database: Database) -> list[int]:
@@ -549,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
 
             log(f"spike for {args.seconds} s: {args.rate:g} submissions/s, {args.approvals:g} approvals/s, "
                 f"wrk -c{args.reader_connections} on each of {len(readers)} reader routes")  # fmt: skip
-            tracked = {"gunicorn workers": children(server.pid), "PostgreSQL backends (this database)": postgres_backends(database)}
+            tracked = {"gunicorn workers": worker_pids(server.pid), "PostgreSQL backends (this database)": postgres_backends(database)}
             if sender:
                 tracked["send-mail --loop"] = [sender.pid]
             tracked["SMTP sink"] = [sink.process.pid]

@@ -177,6 +177,18 @@ def worker_pids(master: int) -> list[int]:
     return [int(pid) for pid in output.split()]
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """User + system seconds of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL server for temporary databases (default: SQLite)")
@@ -199,11 +211,16 @@ def main() -> None:
         with gunicorn(database, workdir, workers=2, config=None) as server:
             Browser(server.base).submit(f"warm-{run}")
             names = [f"throughput-{run}-{i}" for i in range(args.submissions)]
+            workers = worker_pids(server.pid)
+            cpu_before = sum(process_cpu(pid) for pid in workers)
             outcome, elapsed = run_submissions(server.base, names, args.threads)
+            # What a submission costs the site, whatever else the machine is doing: the workers' CPU.
+            cpu_each = (sum(process_cpu(pid) for pid in workers) - cpu_before) / max(1, len(outcome.acknowledged))
             rate = len(outcome.acknowledged) / elapsed
             lines.append(
                 f"- throughput: {len(outcome.acknowledged)} of {args.submissions} acknowledged in {elapsed:.1f} s with "
-                f"{args.threads} clients: **{rate:.0f} submissions/s** (each a form GET and a POST); failures {outcome.failed}"
+                f"{args.threads} clients: **{rate:.0f} submissions/s** (each a form GET and a POST); failures {outcome.failed}; "
+                f"worker CPU **{cpu_each * 1000:.1f} ms a submission**"
             )
             stored = stored_names(database, f"throughput-{run}-")
             lines.append(f"- stored after the throughput run: {len(stored)} (acknowledged {len(outcome.acknowledged)})")
