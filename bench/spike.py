@@ -218,7 +218,7 @@ def submit_one(base: str, name: str, email: str, scheduled: float, out: Submissi
             return
         out.form.ok(got_form - started)
         try:
-            response = browser.request("POST", "/submit", *letter_form(fields, name, email))
+            response = browser.request("POST", "/submit", *letter_form(html, name, email))
             response.read()
         except CLIENT_ERRORS as error:
             out.post.failed(type(error).__name__)

@@ -3,11 +3,15 @@
 What it measures, in one run:
 
 1. Sanitizing a 5 KB letter (sanitize.clean_text + text_to_html), median of many runs, in-process.
-2. Submissions per second through gunicorn (2 sync workers): each submission is what a browser
+2. What a submission costs: the CPU seconds of one gunicorn worker per submission (a GET of the
+   form and a POST of it, encoded as the form's enctype says), one visitor at a time, mail queued
+   for send-mail as in production; three batches of 100 after 20 to warm up.
+3. Submissions per second through gunicorn (2 sync workers): each submission is what a browser
    does, a GET of the form (CSRF token, submission key, session cookie) and a POST of it; the
    confirmation mail is written to the outbox on the request path. Several client threads on
-   loopback, with the rate limit raised for the run (all clients share one address).
-3. Durability: 500 submissions in flight from 20 threads; each time another quarter has been
+   loopback, with the rate limit raised for the run (all clients share one address); and the
+   workers' CPU per acknowledged submission in that run.
+4. Durability: 500 submissions in flight from 20 threads; each time another quarter has been
    acknowledged (303 to /submit/sent), a gunicorn worker is killed with SIGKILL (three kills;
    gunicorn starts a new worker each time). Afterwards every
    acknowledged submission must be in the database: "lost" counts those that are not (target 0).
@@ -35,7 +39,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug.test import encode_multipart
 
@@ -47,6 +51,8 @@ from bench.public import Database, PostgresBackend, SQLiteBackend, gunicorn  # n
 
 LETTER_5KB = ("אני מסרב לשרת במילואים. זו החלטה שקיבלתי אחרי מחשבה ארוכה, ואני כותב אותה בשמי המלא. " * 40).strip()
 HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_key)"[^>]*value="([^"]*)"')
+LETTER_FORM = re.compile(r'<form[^>]*class="letter-form"[^>]*>')
+ENCTYPE = re.compile(r'enctype="([^"]+)"')
 
 
 def sanitize_median_us(runs: int) -> tuple[float, int]:
@@ -93,17 +99,18 @@ class Browser:
 
     def post_letter(self, name: str) -> http.client.HTTPResponse:
         """Fetch the form and post a letter signed `name`; the answer to the post, its body read."""
-        form = self.request("GET", "/submit?lang=he")
-        fields = dict(HIDDEN.findall(form.read().decode()))
-        response = self.request("POST", "/submit", *letter_form(fields, name, "bench@private.example"))
+        html = self.request("GET", "/submit?lang=he").read().decode()
+        response = self.request("POST", "/submit", *letter_form(html, name, "bench@private.example"))
         response.read()
         return response
 
 
-def letter_form(hidden: dict[str, str], name: str, email: str) -> tuple[bytes, str]:
-    """A filled-in letter form, encoded as a browser encodes it (the form says multipart/form-data)."""
+def letter_form(html: str, name: str, email: str) -> tuple[bytes, str]:
+    """The letter form of the page `html`, filled in and encoded as its enctype says (as a browser does)."""
+    form = LETTER_FORM.search(html)
+    enctype = ENCTYPE.search(form[0]) if form else None
     fields = {
-        **hidden,
+        **dict(HIDDEN.findall(html)),
         "display_name": name,
         "language": "he",
         "body": LETTER_5KB[:2000],
@@ -111,8 +118,10 @@ def letter_form(hidden: dict[str, str], name: str, email: str) -> tuple[bytes, s
         "consent_name": "y",
         "consent_public": "y",
     }
-    boundary, body = encode_multipart(fields)
-    return body, f"multipart/form-data; boundary={boundary}"
+    if enctype and enctype[1] == "multipart/form-data":
+        boundary, body = encode_multipart(fields)
+        return body, f"multipart/form-data; boundary={boundary}"
+    return urlencode(fields).encode(), "application/x-www-form-urlencoded"
 
 
 def acknowledged(response: http.client.HTTPResponse) -> bool:
@@ -189,6 +198,26 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def cpu_per_submission(database: Database, workdir: Path, run: str, batches: int = 3, size: int = 100) -> list[float]:
+    """Worker CPU seconds per submission (form GET + POST), batch by batch: one gunicorn worker, one
+    visitor at a time, the mail only queued (send-mail delivers it in production). What the code
+    costs, which other load moves much less than it moves a rate."""
+    os.environ["REFUSAL_MAIL_DELIVER_AFTER_RESPONSE"] = "false"
+    try:
+        with gunicorn(database, workdir, workers=1, config=None) as server:
+            (worker,) = worker_pids(server.pid)
+            for i in range(20):
+                Browser(server.base).submit(f"cpu-warm-{run}-{i}")
+            costs = []
+            for batch in range(batches):
+                before = process_cpu(worker)
+                done = sum(Browser(server.base).submit(f"cpu-{run}-{batch}-{i}") for i in range(size))
+                costs.append((process_cpu(worker) - before) / max(1, done))
+            return costs
+    finally:
+        del os.environ["REFUSAL_MAIL_DELIVER_AFTER_RESPONSE"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL server for temporary databases (default: SQLite)")
@@ -208,6 +237,11 @@ def main() -> None:
 
         database = Database.create(backend, "submit", workdir)
         run = uuid.uuid4().hex[:6]
+        costs = cpu_per_submission(database, workdir, run)
+        lines.append(
+            f"- one worker, one visitor at a time, mail queued only: worker CPU **{statistics.median(costs) * 1000:.2f} ms a "
+            f"submission** (form GET + POST; median of {len(costs)} batches of 100: {', '.join(f'{c * 1000:.2f}' for c in costs)})"
+        )
         with gunicorn(database, workdir, workers=2, config=None) as server:
             Browser(server.base).submit(f"warm-{run}")
             names = [f"throughput-{run}-{i}" for i in range(args.submissions)]
