@@ -461,3 +461,72 @@ def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_
     assert row[:2] == ["Dan", "Stein"], row
     assert row[-1] == printed_number(path, start) == reader.page_labels[start], (row, start)
     assert int(row[-1]) > len(made) + 1, "after the long letter's pages"
+
+
+def assert_tagged(path) -> None:
+    """The whole file is in one structure tree, as screen readers read it: every page's marked
+    content and links map (through the parent tree) to elements of that page, in the tree."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True and "/Lang" in pdf.Root
+        root = pdf.Root.StructTreeRoot
+        nums = root.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        assert sorted(parents) == list(range(len(parents))) == list(range(int(root.ParentTreeNextKey)))
+        pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        elements, todo = {}, [(kid, root) for kid in root.K]
+        while todo:
+            element, parent = todo.pop()
+            if isinstance(element, int) or element.get("/Type") == "/OBJR":
+                continue
+            assert element.Type == "/StructElem" and element.objgen not in elements
+            assert element.P.objgen == parent.objgen, "each element's /P is its parent in the tree"
+            assert element.S != "/Document" or parent is root
+            if element.S != "/Document":
+                assert element.Pg.objgen in pages, "/Pg is a page of this file"
+            elements[element.objgen] = element
+            todo += [(kid, element) for kid in element.get("/K", ())]
+        assert {pages[e.Pg.objgen] for e in elements.values() if "/Pg" in e} == set(range(len(pdf.pages))), "every page has structure"
+        for n, page in enumerate(pdf.pages):
+            mcids = parents[int(page.StructParents)]
+            drawn = [int(operands[1].MCID) for operands, operator in pikepdf.parse_content_stream(page)
+                     if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]]
+            assert sorted(drawn) == [mcid for mcid, element in enumerate(mcids) if element is not None], f"page {n}"
+            for mcid in drawn:
+                assert mcids[mcid].objgen in elements, f"page {n}: MCID {mcid} maps to an element outside the tree"
+                element = elements[mcids[mcid].objgen]
+                assert pages[element.Pg.objgen] == n and mcid in [k for k in element.K if isinstance(k, int)]
+            for name, xobject in page.Resources.get("/XObject", {}).items():
+                if xobject.Subtype == "/Form":  # the stamped digits: drawn as artifacts, no MCID
+                    assert not any(str(operator) == "BDC" for _, operator in pikepdf.parse_content_stream(xobject)), name
+            assert n < 3 or str(page.Contents[-1].read_bytes()).count("/Artifact BMC") == 1, "the stamped number is an artifact"
+            for annotation in page.get("/Annots", ()):
+                element = elements[parents[int(annotation.StructParent)].objgen]
+                assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") is not None and k.Obj.objgen == annotation.objgen
+                           for k in element.K)
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout + check.stderr
+
+
+def test_a_compilation_is_a_tagged_pdf_whose_structure_covers_every_page(app):
+    import pikepdf
+    from tests.factories import make_collective, make_signature
+
+    made = publish_mixed()
+    collective = make_collective(language="en", display_name="Yael Bar", body_text="We will not fly.")
+    for i in range(3):
+        make_signature(collective, name=f"Signer {i}")
+    first = compilation.build(compilation.Selection(), "he").path
+    assert_tagged(first)
+    with pikepdf.open(first) as pdf:
+        languages = [str(e.get("/Lang", "")) for e in pdf.Root.StructTreeRoot.K[0].K]
+    assert {"he", "ar", "en"} <= set(languages)
+    # Pages taken from kept files, some of whose letters are left out, and contents kept a page at a time.
+    letters.withdraw(db.session.get(Letter, made[1].id))
+    make_letter(language="he", display_name="נועה כהן")
+    second = compilation.build(compilation.Selection(), "he").path
+    assert second != first
+    assert_tagged(second)
+    text = plain(subprocess.run(["pdftotext", str(second), "-"], capture_output=True, text=True, check=True).stdout)
+    assert "נועה כהן" in text and made[1].display_name not in text
