@@ -5,9 +5,6 @@ pages, the contents a page at a time, and a new cover. One more approval renders
 cover and the last page of the contents, however many letters came before; a withdrawal renders
 none. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and the
 PDF's page labels say the same), so a longer contents never moves a letter's page number.
-
-Every PDF is tagged (a structure tree, for screen readers): kept pages carry their structure, and an
-assembly joins the pages' structures into one tree, the stamped page numbers marked as artifacts.
 """
 
 import contextlib
@@ -50,7 +47,7 @@ log = logging.getLogger(__name__)
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "3"  # 3: kept pages carry their structure (tagged PDF)
+TEMPLATE_VERSION = "2"
 MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
@@ -506,7 +503,7 @@ def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None) -> Non
     with _no_cycle_collection():
         document = letters_document(run, fonts)
         starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
-        data, pages = _tagged_pdf(document), len(document.pages)
+        data, pages = document.write_pdf(), len(document.pages)
         del document
     name = hashlib.sha256("|".join(letter.fingerprint for letter in run).encode()).hexdigest()[:32] + ".pdf"
     write_atomically(cache_folder() / "pages" / name, data)
@@ -742,7 +739,7 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, p
         numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
     document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
                        contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, digits=with_digits)
-    data = _tagged_pdf(document)
+    data = document.write_pdf()
     del document
     with pikepdf.open(io.BytesIO(data)) as front:
         for i, n in enumerate(todo):
@@ -756,10 +753,7 @@ def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:
     """Write some pages of `source` to a file of their own (atomically), with only the fonts they use:
     WeasyPrint gives every page of a document the same resources, the cover's fonts included."""
     with pikepdf.new() as kept, _atomic_path(path) as tmp:
-        structure = _Structure(kept)
-        for index in pages:
-            structure.append(source, index)
-        structure.finish()
+        kept.pages.extend(source.pages[index] for index in pages)
         for page in kept.pages:
             page.remove_unreferenced_resources()
         kept.save(tmp)
@@ -816,8 +810,7 @@ def _stamp_numbers(out: pikepdf.Pdf, front: int, fonts: FontConfiguration) -> No
     advance = _digit_advance()
     for number, page in enumerate(out.pages[front:], start=1):
         shown = str(number)
-        # Marked as an artifact: the number is not part of the page's structure (or of its text, read aloud).
-        drawing = [b"Q /Artifact BMC"]
+        drawing = [b"Q"]
         stamped = pikepdf.Page(page)
         for position, digit in enumerate(shown):
             name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalDigit{digit}"))
@@ -825,7 +818,7 @@ def _stamp_numbers(out: pikepdf.Pdf, front: int, fonts: FontConfiguration) -> No
             drawing.append(f"q 1 0 0 1 {shift:.3f} 0 cm {name} Do Q".encode())
         # The page's own drawing is wrapped in q ... Q, so the numbers start from a clean state.
         stamped.contents_add(pikepdf.Stream(out, b"q"), prepend=True)
-        stamped.contents_add(pikepdf.Stream(out, b" ".join([*drawing, b"EMC"])))
+        stamped.contents_add(pikepdf.Stream(out, b" ".join(drawing)))
 
 
 # --- assembly ---------------------------------------------------------------------------------------
@@ -846,22 +839,17 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
     for file in {*(file for file, _ in front.contents), *(pages_folder / where.file for where in placed)}:
         os.utime(file)
     with pikepdf.new() as out, pikepdf.open(io.BytesIO(front.document)) as rendered:
-        structure = _Structure(out)
-        structure.append(rendered, 0)
+        out.pages.append(rendered.pages[0])
         for file, page in front.contents:
             # A page rendered with the cover is taken from there, sharing its fonts.
-            if page is not None:
-                structure.append(rendered, page)
-            else:
-                structure.append(source(file), 0)
+            out.pages.append(rendered.pages[page] if page is not None else source(file).pages[0])
         front = len(out.pages)
         starts = []
-        for letter, where in zip(selected, placed, strict=True):
+        for where in placed:
             starts.append(len(out.pages))
-            kept = source(pages_folder / where.file)
+            kept = source(pages_folder / where.file).pages
             for index in range(where.first, where.first + where.count):
-                structure.append(kept, index, language=letter.language)
-        structure.finish()
+                out.pages.append(kept[index])
         _stamp_numbers(out, front, fonts)
         _link_contents(out, front, starts)
         with force_locale(language):
@@ -889,118 +877,6 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
     for pdf in opened.values():
         pdf.close()
     return total
-
-
-BDC, BMC = pikepdf.Operator("BDC"), pikepdf.Operator("BMC")
-
-
-def _tagged_pdf(document) -> bytes:
-    """A WeasyPrint document as a tagged PDF whose every page can be taken into a compilation with
-    its structure: the text of page margins (running headers, page numbers), which WeasyPrint maps
-    to structure elements outside the tree, is marked as an artifact instead."""
-    with pikepdf.open(io.BytesIO(document.write_pdf(pdf_tags=True))) as pdf:
-        root = pdf.Root.StructTreeRoot
-        in_tree = _structure_elements(root.K)
-        nums = root.ParentTree.Nums
-        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
-        for page in pdf.pages:
-            mcids = parents[int(page.StructParents)]
-            outside = {mcid for mcid, element in enumerate(mcids) if element.objgen not in in_tree}
-            if not outside:
-                continue
-            for mcid in outside:
-                mcids[mcid] = None
-            instructions = pikepdf.parse_content_stream(page)
-            for i, (operands, operator) in enumerate(instructions):
-                if (operator == BDC and isinstance(operands[1], pikepdf.Dictionary)
-                        and int(operands[1].get("/MCID", -1)) in outside):
-                    instructions[i] = pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact], BMC)
-            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
-        buffer = io.BytesIO()
-        pdf.save(buffer)
-    return buffer.getvalue()
-
-
-def _structure_elements(top: pikepdf.Object) -> set[tuple[int, int]]:
-    """The object ids of the structure elements under `top` (an element or an array of them)."""
-    found, todo = set(), [top]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, pikepdf.Array):
-            todo.extend(item)
-        elif isinstance(item, pikepdf.Dictionary) and item.get("/Type") == pikepdf.Name.StructElem and item.objgen not in found:
-            found.add(item.objgen)
-            if "/K" in item:
-                todo.append(item.K)
-    return found
-
-
-class _Structure:
-    """The structure tree of a PDF made of pages of tagged PDFs, built as the pages are appended.
-
-    WeasyPrint starts a page's structure afresh under the document element, so each page brings the
-    elements drawn on it (copied with it: their /Pg are the copied page), and its keys in the parent
-    tree (its own, its annotations') are numbered anew in one parent tree."""
-
-    def __init__(self, out: pikepdf.Pdf) -> None:
-        self.out = out
-        self.document = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
-        self.nums: list = []
-        self.indexed: dict[pikepdf.Pdf, tuple[dict, dict]] = {}
-
-    def _index(self, source: pikepdf.Pdf) -> tuple[dict, dict]:
-        """The source's top elements by their page, and its parent tree by key."""
-        if source not in self.indexed:
-            root = source.Root.get("/StructTreeRoot")
-            if root is None:
-                raise ValueError(f"{source.filename} is not tagged: its pages can not join a tagged compilation")
-            (document,) = root.K if isinstance(root.K, pikepdf.Array) else [root.K]
-            on_page: dict[tuple[int, int], list] = {}
-            for element in document.K:
-                on_page.setdefault(element.Pg.objgen, []).append(element)
-            nums = root.ParentTree.Nums
-            self.indexed[source] = on_page, {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
-        return self.indexed[source]
-
-    def append(self, source: pikepdf.Pdf, index: int, *, language: str | None = None) -> None:
-        """Append the source's page `index`, with its structure (in `language`, if given)."""
-        on_page, parents = self._index(source)
-        page = source.pages[index]
-        self.out.pages.append(page)
-        copied = self.out.pages[-1]
-        for element in on_page.get(page.obj.objgen, ()):
-            # Copied without its parent: through it, copying would bring the source's whole tree.
-            del element.P
-            element = self.out.copy_foreign(element)
-            element.P = self.document
-            if language:
-                element.Lang = pikepdf.String(language)
-            self.document.K.append(element)
-        mcids = parents[int(page.StructParents)]
-        self._key(copied, "/StructParents", pikepdf.Array([self._copied(e) for e in mcids]))
-        for annotation in copied.get("/Annots", ()):
-            if "/StructParent" in annotation:
-                self._key(annotation, "/StructParent", self._copied(parents[int(annotation.StructParent)]))
-
-    def _copied(self, element: pikepdf.Object) -> pikepdf.Object | None:
-        # Already copied with its page's elements: copy_foreign gives the same copy.
-        return None if element is None else self.out.copy_foreign(element)
-
-    def _key(self, holder: pikepdf.Object, name: str, value: pikepdf.Object) -> None:
-        key = len(self.nums) // 2
-        holder[name] = key
-        self.nums += [key, value]
-
-    def finish(self) -> None:
-        """Put the tree in the catalog: every appended page is in it."""
-        root = self.out.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([self.document]),
-            ParentTree=self.out.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(self.nums))),
-            ParentTreeNextKey=len(self.nums) // 2,
-        ))
-        self.document.P = root
-        self.out.Root.StructTreeRoot = root
-        self.out.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
 
 
 def _link_contents(out: pikepdf.Pdf, front: int, starts: list[int]) -> None:
