@@ -10,7 +10,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .http import client_key
+from .http import client_key, has_no_limits
 
 # Stable constraint names, so migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -36,4 +36,5 @@ limiter = Limiter(key_func=client_key)
 # It warns that Redis is lost (and it falls back to each worker's memory) on a logger of its own
 # that writes nowhere: write it where the app's own messages go.
 limiter.logger.addHandler(default_handler)
+limiter.request_filter(has_no_limits)
 login_manager = LoginManager()

@@ -48,6 +48,18 @@ DATABASE_RETRY_AFTER = 30
 CLIENT_KEY_RECHECK_SECONDS = 5
 
 
+# The only blueprints with rate limits (on their form posts and sign-in).
+LIMITED_BLUEPRINTS = frozenset({"submit", "moderate"})
+
+
+def has_no_limits() -> bool:
+    """Whether this request may skip the rate limiter: it is outside LIMITED_BLUEPRINTS and no default
+    or application-wide limit is configured. The limiter would otherwise resolve blueprint limits and
+    exemptions for each reader's page and PDF, a tenth of the cost of serving a cached compilation."""
+    config = current_app.config
+    return request.blueprint not in LIMITED_BLUEPRINTS and not (config.get("RATELIMIT_DEFAULT") or config.get("RATELIMIT_APPLICATION"))
+
+
 def client_key() -> str:
     """Who is asking, for rate limits: a keyed hash of the address under a random key of the day.
 

@@ -217,7 +217,7 @@ def test_postgres_down_gives_a_translated_503_and_the_site_recovers_without_a_re
             stopped = time.monotonic()
             time.sleep(0.5)
             for lang in ("he", "en", "ar"):
-                for path in ("/", "/letters"):
+                for path in ("/", "/letters", "/press/letters.pdf"):
                     assert_unavailable_page(*get(browser, f"{path}?lang={lang}"), lang)
             status, headers, body, _ = get(browser, "/api/v1/count")
             assert status == 503 and "Retry-After" in headers and json.loads(body)["error"] == 503

@@ -100,3 +100,30 @@ def test_too_many_signatures_get_a_friendly_translated_429(client):
     assert page.find("html")[0]["lang"] == "he" and page.find("p", **{"class": "error-message"})
     assert "Retry-After" in blocked.headers
     assert client.get(url).status_code == 200, "reading the form is not limited"
+
+
+def test_every_rate_limited_view_is_in_a_blueprint_the_limiter_still_checks(app):
+    """Requests outside LIMITED_BLUEPRINTS skip the limiter: a limit put anywhere else would never apply."""
+    from flask_limiter.util import get_qualified_name
+
+    from refusal_site.extensions import limiter
+    from refusal_site.http import LIMITED_BLUEPRINTS
+
+    limited = {
+        endpoint for endpoint, view in app.view_functions.items()
+        if limiter.limit_manager.decorated_limits(get_qualified_name(view))
+    }
+    assert {"submit.submit", "moderate.sign_in"} <= limited
+    assert {endpoint.split(".")[0] for endpoint in limited} <= LIMITED_BLUEPRINTS
+    assert not limiter.limit_manager.default_limits and not limiter.limit_manager.application_limits
+
+
+def test_a_default_limit_still_applies_to_readers_when_one_is_configured(make_app, monkeypatch):
+    """Readers skip the limiter only while no route but the limited ones has a limit."""
+    from refusal_site.extensions import limiter
+
+    # The limiter is one object per process: the default limit must not outlive this test.
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", limiter.limit_manager._default_limits)
+    app = make_app(RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    assert [client.get("/api/v1/count").status_code for _ in range(3)] == [200, 200, 429]
