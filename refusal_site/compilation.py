@@ -175,13 +175,15 @@ def _no_cycle_collection():
     """Pause Python's cycle collector during a render. A layout makes millions of objects that all
     stay alive until it ends, and each full collection walks them all again: with it running, a
     letter with 5,000 co-signers took 4.2x the time of one with 1,250; without, 4.0x (and 15% less
-    in all). What the render leaves behind is collected right after."""
+    in all). What the render leaves behind is collected right after: everything made while the
+    collector was paused is still in its youngest generation, so collecting that one finds it all
+    without walking the process's fonts, templates and modules again (a full collection: 50 ms)."""
     gc.disable()
     try:
         yield
     finally:
         gc.enable()
-        gc.collect()
+        gc.collect(0)
 
 
 def cache_folder() -> Path:
