@@ -1,5 +1,7 @@
 """refusal_site: public letters of refusal, moderated, counted and compiled for the press."""
 
+import os
+
 from flask import Flask
 
 from . import cli, http, i18n, mail
@@ -9,8 +11,9 @@ from .storage import tune_engine
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    # Tests give each app its own instance folder (secret key, outbox, caches).
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    # The instance folder (secret key, SQLite file, outbox, PDF cache): ./instance unless a deployment
+    # names another in REFUSAL_INSTANCE_PATH; tests give each app its own.
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REFUSAL_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     configure(app, test_config)
 
@@ -45,6 +48,4 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _migrations_directory() -> str:
-    import os
-
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -96,17 +96,33 @@ def erase_contacts(days: int | None) -> None:
 
 
 @click.command("build-pdf")
-def build_pdf() -> None:
-    """Build the standard press compilations (all letters, and each language) for deployment or cron."""
+@click.option("--watch", is_flag=True, help="Keep them built as letters are published, withdrawn or corrected, until stopped (run as a service).")
+def build_pdf(watch: bool) -> None:
+    """Build the standard press compilations (all letters, and each language) for deployment or cron;
+    with --watch, build them again after every public change (SIGTERM stops it after the build in hand)."""
+    import os
+    import resource
+
     from . import compilation
 
-    for selection in compilation.STANDARD:
-        for language in [selection.language] if selection.language else list(current_app.config["LANGUAGES"]):
-            built = compilation.build(selection, language)
-            click.echo(f"{selection.name} ({language}): {built.letters} letters -> {built.path.name}")
-    days = current_app.config["PDF_KEEP_DAYS"]
-    removed = compilation.prune(timedelta(days=days))
-    click.echo(f"removed {removed} cached PDF files no build used for {days} days")
+    def echo(built) -> None:
+        for selection, language, compiled in built:
+            click.echo(f"{selection.name} ({language}): {compiled.letters} letters -> {compiled.path.name}")
+
+    if not watch:
+        echo(compilation.build_standard())
+        days = current_app.config["PDF_KEEP_DAYS"]
+        removed = compilation.prune(timedelta(days=days))
+        click.echo(f"removed {removed} cached PDF files no build used for {days} days")
+        return
+    # The limits a build started by a request runs under (compilation.build_in_background).
+    resource.setrlimit(resource.RLIMIT_AS, (current_app.config["PDF_BUILD_MEMORY_BYTES"],) * 2)
+    os.nice(compilation.WATCH_NICENESS)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("building the standard compilations after every public change, until stopped")
+    compilation.keep_built(stop, report=echo)
 
 
 @click.command("send-mail")

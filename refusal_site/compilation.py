@@ -21,6 +21,7 @@ import os
 import resource
 import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -448,6 +449,58 @@ def build(selection: Selection, language: str) -> Compilation:
             pages = _build(selection, selected, language, path)
             log.info("built %s: %d letters, %d pages", path.name, len(selected), pages)
     return Compilation(path, digest, len(selected))
+
+
+def build_standard() -> list[tuple[Selection, str, Compilation]]:
+    """Build (or find) every standard compilation, each in the languages it is offered in: all
+    letters in every site language, and each language's letters in that language."""
+    built = []
+    for selection in STANDARD:
+        for language in [selection.language] if selection.language else list(current_app.config["LANGUAGES"]):
+            built.append((selection, language, build(selection, language)))
+    return built
+
+
+# The builder service stands back for the web workers on the same machine (nice(2)).
+WATCH_NICENESS = 10
+
+
+def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, str, Compilation]]], None] = lambda _: None) -> None:
+    """The builder service (`build-pdf --watch`): build the standard compilations again whenever what
+    is public changes (a publication, withdrawal, correction or unpublishing), until `stop` is set.
+
+    Journalists then find them ready instead of waiting for a build their download starts, and the
+    builds run in one process that stays warm: fonts, stylesheet and WeasyPrint's own first-use
+    setup are paid once, not by each build. Changes that come while a round is building are taken
+    together in the next round. A failed round (the database down, a render out of time or memory)
+    is logged and tried again PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
+    timed = threading.current_thread() is threading.main_thread()  # alarms work in the main thread only
+    if timed:
+        signal.signal(signal.SIGALRM, _out_of_time)
+    seen, pruned = None, 0.0
+    while not stop.is_set():
+        wait = current_app.config["PDF_WATCH_SECONDS"]
+        try:
+            _pool_fonts()
+            revision = letters.public_revision()
+            if revision != seen:
+                if timed:
+                    signal.alarm(current_app.config["PDF_BUILD_SECONDS"])
+                try:
+                    report(build_standard())
+                finally:
+                    if timed:
+                        signal.alarm(0)
+                seen = revision
+            if utcnow().timestamp() - pruned > 3600:
+                prune(timedelta(days=current_app.config["PDF_KEEP_DAYS"]))
+                pruned = utcnow().timestamp()
+        except Exception:
+            wait = current_app.config["PDF_RETRY_AFTER_FAILURE"]
+            log.exception("build-pdf --watch: this round failed; trying again in %s s", wait)
+        finally:
+            db.session.remove()
+        stop.wait(wait)
 
 
 def prune(older_than: timedelta) -> int:

@@ -102,6 +102,8 @@ class Config:
     PDF_KEEP_DAYS = 7
     # After a compilation's build failed, requests for it get a 503 for this many seconds.
     PDF_RETRY_AFTER_FAILURE = 60
+    # build-pdf --watch looks for a new publication, withdrawal or correction this often (seconds).
+    PDF_WATCH_SECONDS = 2.0
     # Processes that render a compilation's letters side by side (the machine's cores by default).
     PDF_BUILD_WORKERS = os.cpu_count() or 1
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.

@@ -461,3 +461,118 @@ def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_
     assert row[:2] == ["Dan", "Stein"], row
     assert row[-1] == printed_number(path, start) == reader.page_labels[start], (row, start)
     assert int(row[-1]) > len(made) + 1, "after the long letter's pages"
+
+
+def _bookmarked(path) -> list[str]:
+    """The letters a compilation holds, by their bookmarks (the first is the contents)."""
+    return [item.title.split(" · ")[0] for item in PdfReader(path).outline][1:]
+
+
+def _wait_for(found, seconds: float = 60):
+    """Poll `found()` until it returns something, at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while (result := found()) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return result
+
+
+def test_the_builder_service_builds_again_after_each_public_change(app):
+    """`build-pdf --watch`'s loop: a publication and a withdrawal each reach every standard compilation
+    without any download asking for it, and the service stops when told."""
+    app.config.update(PDF_WATCH_SECONDS=0.05)
+    made = publish_mixed(2)
+    first, second, first_id = made[0].display_name, made[1].display_name, made[0].id
+    db.session.remove()
+    stop, rounds = threading.Event(), []
+
+    def service() -> None:
+        with app.app_context():
+            compilation.keep_built(stop, report=rounds.append)
+
+    def current(language: str, holding: list[str]):
+        built = compilation.existing(compilation.Selection(), language)
+        return built if built is not None and _bookmarked(built.path) == holding else None
+
+    thread = threading.Thread(target=service)
+    thread.start()
+    try:
+        assert _wait_for(lambda: current("ar", [first, second]))
+        newest = make_letter(language="en", published_at=utcnow()).display_name
+        db.session.remove()
+        assert _wait_for(lambda: current("he", [first, second, newest]))
+        letters.withdraw(db.session.get(Letter, first_id))
+        db.session.remove()
+        assert _wait_for(lambda: current("en", [second, newest]))
+        english = compilation.existing(compilation.Selection(language="en"), "en")
+        assert english is not None and _bookmarked(english.path) == [newest]
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not thread.is_alive(), "stopped when asked"
+    assert len(rounds) >= 3 and all(len(built) == 6 for built in rounds), "every round builds all six standard compilations"
+
+
+def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
+    """A round that fails is logged and tried again later; the service does not die of it."""
+    app.config.update(PDF_WATCH_SECONDS=0.05, PDF_RETRY_AFTER_FAILURE=0.1)
+    publish_mixed(1)
+    db.session.remove()
+    calls, real = [], compilation.build_standard
+
+    def fails_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise MemoryError("out of memory in a render")
+        return real()
+
+    monkeypatch.setattr(compilation, "build_standard", fails_once)
+    stop, rounds = threading.Event(), []
+
+    def service() -> None:
+        with app.app_context():
+            compilation.keep_built(stop, report=rounds.append)
+
+    thread = threading.Thread(target=service)
+    thread.start()
+    try:
+        assert _wait_for(lambda: rounds or None, seconds=30)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert len(calls) >= 2 and "this round failed" in caplog.text
+    assert compilation.existing(compilation.Selection(), "he") is not None
+
+
+def test_the_builder_service_runs_as_a_process_and_stops_on_sigterm(app, app_config):
+    """`flask build-pdf --watch` as production runs it, on the same database and instance folder."""
+    import os
+    import signal
+    import sys
+    from pathlib import Path
+
+    first = publish_mixed(1)[0].display_name
+    db.session.remove()
+    env = {
+        **os.environ,
+        "REFUSAL_DATABASE_URL": app_config["DATABASE_URL"],
+        "REFUSAL_SECRET_KEY": app_config["SECRET_KEY"],
+        "REFUSAL_INSTANCE_PATH": app.instance_path,
+        "REFUSAL_PDF_WATCH_SECONDS": "0.1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "refusal_site", "build-pdf", "--watch"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        built = _wait_for(lambda: compilation.existing(compilation.Selection(), "he"))
+        assert built is not None and _bookmarked(built.path) == [first]
+        newest = make_letter(language="he", published_at=utcnow()).display_name
+        db.session.remove()
+        built = _wait_for(lambda: compilation.existing(compilation.Selection(), "he"))
+        assert built is not None and _bookmarked(built.path) == [first, newest]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "all (he): 1 letters" in output and "all (he): 2 letters" in output
+    assert "private0@mail.example" not in output
