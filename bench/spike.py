@@ -14,6 +14,10 @@ number of its own, --redis-url) for the rate limits:
 - Moderation: one signed-in moderator approves pending letters through the moderation pages, paced at
   --approvals per second: open the letter, press approve (POST with the form's CSRF token and
   revision), follow the redirect back to the queue.
+- PDFs: production's arrangement. One `flask build-pdf --watch` process (niced, as it runs itself)
+  keeps the standard compilations built while approvals go on; the run starts once it has built
+  them, and reports how long after the load they held every approved letter (`--no-pdf-builder`
+  leaves it out).
 - Mail: production's arrangement. The web workers only queue the confirmation mail
   (MAIL_DELIVER_AFTER_RESPONSE off) and one `flask send-mail --loop` process delivers it to an SMTP
   sink on loopback (aiosmtpd, in a process of its own) that counts messages and Message-IDs.
@@ -398,6 +402,50 @@ def start_sender(database: Database, workdir: Path) -> tuple[subprocess.Popen, P
     return process, log_path
 
 
+def start_builder(database: Database, workdir: Path) -> tuple[subprocess.Popen, Path]:
+    """`flask build-pdf --watch` on the benchmark's app, as production runs it next to gunicorn."""
+    env = dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_INSTANCE_PATH=database.instance_path)
+    log_path = workdir / "build-pdf.log"
+    with open(log_path, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "bench.public:bench_app()", "build-pdf", "--watch"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    return process, log_path
+
+
+def compilations_current(database: Database) -> bool:
+    """Whether every standard compilation of what is published now is built."""
+    from refusal_site import compilation
+
+    with database.app.app_context():
+        languages = database.app.config["LANGUAGES"]
+        return all(
+            compilation.existing(selection, language) is not None
+            for selection in compilation.STANDARD
+            for language in ([selection.language] if selection.language else languages)
+        )
+
+
+def wait_for_compilations(database: Database, seconds: float) -> float | None:
+    """Seconds until the standard compilations are current (None: not within `seconds`)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        if compilations_current(database):
+            return time.perf_counter() - started
+        time.sleep(0.2)
+    return None
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system seconds of a process and of the children it has waited for (its forked PDF workers)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICKS
+
+
 def stop_process(process: subprocess.Popen) -> int:
     process.send_signal(signal.SIGTERM)
     try:
@@ -509,7 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     script = workdir / "spike.lua"
     script.write_text(WRK_SCRIPT)
-    sender = None
+    sender = builder = None
+    caught_up = None
     try:
         info = machine_info(backend, args)
         uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -519,6 +568,10 @@ def main(argv: list[str] | None = None) -> int:
         with gunicorn(database, workdir, args.workers, args.gunicorn_config) as server:
             if args.mail == "sender":
                 sender, sender_log = start_sender(database, workdir)
+            if args.pdf_builder:
+                builder, builder_log = start_builder(database, workdir)
+                if wait_for_compilations(database, args.drain * 5) is None:
+                    raise RuntimeError(f"build-pdf --watch did not build the compilations:\n{builder_log.read_text()[-3000:]}")
             for path in readers:  # every worker renders and caches; the PDF is built once
                 for _ in range(args.workers * 2):
                     status, _ = fetch(server.base + path)
@@ -539,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
                 tracked["send-mail --loop"] = [sender.pid]
             tracked["SMTP sink"] = [sink.process.pid]
             cpu_before = {k: sum(process_cpu(p) for p in pids) for k, pids in tracked.items()}
+            if builder:
+                cpu_before["build-pdf --watch (niced, with its forked workers)"] = tree_cpu(builder.pid)
             self_before, machine_before = sum(os.times()[:2]), machine_busy()
 
             wrks = [start_wrk(args.wrk, server.base + path, args.seconds, args.reader_connections, script) for path in readers]
@@ -556,8 +611,11 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.perf_counter() - started
 
             cpu_after = {k: sum(process_cpu(p) for p in pids) for k, pids in tracked.items()}
+            if builder:
+                cpu_after["build-pdf --watch (niced, with its forked workers)"] = tree_cpu(builder.pid)
             self_after, machine_after = sum(os.times()[:2]), machine_busy()
             drained = wait_for_outbox(database, args.drain) if sender or args.mail == "after-response" else 0.0
+            caught_up = wait_for_compilations(database, args.drain * 5) if builder else None
             _, count_body = fetch(server.base + "/api/v1/count")
             count_after = json.loads(count_body)["count"]
             problems = server.log_problems()
@@ -568,6 +626,13 @@ def main(argv: list[str] | None = None) -> int:
                 if sender_code != 0:
                     problems.append(f"send-mail exited with {sender_code}")
                 sender = None
+            if builder:
+                builder_code = stop_process(builder)
+                problems += [f"build-pdf: {line}" for line in builder_log.read_text(errors="replace").splitlines()
+                             if re.search(r"ERROR|Traceback|failed", line)]  # fmt: skip
+                if builder_code != 0:
+                    problems.append(f"build-pdf exited with {builder_code}")
+                builder = None
         if moderation.crashed:
             problems.append(f"the moderator stopped: {moderation.crashed}")
         state = final_state(database, run, moderation.approved)
@@ -575,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if sender:
             stop_process(sender)
+        if builder:
+            stop_process(builder)
         if sink.process.is_alive():
             sink.process.terminate()
         backend.cleanup()
@@ -593,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         readers=reader_results, submissions=submissions, moderation=moderation, elapsed=elapsed,
         overrun=overrun, lost=lost, state=state, count=(count_before, count_after),
         mail=(len(state["stored"]) , received, distinct, len(set(spike_recipients)), len(spike_recipients), drained),
-        cpu=cpu, machine=machine, problems=problems,
+        cpu=cpu, machine=machine, problems=problems, caught_up=caught_up,
     )  # fmt: skip
     report = outcome.report()
     print(report)
@@ -621,6 +688,7 @@ class Outcome:
     cpu: dict[str, float]
     machine: float
     problems: list[str]
+    caught_up: float | None
 
     def report(self) -> str:
         a, s, m = self.args, self.submissions, self.moderation
@@ -639,7 +707,8 @@ class Outcome:
             f"gunicorn {a.workers} sync workers; mail: "
             + ("queued by the web workers, delivered by one `send-mail --loop` process" if a.mail == "sender"
                else "queued and then delivered after the response by the web worker that queued it")
-            + " to an SMTP sink on loopback.",
+            + " to an SMTP sink on loopback."
+            + (" One `build-pdf --watch` process keeps the standard compilations built." if a.pdf_builder else ""),
             "",
         ]  # fmt: skip
 
@@ -679,7 +748,11 @@ class Outcome:
                      f"sink: {received:,} messages, {distinct:,} distinct Message-IDs; rows left {self.state['mail_left']} "
                      f"(outbox emptied {drained:.1f} s after the load)",
                      verdict(spike_distinct == stored and spike_total == stored and received == distinct and self.state["mail_left"] == 0)],
-                ],
+                ] + ([[
+                    "standard compilations hold every approved letter within a minute of the load (build-pdf --watch)",
+                    "not within the wait" if self.caught_up is None else f"all 6 current {self.caught_up:.1f} s after the load and the outbox",
+                    verdict(self.caught_up is not None and self.caught_up <= 60),
+                ]] if a.pdf_builder else []),
                 markdown=True,
             )
         )  # fmt: skip
@@ -747,6 +820,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pending", type=int, default=1000, help="letters waiting for the moderator (default 1000)")
     parser.add_argument("--mail", choices=("sender", "after-response"), default="sender",
                         help="who delivers the mail: a send-mail --loop process (default), or each web worker after its response")
+    parser.add_argument("--pdf-builder", action=argparse.BooleanOptionalAction, default=True,
+                        help="run build-pdf --watch beside gunicorn, as production does (default: yes)")
     parser.add_argument("--drain", type=float, default=60, help="seconds to wait for the outbox to empty after the load (default 60)")
     parser.add_argument("--gunicorn-config", type=Path, help="a gunicorn config file to load (default: none)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk", help="path to wrk")
