@@ -465,19 +465,53 @@ def build_standard() -> list[tuple[Selection, str, Compilation]]:
 WATCH_NICENESS = 10
 
 
+def warm_up() -> None:
+    """Lay out and write, and throw away, a small compilation's parts in every script (a letter, a
+    cover with its curve, a page of contents), assemble them, and make a build's queries. What a process pays once before its first build (the
+    fonts, the stylesheet, WeasyPrint's and its libraries' setup of each kind of drawing) is then
+    paid here, by the builder service as it starts, not by the first approval it builds."""
+    fonts = _pool_fonts()
+    now = utcnow()
+    printed(Selection().letters()[-1:])  # the queries a build makes, compiled once
+    sample = [
+        PrintedLetter(public_id=f"warm-up-{code}", display_name=name, descriptor=name, title=name, language=code,
+                      body_html=f"<p>{name} 1234567890</p>", published_at=now, collective=True,
+                      signers=(Signer(name, name),), fingerprint=f"warm-up-{code}")
+        for code, name in (("he", "דנה כהן"), ("ar", "دانة خوري"), ("en", "Dana Cohen"))
+    ]  # fmt: skip
+    with _no_cycle_collection():
+        letters_document(sample, fonts).write_pdf()
+        rows = [{"index": i, "text": letter.display_name, "note": "", "language": letter.language, "direction": letter.direction,
+                 "page": i + 1} for i, letter in enumerate(sample)]  # fmt: skip
+        for language in current_app.config["LANGUAGES"]:
+            with force_locale(language):
+                points = chart.cumulative([(now.date() - timedelta(days=1), 1), (now.date(), 2)])
+                cover = {"title": _title(Selection()), "subtitle": _subtitle(Selection()), "letters": 3, "refusers": 3,
+                         "compiled_at": now, "chart": chart.svg(points, title=gettext("Public refusers over time"), description="")}  # fmt: skip
+            data = _render("press/front_pdf.html", language, fonts, cover=cover, contents=[{"rows": rows, "first": True}],
+                           toc_link=TOC_LINK, digits=False).write_pdf()  # fmt: skip
+    with pikepdf.open(io.BytesIO(data)) as front, pikepdf.new() as out:  # and the assembly's
+        out.pages.extend(front.pages)
+        out.save(io.BytesIO(), object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
 def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, str, Compilation]]], None] = lambda _: None) -> None:
     """The builder service (`build-pdf --watch`): build the standard compilations again whenever what
     is public changes (a publication, withdrawal, correction or unpublishing), until `stop` is set.
 
     Journalists then find them ready instead of waiting for a build their download starts, and the
     builds run in one process that stays warm: fonts, stylesheet and WeasyPrint's own first-use
-    setup are paid once, not by each build. Changes that come while a round is building are taken
+    setup are paid once, as it starts (warm_up), not by each build. Changes that come while a round is building are taken
     together in the next round. A failed round (the database down, a render out of time or memory)
     is logged and tried again PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
     timed = threading.current_thread() is threading.main_thread()  # alarms work in the main thread only
     if timed:
         signal.signal(signal.SIGALRM, _out_of_time)
     seen, pruned = None, 0.0
+    try:
+        warm_up()
+    except Exception:
+        log.exception("build-pdf --watch: warming up failed; the first build will be slower")
     while not stop.is_set():
         wait = current_app.config["PDF_WATCH_SECONDS"]
         try:

@@ -576,3 +576,14 @@ def test_the_builder_service_runs_as_a_process_and_stops_on_sigterm(app, app_con
     assert process.returncode == 0, output
     assert "all (he): 1 letters" in output and "all (he): 2 letters" in output
     assert "private0@mail.example" not in output
+
+
+def test_warming_up_renders_in_every_script_and_keeps_nothing(app, monkeypatch):
+    """The builder service's warm-up lays out a letter, cover and contents in each language, and leaves
+    no file behind (with no letter published yet, too)."""
+    made = []
+    real = compilation._render
+    monkeypatch.setattr(compilation, "_render", lambda template, language, *a, **k: made.append((template, language)) or real(template, language, *a, **k))
+    compilation.warm_up()
+    assert made == [("press/letters_pdf.html", "he"), *(("press/front_pdf.html", code) for code in app.config["LANGUAGES"])]
+    assert not compilation.cache_folder().exists() or not any(p.is_file() for p in compilation.cache_folder().rglob("*"))
