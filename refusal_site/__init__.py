@@ -1,20 +1,15 @@
 """refusal_site: public letters of refusal, moderated, counted and compiled for the press."""
 
-import os
-
 from flask import Flask
 
 from . import cli, http, i18n, mail
-from .config import configure
+from .config import configure, instance_path
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .storage import tune_engine
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    # The instance folder (secret key, SQLite file, outbox, PDF cache): ./instance unless a deployment
-    # names another in REFUSAL_INSTANCE_PATH; tests give each app its own.
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REFUSAL_INSTANCE_PATH") or None
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path(test_config), instance_relative_config=True)
     configure(app, test_config)
 
     db.init_app(app)
@@ -48,4 +43,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _migrations_directory() -> str:
+    import os
+
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -100,9 +100,6 @@ def erase_contacts(days: int | None) -> None:
 def build_pdf(watch: bool) -> None:
     """Build the standard press compilations (all letters, and each language) for deployment or cron;
     with --watch, build them again after every public change (SIGTERM stops it after the build in hand)."""
-    import os
-    import resource
-
     from . import compilation
 
     def echo(built) -> None:
@@ -115,12 +112,8 @@ def build_pdf(watch: bool) -> None:
         removed = compilation.prune(timedelta(days=days))
         click.echo(f"removed {removed} cached PDF files no build used for {days} days")
         return
-    # The limits a build started by a request runs under (compilation.build_in_background).
-    resource.setrlimit(resource.RLIMIT_AS, (current_app.config["PDF_BUILD_MEMORY_BYTES"],) * 2)
-    os.nice(compilation.WATCH_NICENESS)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    compilation.become_builder_service()
+    stop = _stopped_by_signals()
     click.echo("building the standard compilations after every public change, until stopped")
     compilation.keep_built(stop, report=echo)
 
@@ -136,8 +129,16 @@ def send_mail(forever: bool) -> None:
     if not forever:
         echo(mail.deliver_due())
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stopped_by_signals()
     click.echo("sending queued mail until stopped")
     mail.send_until(stop, report=echo)
+
+
+def _stopped_by_signals() -> threading.Event:
+    """An event that SIGTERM or SIGINT sets, for a service's loop to stop at."""
+    stop = threading.Event()
+    # Set from a thread of its own: the signal may come while this thread holds the event's lock
+    # (inside stop.wait()), and setting it here would then wait for that lock forever.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: threading.Thread(target=stop.set).start())
+    return stop

@@ -410,7 +410,7 @@ def build_in_background(key: str, *, selection: Selection | None = None, languag
 def _build_process(config: dict, key: str, job: tuple) -> None:
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.alarm(config["PDF_BUILD_SECONDS"])
-    resource.setrlimit(resource.RLIMIT_AS, (config["PDF_BUILD_MEMORY_BYTES"],) * 2)
+    _limit_memory(config["PDF_BUILD_MEMORY_BYTES"])
     try:
         from . import create_app
 
@@ -451,14 +451,16 @@ def build(selection: Selection, language: str) -> Compilation:
     return Compilation(path, digest, len(selected))
 
 
+def standard_jobs() -> list[tuple[Selection, str]]:
+    """Every standard compilation, in each language it is offered in: all letters in every site
+    language, and each language's letters in that language."""
+    languages = list(current_app.config["LANGUAGES"])
+    return [(selection, language) for selection in STANDARD for language in ([selection.language] if selection.language else languages)]
+
+
 def build_standard() -> list[tuple[Selection, str, Compilation]]:
-    """Build (or find) every standard compilation, each in the languages it is offered in: all
-    letters in every site language, and each language's letters in that language."""
-    built = []
-    for selection in STANDARD:
-        for language in [selection.language] if selection.language else list(current_app.config["LANGUAGES"]):
-            built.append((selection, language, build(selection, language)))
-    return built
+    """Build (or find) every standard compilation."""
+    return [(selection, language, build(selection, language)) for selection, language in standard_jobs()]
 
 
 # The builder service stands back for the web workers on the same machine (nice(2)).
@@ -495,36 +497,42 @@ def warm_up() -> None:
         out.save(io.BytesIO(), object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
+def become_builder_service() -> None:
+    """Give this process what a builder service runs with: the memory limit of every background
+    build, and a lower CPU priority than the web workers beside it."""
+    _limit_memory(current_app.config["PDF_BUILD_MEMORY_BYTES"])
+    os.nice(WATCH_NICENESS)
+
+
 def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, str, Compilation]]], None] = lambda _: None) -> None:
     """The builder service (`build-pdf --watch`): build the standard compilations again whenever what
     is public changes (a publication, withdrawal, correction or unpublishing), until `stop` is set.
 
     Journalists then find them ready instead of waiting for a build their download starts, and the
     builds run in one process that stays warm: fonts, stylesheet and WeasyPrint's own first-use
-    setup are paid once, as it starts (warm_up), not by each build. Changes that come while a round is building are taken
-    together in the next round. A failed round (the database down, a render out of time or memory)
-    is logged and tried again PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
+    setup are paid once, as it starts (warm_up), not by each build. Changes that come while a round
+    is building are built together in the next round. Each build takes one of the machine's
+    PDF_MAX_BUILDS slots and, in the main thread, has PDF_BUILD_SECONDS. A failed round (the
+    database down, a render out of time or memory) is logged and tried again
+    PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
     timed = threading.current_thread() is threading.main_thread()  # alarms work in the main thread only
-    if timed:
-        signal.signal(signal.SIGALRM, _out_of_time)
-    seen, pruned = None, 0.0
     try:
         warm_up()
     except Exception:
         log.exception("build-pdf --watch: warming up failed; the first build will be slower")
+    finally:
+        db.session.remove()  # the first round must not read the letters as they were while warming up
+    seen, pruned = None, 0.0
     while not stop.is_set():
         wait = current_app.config["PDF_WATCH_SECONDS"]
         try:
-            _pool_fonts()
             revision = letters.public_revision()
             if revision != seen:
-                if timed:
-                    signal.alarm(current_app.config["PDF_BUILD_SECONDS"])
-                try:
-                    report(build_standard())
-                finally:
-                    if timed:
-                        signal.alarm(0)
+                built = []
+                for selection, language in standard_jobs():
+                    with _build_slot(), _time_limit(current_app.config["PDF_BUILD_SECONDS"] if timed else None):
+                        built.append((selection, language, build(selection, language)))
+                report(built)
                 seen = revision
             if utcnow().timestamp() - pruned > 3600:
                 prune(timedelta(days=current_app.config["PDF_KEEP_DAYS"]))
@@ -535,6 +543,25 @@ def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, st
         finally:
             db.session.remove()
         stop.wait(wait)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int | None):
+    """Raise TimeoutError in the block after `seconds` (None: no limit)."""
+    if seconds is None:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _limit_memory(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def prune(older_than: timedelta) -> int:
@@ -631,9 +658,15 @@ def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], obje
         gc.unfreeze()
     try:
         result = meanwhile() if meanwhile else None
-    finally:
         for process in processes:
             process.join()
+    except BaseException:
+        # Out of time (or memory) here: the workers must not go on rendering for nobody.
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        raise
     if any(process.exitcode != 0 for process in processes):
         log.warning("PDF render workers failed (exit codes %s); finishing their work in one process",
                     [process.exitcode for process in processes])

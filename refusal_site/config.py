@@ -112,6 +112,13 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 
+def instance_path(test_config: dict | None = None) -> str | None:
+    """The instance folder (secret key, SQLite file, outbox, PDF cache): a test's own, else
+    REFUSAL_INSTANCE_PATH (a deployment's, or a service's sharing the web workers' folder), else
+    None, Flask's ./instance in the checkout. Read before the app exists, so not a setting."""
+    return (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REFUSAL_INSTANCE_PATH") or None
+
+
 def configure(app, test_config: dict | None = None) -> None:
     """Load settings in layers and refuse to run production on unsafe defaults."""
     app.config.from_object(Config)
