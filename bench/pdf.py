@@ -20,8 +20,10 @@ the same letters):
    in memory; creating the app and importing WeasyPrint are outside it.
    Builder service: the full build and the approval build again, each in a process that first runs
    compilation.warm_up() outside the timed span, as `build-pdf --watch` does once when it starts
-   (it is the warm process that keeps the standard compilations built in production); judged
-   against the 10% target like the builds a download starts.
+   (it is the warm process that keeps the standard compilations built in production). They run
+   last in each round, at normal priority (the service's nice only matters beside other load) and
+   without its memory limit; judged against the 10% target beside the builds a download starts,
+   which stay the figures for a site without the service (and for date ranges).
    Interleaved: round after round of plain, full build, approval build, withdrawal build, each
    against its own copy of the database (SQLite backup) and its own copy of the cache it starts from.
 4. Serving: gunicorn (2 sync workers, bench.public's helper and app) serves the database the full
