@@ -93,7 +93,7 @@ def test_a_worker_killed_mid_write_loses_no_acknowledged_submission(served, tmp_
                     os.kill(killed[0], signal.SIGKILL)
 
         outcome, _ = run_submissions(server.base, names, threads=8, on_progress=kill_a_worker)
-        assert killed, "a worker was killed"
+        assert killed, f"a worker was killed ({len(outcome.acknowledged)} acknowledged, {outcome.failed} failed, {server.log_problems()[:5]})"
         assert len(outcome.acknowledged) > acknowledged_at_kill[0] + SUBMISSIONS // 3, "writes went on after the kill"
         replaced = wait_for(lambda: len(pids := worker_pids(server.pid)) == 2 and killed[0] not in pids, timeout=20)
         assert replaced, f"the master started a new worker: {worker_pids(server.pid)}"
