@@ -523,7 +523,7 @@ _REVISION = f"SELECT revision, next_release_at FROM {PublicTally.__tablename__} 
 
 
 def public_revision() -> int:
-    """public_state().revision, for requests that need nothing else (a cached PDF): one raw read.
+    """public_state().revision, for requests that need nothing else (a cached page or PDF): one raw read.
 
     While an embargo is pending, or if the raw read fails, public_state() answers: it releases what
     is due, and retries or reports a database error as every public page does."""

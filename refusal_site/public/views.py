@@ -31,14 +31,17 @@ def language_filter() -> str | None:
     return raw
 
 
+# Each page is cached by the public revision (public.cache), which is all a request reads while the
+# page is cached; the whole tally is read only to render one.
+
+
 @bp.get("/")
 def index():
-    tally = letters.public_state()
     return cached_response(
-        tally.revision,
+        letters.public_revision(),
         "index",
         lambda: render_template(
-            "public/index.html", tally=tally, latest=letters.latest_published(current_app.config["LATEST_LETTERS"])
+            "public/index.html", tally=letters.public_state(), latest=letters.latest_published(current_app.config["LATEST_LETTERS"])
         ),
     )
 
@@ -46,21 +49,21 @@ def index():
 @bp.get("/letters")
 def letter_list():
     number, language = page_number(), language_filter()
-    tally = letters.public_state()
 
     def render() -> str:
+        tally = letters.public_state()
         try:
             page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
         except letters.PageOutOfRange:
             abort(404)
         return render_template("public/letters.html", page=page, language=language, tally=tally)
 
-    return cached_response(tally.revision, "letters", render, page=number, language=language)
+    return cached_response(letters.public_revision(), "letters", render, page=number, language=language)
 
 
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
-    tally = letters.public_state()
+    revision = letters.public_revision()
     number = page_number()
 
     def render() -> str:
@@ -77,17 +80,16 @@ def letter(public_id: str):
             abort(404)
         return render_template("public/letter.html", letter=found, signers=signers)
 
-    return cached_response(tally.revision, "letter", render, public_id=public_id, page=number)
+    return cached_response(revision, "letter", render, public_id=public_id, page=number)
 
 
 @bp.get("/feed.atom")
 def feed():
-    tally = letters.public_state()
     return cached_response(
-        tally.revision,
+        letters.public_revision(),
         "feed",
         lambda: render_template(
-            "public/feed.atom.xml", tally=tally, entries=letters.latest_published(current_app.config["LATEST_LETTERS"])
+            "public/feed.atom.xml", tally=letters.public_state(), entries=letters.latest_published(current_app.config["LATEST_LETTERS"])
         ),
         mimetype="application/atom+xml",
     )
