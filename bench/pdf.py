@@ -603,26 +603,17 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
                 verdict(r.time_ratio("full", "plain") <= BUILD_TIME_TARGET),
             ]
         )
-    for r in results:
-        rows.append(
-            [
-                f"after one approval <= {INCREMENTAL_TARGET:.0%} of full build time",
-                f"{r.letters:,}",
-                f"{r.time_ratio('approval', 'full'):.1%}",
-                " ".join(f"{x:.1%}" for x in r.round_ratios("approval", "full")),
-                verdict(r.time_ratio("approval", "full") <= INCREMENTAL_TARGET),
-            ]
-        )
-    for r in results:
-        rows.append(
-            [
-                f"after one approval <= {INCREMENTAL_TARGET:.0%} of full build time, builder service",
-                f"{r.letters:,}",
-                f"{r.time_ratio('service approval', 'service full'):.1%}",
-                " ".join(f"{x:.1%}" for x in r.round_ratios("service approval", "service full")),
-                verdict(r.time_ratio("service approval", "service full") <= INCREMENTAL_TARGET),
-            ]
-        )
+    for kind, of, where in (("approval", "full", ""), ("service approval", "service full", ", builder service")):
+        for r in results:
+            rows.append(
+                [
+                    f"after one approval <= {INCREMENTAL_TARGET:.0%} of full build time{where}",
+                    f"{r.letters:,}",
+                    f"{r.time_ratio(kind, of):.1%}",
+                    " ".join(f"{x:.1%}" for x in r.round_ratios(kind, of)),
+                    verdict(r.time_ratio(kind, of) <= INCREMENTAL_TARGET),
+                ]
+            )
     for r in results:
         judged = r.letters == MEMORY_TARGET_SIZE
         rows.append(

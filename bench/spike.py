@@ -390,25 +390,14 @@ class Sink:
         return received
 
 
-def start_sender(database: Database, workdir: Path) -> tuple[subprocess.Popen, Path]:
-    """`flask send-mail --loop` on the benchmark's app, as production runs it next to gunicorn."""
+def start_service(database: Database, workdir: Path, *command: str) -> tuple[subprocess.Popen, Path]:
+    """`flask <command>` on the benchmark's app, as production runs its services next to gunicorn;
+    its output goes to a log file in `workdir`."""
     env = dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_INSTANCE_PATH=database.instance_path)
-    log_path = workdir / "send-mail.log"
+    log_path = workdir / f"{command[0]}.log"
     with open(log_path, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "bench.public:bench_app()", "send-mail", "--loop"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    return process, log_path
-
-
-def start_builder(database: Database, workdir: Path) -> tuple[subprocess.Popen, Path]:
-    """`flask build-pdf --watch` on the benchmark's app, as production runs it next to gunicorn."""
-    env = dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_INSTANCE_PATH=database.instance_path)
-    log_path = workdir / "build-pdf.log"
-    with open(log_path, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "bench.public:bench_app()", "build-pdf", "--watch"],
+            [sys.executable, "-m", "flask", "--app", "bench.public:bench_app()", *command],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     return process, log_path
@@ -448,6 +437,14 @@ def tree_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICKS + sum(tree_cpu(child) for child in children)
+
+
+def stop_service(process: subprocess.Popen, log_path: Path, name: str, problem: str) -> list[str]:
+    """Stop a service started by start_service; the lines of its log that match `problem`, and its
+    exit code if it was not 0."""
+    code = stop_process(process)
+    problems = [f"{name}: {line}" for line in log_path.read_text(errors="replace").splitlines() if re.search(problem, line)]
+    return problems + ([f"{name} exited with {code}"] if code != 0 else [])
 
 
 def stop_process(process: subprocess.Popen) -> int:
@@ -571,9 +568,9 @@ def main(argv: list[str] | None = None) -> int:
         readers = ["/", "/letters", "/api/v1/count", f"/letters/{pdf_id}.pdf"]
         with gunicorn(database, workdir, args.workers, args.gunicorn_config) as server:
             if args.mail == "sender":
-                sender, sender_log = start_sender(database, workdir)
+                sender, sender_log = start_service(database, workdir, "send-mail", "--loop")
             if args.pdf_builder:
-                builder, builder_log = start_builder(database, workdir)
+                builder, builder_log = start_service(database, workdir, "build-pdf", "--watch")
                 if wait_for_compilations(database, args.drain * 5) is None:
                     raise RuntimeError(f"build-pdf --watch did not build the compilations:\n{builder_log.read_text()[-3000:]}")
             for path in readers:  # every worker renders and caches; the PDF is built once
@@ -625,18 +622,10 @@ def main(argv: list[str] | None = None) -> int:
             count_after = json.loads(count_body)["count"]
             problems = server.log_problems()
             if sender:
-                sender_code = stop_process(sender)
-                problems += [f"send-mail: {line}" for line in sender_log.read_text(errors="replace").splitlines()
-                             if re.search(r"ERROR|Traceback|dropped after", line)]  # fmt: skip
-                if sender_code != 0:
-                    problems.append(f"send-mail exited with {sender_code}")
+                problems += stop_service(sender, sender_log, "send-mail", r"ERROR|Traceback|dropped after")
                 sender = None
             if builder:
-                builder_code = stop_process(builder)
-                problems += [f"build-pdf: {line}" for line in builder_log.read_text(errors="replace").splitlines()
-                             if re.search(r"ERROR|Traceback|failed", line)]  # fmt: skip
-                if builder_code != 0:
-                    problems.append(f"build-pdf exited with {builder_code}")
+                problems += stop_service(builder, builder_log, "build-pdf", r"ERROR|Traceback|failed")
                 builder = None
         if moderation.crashed:
             problems.append(f"the moderator stopped: {moderation.crashed}")
