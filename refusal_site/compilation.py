@@ -328,7 +328,10 @@ def _starting_path(key: str) -> Path:
 
 
 def is_building(key: str) -> bool:
-    """Whether some process builds `key` right now (or has just been started to)."""
+    """Whether some process builds `key` right now (or has just been started to), or a builder
+    service on this machine keeps it built (it will build it in its next round)."""
+    if key in _standard_keys() and _service_alive():
+        return True
     try:
         if utcnow().timestamp() - _starting_path(key).stat().st_mtime < STARTING_SECONDS:
             return True
@@ -425,9 +428,7 @@ def _build_process(config: dict, key: str, job: tuple) -> None:
     except BaseException:
         log.exception("building the PDF %s failed", key)
         # Requests stop promising this PDF for a while instead of waiting for it forever.
-        failure = Path(config["INSTANCE_PATH"]) / "pdf" / "failures" / key
-        failure.parent.mkdir(parents=True, exist_ok=True)
-        failure.touch()
+        _mark_failed(key, Path(config["INSTANCE_PATH"]) / "pdf")
         raise
     finally:
         (Path(config["INSTANCE_PATH"]) / "pdf" / "locks" / f"{key}.starting").unlink(missing_ok=True)
@@ -498,6 +499,35 @@ def warm_up() -> None:
         out.save(io.BytesIO(), object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
+def _standard_keys() -> set[str]:
+    return {job_key(selection, language) for selection, language in standard_jobs()}
+
+
+def _service_path() -> Path:
+    return cache_folder() / "locks" / "builder-service.alive"
+
+
+def _service_alive() -> bool:
+    """Whether a builder service on this machine has said it is alive within STARTING_SECONDS."""
+    try:
+        return utcnow().timestamp() - _service_path().stat().st_mtime < STARTING_SECONDS
+    except FileNotFoundError:
+        return False
+
+
+def _service_heartbeat() -> None:
+    path = _service_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+def _mark_failed(key: str, folder: Path) -> None:
+    """Note that the build of `key` just failed: requests stop promising it for a while."""
+    failure = folder / "failures" / key
+    failure.parent.mkdir(parents=True, exist_ok=True)
+    failure.touch()
+
+
 def become_builder_service() -> None:
     """Give this process what a builder service runs with: the memory limit of every background
     build, and a lower CPU priority than the web workers beside it."""
@@ -513,9 +543,11 @@ def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, st
     builds run in one process that stays warm: fonts, stylesheet and WeasyPrint's own first-use
     setup are paid once, as it starts (warm_up), not by each build. Changes that come while a round
     is building are built together in the next round. Each build takes one of the machine's
-    PDF_MAX_BUILDS slots and, in the main thread, has PDF_BUILD_SECONDS. A failed round (the
-    database down, a render out of time or memory) is logged and tried again
-    PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
+    PDF_MAX_BUILDS slots and, in the main thread, has PDF_BUILD_SECONDS. While it says it is alive
+    (a heartbeat file), downloads of a standard compilation it has not built yet start no build of
+    their own (is_building). A failed round (the database down, a render out of time or memory) is
+    logged, marks the compilation it was building as failed (as a download-started build does), and
+    is tried again PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
     timed = threading.current_thread() is threading.main_thread()  # alarms work in the main thread only
     try:
         warm_up()
@@ -523,16 +555,20 @@ def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, st
         log.exception("build-pdf --watch: warming up failed; the first build will be slower")
     finally:
         db.session.remove()  # the first round must not read the letters as they were while warming up
-    seen, pruned = None, 0.0
+    seen, pruned, key = None, 0.0, None
     while not stop.is_set():
         wait = current_app.config["PDF_WATCH_SECONDS"]
         try:
+            _service_heartbeat()
             revision = letters.public_revision()
             if revision != seen:
                 built = []
                 for selection, language in standard_jobs():
+                    key = job_key(selection, language)
                     with _build_slot(), _time_limit(current_app.config["PDF_BUILD_SECONDS"] if timed else None):
+                        _service_heartbeat()
                         built.append((selection, language, build(selection, language)))
+                    key = None
                 report(built)
                 seen = revision
             if utcnow().timestamp() - pruned > 3600:
@@ -540,10 +576,14 @@ def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, st
                 pruned = utcnow().timestamp()
         except Exception:
             wait = current_app.config["PDF_RETRY_AFTER_FAILURE"]
-            log.exception("build-pdf --watch: this round failed; trying again in %s s", wait)
+            log.exception("build-pdf --watch: this round failed (at %s); trying again in %s s", key, wait)
+            if key is not None:
+                _mark_failed(key, cache_folder())
+            key = None
         finally:
             db.session.remove()
         stop.wait(wait)
+    _service_path().unlink(missing_ok=True)  # stopped: downloads start their own builds again
 
 
 @contextlib.contextmanager

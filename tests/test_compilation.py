@@ -497,6 +497,7 @@ def test_the_builder_service_builds_again_after_each_public_change(app):
     thread.start()
     try:
         assert _wait_for(lambda: current("ar", [first, second]))
+        assert compilation.is_building(compilation.job_key(compilation.Selection(), "ar")), "the service says it keeps it"
         newest = make_letter(language="en", published_at=utcnow()).display_name
         db.session.remove()
         assert _wait_for(lambda: current("he", [first, second, newest]))
@@ -510,6 +511,7 @@ def test_the_builder_service_builds_again_after_each_public_change(app):
         thread.join(timeout=120)
     assert not thread.is_alive(), "stopped when asked"
     assert len(rounds) >= 3 and all(len(built) == 6 for built in rounds), "every round builds all six standard compilations"
+    assert not compilation.is_building(compilation.job_key(compilation.Selection(), "ar")), "stopped: downloads build again"
 
 
 def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
@@ -540,6 +542,8 @@ def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
         stop.set()
         thread.join(timeout=60)
     assert len(calls) >= 7 and "this round failed" in caplog.text and len(rounds[0]) == 6
+    # Downloads were told for a while that the compilation it failed on is not coming.
+    assert compilation.failed_recently(compilation.job_key(compilation.Selection(), "he"), within=60)
     assert compilation.existing(compilation.Selection(), "he") is not None
 
 
@@ -600,3 +604,24 @@ def test_workers_stop_when_the_build_that_started_them_fails(app):
     with pytest.raises(TimeoutError):
         compilation._on_every_core([lambda: time.sleep(60)] * 2, meanwhile=out_of_time, workers=2)
     assert time.monotonic() - started < 30 and multiprocessing.active_children() == []
+
+
+def test_while_the_builder_service_runs_downloads_of_its_compilations_start_no_build(client, app, monkeypatch):
+    """The service will build a standard compilation in its next round: a download waits for it
+    (202) instead of starting a second build in a new process. A date range is not the service's."""
+    publish_mixed(2)
+    started = []
+    monkeypatch.setattr(compilation, "build_in_background", lambda key, **job: started.append(key))
+    compilation._service_heartbeat()
+    assert client.get("/press/letters.pdf?language=he").status_code == 202
+    assert client.get("/press/letters.pdf", headers={"Accept-Language": "ar"}).status_code == 202
+    assert started == []
+    assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202
+    assert started == ["all-2000-01-01_now-he"]
+    # A service that has not said it is alive for a minute is gone (killed?): downloads build again.
+    stale = time.time() - compilation.STARTING_SECONDS - 1
+    import os
+
+    os.utime(compilation._service_path(), (stale, stale))
+    assert client.get("/press/letters.pdf?language=en").status_code == 202
+    assert started == ["all-2000-01-01_now-he", "en-en"]
