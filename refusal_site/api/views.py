@@ -48,12 +48,9 @@ def openapi_document():
 
 @bp.get("/count")
 def count():
-    tally = letters.public_state()
-    last = tally.last_published_at.isoformat() if tally.last_published_at else None
-    return cached_response(
-        tally.revision,
-        "api-count",
-        lambda: _json(
+    def render() -> str:
+        tally = letters.public_state()
+        return _json(
             {
                 "count": tally.refusers,
                 "breakdown": {
@@ -61,19 +58,19 @@ def count():
                     "signatures": tally.signatures,
                     "letters_by_language": {code: tally.letters_in(code) for code in ("he", "ar", "en")},
                 },
-                "last_published_at": last,
+                "last_published_at": tally.last_published_at.isoformat() if tally.last_published_at else None,
             }
-        ),
-        "application/json",
-    )
+        )
+
+    return cached_response("api-count", render, "application/json")
 
 
 @bp.get("/letters")
 def letter_list():
     number, language = page_number(), language_filter()
-    tally = letters.public_state()
 
     def render() -> str:
+        tally = letters.public_state()
         try:
             page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
         except letters.PageOutOfRange:
@@ -90,26 +87,23 @@ def letter_list():
             }
         )
 
-    return cached_response(tally.revision, "api-letters", render, "application/json", page=number, language=language)
+    return cached_response("api-letters", render, "application/json", page=number, language=language)
 
 
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
-    tally = letters.public_state()
-
     def render() -> str:
         found = letters.published_letter(public_id)
         if found is None:
             abort(404)
         return _json(public_letter(found))
 
-    return cached_response(tally.revision, "api-letter", render, "application/json", public_id=public_id)
+    return cached_response("api-letter", render, "application/json", public_id=public_id)
 
 
 @bp.get("/letters/<public_id>/signers")
 def signers(public_id: str):
     number = page_number()
-    tally = letters.public_state()
 
     def render() -> str:
         found = letters.published_letter(public_id)
@@ -132,4 +126,4 @@ def signers(public_id: str):
             }
         )
 
-    return cached_response(tally.revision, "api-signers", render, "application/json", public_id=public_id, page=number)
+    return cached_response("api-signers", render, "application/json", public_id=public_id, page=number)

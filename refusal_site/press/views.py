@@ -17,8 +17,6 @@ bp = Blueprint("press", __name__)
 
 @bp.get("/press")
 def press():
-    tally = letters.public_state()
-
     def render() -> str:
         points = chart.cumulative(letters.publications_per_day(current_app.config["DISPLAY_TIMEZONE"]))
         description = (
@@ -32,9 +30,9 @@ def press():
             description=description,
             labels=(format_date(points[0].day, "medium"), format_date(points[-1].day, "medium")) if points else None,
         )
-        return render_template("press/press.html", tally=tally, chart=drawing, chart_description=description)
+        return render_template("press/press.html", tally=letters.public_state(), chart=drawing, chart_description=description)
 
-    return cached_response(tally.revision, "press", render)
+    return cached_response("press", render)
 
 
 @bp.get("/letters/<public_id>.pdf")

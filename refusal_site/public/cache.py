@@ -12,6 +12,7 @@ from threading import Lock
 
 from flask import Response, current_app, g, request
 
+from .. import letters
 from ..i18n import current_language
 
 
@@ -44,9 +45,12 @@ def page_cache() -> PageCache:
     return current_app.extensions.setdefault("refusal_page_cache", PageCache())
 
 
-def cached_response(revision: int, name: str, render: Callable[[], str | bytes], mimetype: str = "text/html", **params) -> Response:
-    """Serve a public representation, rendering it only when this revision has not been seen."""
-    key = (current_app.config["BUILD_ID"], revision, current_language(), name, mimetype, *sorted(params.items()))
+def cached_response(name: str, render: Callable[[], str | bytes], mimetype: str = "text/html", **params) -> Response:
+    """Serve a public representation, rendering it only when the public revision has changed.
+
+    A request reads only the revision (one raw read); `render` reads what it shows, the tally
+    included (letters.public_state()), only when the page is not cached for this revision."""
+    key = (current_app.config["BUILD_ID"], letters.public_revision(), current_language(), name, mimetype, *sorted(params.items()))
     # Deterministic across workers (unlike hash()), so any worker can answer 304.
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
     # "If-None-Match: *" is ignored: it would answer 304 for pages that do not even exist.

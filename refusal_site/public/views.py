@@ -31,14 +31,9 @@ def language_filter() -> str | None:
     return raw
 
 
-# Each page is cached by the public revision (public.cache), which is all a request reads while the
-# page is cached; the whole tally is read only to render one.
-
-
 @bp.get("/")
 def index():
     return cached_response(
-        letters.public_revision(),
         "index",
         lambda: render_template(
             "public/index.html", tally=letters.public_state(), latest=letters.latest_published(current_app.config["LATEST_LETTERS"])
@@ -58,12 +53,11 @@ def letter_list():
             abort(404)
         return render_template("public/letters.html", page=page, language=language, tally=tally)
 
-    return cached_response(letters.public_revision(), "letters", render, page=number, language=language)
+    return cached_response("letters", render, page=number, language=language)
 
 
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
-    revision = letters.public_revision()
     number = page_number()
 
     def render() -> str:
@@ -80,13 +74,12 @@ def letter(public_id: str):
             abort(404)
         return render_template("public/letter.html", letter=found, signers=signers)
 
-    return cached_response(revision, "letter", render, public_id=public_id, page=number)
+    return cached_response("letter", render, public_id=public_id, page=number)
 
 
 @bp.get("/feed.atom")
 def feed():
     return cached_response(
-        letters.public_revision(),
         "feed",
         lambda: render_template(
             "public/feed.atom.xml", tally=letters.public_state(), entries=letters.latest_published(current_app.config["LATEST_LETTERS"])
