@@ -471,9 +471,10 @@ WATCH_NICENESS = 19
 
 def warm_up() -> None:
     """Lay out and write, and throw away, a small compilation's parts in every script (a letter, a
-    cover with its curve, a page of contents), assemble them, and make a build's queries. What a process pays once before its first build (the
-    fonts, the stylesheet, WeasyPrint's and its libraries' setup of each kind of drawing) is then
-    paid here, by the builder service as it starts, not by the first approval it builds."""
+    cover with its curve, a page of contents), assemble them, and make a build's queries. What a
+    process pays once before its first build (the fonts, the stylesheet, WeasyPrint's and its
+    libraries' setup of each kind of drawing) is then paid here, by the builder service as it
+    starts, not by the first approval it builds."""
     fonts = _pool_fonts()
     now = utcnow()
     printed(Selection().letters()[-1:])  # the queries a build makes, compiled once
@@ -1006,15 +1007,15 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
         for file, page in front.contents:
             # A page rendered with the cover is taken from there, sharing its fonts.
             out.pages.append(rendered.pages[page] if page is not None else source(file).pages[0])
-        front = len(out.pages)
+        front_pages = len(out.pages)  # cover and contents: the letters are numbered from the next one
         starts = []
         for where in placed:
             starts.append(len(out.pages))
             kept = source(pages_folder / where.file).pages
             for index in range(where.first, where.first + where.count):
                 out.pages.append(kept[index])
-        _stamp_numbers(out, front, fonts)
-        _link_contents(out, front, starts)
+        _stamp_numbers(out, front_pages, fonts)
+        _link_contents(out, front_pages, starts)
         with force_locale(language):
             title = _title(selection)
             contents_label = gettext("Contents")
@@ -1024,7 +1025,7 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
                 outline.root.append(pikepdf.OutlineItem(letter.display_name + (f" · {letter.title}" if letter.title else ""), start))
         # Viewers show the printed numbers: i, ii, ... for the cover and contents, 1, 2, ... for letters.
         out.Root.PageLabels = pikepdf.Dictionary(
-            Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.r), front, pikepdf.Dictionary(S=pikepdf.Name.D)])
+            Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.r), front_pages, pikepdf.Dictionary(S=pikepdf.Name.D)])
         )
         out.Root.Lang = pikepdf.String(language)
         out.Root.PageMode = pikepdf.Name.UseOutlines
