@@ -3,8 +3,10 @@
 A compilation is assembled (with pikepdf) from pages that are rendered once and kept: each letter's
 pages, the contents a page at a time, and a new cover. One more approval renders one letter, the
 cover and the last page of the contents, however many letters came before; a withdrawal renders
-none. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and the
-PDF's page labels say the same), so a longer contents never moves a letter's page number.
+no letter. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and
+the PDF's page labels say the same), so a longer contents never moves a letter's page number. The
+contents leave room for the letters' page numbers, which are stamped in as the pages are joined:
+they are rendered beside the letters, not after them, and a letter that grows moves no entry.
 """
 
 import contextlib
@@ -486,15 +488,15 @@ def warm_up() -> None:
     ]  # fmt: skip
     with _no_cycle_collection():
         letters_document(sample, fonts).write_pdf()
-        rows = [{"index": i, "text": letter.display_name, "note": "", "language": letter.language, "direction": letter.direction,
-                 "page": i + 1} for i, letter in enumerate(sample)]  # fmt: skip
+        rows = [{"index": i, "text": letter.display_name, "note": "", "language": letter.language, "direction": letter.direction}
+                for i, letter in enumerate(sample)]  # fmt: skip
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
                 points = chart.cumulative([(now.date() - timedelta(days=1), 1), (now.date(), 2)])
                 cover = {"title": _title(Selection()), "subtitle": _subtitle(Selection()), "letters": 3, "refusers": 3,
                          "compiled_at": now, "chart": chart.svg(points, title=gettext("Public refusers over time"), description="")}  # fmt: skip
             data = _render("press/front_pdf.html", language, fonts, cover=cover, contents=[{"rows": rows, "first": True}],
-                           toc_link=TOC_LINK, digits=False).write_pdf()  # fmt: skip
+                           toc_link=TOC_LINK, toc_number=TOC_NUMBER, digits=False).write_pdf()  # fmt: skip
     with pikepdf.open(io.BytesIO(data)) as front, pikepdf.new() as out:  # and the assembly's
         out.pages.extend(front.pages)
         out.save(io.BytesIO(), object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -628,8 +630,12 @@ RUN_LETTERS = 32
 # Fewer letters than this to render: one process does it (starting workers would cost more).
 PARALLEL_FROM = 4
 CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
-TOC_LINK = "https://toc.refusers.invalid/"
+# The contents' links, to an entry's letter and to the room left for its page number: placeholders
+# turned into jumps to the letter's first page when the compilation is assembled.
+TOC_LINK = "https://toc.refusers.invalid/letter/"
+TOC_NUMBER = "https://toc.refusers.invalid/number/"
 NUMBER_SIZE = 9  # points: the page numbers' size in pdf.css (.numbers pages)
+CONTENTS_NUMBER_SIZE = 11  # points: the contents' page numbers (.toc-row, the page's font size)
 
 
 @dataclass(frozen=True)
@@ -748,37 +754,21 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     placed = [_placed(fp) for fp in fingerprints]
     missing = printed([letter for letter, where in zip(selected, placed) if where is None])
     runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
-    letter_tasks = [functools.partial(render_run, run, fonts) for run in runs]
-    if all(placed[:-1]):
-        # Only the newest letter is new (the usual approval), or none (a withdrawal): every page number
-        # is known already, so the cover and contents are rendered here while workers render that letter
-        # (and blocks of the contents, when many of its pages changed).
-        pages = _contents(selected, placed, language)
-        here, elsewhere = _share(_not_kept(language, pages), workers)
-        tasks = letter_tasks + [functools.partial(_render_contents, language, pages, block, fonts) for block in elsewhere]
-        front = _on_every_core(tasks, meanwhile=lambda: _front(selection, selected, language, fonts, pages, here), workers=workers)
-        placed[-1:] = [where or _placed(fp) for fp, where in zip(fingerprints[-1:], placed[-1:])]
-    else:
-        # The contents need every letter's page count: the cover (and the first time, the digits) is
-        # rendered here while workers render the letters, the contents after them.
-        cover = _on_every_core(letter_tasks, meanwhile=lambda: _front(selection, selected, language, fonts, [], []), workers=workers)
-        placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
-        pages = _contents(selected, placed, language)
-        here, elsewhere = _share(_not_kept(language, pages), workers)
-        tasks = [functools.partial(_render_contents, language, pages, block, fonts) for block in [here, *elsewhere] if block]
-        _on_every_core(tasks, workers=workers)
-        front = Front(cover.document, [(path, None) for path in _contents_paths(language, pages)])
+    # The contents leave room for page numbers, stamped in when the compilation is assembled, so they
+    # need no letter's page count: the cover and the contents not kept yet are rendered here while
+    # workers render the missing letters (and blocks of the contents, when many of its pages changed).
+    pages = _contents(selected, language)
+    here, elsewhere = _share(_not_kept(language, pages), workers)
+    tasks = [functools.partial(render_run, run, fonts) for run in runs]
+    tasks += [functools.partial(_render_contents, language, pages, block, fonts) for block in elsewhere]
+    front = _on_every_core(tasks, meanwhile=lambda: _front(selection, selected, language, fonts, pages, here), workers=workers)
+    placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
     return _assemble(selection, selected, language, front, placed, path, fonts)
 
 
-def _contents(selected: list[Letter], placed: list[Placed | None], language: str) -> list[list[dict]]:
-    """The contents' entries, a page's worth at a time. Letters are numbered from 1 after the cover
-    and contents, so a letter's number needs only the page counts of those before it."""
-    numbers, page = [], 1
-    for where in placed:
-        numbers.append(page)
-        page += where.count if where else 0
-    entries = [_contents_entry(i, letter, number, language) for i, (letter, number) in enumerate(zip(selected, numbers))]
+def _contents(selected: list[Letter], language: str) -> list[list[dict]]:
+    """The contents' entries, a page's worth at a time (without their page numbers: see _number_contents)."""
+    entries = [_contents_entry(i, letter, language) for i, letter in enumerate(selected)]
     return [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
 
 
@@ -788,7 +778,7 @@ CONTENTS_LINE = 64
 WIDE = frozenset("MWmw@%")
 
 
-def _contents_entry(index: int, letter: Letter, page: int, language: str) -> dict:
+def _contents_entry(index: int, letter: Letter, language: str) -> dict:
     note = ""
     if letter.collective and letter.signatures_published:
         with force_locale(language):
@@ -798,7 +788,7 @@ def _contents_entry(index: int, letter: Letter, page: int, language: str) -> dic
             note = " · " + phrase % {"num": format_number(count)}
     text = letter.display_name + (f" · {letter.title}" if letter.title else "")
     return {"index": index, "text": _cut(text, CONTENTS_LINE - _width(note)), "note": note, "language": letter.language,
-            "direction": letter.direction, "page": page}
+            "direction": letter.direction}
 
 
 def _width(text: str) -> float:
@@ -845,10 +835,11 @@ class Front:
 
 def _front(selection: Selection, selected: list[Letter], language: str, fonts: FontConfiguration, pages: list[list[dict]],
            todo: list[int]) -> Front:
-    """Render the cover, the pages of contents numbered in `todo` and, the first time, the digits in
-    ONE document: each document costs a layout and a subsetting of its fonts however little it holds,
-    and after an approval the cover and the last page of contents are the whole of it. Contents and
-    digits are also kept in files of their own."""
+    """Render the cover, the pages of contents numbered in `todo` and, the first time, the digits (for
+    page numbers at the foot of a page and in the contents) in ONE document: each document costs a
+    layout and a subsetting of its fonts however little it holds, and after an approval the cover
+    and the last page of contents are the whole of it. Contents and digits are also kept in files of
+    their own."""
     signed = _signature_days([letter.id for letter in selected if letter.collective and letter.signatures_published])
     with force_locale(language):
         points = chart.cumulative(_per_day([letter.published_at for letter in selected] + signed))
@@ -857,7 +848,7 @@ def _front(selection: Selection, selected: list[Letter], language: str, fonts: F
             "refusers": len(selected) + sum(letter.signatures_published for letter in selected if letter.collective),
             "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200),
         }
-    data, rendered = _render_front(language, fonts, cover, pages, todo)
+    data, rendered = _render_front(language, fonts, cover, pages, todo, digits=True)
     return Front(data, [(path, rendered.get(n)) for n, path in enumerate(_contents_paths(language, pages))])
 
 
@@ -885,31 +876,36 @@ def _render_contents(language: str, pages: list[list[dict]], block: list[int], f
     paths = _contents_paths(language, pages)
     todo = [n for n in block if not paths[n].exists()]
     if todo:
-        _render_front(language, fonts, None, pages, todo)
+        _render_front(language, fonts, None, pages, todo, digits=False)
 
 
 def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, pages: list[list[dict]],
-                  todo: list[int]) -> tuple[bytes, dict[int, int]]:
-    """One document: the cover (if given), the pages of contents numbered in `todo` and, with the
-    cover if they are not kept yet, the digits; each page of contents and the digits kept in a file of
-    its own. Returns the document and where in it each page of contents is (by its number)."""
+                  todo: list[int], *, digits: bool) -> tuple[bytes, dict[int, int]]:
+    """One document: the cover (if given), the pages of contents numbered in `todo` and, if `digits`,
+    the digits not kept yet; each page of contents and each set of digits kept in a file of its own.
+    Returns the document and where in it each page of contents is (by its number)."""
     paths = _contents_paths(language, pages)
-    digits = _digits_path()
-    with_digits = cover is not None and not digits.exists()
+    footer_digits, toc_digits = _digits_path(), _toc_digits_path(language)
+    with_digits = digits and not footer_digits.exists()
+    with_toc_digits = digits and not toc_digits.exists()
     first = 0 if cover is None else 1  # the first page of contents in the document (0-based)
     # The cover is page i and the contents' pages ii, iii, ...: each page rendered says its own number.
     numbering = [f"@page :nth({first + 1 + i}) {{ counter-reset: page {n + 2} }}" for i, n in enumerate(todo)]
     if with_digits:
         numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
     document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
-                       contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, digits=with_digits)
+                       contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, toc_number=TOC_NUMBER,
+                       digits=with_digits, toc_digits=with_toc_digits)
     data = document.write_pdf()
     del document
     with pikepdf.open(io.BytesIO(data)) as front:
         for i, n in enumerate(todo):
             _keep_pages(front, [first + i], paths[n])
-        if with_digits:
-            _keep_pages(front, range(first + len(todo), first + len(todo) + 10), digits)
+        following = first + len(todo)
+        for wanted, path in ((with_digits, footer_digits), (with_toc_digits, toc_digits)):
+            if wanted:
+                _keep_pages(front, range(following, following + 10), path)
+                following += 10
     return data, {n: first + i for i, n in enumerate(todo)}
 
 
@@ -943,46 +939,110 @@ def _digits_path() -> Path:
     return cache_folder() / "numbers" / f"digits-{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}.pdf"
 
 
-def _digits(fonts: FontConfiguration) -> Path:
-    """Ten blank pages showing 0 to 9 where a page number goes, to stamp numbers with: rendered with
-    the first front matter (_front), or here if none was."""
-    path = _digits_path()
-    if not path.exists():
-        document = _render("press/front_pdf.html", "en", fonts, extra_css="@page :first { counter-reset: page 0 }",
-                           cover=None, contents=[], digits=True)
-        write_atomically(path, document.write_pdf())
-    return path
+def _toc_digits_path(language: str) -> Path:
+    """The contents' digits: where a number stands in an entry depends on the page's direction."""
+    direction = Language(language).direction
+    return cache_folder() / "numbers" / f"contents-digits-{direction}-{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}.pdf"
+
+
+def _digits(fonts: FontConfiguration, language: str) -> tuple[Path, Path]:
+    """Ten pages showing 0 to 9 where a page number goes at the foot of a page, and ten where it goes in
+    an entry of contents in `language`'s direction, to stamp numbers with: rendered with the first front
+    matter (_front), or here if none was."""
+    paths = _digits_path(), _toc_digits_path(language)
+    if not all(path.exists() for path in paths):
+        _render_front(language, fonts, None, [], [], digits=True)
+    return paths
 
 
 @functools.cache
-def _digit_advance() -> float:
-    """How far apart, in points, the digits of a page number stand (the font's figures are tabular)."""
+def _digit_advance(size: float) -> float:
+    """How far apart, in points, the digits of a number stand at `size` points (the font's figures are tabular)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(Path(current_app.static_folder) / "fonts" / "pdf" / "noto-sans-latin-400.ttf")
     advances = {font["hmtx"][font.getBestCmap()[ord(digit)]][0] for digit in "0123456789"}
     assert len(advances) == 1, "page numbers are laid out with tabular figures"
-    return advances.pop() / font["head"].unitsPerEm * NUMBER_SIZE
+    return advances.pop() / font["head"].unitsPerEm * size
 
 
-def _stamp_numbers(out: pikepdf.Pdf, front: int, fonts: FontConfiguration) -> None:
+def _digit_forms(out: pikepdf.Pdf, path: Path) -> list[pikepdf.Object]:
+    """The ten pages of digits in `path`, as drawings (form XObjects) in `out`."""
+    with pikepdf.open(path) as digits:
+        return [out.copy_foreign(pikepdf.Page(page).as_form_xobject()) for page in digits.pages]
+
+
+def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> None:
+    """Add drawings over a page's own, which is wrapped in q ... Q so they start from a clean state."""
+    page.contents_add(pikepdf.Stream(out, b"q"), prepend=True)
+    page.contents_add(pikepdf.Stream(out, b" ".join([b"Q", *drawing])))
+
+
+def _stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
     """Print 1, 2, 3 ... at the foot of every letter page, from the ten digits, centred.
 
     Nothing is rendered per page: each number is its digits' drawings, shifted side by side."""
-    with pikepdf.open(_digits(fonts)) as digits:
-        forms = [out.copy_foreign(pikepdf.Page(page).as_form_xobject()) for page in digits.pages]
-    advance = _digit_advance()
+    forms = _digit_forms(out, digits)
+    advance = _digit_advance(NUMBER_SIZE)
     for number, page in enumerate(out.pages[front:], start=1):
         shown = str(number)
-        drawing = [b"Q"]
+        drawing = []
         stamped = pikepdf.Page(page)
         for position, digit in enumerate(shown):
             name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalDigit{digit}"))
             shift = (position - (len(shown) - 1) / 2) * advance
             drawing.append(f"q 1 0 0 1 {shift:.3f} 0 cm {name} Do Q".encode())
-        # The page's own drawing is wrapped in q ... Q, so the numbers start from a clean state.
-        stamped.contents_add(pikepdf.Stream(out, b"q"), prepend=True)
-        stamped.contents_add(pikepdf.Stream(out, b" ".join(drawing)))
+        _draw_over(out, stamped, drawing)
+
+
+def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:
+    """An annotation's rectangle as (left, bottom, right, top), in points."""
+    x0, y0, x1, y1 = (float(value) for value in annotation.Rect)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _placeholder(annotation: pikepdf.Dictionary) -> tuple[str, int] | None:
+    """Which of the contents' placeholder links an annotation is (TOC_LINK or TOC_NUMBER) and its entry."""
+    action = annotation.get("/A")
+    uri = str(action.get("/URI", "")) if action is not None else ""
+    for prefix in (TOC_LINK, TOC_NUMBER):
+        if uri.startswith(prefix):
+            return prefix, int(uri[len(prefix):])
+    return None
+
+
+def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Path, language: str) -> None:
+    """Give each entry of the contents the number printed on the page its letter starts on, in the
+    room its entry leaves for it (a link, TOC_NUMBER), from the ten digits, as far to the line's end
+    as a number laid out there would stand; and turn the entries' links into jumps to that page."""
+    forms = _digit_forms(out, digits)
+    with pikepdf.open(digits) as sample:
+        room = _rect(sample.pages[0].Annots[0])  # where the digit 0 stands in its room
+    advance = _digit_advance(CONTENTS_NUMBER_SIZE)
+    right_to_left = Language(language).direction == "rtl"  # numbers stand at the left of the line
+    for page in out.pages[1:front]:
+        drawing = []
+        stamped = pikepdf.Page(page)
+        for annotation in page.get("/Annots", ()):
+            placeholder = _placeholder(annotation)
+            if placeholder is None:
+                continue
+            kind, index = placeholder
+            annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
+            if kind != TOC_NUMBER:
+                continue
+            left, bottom, right, _top = _rect(annotation)
+            shown = str(starts[index] - front + 1)
+            for position, digit in enumerate(shown):
+                # A number of one digit stands where the 0 stands in its room; longer ones grow inwards.
+                if right_to_left:
+                    x = left - room[0] + position * advance
+                else:
+                    x = right - room[2] - (len(shown) - 1 - position) * advance
+                name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalTocDigit{digit}"))
+                drawing.append(f"q 1 0 0 1 {x:.3f} {bottom - room[1]:.3f} cm {name} Do Q".encode())
+        if drawing:
+            _draw_over(out, stamped, drawing)
 
 
 # --- assembly ---------------------------------------------------------------------------------------
@@ -1014,8 +1074,9 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
             kept = source(pages_folder / where.file).pages
             for index in range(where.first, where.first + where.count):
                 out.pages.append(kept[index])
-        _stamp_numbers(out, front_pages, fonts)
-        _link_contents(out, front_pages, starts)
+        footer_digits, toc_digits = _digits(fonts, language)
+        _stamp_numbers(out, front_pages, footer_digits)
+        _number_contents(out, front_pages, starts, toc_digits, language)
         with force_locale(language):
             title = _title(selection)
             contents_label = gettext("Contents")
@@ -1041,17 +1102,6 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
     for pdf in opened.values():
         pdf.close()
     return total
-
-
-def _link_contents(out: pikepdf.Pdf, front: int, starts: list[int]) -> None:
-    """Turn the contents' placeholder links into jumps to the page each letter starts on."""
-    for page in out.pages[1:front]:
-        for annotation in page.get("/Annots", ()):
-            action = annotation.get("/A")
-            uri = str(action.get("/URI", "")) if action is not None else ""
-            if uri.startswith(TOC_LINK):
-                target = out.pages[starts[int(uri[len(TOC_LINK):])]]
-                annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([target.obj, pikepdf.Name.Fit]))
 
 
 def _pdf_date(moment: datetime) -> str:

@@ -108,7 +108,7 @@ def test_many_pages_of_contents_are_rendered_by_workers_a_block_each_and_say_the
     made = publish_mixed(5)  # three pages of contents
     here = []
     real = compilation._render_front
-    monkeypatch.setattr(compilation, "_render_front", lambda language, fonts, cover, pages, todo: here.append((cover is not None, list(todo))) or real(language, fonts, cover, pages, todo))
+    monkeypatch.setattr(compilation, "_render_front", lambda language, fonts, cover, pages, todo, **k: here.append((cover is not None, list(todo))) or real(language, fonts, cover, pages, todo, **k))
 
     def check(path, count: int) -> None:
         reader = PdfReader(path)
@@ -120,7 +120,9 @@ def test_many_pages_of_contents_are_rendered_by_workers_a_block_each_and_say_the
         assert [printed_number(path, page) for page in outline] == [reader.page_labels[page] for page in outline]
 
     check(compilation.build(compilation.Selection(), "en").path, 3)
-    assert here == [(True, [])], "here the cover alone (beside the letters); the contents by the workers"
+    # The contents wait for no letter (their numbers are stamped in at the end): here the cover and a
+    # first block of them, beside the workers rendering the letters and the other block.
+    assert here == [(True, [0, 1])]
     here.clear()
     letters.withdraw(db.session.get(Letter, made[0].id))  # every page of contents changes
     check(compilation.build(compilation.Selection(), "en").path, 2)
@@ -149,7 +151,7 @@ def test_numbers_are_stamped_from_digits_centred_on_every_letter_page(app, tmp_p
     with pikepdf.new() as blank:
         for _ in range(123):
             blank.add_blank_page(page_size=(595.28, 841.89))
-        compilation._stamp_numbers(blank, 2, FontConfiguration())
+        compilation._stamp_numbers(blank, 2, compilation._digits(FontConfiguration(), "en")[0])
         blank.save(tmp_path / "numbers.pdf")
     shown = {page: layout_text(tmp_path / "numbers.pdf", page).strip() for page in (0, 1, 2, 10, 11, 101, 122)}
     assert shown == {0: "", 1: "", 2: "1", 10: "9", 11: "10", 101: "100", 122: "121"}
@@ -176,6 +178,32 @@ def test_a_withdrawn_letter_is_absent_from_the_next_compilation_and_the_rest_is_
     titles = [item.title for item in PdfReader(second.path).outline]
     assert not any(made[1].display_name in t for t in titles)
     assert "press/letters_pdf.html" not in rendered, "no letter is rendered again"
+
+
+def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without_rendering_the_contents(app, monkeypatch):
+    from refusal_site import moderators
+    from refusal_site.models import Role
+
+    app.config["PDF_BUILD_WORKERS"] = 1  # every render in this process, where they are counted
+    made = publish_mixed(4)  # the third letter runs over a page
+    first = compilation.build(compilation.Selection(), "en").path
+    moderator = moderators.create("editor@team.example", "a long enough password 1", role=Role.MODERATOR)
+    longer = "\n\n".join(["A corrected paragraph " + "y" * 40] * 60)  # now two pages or more
+    letters.edit(db.session.get(Letter, made[0].id), by=moderator, display_name=made[0].display_name, descriptor=None,
+                 title=None, body_text=longer, reason="the whole text")
+    rendered = []
+    real_render = compilation._render
+    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: rendered.append(
+        "letters" if "sections" in k else [len(page["rows"]) for page in k["contents"]]) or real_render(template, *a, **k))
+    path = compilation.build(compilation.Selection(), "en").path
+    assert sorted(rendered, key=str) == [[], "letters"], "the corrected letter and the cover; the contents are kept"
+    reader = PdfReader(path)
+    starts = [reader.get_destination_page_number(item) for item in reader.outline][1:]
+    before = [PdfReader(first).get_destination_page_number(item) for item in PdfReader(first).outline][1:]
+    assert starts[1] - starts[0] > before[1] - before[0], "the corrected letter takes more pages"
+    rows = [line.split() for line in layout_text(path, 1).splitlines()[1:] if line.strip()][:-1]
+    assert [row[-1] for row in rows] == [printed_number(path, page) for page in starts] == [reader.page_labels[p] for p in starts]
+    assert [int(row[-1]) for row in rows][1:] == [page - 1 for page in starts[1:]], "after cover and one page of contents"
 
 
 def test_a_language_compilation_holds_only_that_language(app):
