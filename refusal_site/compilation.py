@@ -630,6 +630,7 @@ RUN_LETTERS = 32
 # Fewer letters than this to render: one process does it (starting workers would cost more).
 PARALLEL_FROM = 4
 CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
+CONTENTS_BLOCK = 16  # pages of contents rendered in one document by a worker, at most
 # The contents' links, to an entry's letter and to the room left for its page number: placeholders
 # turned into jumps to the letter's first page when the compilation is assembled.
 TOC_LINK = "https://toc.refusers.invalid/letter/"
@@ -862,13 +863,15 @@ def _not_kept(language: str, pages: list[list[dict]]) -> list[int]:
 
 
 def _share(todo: list[int], workers: int) -> tuple[list[int], list[list[int]]]:
-    """Pages of contents to render here, and blocks of them for workers: a few are one document here,
-    many (a build from nothing, a withdrawal early on) a document per worker, each of consecutive pages."""
+    """Pages of contents to render here (with the cover), and blocks of them for workers: a few are
+    rendered here, many (a build from nothing, a withdrawal early on) by the workers, in blocks of
+    consecutive pages, at least one a worker and at most CONTENTS_BLOCK pages each. Here stays light:
+    beside workers rendering letters, a long document here would be a third render on two cores, and
+    the largest in memory at once."""
     if workers < 2 or len(todo) < PARALLEL_FROM:
         return todo, []
-    size = math.ceil(len(todo) / workers)
-    blocks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    return blocks[0], blocks[1:]
+    size = min(CONTENTS_BLOCK, math.ceil(len(todo) / workers))
+    return [], [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
 def _render_contents(language: str, pages: list[list[dict]], block: list[int], fonts: FontConfiguration) -> None:
