@@ -496,7 +496,7 @@ def warm_up() -> None:
                 cover = {"title": _title(Selection()), "subtitle": _subtitle(Selection()), "letters": 3, "refusers": 3,
                          "compiled_at": now, "chart": chart.svg(points, title=gettext("Public refusers over time"), description="")}  # fmt: skip
             data = _render("press/front_pdf.html", language, fonts, cover=cover, contents=[{"rows": rows, "first": True}],
-                           toc_link=TOC_LINK, toc_number=TOC_NUMBER, digits=False).write_pdf()  # fmt: skip
+                           toc_link=TOC_LINK, digits=False).write_pdf()  # fmt: skip
     with pikepdf.open(io.BytesIO(data)) as front, pikepdf.new() as out:  # and the assembly's
         out.pages.extend(front.pages)
         out.save(io.BytesIO(), object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -631,10 +631,10 @@ RUN_LETTERS = 32
 PARALLEL_FROM = 4
 CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
 CONTENTS_BLOCK = 16  # pages of contents rendered in one document by a worker, at most
-# The contents' links, to an entry's letter and to the room left for its page number: placeholders
-# turned into jumps to the letter's first page when the compilation is assembled.
+# The contents' links, an entry's line (placeholders turned into jumps to its letter's first page when
+# the compilation is assembled), and the line of each digit that page numbers are stamped with.
 TOC_LINK = "https://toc.refusers.invalid/letter/"
-TOC_NUMBER = "https://toc.refusers.invalid/number/"
+TOC_DIGIT = "https://toc.refusers.invalid/digit/"
 NUMBER_SIZE = 9  # points: the page numbers' size in pdf.css (.numbers pages)
 CONTENTS_NUMBER_SIZE = 11  # points: the contents' page numbers (.toc-row, the page's font size)
 
@@ -897,7 +897,7 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, p
     if with_digits:
         numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
     document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
-                       contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, toc_number=TOC_NUMBER,
+                       contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, toc_digit=TOC_DIGIT,
                        digits=with_digits, toc_digits=with_toc_digits)
     data = document.write_pdf()
     del document
@@ -1004,46 +1004,43 @@ def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
-def _placeholder(annotation: pikepdf.Dictionary) -> tuple[str, int] | None:
-    """Which of the contents' placeholder links an annotation is (TOC_LINK or TOC_NUMBER) and its entry."""
+def _entry(annotation: pikepdf.Dictionary, prefix: str) -> int | None:
+    """The entry of contents a placeholder link (`prefix` and its number) stands for, if it is one."""
     action = annotation.get("/A")
     uri = str(action.get("/URI", "")) if action is not None else ""
-    for prefix in (TOC_LINK, TOC_NUMBER):
-        if uri.startswith(prefix):
-            return prefix, int(uri[len(prefix):])
-    return None
+    return int(uri[len(prefix):]) if uri.startswith(prefix) else None
 
 
 def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Path, language: str) -> None:
-    """Give each entry of the contents the number printed on the page its letter starts on, in the
-    room its entry leaves for it (a link, TOC_NUMBER), from the ten digits, as far to the line's end
-    as a number laid out there would stand; and turn the entries' links into jumps to that page."""
+    """Turn each entry of the contents (a link the width of the line, TOC_LINK) into a jump to the
+    page its letter starts on, and print that page's number in the room the entry leaves at its end,
+    from the ten digits, where a number laid out there would stand."""
     forms = _digit_forms(out, digits)
     with pikepdf.open(digits) as sample:
-        room = _rect(sample.pages[0].Annots[0])  # where the digit 0 stands in its room
+        line = _rect(sample.pages[0].Annots[0])  # the line in which the digit 0 stands in that room
     advance = _digit_advance(CONTENTS_NUMBER_SIZE)
-    right_to_left = Language(language).direction == "rtl"  # numbers stand at the left of the line
+    right_to_left = Language(language).direction == "rtl"  # the line ends at the left
     for page in out.pages[1:front]:
-        drawing = []
+        drawing, numbered = [], set()
         stamped = pikepdf.Page(page)
         for annotation in page.get("/Annots", ()):
-            placeholder = _placeholder(annotation)
-            if placeholder is None:
+            index = _entry(annotation, TOC_LINK)
+            if index is None:
                 continue
-            kind, index = placeholder
             annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
-            if kind != TOC_NUMBER:
+            if index in numbered:
                 continue
+            numbered.add(index)
             left, bottom, right, _top = _rect(annotation)
             shown = str(starts[index] - front + 1)
             for position, digit in enumerate(shown):
-                # A number of one digit stands where the 0 stands in its room; longer ones grow inwards.
+                # A number of one digit stands where the 0 stands; longer ones grow away from the line's end.
                 if right_to_left:
-                    x = left - room[0] + position * advance
+                    x = left - line[0] + position * advance
                 else:
-                    x = right - room[2] - (len(shown) - 1 - position) * advance
+                    x = right - line[2] - (len(shown) - 1 - position) * advance
                 name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalTocDigit{digit}"))
-                drawing.append(f"q 1 0 0 1 {x:.3f} {bottom - room[1]:.3f} cm {name} Do Q".encode())
+                drawing.append(f"q 1 0 0 1 {x:.3f} {bottom - line[1]:.3f} cm {name} Do Q".encode())
         if drawing:
             _draw_over(out, stamped, drawing)
 
