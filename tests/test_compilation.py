@@ -206,6 +206,29 @@ def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without
     assert [int(row[-1]) for row in rows][1:] == [page - 1 for page in starts[1:]], "after cover and one page of contents"
 
 
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_numbers_of_two_digits_in_the_contents_read_in_order_at_the_lines_end(app, language):
+    """Page numbers in the contents are stamped digit by digit: at the left of a right-to-left line,
+    at the right of a left-to-right one, and in both, 10 reads 10."""
+    start = utcnow() - timedelta(days=1)
+    made = [make_letter(language="en", display_name=f"Writer {chr(65 + i)}", published_at=start + timedelta(minutes=i))
+            for i in range(12)]
+    path = compilation.build(compilation.Selection(), language).path
+    reader = PdfReader(path)
+    starts = [reader.get_destination_page_number(item) for item in reader.outline][1:]
+    lines = [line for line in layout_text(path, 1).splitlines()[1:] if line.strip()][:-1]  # heading; the page's "ii"
+    assert len(lines) == len(made)
+    for letter, line, page in zip(made, lines, starts, strict=True):
+        words = line.split()
+        number = words[0] if language == "he" else words[-1]
+        assert number == printed_number(path, page) == reader.page_labels[page], (letter.display_name, line)
+        assert words[1:3] == letter.display_name.split() if language == "he" else words[:2] == letter.display_name.split()
+    assert [line.split()[0 if language == "he" else -1] for line in lines][9:] == ["10", "11", "12"]
+    # the number stands at the line's end: the left margin in Hebrew, the right one in English
+    column = [len(line) - len(line.lstrip()) if language == "he" else len(line.rstrip()) for line in lines]
+    assert max(column) - min(column) <= 1, lines
+
+
 def test_a_language_compilation_holds_only_that_language(app):
     made = publish_mixed()
     titles = [item.title for item in PdfReader(compilation.build(compilation.Selection(language="ar"), "ar").path).outline][1:]
