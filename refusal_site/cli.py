@@ -115,7 +115,10 @@ def build_pdf(watch: bool) -> None:
     compilation.become_builder_service()
     stop = _stopped_by_signals()
     click.echo("building the standard compilations after every public change, until stopped")
-    compilation.keep_built(stop, report=echo)
+    try:
+        compilation.keep_built(stop, report=echo)
+    except compilation.ServiceRunning as running:
+        raise click.ClickException(str(running)) from None
 
 
 @click.command("send-mail")

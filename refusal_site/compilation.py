@@ -510,12 +510,43 @@ def _service_path() -> Path:
     return cache_folder() / "locks" / "builder-service.alive"
 
 
+class ServiceRunning(RuntimeError):
+    """A builder service keeps this instance folder's compilations built already."""
+
+
+@contextlib.contextmanager
+def _service_presence():
+    """Say, for as long as the block runs, that a builder service keeps the standard compilations of
+    this instance folder built: an exclusive lock on its heartbeat file. The system lets go of the
+    lock when the process ends, however it ends (killed outright by the out-of-memory killer, say), so
+    downloads never wait for the next round of a service that is gone."""
+    path = _service_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as presence:
+        try:
+            fcntl.flock(presence, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ServiceRunning(f"another builder service keeps the compilations in {cache_folder()} built") from None
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+
+
 def _service_alive() -> bool:
-    """Whether a builder service on this machine has said it is alive within STARTING_SECONDS."""
+    """Whether a builder service on this machine is running (it holds the heartbeat file's lock) and
+    has said it is alive within STARTING_SECONDS (it is not stuck)."""
+    path = _service_path()
     try:
-        return utcnow().timestamp() - _service_path().stat().st_mtime < STARTING_SECONDS
+        if utcnow().timestamp() - path.stat().st_mtime >= STARTING_SECONDS:
+            return False
+        with open(path, "rb") as presence:
+            fcntl.flock(presence, fcntl.LOCK_SH | fcntl.LOCK_NB)  # taken: no service holds it
+    except BlockingIOError:
+        return True
     except FileNotFoundError:
-        return False
+        pass
+    return False
 
 
 def _service_heartbeat() -> None:
@@ -550,8 +581,14 @@ def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, st
     (a heartbeat file), downloads of a standard compilation it has not built yet start no build of
     their own (is_building). A failed round (the database down, a render out of time or memory) is
     logged, marks the compilation it was building as failed (as a download-started build does), and
-    is tried again PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running."""
+    is tried again PDF_RETRY_AFTER_FAILURE seconds later; the service keeps running. One service an
+    instance folder: a second one raises ServiceRunning."""
     timed = threading.current_thread() is threading.main_thread()  # alarms work in the main thread only
+    with _service_presence():
+        _keep_built(stop, report, timed)
+
+
+def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, str, Compilation]]], None], timed: bool) -> None:
     try:
         warm_up()
     except Exception:
@@ -586,7 +623,6 @@ def keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, st
         finally:
             db.session.remove()
         stop.wait(wait)
-    _service_path().unlink(missing_ok=True)  # stopped: downloads start their own builds again
 
 
 @contextlib.contextmanager

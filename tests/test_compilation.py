@@ -660,19 +660,60 @@ def test_workers_stop_when_the_build_that_started_them_fails(app):
 def test_while_the_builder_service_runs_downloads_of_its_compilations_start_no_build(client, app, monkeypatch):
     """The service will build a standard compilation in its next round: a download waits for it
     (202) instead of starting a second build in a new process. A date range is not the service's."""
+    import os
+
     publish_mixed(2)
     started = []
     monkeypatch.setattr(compilation, "build_in_background", lambda key, **job: started.append(key))
+    with compilation._service_presence():
+        compilation._service_heartbeat()
+        assert client.get("/press/letters.pdf?language=he").status_code == 202
+        assert client.get("/press/letters.pdf", headers={"Accept-Language": "ar"}).status_code == 202
+        assert started == []
+        assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202
+        assert started == ["all-2000-01-01_now-he"]
+        with pytest.raises(compilation.ServiceRunning):  # one service an instance folder
+            with compilation._service_presence():
+                pass
+        # A service silent for a minute is stuck: downloads build again.
+        stale = time.time() - compilation.STARTING_SECONDS - 1
+        os.utime(compilation._service_path(), (stale, stale))
+        assert client.get("/press/letters.pdf?language=en").status_code == 202
+        assert started == ["all-2000-01-01_now-he", "en-en"]
+        compilation._service_heartbeat()
+        assert client.get("/press/letters.pdf?language=ar").status_code == 202 and len(started) == 2
+    # A heartbeat without the service holding its lock (it stopped) promises nothing.
     compilation._service_heartbeat()
-    assert client.get("/press/letters.pdf?language=he").status_code == 202
-    assert client.get("/press/letters.pdf", headers={"Accept-Language": "ar"}).status_code == 202
-    assert started == []
-    assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202
-    assert started == ["all-2000-01-01_now-he"]
-    # A service that has not said it is alive for a minute is gone (killed?): downloads build again.
-    stale = time.time() - compilation.STARTING_SECONDS - 1
-    import os
+    assert client.get("/press/letters.pdf?language=ar").status_code == 202
+    assert started == ["all-2000-01-01_now-he", "en-en", "ar-ar"]
 
-    os.utime(compilation._service_path(), (stale, stale))
-    assert client.get("/press/letters.pdf?language=en").status_code == 202
-    assert started == ["all-2000-01-01_now-he", "en-en"]
+
+def test_a_builder_service_killed_outright_is_gone_at_once_and_a_second_one_refuses_to_start(client, app, app_config, monkeypatch):
+    """The out-of-memory killer leaves no time to clean up: the service's lock goes with its process,
+    so downloads start their own builds at once instead of waiting for a round that never comes."""
+    import os
+    import signal
+    import sys
+    from pathlib import Path
+
+    publish_mixed(1)
+    db.session.remove()
+    env = {**os.environ, "REFUSAL_DATABASE_URL": app_config["DATABASE_URL"], "REFUSAL_SECRET_KEY": app_config["SECRET_KEY"],
+           "REFUSAL_INSTANCE_PATH": app.instance_path}  # fmt: skip
+    command = [sys.executable, "-m", "flask", "--app", "refusal_site", "build-pdf", "--watch"]
+    root = Path(__file__).resolve().parent.parent
+    service = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: compilation._service_alive() or None)
+        second = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode != 0 and "another builder service keeps the compilations" in second.stderr, second.stderr
+        assert service.poll() is None and compilation._service_alive()
+    finally:
+        service.send_signal(signal.SIGKILL)
+        service.wait(timeout=60)
+    assert compilation._service_path().exists(), "killed outright, it cleaned nothing up"
+    assert not compilation._service_alive()
+    started = []
+    monkeypatch.setattr(compilation, "build_in_background", lambda key, **job: started.append(key))
+    monkeypatch.setattr(compilation, "existing", lambda *a, **k: None)  # whatever the service built before it died
+    assert client.get("/press/letters.pdf?language=en").status_code == 202 and started == ["en-en"]
