@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
@@ -651,7 +651,7 @@ def prune(older_than: timedelta) -> int:
     of, stay; anything deleted by mistake is rendered again when next asked for."""
     cutoff = utcnow().timestamp() - older_than.total_seconds()
     removed = 0
-    for folder in ("compilations", "letters", "contents", "pages", "pages/index", "failures"):
+    for folder in ("compilations", "letters", "contents", "pages", "pages/index", "numbers", "failures"):
         for path in (cache_folder() / folder).glob("*"):
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
@@ -672,7 +672,7 @@ CONTENTS_BLOCK = 16  # pages of contents rendered in one document by a worker, a
 TOC_LINK = "https://toc.refusers.invalid/letter/"
 TOC_DIGIT = "https://toc.refusers.invalid/digit/"
 NUMBER_SIZE = 9  # points: the page numbers' size in pdf.css (.numbers pages)
-CONTENTS_NUMBER_SIZE = 11  # points: the contents' page numbers (.toc-row, the page's font size)
+CONTENTS_NUMBER_SIZE = 11  # points: the contents' page numbers (pdf.css: the page's font size, which .toc-row keeps)
 
 
 @dataclass(frozen=True)
@@ -991,6 +991,8 @@ def _digits(fonts: FontConfiguration, language: str) -> tuple[Path, Path]:
     paths = _digits_path(), _toc_digits_path(language)
     if not all(path.exists() for path in paths):
         _render_front(language, fonts, None, [], [], digits=True)
+    for path in paths:
+        os.utime(path)  # in use: prune() keeps them
     return paths
 
 
@@ -1005,10 +1007,49 @@ def _digit_advance(size: float) -> float:
     return advances.pop() / font["head"].unitsPerEm * size
 
 
-def _digit_forms(out: pikepdf.Pdf, path: Path) -> list[pikepdf.Object]:
-    """The ten pages of digits in `path`, as drawings (form XObjects) in `out`."""
-    with pikepdf.open(path) as digits:
-        return [out.copy_foreign(pikepdf.Page(page).as_form_xobject()) for page in digits.pages]
+class Numbers:
+    """Any number drawn as the pages of a set of digits draw one digit (in `out`): the first page's
+    drawing, whose one run of text is given all the number's glyphs. A number is then one run of
+    text, which readers, search and copying take as one word; its digits stand apart by the font's
+    own advances (tabular figures), starting where the first page's digit stands."""
+
+    def __init__(self, out: pikepdf.Pdf, path: Path, prefix: str) -> None:
+        self.resources: dict[str, dict[str, pikepdf.Object]] = {"/Font": {}, "/ExtGState": {}}
+        with pikepdf.open(path) as digits:
+            self.glyphs = [self._glyphs(page) for page in digits.pages]
+            self.operations = []
+            for operands, operator in pikepdf.parse_content_stream(digits.pages[0]):
+                kind = {"Tf": "/Font", "gs": "/ExtGState"}.get(str(operator))
+                if kind is not None:  # the digits' own font and graphics state, under names of ours
+                    name = pikepdf.Name(f"/{prefix}{str(operands[0])[1:]}")
+                    value = digits.pages[0].Resources[kind][operands[0]]
+                    self.resources[kind][str(name)] = out.copy_foreign(value if value.is_indirect else digits.make_indirect(value))
+                    operands = [name, *operands[1:]]
+                elif str(operator) in ("Do", "sh", "cs", "CS", "scn", "SCN", "BI"):
+                    raise ValueError(f"the pages of digits in {path.name} draw more than text ({operator})")
+                self.operations.append((operands, operator))
+        self.drawn: dict[str, bytes] = {}
+
+    @staticmethod
+    def _glyphs(page: pikepdf.Page) -> bytes:
+        shown = [operands for operands, operator in pikepdf.parse_content_stream(page) if str(operator) in ("TJ", "Tj")]
+        if len(shown) != 1:
+            raise ValueError(f"a page of digits shows {len(shown)} runs of text, not one")
+        (text,) = shown[0]
+        return bytes(text) if isinstance(text, pikepdf.String) else b"".join(bytes(part) for part in text if isinstance(part, pikepdf.String))
+
+    def draw(self, page: pikepdf.Page, shown: str, x: float, y: float) -> bytes:
+        """The drawing of the number `shown`, its first digit moved by (x, y) points from where the
+        first page's digit stands; the resources it needs are added to `page`."""
+        for kind, named in self.resources.items():
+            for name, value in named.items():
+                page.add_resource(value, kind, name=pikepdf.Name(name), replace_existing=True)
+        if shown not in self.drawn:
+            text = pikepdf.String(b"".join(self.glyphs[int(digit)] for digit in shown))
+            operations = [([pikepdf.Array([text])], operator) if str(operator) in ("TJ", "Tj") else (operands, operator)
+                          for operands, operator in self.operations]  # fmt: skip
+            self.drawn[shown] = pikepdf.unparse_content_stream(operations)
+        return b"q 1 0 0 1 %.3f %.3f cm " % (x, y) + self.drawn[shown] + b" Q"
 
 
 def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> None:
@@ -1020,18 +1061,13 @@ def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> No
 def _stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
     """Print 1, 2, 3 ... at the foot of every letter page, from the ten digits, centred.
 
-    Nothing is rendered per page: each number is its digits' drawings, shifted side by side."""
-    forms = _digit_forms(out, digits)
+    Nothing is rendered per page: each number is the digits' drawing given the number's glyphs."""
+    numbers = Numbers(out, digits, "RefusalDigits")
     advance = _digit_advance(NUMBER_SIZE)
     for number, page in enumerate(out.pages[front:], start=1):
         shown = str(number)
-        drawing = []
         stamped = pikepdf.Page(page)
-        for position, digit in enumerate(shown):
-            name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalDigit{digit}"))
-            shift = (position - (len(shown) - 1) / 2) * advance
-            drawing.append(f"q 1 0 0 1 {shift:.3f} 0 cm {name} Do Q".encode())
-        _draw_over(out, stamped, drawing)
+        _draw_over(out, stamped, [numbers.draw(stamped, shown, -(len(shown) - 1) / 2 * advance, 0.0)])
 
 
 def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:
@@ -1041,42 +1077,49 @@ def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:
 
 
 def _entry(annotation: pikepdf.Dictionary, prefix: str) -> int | None:
-    """The entry of contents a placeholder link (`prefix` and its number) stands for, if it is one."""
+    """The entry of contents (or digit) a placeholder link (`prefix` and its number) stands for, if it is one."""
     action = annotation.get("/A")
     uri = str(action.get("/URI", "")) if action is not None else ""
     return int(uri[len(prefix):]) if uri.startswith(prefix) else None
+
+
+def _links(page: pikepdf.Page, prefix: str) -> dict[int, list[tuple[float, float, float, float]]]:
+    """The rectangles of each placeholder link with `prefix` on a page, by its number. WeasyPrint makes
+    more than one annotation for a link: one for the line (the link's own block) and one for each box
+    within it, such as an entry's text, which may run past the line's end (it is clipped there)."""
+    links: dict[int, list[tuple[float, float, float, float]]] = {}
+    for annotation in page.get("/Annots", ()):
+        index = _entry(annotation, prefix)
+        if index is not None:
+            links.setdefault(index, []).append(_rect(annotation))
+    return links
 
 
 def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Path, language: str) -> None:
     """Turn each entry of the contents (a link the width of the line, TOC_LINK) into a jump to the
     page its letter starts on, and print that page's number in the room the entry leaves at its end,
     from the ten digits, where a number laid out there would stand."""
-    forms = _digit_forms(out, digits)
+    numbers = Numbers(out, digits, "RefusalTocDigits")
     with pikepdf.open(digits) as sample:
-        line = _rect(sample.pages[0].Annots[0])  # the line in which the digit 0 stands in that room
+        # The line in which the digit 0 stands in that room: the widest of its link's rectangles.
+        digit_line = max(_links(sample.pages[0], TOC_DIGIT)[0], key=lambda rect: rect[2] - rect[0])
     advance = _digit_advance(CONTENTS_NUMBER_SIZE)
-    right_to_left = Language(language).direction == "rtl"  # the line ends at the left
+    right_to_left = Language(language).direction == "rtl"  # the line ends at the left: numbers grow to the right
     for page in out.pages[1:front]:
-        drawing, numbered = [], set()
         stamped = pikepdf.Page(page)
+        links = _links(stamped, TOC_LINK)
         for annotation in page.get("/Annots", ()):
             index = _entry(annotation, TOC_LINK)
-            if index is None:
-                continue
-            annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
-            if index in numbered:
-                continue
-            numbered.add(index)
-            left, bottom, right, _top = _rect(annotation)
+            if index is not None:
+                annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
+        drawing = []
+        for index, rects in links.items():
             shown = str(starts[index] - front + 1)
-            for position, digit in enumerate(shown):
-                # A number of one digit stands where the 0 stands; longer ones grow away from the line's end.
-                if right_to_left:
-                    x = left - line[0] + position * advance
-                else:
-                    x = right - line[2] - (len(shown) - 1 - position) * advance
-                name = stamped.add_resource(forms[int(digit)], pikepdf.Name.XObject, name=pikepdf.Name(f"/RefusalTocDigit{digit}"))
-                drawing.append(f"q 1 0 0 1 {x:.3f} {bottom - line[1]:.3f} cm {name} Do Q".encode())
+            # Entries and the digit's line run across the same page width, so a number stands where the
+            # digit does, moved to the entry's line (its tallest rectangle: the line, not a text within it).
+            line = max(rects, key=lambda rect: rect[3] - rect[1])
+            x = 0.0 if right_to_left else -(len(shown) - 1) * advance
+            drawing.append(numbers.draw(stamped, shown, x, line[1] - digit_line[1]))
         if drawing:
             _draw_over(out, stamped, drawing)
 

@@ -206,10 +206,10 @@ def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without
     assert [int(row[-1]) for row in rows][1:] == [page - 1 for page in starts[1:]], "after cover and one page of contents"
 
 
-@pytest.mark.parametrize("language", ["he", "en"])
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
 def test_numbers_of_two_digits_in_the_contents_read_in_order_at_the_lines_end(app, language):
-    """Page numbers in the contents are stamped digit by digit: at the left of a right-to-left line,
-    at the right of a left-to-right one, and in both, 10 reads 10."""
+    """Page numbers in the contents are stamped in: at the left of a right-to-left line, at the right
+    of a left-to-right one, and in both, 10 reads 10 (as one word for text extraction too)."""
     start = utcnow() - timedelta(days=1)
     made = [make_letter(language="en", display_name=f"Writer {chr(65 + i)}", published_at=start + timedelta(minutes=i))
             for i in range(12)]
@@ -218,15 +218,71 @@ def test_numbers_of_two_digits_in_the_contents_read_in_order_at_the_lines_end(ap
     starts = [reader.get_destination_page_number(item) for item in reader.outline][1:]
     lines = [line for line in layout_text(path, 1).splitlines()[1:] if line.strip()][:-1]  # heading; the page's "ii"
     assert len(lines) == len(made)
+    right_to_left = language != "en"
     for letter, line, page in zip(made, lines, starts, strict=True):
         words = line.split()
-        number = words[0] if language == "he" else words[-1]
+        number, name = (words[0], words[1:3]) if right_to_left else (words[-1], words[:2])
         assert number == printed_number(path, page) == reader.page_labels[page], (letter.display_name, line)
-        assert words[1:3] == letter.display_name.split() if language == "he" else words[:2] == letter.display_name.split()
-    assert [line.split()[0 if language == "he" else -1] for line in lines][9:] == ["10", "11", "12"]
-    # the number stands at the line's end: the left margin in Hebrew, the right one in English
-    column = [len(line) - len(line.lstrip()) if language == "he" else len(line.rstrip()) for line in lines]
+        assert name == letter.display_name.split(), line
+    assert [line.split()[0 if right_to_left else -1] for line in lines][9:] == ["10", "11", "12"]
+    # the numbers stand at the line's end: the left margin in Hebrew and Arabic, the right one in English
+    column = [len(line) - len(line.lstrip()) if right_to_left else len(line.rstrip()) for line in lines]
     assert max(column) - min(column) <= 1, lines
+    assert {"10", "11", "12"} <= set(reader.pages[1].extract_text().split()), "each number one word"
+    assert reader.pages[starts[-1]].extract_text().split()[-1] == str(len(reader.pages) - 2), "the foot's number too"
+
+
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_page_numbers_of_three_and_four_digits_stand_in_order_in_the_contents(app, language, tmp_path):
+    import pikepdf
+    from weasyprint.text.fonts import FontConfiguration
+
+    for i in range(3):
+        make_letter(language="en", display_name=f"Writer {chr(65 + i)}", published_at=utcnow() - timedelta(minutes=10 - i))
+    compilation.build(compilation.Selection(), language)  # keeps the page of contents and the digits
+    pages = compilation._contents(compilation.Selection().letters(), language)
+    digits = compilation._digits(FontConfiguration(), language)[1]
+    with pikepdf.new() as out, pikepdf.open(compilation._contents_paths(language, pages)[0]) as contents:
+        out.add_blank_page(page_size=(595.28, 841.89))  # the cover
+        out.pages.append(contents.pages[0])
+        for _ in range(1234):
+            out.add_blank_page(page_size=(595.28, 841.89))
+        compilation._number_contents(out, 2, [2, 2 + 99, 2 + 1233], digits, language)
+        out.save(tmp_path / "numbers.pdf")
+    lines = [line.split() for line in layout_text(tmp_path / "numbers.pdf", 1).splitlines()[1:] if line.strip()][:-1]
+    assert [words[0] if language == "he" else words[-1] for words in lines] == ["1", "100", "1234"], lines
+    assert {"100", "1234"} <= set(PdfReader(tmp_path / "numbers.pdf").pages[1].extract_text().split())
+
+
+def _gray(path, page: int, box: tuple[int, int, int, int]) -> list[int]:
+    """The grey levels (0 black, 255 white) of a box (x, y, width, height) of a page, 1 pixel a point."""
+    x, y, width, height = box
+    done = subprocess.run(["pdftoppm", "-r", "72", "-gray", "-f", str(page + 1), "-l", str(page + 1), "-x", str(x), "-y", str(y),
+                           "-W", str(width), "-H", str(height), str(path)], capture_output=True, check=True)  # fmt: skip
+    kind, size, _depth, pixels = done.stdout.split(b"\n", 3)  # a binary PGM: P5, "width height", 255, then the pixels
+    assert kind == b"P5" and size.split() == [str(width).encode(), str(height).encode()], (kind, size)
+    return list(pixels)
+
+
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_an_entry_too_long_for_its_line_is_cut_before_the_room_of_its_number(app, language):
+    """Entries are cut short before layout by an estimate of their width; one that still runs long
+    (em dashes are wider than the estimate) is clipped before its number, which stays readable."""
+    import pikepdf
+
+    make_letter(language="en", display_name="—" * 70)
+    path = compilation.build(compilation.Selection(), language).path
+    with pikepdf.open(path) as pdf:
+        rects = {compilation._rect(annotation) for annotation in pdf.pages[1].Annots}
+    # The entry's line, from margin to margin (20 mm each side of A4); its text runs further, clipped.
+    (left, bottom, right, top), = [[round(v) for v in rect] for rect in rects if round(rect[0]) == 57 and round(rect[2]) == 539]
+    room = 51  # 18 mm, of which the number takes the end
+    if language == "he":
+        number, gap = (left, 841 - top, 8, top - bottom), (left + 9, 841 - top, room - 10, top - bottom)
+    else:
+        number, gap = (right - 8, 841 - top, 8, top - bottom), (right - room + 1, 841 - top, room - 10, top - bottom)
+    assert min(_gray(path, 1, gap)) > 200, "nothing drawn between the entry's text and its number"
+    assert min(_gray(path, 1, number)) < 100, "the number is drawn"
 
 
 def test_a_language_compilation_holds_only_that_language(app):
