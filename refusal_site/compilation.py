@@ -1017,7 +1017,7 @@ class Numbers:
         self.resources: dict[str, dict[str, pikepdf.Object]] = {"/Font": {}, "/ExtGState": {}}
         with pikepdf.open(path) as digits:
             self.glyphs = [self._glyphs(page) for page in digits.pages]
-            self.operations = []
+            operations = []
             for operands, operator in pikepdf.parse_content_stream(digits.pages[0]):
                 kind = {"Tf": "/Font", "gs": "/ExtGState"}.get(str(operator))
                 if kind is not None:  # the digits' own font and graphics state, under names of ours
@@ -1027,8 +1027,11 @@ class Numbers:
                     operands = [name, *operands[1:]]
                 elif str(operator) in ("Do", "sh", "cs", "CS", "scn", "SCN", "BI"):
                     raise ValueError(f"the pages of digits in {path.name} draw more than text ({operator})")
-                self.operations.append((operands, operator))
-        self.drawn: dict[str, bytes] = {}
+                operations.append((operands, operator))
+        # The drawing before and after its one run of text, which each number replaces.
+        (shown,) = [i for i, (_operands, operator) in enumerate(operations) if str(operator) in ("TJ", "Tj")]
+        self.before = pikepdf.unparse_content_stream(operations[:shown])
+        self.after = pikepdf.unparse_content_stream(operations[shown + 1 :])
 
     @staticmethod
     def _glyphs(page: pikepdf.Page) -> bytes:
@@ -1038,18 +1041,21 @@ class Numbers:
         (text,) = shown[0]
         return bytes(text) if isinstance(text, pikepdf.String) else b"".join(bytes(part) for part in text if isinstance(part, pikepdf.String))
 
-    def draw(self, page: pikepdf.Page, shown: str, x: float, y: float) -> bytes:
-        """The drawing of the number `shown`, its first digit moved by (x, y) points from where the
-        first page's digit stands; the resources it needs are added to `page`."""
+    def add_to(self, page: pikepdf.Page) -> None:
+        """Give `page` the font and graphics state the numbers are drawn with."""
+        if "/Resources" not in page.obj:
+            page.obj.Resources = pikepdf.Dictionary()
         for kind, named in self.resources.items():
+            if kind not in page.obj.Resources:
+                page.obj.Resources[kind] = pikepdf.Dictionary()
             for name, value in named.items():
-                page.add_resource(value, kind, name=pikepdf.Name(name), replace_existing=True)
-        if shown not in self.drawn:
-            text = pikepdf.String(b"".join(self.glyphs[int(digit)] for digit in shown))
-            operations = [([pikepdf.Array([text])], operator) if str(operator) in ("TJ", "Tj") else (operands, operator)
-                          for operands, operator in self.operations]  # fmt: skip
-            self.drawn[shown] = pikepdf.unparse_content_stream(operations)
-        return b"q 1 0 0 1 %.3f %.3f cm " % (x, y) + self.drawn[shown] + b" Q"
+                page.obj.Resources[kind][name] = value
+
+    def draw(self, shown: str, x: float, y: float) -> bytes:
+        """The drawing of the number `shown`, its first digit moved by (x, y) points from where the
+        first page's digit stands (on a page given the resources: add_to)."""
+        glyphs = b"".join(self.glyphs[int(digit)] for digit in shown).hex().encode()
+        return b"q 1 0 0 1 %.3f %.3f cm %s\n[<%s>] TJ\n%s Q" % (x, y, self.before, glyphs, self.after)
 
 
 def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> None:
@@ -1067,7 +1073,8 @@ def _stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
     for number, page in enumerate(out.pages[front:], start=1):
         shown = str(number)
         stamped = pikepdf.Page(page)
-        _draw_over(out, stamped, [numbers.draw(stamped, shown, -(len(shown) - 1) / 2 * advance, 0.0)])
+        numbers.add_to(stamped)
+        _draw_over(out, stamped, [numbers.draw(shown, -(len(shown) - 1) / 2 * advance, 0.0)])
 
 
 def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:
@@ -1107,10 +1114,11 @@ def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Pa
     right_to_left = Language(language).direction == "rtl"  # the line ends at the left: numbers grow to the right
     for page in out.pages[1:front]:
         stamped = pikepdf.Page(page)
-        links = _links(stamped, TOC_LINK)
+        links: dict[int, list[tuple[float, float, float, float]]] = {}
         for annotation in page.get("/Annots", ()):
             index = _entry(annotation, TOC_LINK)
             if index is not None:
+                links.setdefault(index, []).append(_rect(annotation))
                 annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
         drawing = []
         for index, rects in links.items():
@@ -1119,8 +1127,9 @@ def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Pa
             # digit does, moved to the entry's line (its tallest rectangle: the line, not a text within it).
             line = max(rects, key=lambda rect: rect[3] - rect[1])
             x = 0.0 if right_to_left else -(len(shown) - 1) * advance
-            drawing.append(numbers.draw(stamped, shown, x, line[1] - digit_line[1]))
+            drawing.append(numbers.draw(shown, x, line[1] - digit_line[1]))
         if drawing:
+            numbers.add_to(stamped)
             _draw_over(out, stamped, drawing)
 
 
