@@ -1090,15 +1090,15 @@ def _entry(annotation: pikepdf.Dictionary, prefix: str) -> int | None:
     return int(uri[len(prefix):]) if uri.startswith(prefix) else None
 
 
-def _links(page: pikepdf.Page, prefix: str) -> dict[int, list[tuple[float, float, float, float]]]:
-    """The rectangles of each placeholder link with `prefix` on a page, by its number. WeasyPrint makes
+def _links(page: pikepdf.Page, prefix: str) -> dict[int, list[pikepdf.Dictionary]]:
+    """The annotations of each placeholder link with `prefix` on a page, by its number. WeasyPrint makes
     more than one annotation for a link: one for the line (the link's own block) and one for each box
     within it, such as an entry's text, which may run past the line's end (it is clipped there)."""
-    links: dict[int, list[tuple[float, float, float, float]]] = {}
+    links: dict[int, list[pikepdf.Dictionary]] = {}
     for annotation in page.get("/Annots", ()):
         index = _entry(annotation, prefix)
         if index is not None:
-            links.setdefault(index, []).append(_rect(annotation))
+            links.setdefault(index, []).append(annotation)
     return links
 
 
@@ -1109,23 +1109,20 @@ def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Pa
     numbers = Numbers(out, digits, "RefusalTocDigits")
     with pikepdf.open(digits) as sample:
         # The line in which the digit 0 stands in that room: the widest of its link's rectangles.
-        digit_line = max(_links(sample.pages[0], TOC_DIGIT)[0], key=lambda rect: rect[2] - rect[0])
+        digit_line = max(map(_rect, _links(sample.pages[0], TOC_DIGIT)[0]), key=lambda rect: rect[2] - rect[0])
     advance = _digit_advance(CONTENTS_NUMBER_SIZE)
     right_to_left = Language(language).direction == "rtl"  # the line ends at the left: numbers grow to the right
     for page in out.pages[1:front]:
         stamped = pikepdf.Page(page)
-        links: dict[int, list[tuple[float, float, float, float]]] = {}
-        for annotation in page.get("/Annots", ()):
-            index = _entry(annotation, TOC_LINK)
-            if index is not None:
-                links.setdefault(index, []).append(_rect(annotation))
-                annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
         drawing = []
-        for index, rects in links.items():
+        for index, annotations in _links(stamped, TOC_LINK).items():
+            jump = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
+            for annotation in annotations:
+                annotation.A = jump
             shown = str(starts[index] - front + 1)
             # Entries and the digit's line run across the same page width, so a number stands where the
             # digit does, moved to the entry's line (its tallest rectangle: the line, not a text within it).
-            line = max(rects, key=lambda rect: rect[3] - rect[1])
+            line = max(map(_rect, annotations), key=lambda rect: rect[3] - rect[1])
             x = 0.0 if right_to_left else -(len(shown) - 1) * advance
             drawing.append(numbers.draw(shown, x, line[1] - digit_line[1]))
         if drawing:
