@@ -98,8 +98,9 @@ def erase_contacts(days: int | None) -> None:
 @click.command("build-pdf")
 @click.option("--watch", is_flag=True, help="Keep them built as letters are published, withdrawn or corrected, until stopped (run as a service).")
 def build_pdf(watch: bool) -> None:
-    """Build the standard press compilations (all letters, and each language) for deployment or cron;
-    with --watch, build them again after every public change (SIGTERM stops it after the build in hand)."""
+    """Build the standard press compilations (all letters, and each language) for deployment or cron,
+    and prepare the parts that the next publications will add; with --watch, build them again after
+    every public change and prepare again as letters wait (SIGTERM stops it after the build in hand)."""
     from . import compilation
 
     def echo(built) -> None:
@@ -108,6 +109,8 @@ def build_pdf(watch: bool) -> None:
 
     if not watch:
         echo(compilation.build_standard())
+        prepared = compilation.prepare()
+        click.echo(f"prepared {prepared} parts for the letters that may be published next")
         days = current_app.config["PDF_KEEP_DAYS"]
         removed = compilation.prune(timedelta(days=days))
         click.echo(f"removed {removed} cached PDF files no build used for {days} days")

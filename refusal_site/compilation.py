@@ -1,9 +1,10 @@
 """PDFs of published letters: rendered by WeasyPrint with a locked fetcher, cached by fingerprint.
 
 A compilation is assembled (with pikepdf) from pages that are rendered once and kept: each letter's
-pages, the contents a page at a time, and a new cover. One more approval renders one letter, the
-cover and the last page of the contents, however many letters came before; a withdrawal renders
-no letter. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and
+pages, the contents a page at a time, and the cover. One more approval renders one letter, the
+cover and the last page of the contents, however many letters came before, and the builder service
+renders even those ahead, while the letter waits for a moderator (prepare), so that the approval's
+build only assembles; a withdrawal renders no letter. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and
 the PDF's page labels say the same), so a longer contents never moves a letter's page number. The
 contents leave room for the letters' page numbers, which are stamped in as the pages are joined:
 they are rendered beside the letters, not after them, and a letter that grows moves no entry.
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "3"
+TEMPLATE_VERSION = "4"
 MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
@@ -111,28 +112,33 @@ class PrintedLetter:
         return Language(self.language).direction
 
 
-def letter_fingerprint(letter: Letter) -> str:
-    """What a letter's pages depend on: its public content and signers, its address, the templates."""
+def letter_fingerprint(letter: Letter, published_at: datetime | None = None) -> str:
+    """What a letter's pages depend on: its public content and signers, its address, the day they say
+    it was published (`published_at`, for a letter that is not yet), the templates. The day, not the
+    moment: pages rendered while the letter waited for a moderator are those of its approval that day."""
     parts = (
         TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash,
-        letter.published_at.isoformat(), str(letter.signers_version if letter.collective else 0),
+        _day(published_at or letter.published_at).isoformat(), str(letter.signers_version if letter.collective else 0),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def printed(selected: list[Letter]) -> list[PrintedLetter]:
-    """The letters as PDFs show them, with the published signers of collective ones (one query)."""
+def printed(selected: list[Letter], moments: dict[int, datetime] | None = None) -> list[PrintedLetter]:
+    """The letters as PDFs show them, with the published signers of collective ones (one query).
+    `moments`: for letters not published yet, by id, the moment they would be (see prepare)."""
+    moments = moments or {}
     signed = signatures.published_signers([letter.id for letter in selected if letter.collective])
-    return [
-        PrintedLetter(
+    shown = []
+    for letter in selected:
+        published_at = moments.get(letter.id) or letter.published_at
+        shown.append(PrintedLetter(
             public_id=letter.public_id, display_name=letter.display_name, descriptor=letter.descriptor,
-            title=letter.title, language=letter.language, body_html=letter.body_html, published_at=letter.published_at,
+            title=letter.title, language=letter.language, body_html=letter.body_html, published_at=published_at,
             collective=letter.collective,
             signers=tuple(Signer(s.display_name, s.descriptor) for s in signed.get(letter.id, ())),
-            fingerprint=letter_fingerprint(letter),
-        )
-        for letter in selected
-    ]
+            fingerprint=letter_fingerprint(letter, published_at),
+        ))
+    return shown
 
 
 def _letter_markup(letter: PrintedLetter) -> Markup:
@@ -466,6 +472,61 @@ def build_standard() -> list[tuple[Selection, str, Compilation]]:
     return [(selection, language, build(selection, language)) for selection, language in standard_jobs()]
 
 
+# Letters at the head of the moderators' queue whose publication prepare() renders ahead.
+PREPARE_LETTERS = 8
+
+
+def prepare(between: Callable[[], bool] = lambda: True) -> int:
+    """Render ahead what publishing the next letters would add to the standard compilations, so that
+    the build after their publication finds every part kept and only assembles them: each letter's
+    own pages, the pages of contents that change, and the covers.
+
+    The next letters are the first PREPARE_LETTERS of the moderators' queue, each as if approved
+    now (a moderator reads a letter before approving it: the builder service has that time), and
+    the letters of the next embargo, together at its time (a coordinated publication: many letters
+    at once, when journalists are waiting for them). Nothing here is public: only a build of what is
+    published assembles pages into a compilation, and pages of letters never published are pruned
+    like any other. `between()` is asked before each compilation's parts; False stops (the
+    published letters changed: a build is due, and what this would prepare is stale). Returns how
+    many letters, covers and pages of contents it rendered."""
+    head, embargo = letters.upcoming(PREPARE_LETTERS)
+    now = utcnow()
+    groups = [[(letter, now)] for letter in head] + ([[(letter, letter.scheduled_at) for letter in embargo]] if embargo else [])
+    if not groups:
+        return 0
+    moments = {letter.id: at for group in groups for letter, at in group}
+    missing = [shown for shown in printed([letter for group in groups for letter, _ in group], moments) if _placed(shown.fingerprint) is None]
+    for run in _runs(missing, 1):
+        render_run(run, _pool_fonts())
+    rendered = len(missing)
+    for selection, language in standard_jobs():
+        if not between():
+            break
+        selected = selection.letters()
+        covers: dict[Path, dict] = {}
+        todo: dict[Path, tuple[int, list[dict]]] = {}
+        for group in groups:
+            adding = [(letter, at) for letter, at in group if selection.language in (None, letter.language)]
+            if not adding:
+                continue
+            cover = _cover(selection, selected, language, adding, on=_day(max(at for _, at in adding)))
+            if not _cover_path(cover).exists():
+                covers[_cover_path(cover)] = cover
+            order = {letter.id: (at, letter.id) for letter, at in adding}
+            after = sorted(selected + [letter for letter, _ in adding], key=lambda l: order.get(l.id) or (l.published_at, l.id))
+            pages = _contents(after, language)
+            for n in _not_kept(language, pages):
+                todo[_contents_path(language, n, pages[n])] = (n, pages[n])
+        firsts = list(covers.values()) or [None]
+        if covers or todo:
+            # One document for the compilation: a cover with every page of contents, then any other cover.
+            _render_front(language, _pool_fonts(), firsts[0], list(todo.values()), digits=True)
+            for cover in firsts[1:]:
+                _render_front(language, _pool_fonts(), cover, [], digits=False)
+        rendered += len(covers) + len(todo)
+    return rendered
+
+
 # The builder service stands back for the web workers on the same machine (nice(2)): in a 30 s spike
 # it took 9% of the CPU at 10 and 5% at 19, and the readers of / got 58 and 80 req/s (102 without it).
 WATCH_NICENESS = 19
@@ -494,7 +555,7 @@ def warm_up() -> None:
             with force_locale(language):
                 points = chart.cumulative([(now.date() - timedelta(days=1), 1), (now.date(), 2)])
                 cover = {"title": _title(Selection()), "subtitle": _subtitle(Selection()), "letters": 3, "refusers": 3,
-                         "compiled_at": now, "chart": chart.svg(points, title=gettext("Public refusers over time"), description="")}  # fmt: skip
+                         "compiled": now.date(), "chart": chart.svg(points, title=gettext("Public refusers over time"), description="")}  # fmt: skip
             data = _render("press/front_pdf.html", language, fonts, cover=cover, contents=[{"rows": rows, "first": True}],
                            toc_link=TOC_LINK, digits=False).write_pdf()  # fmt: skip
     with pikepdf.open(io.BytesIO(data)) as front, pikepdf.new() as out:  # and the assembly's
@@ -595,7 +656,7 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
         log.exception("build-pdf --watch: warming up failed; the first build will be slower")
     finally:
         db.session.remove()  # the first round must not read the letters as they were while warming up
-    seen, pruned, key = None, 0.0, None
+    seen, prepared, pruned, key = None, None, 0.0, None
     while not stop.is_set():
         wait = current_app.config["PDF_WATCH_SECONDS"]
         try:
@@ -611,6 +672,10 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
                     key = None
                 report(built)
                 seen = revision
+            ahead = (revision, letters.upcoming_key(PREPARE_LETTERS))
+            if ahead != prepared:
+                prepared = ahead
+                _prepare_in_service(revision, timed)
             if utcnow().timestamp() - pruned > 3600:
                 prune(timedelta(days=current_app.config["PDF_KEEP_DAYS"]))
                 pruned = utcnow().timestamp()
@@ -623,6 +688,26 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
         finally:
             db.session.remove()
         stop.wait(wait)
+
+
+def _prepare_in_service(revision: int, timed: bool) -> None:
+    """prepare(), as the builder service runs it between rounds: in a build slot and its time, stopping
+    when the published letters change. A failure is logged and left alone until the letters waiting
+    change: it must not hold up the next build, which renders whatever it lacks."""
+
+    def between() -> bool:
+        _service_heartbeat()
+        return letters.public_revision() == revision
+
+    try:
+        with _build_slot(), _time_limit(current_app.config["PDF_BUILD_SECONDS"] if timed else None):
+            rendered = prepare(between)
+        if rendered:
+            log.info("build-pdf --watch: prepared %d parts of the compilations after the next publications", rendered)
+    except Exception:
+        log.exception("build-pdf --watch: preparing the next publications failed; their builds will render what they need")
+    finally:
+        db.session.rollback()
 
 
 @contextlib.contextmanager
@@ -651,7 +736,7 @@ def prune(older_than: timedelta) -> int:
     of, stay; anything deleted by mistake is rendered again when next asked for."""
     cutoff = utcnow().timestamp() - older_than.total_seconds()
     removed = 0
-    for folder in ("compilations", "letters", "contents", "pages", "pages/index", "numbers", "failures"):
+    for folder in ("compilations", "letters", "covers", "contents", "pages", "pages/index", "numbers", "failures"):
         for path in (cache_folder() / folder).glob("*"):
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
@@ -785,7 +870,6 @@ def _pool() -> tuple[FontConfiguration, CSS]:
 
 
 def _build(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
-    fonts = _pool_fonts()
     workers = current_app.config["PDF_BUILD_WORKERS"]
     fingerprints = [letter_fingerprint(letter) for letter in selected]
     placed = [_placed(fp) for fp in fingerprints]
@@ -796,11 +880,13 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     # workers render the missing letters (and blocks of the contents, when many of its pages changed).
     pages = _contents(selected, language)
     here, elsewhere = _share(_not_kept(language, pages), workers)
+    # The fonts are loaded only if something is rendered: after a prepared approval, nothing is.
+    fonts = _pool_fonts() if runs or elsewhere else None
     tasks = [functools.partial(render_run, run, fonts) for run in runs]
     tasks += [functools.partial(_render_contents, language, pages, block, fonts) for block in elsewhere]
-    front = _on_every_core(tasks, meanwhile=lambda: _front(selection, selected, language, fonts, pages, here), workers=workers)
+    front = _on_every_core(tasks, meanwhile=lambda: _front(selection, selected, language, pages, here), workers=workers)
     placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
-    return _assemble(selection, selected, language, front, placed, path, fonts)
+    return _assemble(selection, selected, language, front, placed, path)
 
 
 def _contents(selected: list[Letter], language: str) -> list[list[dict]]:
@@ -863,30 +949,51 @@ def _subtitle(selection: Selection) -> str:
 
 @dataclass(frozen=True)
 class Front:
-    """A compilation's cover and contents: a document whose first page is the cover, and, for each
-    page of contents, its kept file and its page in that document (None: it is read from the file)."""
+    """A compilation's cover and pages of contents, in order: each one's kept file and, if it was
+    rendered for this build, its page in `document` (None: it is read from its file)."""
 
-    document: bytes
-    contents: list[tuple[Path, int | None]]
+    document: bytes | None
+    pages: list[tuple[Path, int | None]]
 
 
-def _front(selection: Selection, selected: list[Letter], language: str, fonts: FontConfiguration, pages: list[list[dict]],
-           todo: list[int]) -> Front:
-    """Render the cover, the pages of contents numbered in `todo` and, the first time, the digits (for
-    page numbers at the foot of a page and in the contents) in ONE document: each document costs a
-    layout and a subsetting of its fonts however little it holds, and after an approval the cover
-    and the last page of contents are the whole of it. Contents and digits are also kept in files of
-    their own."""
-    signed = _signature_days([letter.id for letter in selected if letter.collective and letter.signatures_published])
+def _front(selection: Selection, selected: list[Letter], language: str, pages: list[list[dict]], todo: list[int]) -> Front:
+    """Render whichever of the cover, the pages of contents numbered in `todo` and (the first time) the
+    digits that page numbers are stamped with are not kept yet, in ONE document: each document costs a
+    layout and a subsetting of its fonts however little it holds. Nothing at all when every part is
+    kept (prepare() rendered them while the newest letter waited for a moderator): the build then
+    only assembles, and never loads WeasyPrint's fonts."""
+    cover = _cover(selection, selected, language)
+    paths = [_cover_path(cover), *_contents_paths(language, pages)]
+    have_digits = _digits_path().exists() and _toc_digits_path(language).exists()
+    if paths[0].exists() and not todo and have_digits:
+        return Front(None, [(path, None) for path in paths])
+    cover_todo = None if paths[0].exists() else cover
+    data, where = _render_front(language, _pool_fonts(), cover_todo, [(n, pages[n]) for n in todo], digits=True)
+    return Front(data, [(path, where.get(path)) for path in paths])
+
+
+def _cover(selection: Selection, selected: list[Letter], language: str, adding: Iterable[tuple[Letter, datetime]] = (),
+           on: date | None = None) -> dict:
+    """What a compilation's cover says, as plain data (the key its page is kept under): the letters
+    `selected`, and those of `adding` as if published at the moment given with each, compiled on the
+    day `on` (today). A day, not a moment, so that the cover of an approval to come can be rendered
+    before it (the file's own creation date, in its metadata, is to the second)."""
+    added = list(adding)
+    everyone = selected + [letter for letter, _ in added]
+    signed = _signature_days([letter.id for letter in everyone if letter.collective and letter.signatures_published])
+    moments = [letter.published_at for letter in selected] + [at for _, at in added]
     with force_locale(language):
-        points = chart.cumulative(_per_day([letter.published_at for letter in selected] + signed))
-        cover = {
-            "title": _title(selection), "subtitle": _subtitle(selection), "letters": len(selected), "compiled_at": utcnow(),
-            "refusers": len(selected) + sum(letter.signatures_published for letter in selected if letter.collective),
-            "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200),
-        }
-    data, rendered = _render_front(language, fonts, cover, pages, todo, digits=True)
-    return Front(data, [(path, rendered.get(n)) for n, path in enumerate(_contents_paths(language, pages))])
+        title, subtitle = _title(selection), _subtitle(selection)
+    return {
+        "language": language, "title": title, "subtitle": subtitle, "letters": len(everyone),
+        "refusers": len(everyone) + sum(letter.signatures_published for letter in everyone if letter.collective),
+        "compiled": (on or _day(utcnow())).isoformat(), "days": [[day.isoformat(), count] for day, count in _per_day(moments + signed)],
+    }
+
+
+def _cover_path(cover: dict) -> Path:
+    key = json.dumps([TEMPLATE_VERSION, current_app.config["BUILD_ID"], cover], ensure_ascii=False, sort_keys=True)
+    return cache_folder() / "covers" / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.pdf"
 
 
 def _contents_paths(language: str, pages: list[list[dict]]) -> list[Path]:
@@ -913,39 +1020,49 @@ def _share(todo: list[int], workers: int) -> tuple[list[int], list[list[int]]]:
 def _render_contents(language: str, pages: list[list[dict]], block: list[int], fonts: FontConfiguration) -> None:
     """Render the pages of contents numbered in `block` that are not kept yet, in one document."""
     paths = _contents_paths(language, pages)
-    todo = [n for n in block if not paths[n].exists()]
+    todo = [(n, pages[n]) for n in block if not paths[n].exists()]
     if todo:
-        _render_front(language, fonts, None, pages, todo, digits=False)
+        _render_front(language, fonts, None, todo, digits=False)
 
 
-def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, pages: list[list[dict]],
-                  todo: list[int], *, digits: bool) -> tuple[bytes, dict[int, int]]:
-    """One document: the cover (if given), the pages of contents numbered in `todo` and, if `digits`,
-    the digits not kept yet; each page of contents and each set of digits kept in a file of its own.
-    Returns the document and where in it each page of contents is (by its number)."""
-    paths = _contents_paths(language, pages)
+def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, todo: list[tuple[int, list[dict]]], *,
+                  digits: bool) -> tuple[bytes, dict[Path, int]]:
+    """One document: the cover (if given), the pages of contents in `todo` (each its number and its
+    entries) and, if `digits`, the digits not kept yet; the cover, each page of contents and each set
+    of digits kept in a file of its own. Returns the document and where in it each kept page is."""
     footer_digits, toc_digits = _digits_path(), _toc_digits_path(language)
     with_digits = digits and not footer_digits.exists()
     with_toc_digits = digits and not toc_digits.exists()
     first = 0 if cover is None else 1  # the first page of contents in the document (0-based)
     # The cover is page i and the contents' pages ii, iii, ...: each page rendered says its own number.
-    numbering = [f"@page :nth({first + 1 + i}) {{ counter-reset: page {n + 2} }}" for i, n in enumerate(todo)]
+    numbering = [f"@page :nth({first + 1 + i}) {{ counter-reset: page {n + 2} }}" for i, (n, _rows) in enumerate(todo)]
     if with_digits:
         numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
-    document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=cover,
-                       contents=[{"rows": pages[n], "first": n == 0} for n in todo], toc_link=TOC_LINK, toc_digit=TOC_DIGIT,
+    shown = None
+    if cover is not None:
+        with force_locale(language):
+            points = chart.cumulative([(date.fromisoformat(day), count) for day, count in cover["days"]])
+            shown = {**cover, "compiled": date.fromisoformat(cover["compiled"]),
+                     "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200)}
+    document = _render("press/front_pdf.html", language, fonts, extra_css="\n".join(numbering), cover=shown,
+                       contents=[{"rows": rows, "first": n == 0} for n, rows in todo], toc_link=TOC_LINK, toc_digit=TOC_DIGIT,
                        digits=with_digits, toc_digits=with_toc_digits)
     data = document.write_pdf()
     del document
+    where = {}
     with pikepdf.open(io.BytesIO(data)) as front:
-        for i, n in enumerate(todo):
-            _keep_pages(front, [first + i], paths[n])
+        if cover is not None:
+            where[_cover_path(cover)] = 0
+        for i, (n, rows) in enumerate(todo):
+            where[_contents_path(language, n, rows)] = first + i
+        for path, page in where.items():
+            _keep_pages(front, [page], path)
         following = first + len(todo)
         for wanted, path in ((with_digits, footer_digits), (with_toc_digits, toc_digits)):
             if wanted:
                 _keep_pages(front, range(following, following + 10), path)
                 following += 10
-    return data, {n: first + i for i, n in enumerate(todo)}
+    return data, where
 
 
 def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:
@@ -965,11 +1082,15 @@ def _signature_days(letter_ids: list[int]) -> list[datetime]:
     return list(db.session.execute(query).scalars())
 
 
+def _day(moment: datetime) -> date:
+    """The day a moment falls on where the site's dates are shown (DISPLAY_TIMEZONE)."""
+    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+
+
 def _per_day(moments: Iterable[datetime]) -> list[tuple[date, int]]:
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     days: dict[date, int] = {}
     for moment in moments:
-        day = moment.astimezone(zone).date()
+        day = _day(moment)
         days[day] = days.get(day, 0) + 1
     return sorted(days.items())
 
@@ -984,13 +1105,13 @@ def _toc_digits_path(language: str) -> Path:
     return cache_folder() / "numbers" / f"contents-digits-{direction}-{TEMPLATE_VERSION}-{current_app.config['BUILD_ID']}.pdf"
 
 
-def _digits(fonts: FontConfiguration, language: str) -> tuple[Path, Path]:
+def _digits(language: str) -> tuple[Path, Path]:
     """Ten pages showing 0 to 9 where a page number goes at the foot of a page, and ten where it goes in
     an entry of contents in `language`'s direction, to stamp numbers with: rendered with the first front
     matter (_front), or here if none was."""
     paths = _digits_path(), _toc_digits_path(language)
     if not all(path.exists() for path in paths):
-        _render_front(language, fonts, None, [], [], digits=True)
+        _render_front(language, _pool_fonts(), None, [], digits=True)
     for path in paths:
         os.utime(path)  # in use: prune() keeps them
     return paths
@@ -1133,8 +1254,7 @@ def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Pa
 # --- assembly ---------------------------------------------------------------------------------------
 
 
-def _assemble(selection: Selection, selected: list[Letter], language: str, front: Front, placed: list[Placed], path: Path,
-              fonts: FontConfiguration) -> int:
+def _assemble(selection: Selection, selected: list[Letter], language: str, front: Front, placed: list[Placed], path: Path) -> int:
     """Join cover, contents and letters' pages; number, link, bookmark and label them; write once."""
     opened: dict[Path, pikepdf.Pdf] = {}
 
@@ -1145,12 +1265,12 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
 
     pages_folder = cache_folder() / "pages"
     # What this compilation is made of was in use today: prune() keeps it.
-    for file in {*(file for file, _ in front.contents), *(pages_folder / where.file for where in placed)}:
+    for file in {*(file for file, _ in front.pages), *(pages_folder / where.file for where in placed)}:
         os.utime(file)
-    with pikepdf.new() as out, pikepdf.open(io.BytesIO(front.document)) as rendered:
-        out.pages.append(rendered.pages[0])
-        for file, page in front.contents:
-            # A page rendered with the cover is taken from there, sharing its fonts.
+    rendered = pikepdf.open(io.BytesIO(front.document)) if front.document is not None else contextlib.nullcontext()
+    with pikepdf.new() as out, rendered:
+        for file, page in front.pages:
+            # A page rendered for this build is taken from its document, sharing its fonts.
             out.pages.append(rendered.pages[page] if page is not None else source(file).pages[0])
         front_pages = len(out.pages)  # cover and contents: the letters are numbered from the next one
         starts = []
@@ -1159,7 +1279,7 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, front
             kept = source(pages_folder / where.file).pages
             for index in range(where.first, where.first + where.count):
                 out.pages.append(kept[index])
-        footer_digits, toc_digits = _digits(fonts, language)
+        footer_digits, toc_digits = _digits(language)
         _stamp_numbers(out, front_pages, footer_digits)
         _number_contents(out, front_pages, starts, toc_digits, language)
         with force_locale(language):

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from refusal_site import compilation, letters
 from refusal_site.extensions import db
-from refusal_site.models import Letter, utcnow
+from refusal_site.models import Letter, LetterStatus, utcnow
 from tests.factories import make_letter
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
@@ -108,7 +108,7 @@ def test_many_pages_of_contents_are_rendered_by_workers_a_block_each_and_say_the
     made = publish_mixed(5)  # three pages of contents
     here = []
     real = compilation._render_front
-    monkeypatch.setattr(compilation, "_render_front", lambda language, fonts, cover, pages, todo, **k: here.append((cover is not None, list(todo))) or real(language, fonts, cover, pages, todo, **k))
+    monkeypatch.setattr(compilation, "_render_front", lambda language, fonts, cover, todo, **k: here.append((cover is not None, [n for n, _ in todo])) or real(language, fonts, cover, todo, **k))
 
     def check(path, count: int) -> None:
         reader = PdfReader(path)
@@ -146,12 +146,11 @@ def test_pages_are_numbered_and_the_file_says_what_it_is(app, tmp_path):
 
 def test_numbers_are_stamped_from_digits_centred_on_every_letter_page(app, tmp_path):
     import pikepdf
-    from weasyprint.text.fonts import FontConfiguration
 
     with pikepdf.new() as blank:
         for _ in range(123):
             blank.add_blank_page(page_size=(595.28, 841.89))
-        compilation._stamp_numbers(blank, 2, compilation._digits(FontConfiguration(), "en")[0])
+        compilation._stamp_numbers(blank, 2, compilation._digits("en")[0])
         blank.save(tmp_path / "numbers.pdf")
     shown = {page: layout_text(tmp_path / "numbers.pdf", page).strip() for page in (0, 1, 2, 10, 11, 101, 122)}
     assert shown == {0: "", 1: "", 2: "1", 10: "9", 11: "10", 101: "100", 122: "121"}
@@ -196,7 +195,7 @@ def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without
     monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: rendered.append(
         "letters" if "sections" in k else [len(page["rows"]) for page in k["contents"]]) or real_render(template, *a, **k))
     path = compilation.build(compilation.Selection(), "en").path
-    assert sorted(rendered, key=str) == [[], "letters"], "the corrected letter and the cover; the contents are kept"
+    assert rendered == ["letters"], "the corrected letter alone: the cover (same count, same day) and the contents are kept"
     reader = PdfReader(path)
     starts = [reader.get_destination_page_number(item) for item in reader.outline][1:]
     before = [PdfReader(first).get_destination_page_number(item) for item in PdfReader(first).outline][1:]
@@ -235,13 +234,12 @@ def test_numbers_of_two_digits_in_the_contents_read_in_order_at_the_lines_end(ap
 @pytest.mark.parametrize("language", ["he", "en"])
 def test_page_numbers_of_three_and_four_digits_stand_in_order_in_the_contents(app, language, tmp_path):
     import pikepdf
-    from weasyprint.text.fonts import FontConfiguration
 
     for i in range(3):
         make_letter(language="en", display_name=f"Writer {chr(65 + i)}", published_at=utcnow() - timedelta(minutes=10 - i))
     compilation.build(compilation.Selection(), language)  # keeps the page of contents and the digits
     pages = compilation._contents(compilation.Selection().letters(), language)
-    digits = compilation._digits(FontConfiguration(), language)[1]
+    digits = compilation._digits(language)[1]
     with pikepdf.new() as out, pikepdf.open(compilation._contents_paths(language, pages)[0]) as contents:
         out.add_blank_page(page_size=(595.28, 841.89))  # the cover
         out.pages.append(contents.pages[0])
@@ -355,6 +353,12 @@ def test_build_pdf_builds_the_standard_compilations(runner, app):
     assert result.exit_code == 0, result.output
     assert "all (he): 3 letters" in result.output and "ar (ar): 1 letters" in result.output
     assert compilation.existing(compilation.Selection(), "en") is not None
+    assert "prepared 0 parts" in result.output, "no letter waits for a moderator"
+    make_letter(LetterStatus.PENDING, language="en")
+    result = runner.invoke(args=["build-pdf"])
+    # Its pages, and for the four compilations it would join (all, in each language, and English) a
+    # cover and a page of contents.
+    assert "prepared 9 parts" in result.output, result.output
 
 
 def test_build_pdf_prunes_what_no_build_used_for_days_and_keeps_what_is_current(runner, app, tmp_path):
@@ -416,6 +420,102 @@ def test_one_more_approval_renders_one_letter_the_cover_and_the_last_page_of_con
     # The page rendered with the cover says its own number; those kept from before say theirs.
     assert [printed_number(again.path, page) for page in (1, 2, 3)] == ["ii", "iii", "iv"]
     assert names(layout_text(again.path, 3), newest.display_name)
+
+
+_REAL_RENDER, _REAL_POOL = compilation._render, compilation._pool
+
+
+def _renders(monkeypatch) -> list[str]:
+    """Every WeasyPrint layout from now on, by template; and loading the PDF fonts fails the test."""
+    rendered = []
+    monkeypatch.setattr(compilation, "_render", lambda template, *a, **k: rendered.append(template) or _REAL_RENDER(template, *a, **k))
+    monkeypatch.setattr(compilation, "_pool", lambda: pytest.fail("the fonts were loaded: something was rendered"))
+    return rendered
+
+
+def _same_as_built_from_nothing(path, selection, language, monkeypatch, tmp_path) -> None:
+    """The compilation at `path` reads, page by page, as the same one built with an empty cache."""
+    with monkeypatch.context() as fresh:
+        fresh.setattr(compilation, "cache_folder", lambda: tmp_path / "fresh")
+        fresh.setattr(compilation, "_render", _REAL_RENDER)
+        fresh.setattr(compilation, "_pool", _REAL_POOL)
+        again = compilation.build(selection, language).path
+    pages = len(PdfReader(again).pages)
+    assert len(PdfReader(path).pages) == pages
+    assert [layout_text(path, n) for n in range(pages)] == [layout_text(again, n) for n in range(pages)]
+
+
+def test_a_letter_prepared_while_it_waits_for_a_moderator_is_published_by_assembly_alone(app, monkeypatch, tmp_path):
+    monkeypatch.setattr(compilation, "CONTENTS_ROWS", 3)
+    app.config["PDF_BUILD_WORKERS"] = 1
+    made = publish_mixed(5)
+    compilation.build_standard()
+    waiting = make_letter(LetterStatus.PENDING, language="ar", display_name="نادية فارس", contact_email="nadia@private.example")
+    # Its pages; a cover and the last page of contents for all letters in each language, and for Arabic.
+    assert compilation.prepare() == 9
+    assert compilation.prepare() == 0, "kept: nothing twice"
+    # Nothing of it is public until a moderator approves it.
+    current = compilation.build(compilation.Selection(), "en")
+    assert _bookmarked(current.path) == [letter.display_name for letter in made]
+    assert "فارس" not in plain(subprocess.run(["pdftotext", str(current.path), "-"], capture_output=True, text=True).stdout)
+    letters.publish(db.session.get(Letter, waiting.id), by="test")
+    rendered = _renders(monkeypatch)
+    built = {(s.name, language): compilation.build(s, language) for s, language in compilation.standard_jobs()}
+    assert rendered == [], "every part was kept: the builds only assembled them"
+    english = built[("all", "en")].path
+    assert _bookmarked(english)[-1] == waiting.display_name and built[("ar", "ar")].letters == 3
+    _same_as_built_from_nothing(english, compilation.Selection(), "en", monkeypatch, tmp_path)
+    assert b"nadia@private.example" not in english.read_bytes()
+
+
+def test_a_correction_while_a_letter_waits_is_prepared_again_and_a_rejected_one_never_shows(app, monkeypatch):
+    app.config["PDF_BUILD_WORKERS"] = 1
+    publish_mixed(2)
+    compilation.build_standard()
+    from refusal_site import moderators
+
+    moderator = moderators.create("m@team.example", "a long enough password")
+    first = make_letter(LetterStatus.PENDING, language="en", display_name="Ruth Amir")
+    second = make_letter(LetterStatus.PENDING, language="he")
+    # The two letters; all letters in three languages: a cover (either approval makes the same one) and
+    # a page of contents each; Hebrew and English: a cover and a page.
+    assert compilation.prepare() == 2 + 3 * (1 + 2) + 2 * 2
+    letters.edit(db.session.get(Letter, first.id), by=moderator, display_name="Ruth Amir", descriptor=None, title="Why",
+                 body_text="A corrected text.", reason="typo")
+    assert compilation.prepare() == 1 + 4, "the corrected letter and its entry in four compilations; the covers are kept"
+    letters.reject(db.session.get(Letter, second.id), by="test", reason="not verifiable")
+    letters.publish(db.session.get(Letter, first.id), by="test")
+    rendered = _renders(monkeypatch)
+    built = compilation.build(compilation.Selection(), "he")
+    assert rendered == []
+    assert _bookmarked(built.path) == [*_bookmarked(built.path)[:2], "Ruth Amir"] and len(_bookmarked(built.path)) == 3
+
+
+def test_the_letters_of_an_embargo_are_prepared_together_and_released_by_assembly_alone(app, monkeypatch, tmp_path):
+    from refusal_site import moderators
+
+    app.config["PDF_BUILD_WORKERS"] = 1
+    publish_mixed(2)
+    compilation.build_standard()
+    moderator = moderators.create("m@team.example", "a long enough password")
+    release = utcnow() + timedelta(hours=30)
+    coordinated = [make_letter(LetterStatus.PENDING, language=code) for code in ("he", "ar", "en", "he")]
+    for letter in coordinated:
+        letters.schedule(letter, by=moderator, at=release)
+    later = make_letter(LetterStatus.PENDING, language="en")
+    letters.schedule(later, by=moderator, at=release + timedelta(hours=1))  # a later embargo: not this one
+    # The four letters; for each of the six compilations a cover and the page of contents they end.
+    assert compilation.prepare() == 4 + 6 + 6
+    assert letters.release_due(now=release) == 4
+    # The service builds as the embargo ends (a day later here: the covers say the day it ends).
+    monkeypatch.setattr(compilation, "utcnow", lambda: release + timedelta(seconds=2))
+    rendered = _renders(monkeypatch)
+    built = {(s.name, language): compilation.build(s, language) for s, language in compilation.standard_jobs()}
+    assert rendered == []
+    hebrew = built[("he", "he")].path
+    assert _bookmarked(hebrew)[-2:] == [coordinated[0].display_name, coordinated[3].display_name]
+    assert later.display_name not in _bookmarked(built[("all", "en")].path)
+    _same_as_built_from_nothing(hebrew, compilation.Selection(language="he"), "he", monkeypatch, tmp_path)
 
 
 def test_a_collective_letter_prints_its_text_once_then_its_signers_and_they_count_as_refusers(app):
@@ -652,6 +752,53 @@ def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
     # Downloads were told for a while that the compilation it failed on is not coming.
     assert compilation.failed_recently(compilation.job_key(compilation.Selection(), "he"), within=60)
     assert compilation.existing(compilation.Selection(), "he") is not None
+
+
+def test_the_builder_service_prepares_a_waiting_letter_and_a_failure_to_does_not_hold_up_builds(app, monkeypatch, caplog):
+    """Between rounds, the service renders ahead what approving the letters in the queue adds; if that
+    fails, the failure is logged and the next publication is built at once all the same."""
+    app.config.update(PDF_WATCH_SECONDS=0.05, PDF_RETRY_AFTER_FAILURE=600, PDF_BUILD_WORKERS=1)
+    caplog.set_level("INFO", logger="refusal_site.compilation")
+    publish_mixed(2)
+    waiting_id = make_letter(LetterStatus.PENDING, language="he", display_name="מאיה לוי").id
+    db.session.remove()
+    stop, rounds = threading.Event(), []
+    failing = threading.Event()
+    real_prepare = compilation.prepare
+    monkeypatch.setattr(compilation, "prepare", lambda between: (_ for _ in ()).throw(OSError("disk full")) if failing.is_set() else real_prepare(between))
+
+    def service() -> None:
+        with app.app_context():
+            compilation.keep_built(stop, report=rounds.append)
+
+    thread = threading.Thread(target=service)
+    thread.start()
+    try:
+        assert _wait_for(lambda: "prepared 9 parts" in caplog.text or None, 60), "its pages; a cover and a page of contents for four compilations"
+        failing.set()
+        make_letter(LetterStatus.PENDING, language="en")  # the queue changes: the service prepares again, and fails
+        db.session.remove()
+        assert _wait_for(lambda: "preparing the next publications failed" in caplog.text or None)
+        stop.set()
+        thread.join(timeout=120)
+        letters.publish(db.session.get(Letter, waiting_id), by="test")
+        db.session.remove()
+        rendered = _renders(monkeypatch)
+        assert compilation.build(compilation.Selection(), "ar").letters == 3 and rendered == [], "prepared before it failed"
+        monkeypatch.setattr(compilation, "_render", _REAL_RENDER)
+        monkeypatch.setattr(compilation, "_pool", _REAL_POOL)
+        stop.clear()
+        thread = threading.Thread(target=service)
+        thread.start()
+        assert _wait_for(lambda: caplog.text.count("preparing the next publications failed") == 2 or None, 60)
+        make_letter(language="en", display_name="Lior Ben")
+        db.session.remove()
+        # A failure to prepare does not make the service wait PDF_RETRY_AFTER_FAILURE before building.
+        assert _wait_for(lambda: (built := compilation.existing(compilation.Selection(), "he")) and "Lior Ben" in _bookmarked(built.path) or None, 60)
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+    assert "this round failed" not in caplog.text
 
 
 def test_the_builder_service_runs_as_a_process_and_stops_on_sigterm(app, app_config):
