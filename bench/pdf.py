@@ -20,7 +20,10 @@ the same letters):
    in memory; creating the app and importing WeasyPrint are outside it.
    Builder service: the full build and the approval build again, each in a process that first runs
    compilation.warm_up() outside the timed span, as `build-pdf --watch` does once when it starts
-   (it is the warm process that keeps the standard compilations built in production). They run
+   (it is the warm process that keeps the standard compilations built in production). Between
+   them, the letter is first only submitted and confirmed (in the moderators' queue), and
+   compilation.prepare() runs on the cache the full build left, as the service does while a letter
+   waits (timed on its own); the letter is then approved and the approval build timed from there. They run
    last in each round, at normal priority (the service's nice only matters beside other load) and
    without its memory limit; judged against the 10% target beside the builds a download starts,
    which stay the figures for a site without the service (and for date ranges).
@@ -102,9 +105,10 @@ MEMORY_TARGET = 0.50  # build peak / plain render peak, at most
 MEMORY_TARGET_SIZE = 1000  # ... judged at this size
 SERVING_TARGET = 0.80  # compilation req/s / static file req/s, at least
 
-KINDS = ("plain", "full", "approval", "withdrawal", "service full", "service approval")
-# The builder service (`build-pdf --watch`) builds in a process that warmed up as it started.
-SERVICE_KINDS = {"service full": "full", "service approval": "approval"}
+KINDS = ("plain", "full", "approval", "withdrawal", "service full", "service prepare", "service approval")
+# The builder service (`build-pdf --watch`) builds in a process that warmed up as it started, and
+# prepares the parts of the next publications while letters wait for a moderator.
+SERVICE_KINDS = {"service full": "full", "service prepare": "prepare", "service approval": "approval"}
 
 
 # --- the app gunicorn serves: bench.public's, plus one route for the static-file baseline ---------
@@ -176,6 +180,13 @@ def child_main(argv: list[str]) -> int:
             cpu_seconds = cpu() - cpu_before
             Path(output).write_bytes(data)
             letters_count, pages, path = len(selected), len(document.pages), Path(output)
+        elif kind == "service prepare":
+            started = time.perf_counter()
+            parts = compilation.prepare()
+            seconds = time.perf_counter() - started
+            usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_seconds = cpu() - cpu_before
+            letters_count, pages, path = len(compilation.Selection().letters()), parts, Path(url.removeprefix("sqlite:///"))
         else:
             started = time.perf_counter()
             built = compilation.build(compilation.Selection(), LANGUAGE)
@@ -365,8 +376,8 @@ def snapshot_cache(database: Database, to: Path) -> Path:
     return to
 
 
-def approve_one(database: Database, rng_seed: int) -> str:
-    """One more letter, the way a real one arrives: submitted, confirmed, published now (the newest)."""
+def queue_one(database: Database, rng_seed: int) -> int:
+    """One more letter, the way a real one arrives: submitted, confirmed, in the moderators' queue."""
     from refusal_site import demo, letters
     from refusal_site.extensions import db
 
@@ -380,13 +391,23 @@ def approve_one(database: Database, rng_seed: int) -> str:
             body_text=fields["body_text"],
             contact_email="bench-approval@private.example",
         )
-        letter = letters.confirm(letter)
-        letter = letters.publish(letter, by="cli")
-        public_id = letter.public_id
+        letter_id = letters.confirm(letter).id
+        db.session.remove()
+    database.release()
+    return letter_id
+
+
+def approve(database: Database, letter_id: int) -> None:
+    """A moderator approves the queued letter: published now, the newest."""
+    from refusal_site import letters
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+
+    with database.app.app_context():
+        letters.publish(db.session.get(Letter, letter_id), by="cli")
         db.session.remove()
     database.letters += 1
     database.release()
-    return public_id
 
 
 def withdraw_middle(database: Database) -> tuple[str, int]:
@@ -454,8 +475,10 @@ def measure_size(size: int, rounds: int, args: argparse.Namespace, workdir: Path
     backend = SQLiteBackend(workdir)
     base = Database.create(backend, f"n{size}", workdir)
     seed_with_fixed_ids(base, size, log)
-    approved = copy_database(base, f"n{size}-approved", workdir)
-    approve_one(approved, rng_seed=size)
+    queued = copy_database(base, f"n{size}-queued", workdir)
+    waiting = queue_one(queued, rng_seed=size)
+    approved = copy_database(queued, f"n{size}-approved", workdir)
+    approve(approved, waiting)
     withdrawn = copy_database(approved, f"n{size}-withdrawn", workdir)
     _, result.withdrawn_position = withdraw_middle(withdrawn)
 
@@ -474,12 +497,16 @@ def measure_size(size: int, rounds: int, args: argparse.Namespace, workdir: Path
         withdrawal = run_child("withdrawal", withdrawn, workdir / "unused")
         set_cache(base, None)
         service_full = run_child("service full", base, workdir / "unused")
-        set_cache(approved, after_full)
+        # While the letter waited for a moderator, the service prepared its parts; then it is approved.
+        set_cache(queued, after_full)
+        service_prepare = run_child("service prepare", queued, workdir / "unused")
+        set_cache(approved, snapshot_cache(queued, snapshots / "prepared"))
         service_approval = run_child("service approval", approved, workdir / "unused")
-        runs = (plain, full, approval, withdrawal, service_full, service_approval)
+        runs = (plain, full, approval, withdrawal, service_full, service_prepare, service_approval)
         for run in runs:
             result.runs[run.kind].append(run)
-        expected = {"plain": size, "full": size, "approval": size + 1, "withdrawal": size, "service full": size, "service approval": size + 1}
+        expected = {"plain": size, "full": size, "approval": size + 1, "withdrawal": size, "service full": size,
+                    "service prepare": size, "service approval": size + 1}  # fmt: skip
         for run in runs:
             if run.letters != expected[run.kind]:
                 raise RuntimeError(f"{run.kind} at {size}: {run.letters} letters, expected {expected[run.kind]}")
@@ -487,11 +514,12 @@ def measure_size(size: int, rounds: int, args: argparse.Namespace, workdir: Path
             f"  {size:,} letters, round {number}/{rounds}: plain {plain.seconds:.2f} s {plain.peak_mb:.0f} MB, "
             f"full {full.seconds:.2f} s {full.peak_mb:.0f} MB, +1 approval {approval.seconds:.2f} s "
             f"{approval.peak_mb:.0f} MB, withdrawal {withdrawal.seconds:.2f} s {withdrawal.peak_mb:.0f} MB; builder service: "
-            f"full {service_full.seconds:.2f} s, +1 approval {service_approval.seconds:.2f} s"
+            f"full {service_full.seconds:.2f} s, preparing the queued letter {service_prepare.seconds:.2f} s "
+            f"({service_prepare.pages} parts), +1 approval {service_approval.seconds:.3f} s"
         )
 
     measure_serving(base, result, args, workdir, log)
-    for database in (base, approved, withdrawn):
+    for database in (base, queued, approved, withdrawn):
         database.release()
     return result
 
@@ -569,7 +597,8 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
             ]
         )
     service_rows = [
-        [f"{r.letters:,}", f"{r.seconds('service full'):.2f}", f"{r.seconds('service approval'):.3f}",
+        [f"{r.letters:,}", f"{r.seconds('service full'):.2f}", f"{r.seconds('service prepare'):.2f}",
+         f"{r.runs['service prepare'][0].pages}", f"{r.seconds('service approval'):.3f}",
          f"{r.time_ratio('service approval', 'service full'):.1%}"]
         for r in results
     ]  # fmt: skip
@@ -587,7 +616,8 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
     out.append("")
     out.append(f"{h}Builder service (`build-pdf --watch`): the same builds in a process that warmed up as it started")
     out.append("")
-    out.append(table(["letters", "full build s", "+1 approval s", "% of full"], service_rows, markdown))
+    out.append(table(["letters", "full build s", "preparing the queued letter s", "parts rendered", "+1 approval s", "% of full"],
+                     service_rows, markdown))  # fmt: skip
     out.append("")
 
     out.append(f"{h}Targets")
@@ -698,7 +728,11 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
         "after letters.withdraw of the letter in the middle, on the cache the approval build left.",
         "builder service = the same full and +1 approval builds, each in a process that first ran compilation.warm_up() "
         "(outside the timed span), as `build-pdf --watch` does when it starts: the warm process that builds the standard "
-        "compilations in production. The rows above are builds started by a download, each in a new process.",
+        "compilations in production. Between them, while the letter waited in the moderators' queue (submitted and "
+        "confirmed, not yet approved), compilation.prepare() on the cache the full build left, as the service does when "
+        "the queue changes: its own time is the \"preparing\" column (it renders for all six standard compilations, "
+        "not only this one), outside the approval's timed span, which starts at the approval. The rows above are builds "
+        "started by a download, each in a new process, with nothing prepared.",
         "Demo letters from demo.seed (bench.public), public ids from a fixed seed: the same letters in every run.",
         "Each in its own process, timed from the letters query to the finished PDF. peak MB = peak RSS of that "
         "process (getrusage), including the app loaded before the timed work (\"app loaded MB\"); if the build starts "
