@@ -497,12 +497,15 @@ def prepare(between: Callable[[], bool] = lambda: True) -> int:
     moments = {letter.id: at for group in groups for letter, at in group}
     missing = [shown for shown in printed([letter for group in groups for letter, _ in group], moments) if _placed(shown.fingerprint) is None]
     for run in _runs(missing, 1):
+        if not between():
+            return len(missing)
         render_run(run, _pool_fonts())
     rendered = len(missing)
+    published = Selection().letters()  # one query: each standard selection is all letters or a language's
     for selection, language in standard_jobs():
         if not between():
             break
-        selected = selection.letters()
+        selected = [letter for letter in published if selection.language in (None, letter.language)]
         covers: dict[Path, dict] = {}
         todo: dict[Path, tuple[int, list[dict]]] = {}
         for group in groups:
@@ -672,7 +675,8 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
                     key = None
                 report(built)
                 seen = revision
-            ahead = (revision, letters.upcoming_key(PREPARE_LETTERS))
+            # The day too: what a letter approved tomorrow would show (its date, the cover's) is not today's.
+            ahead = (revision, _day(utcnow()), letters.upcoming_key(PREPARE_LETTERS))
             if ahead != prepared:
                 prepared = ahead
                 _prepare_in_service(revision, timed)
