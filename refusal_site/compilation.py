@@ -21,6 +21,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import tempfile
@@ -47,6 +48,30 @@ from .i18n import LANGUAGE_NAMES
 from .models import Language, Letter, Signature, SignatureStatus, utcnow
 
 log = logging.getLogger(__name__)
+
+
+def _glyph_arrays_parsed_once() -> None:
+    """Let WeasyPrint's font subsetting allocate its glyph lists without parsing C for each.
+
+    WeasyPrint 70 asks cffi for `hb_codepoint_t[N]`, N the number of glyphs a font subset keeps,
+    and cffi parses every new spelling as C source (pycparser, with each typedef WeasyPrint
+    declares): 5 to 7 ms each, and nearly every subset a process writes has a new N. The same
+    array spelled `hb_codepoint_t[]` with the same items is parsed once per process; the C
+    functions it goes to take its address and the count, as before."""
+    from weasyprint.text.ffi import ffi
+
+    fixed = re.compile(r"hb_codepoint_t\[(\d+)\]")
+    allocate = ffi.new
+
+    def new(cdecl, init=None):
+        if isinstance(cdecl, str) and init is not None and (match := fixed.fullmatch(cdecl)) and len(init) == int(match[1]):
+            return allocate("hb_codepoint_t[]", init)
+        return allocate(cdecl, init)
+
+    ffi.new = new
+
+
+_glyph_arrays_parsed_once()
 
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"

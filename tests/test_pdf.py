@@ -178,3 +178,20 @@ def test_a_letter_with_many_signers_is_built_in_the_background_not_in_the_reques
     assert response.status_code == 200 and b"%PDF" in response.data[:8]
     text = PdfReader(__import__("io").BytesIO(response.data)).pages[0].extract_text()
     assert "Avi Cohen" in text and "Dana Katz" in text
+
+
+def test_font_subsets_of_any_size_parse_no_more_c(app):
+    """WeasyPrint allocates each font subset's glyph list as `hb_codepoint_t[N]`; with compilation's
+    shim, a new N is the same array without cffi parsing C source again (milliseconds each)."""
+    from weasyprint.text.ffi import ffi
+
+    from refusal_site import compilation  # noqa: F401  (installs the shim)
+
+    sizes = (3, 301, 4097)
+    arrays = [ffi.new(f"hb_codepoint_t[{n}]", list(range(n))) for n in sizes]
+    parsed = len(ffi._parsed_types)  # cffi's cache of C types parsed from source
+    arrays += [ffi.new(f"hb_codepoint_t[{n}]", [7] * n) for n in (5, 77, 999)]
+    assert len(ffi._parsed_types) == parsed
+    assert [list(a) for a in arrays] == [list(range(n)) for n in sizes] + [[7] * n for n in (5, 77, 999)]
+    assert [ffi.sizeof(a) for a in arrays] == [4 * n for n in (*sizes, 5, 77, 999)]
+    assert list(ffi.new("hb_tag_t[4]")) == [0, 0, 0, 0], "other allocations as before"
