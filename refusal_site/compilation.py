@@ -76,7 +76,7 @@ _glyph_arrays_parsed_once()
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "4"
+TEMPLATE_VERSION = "5"
 MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
@@ -1066,7 +1066,9 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, t
     # The cover is page i and the contents' pages ii, iii, ...: each page rendered says its own number.
     numbering = [f"@page :nth({first + 1 + i}) {{ counter-reset: page {n + 2} }}" for i, (n, _rows) in enumerate(todo)]
     if with_digits:
+        # The foot of the first page of digits says 0, of the second 123456789.
         numbering.append(f"@page :nth({first + len(todo) + 1}) {{ counter-reset: page 0 }}")
+        numbering.append(f"@page :nth({first + len(todo) + 2}) {{ counter-reset: page 123456789 }}")
     shown = None
     if cover is not None:
         with force_locale(language):
@@ -1089,8 +1091,8 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, t
         following = first + len(todo)
         for wanted, path in ((with_digits, footer_digits), (with_toc_digits, toc_digits)):
             if wanted:
-                _keep_pages(front, range(following, following + 10), path)
-                following += 10
+                _keep_pages(front, range(following, following + 2), path)
+                following += 2
     return data, where
 
 
@@ -1135,9 +1137,10 @@ def _toc_digits_path(language: str) -> Path:
 
 
 def _digits(language: str) -> tuple[Path, Path]:
-    """Ten pages showing 0 to 9 where a page number goes at the foot of a page, and ten where it goes in
-    an entry of contents in `language`'s direction, to stamp numbers with: rendered with the first front
-    matter (_front), or here if none was."""
+    """The digits to stamp numbers with, where a page number goes at the foot of a page, and where it
+    goes in an entry of contents in `language`'s direction: two pages each, one showing 0 there, one
+    showing 123456789 in the same font (Numbers). Rendered with the first front matter (_front), or
+    here if none was."""
     paths = _digits_path(), _toc_digits_path(language)
     if not all(path.exists() for path in paths):
         _render_front(language, _pool_fonts(), None, [], digits=True)
@@ -1158,15 +1161,20 @@ def _digit_advance(size: float) -> float:
 
 
 class Numbers:
-    """Any number drawn as the pages of a set of digits draw one digit (in `out`): the first page's
-    drawing, whose one run of text is given all the number's glyphs. A number is then one run of
+    """Any number drawn as a set of digits' first page draws its 0 (in `out`): that page's drawing,
+    whose one run of text is given all the number's glyphs (each digit's as the second page shows it). A number is then one run of
     text, which readers, search and copying take as one word; its digits stand apart by the font's
     own advances (tabular figures), starting where the first page's digit stands."""
 
     def __init__(self, out: pikepdf.Pdf, path: Path, prefix: str) -> None:
         self.resources: dict[str, dict[str, pikepdf.Object]] = {"/Font": {}, "/ExtGState": {}}
         with pikepdf.open(path) as digits:
-            self.glyphs = [self._glyphs(page) for page in digits.pages]
+            # Each digit's glyph, as the text shows it: 0 from the first page, 1 to 9 from the second.
+            zero, others = (self._glyphs(page) for page in digits.pages)
+            size = len(zero)
+            if len(others) != 9 * size:
+                raise ValueError(f"the second page of digits in {path.name} does not show 123456789 in glyphs of {size} bytes")
+            self.glyphs = [zero, *(others[i : i + size] for i in range(0, len(others), size))]
             operations = []
             for operands, operator in pikepdf.parse_content_stream(digits.pages[0]):
                 kind = {"Tf": "/Font", "gs": "/ExtGState"}.get(str(operator))
@@ -1215,7 +1223,7 @@ def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> No
 
 
 def _stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
-    """Print 1, 2, 3 ... at the foot of every letter page, from the ten digits, centred.
+    """Print 1, 2, 3 ... at the foot of every letter page, from the digits, centred.
 
     Nothing is rendered per page: each number is the digits' drawing given the number's glyphs."""
     numbers = Numbers(out, digits, "RefusalDigits")
@@ -1255,7 +1263,7 @@ def _links(page: pikepdf.Page, prefix: str) -> dict[int, list[pikepdf.Dictionary
 def _number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Path, language: str) -> None:
     """Turn each entry of the contents (a link the width of the line, TOC_LINK) into a jump to the
     page its letter starts on, and print that page's number in the room the entry leaves at its end,
-    from the ten digits, where a number laid out there would stand."""
+    from the digits, where a number laid out there would stand."""
     numbers = Numbers(out, digits, "RefusalTocDigits")
     with pikepdf.open(digits) as sample:
         # The line in which the digit 0 stands in that room: the widest of its link's rectangles.
