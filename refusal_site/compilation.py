@@ -829,9 +829,30 @@ def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None) -> Non
 
 
 def _runs(missing: list[PrintedLetter], workers: int) -> list[list[PrintedLetter]]:
-    """Consecutive runs of at most RUN_LETTERS letters, at least one per worker."""
-    size = max(1, min(RUN_LETTERS, math.ceil(len(missing) / max(1, workers))))
-    return [missing[i : i + size] for i in range(0, len(missing), size)]
+    """Consecutive runs of at most RUN_LETTERS letters, at least one per worker if there are as many
+    letters, each about as long to lay out as the others: runs of as many letters each, one with a
+    long letter and one without, kept one worker busy long after the other had finished."""
+    if not missing:
+        return []
+    count = max(math.ceil(len(missing) / RUN_LETTERS), min(max(1, workers), len(missing)))
+    weights = [_layout_weight(letter) for letter in missing]
+    share = sum(weights) / count
+    runs: list[list[PrintedLetter]] = []
+    done, current = 0.0, None
+    for letter, weight in zip(missing, weights):
+        # A letter goes to the run its middle falls in.
+        run = min(count - 1, int((done + weight / 2) / share))
+        if run != current or len(runs[-1]) == RUN_LETTERS:
+            runs.append([])
+            current = run
+        runs[-1].append(letter)
+        done += weight
+    return runs
+
+
+def _layout_weight(letter: PrintedLetter) -> int:
+    """About how long a letter takes to lay out, in characters: its text, its signers, and a page's worth."""
+    return len(letter.body_html) + 60 * len(letter.signers) + 1500
 
 
 def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], object] | None = None, *, workers: int):

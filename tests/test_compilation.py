@@ -381,6 +381,28 @@ def test_build_pdf_prunes_what_no_build_used_for_days_and_keeps_what_is_current(
     assert [item.title.split(" · ")[0] for item in reader.outline][1:] == [made[0].display_name, made[1].display_name]
 
 
+def test_workers_get_runs_of_letters_about_as_long_to_lay_out(app):
+    """Runs are consecutive, in order, at most RUN_LETTERS letters, and as long as each other: a run
+    with a long letter takes fewer others, so that both workers finish together."""
+    from refusal_site.compilation import PrintedLetter
+
+    def letters_of(lengths):
+        return [PrintedLetter(public_id=str(i), display_name="x", descriptor=None, title=None, language="en", body_html="x" * n,
+                              published_at=utcnow(), collective=False, signers=(), fingerprint=str(i)) for i, n in enumerate(lengths)]
+
+    def sizes(runs):
+        return [sum(compilation._layout_weight(letter) for letter in run) for run in runs]  # text, and a page's worth each
+
+    even = letters_of([2000] * 100)
+    runs = compilation._runs(even, 2)
+    assert [letter for run in runs for letter in run] == even
+    assert [len(run) for run in runs] == [25, 25, 25, 25], "an even share for each of two workers, each run at most 32"
+    uneven = letters_of([500] * 4 + [8000] + [500] * 13)
+    runs = compilation._runs(uneven, 2)
+    assert [letter for run in runs for letter in run] == uneven and len(runs) == 2
+    assert len(runs[0]) < len(runs[1]) and max(sizes(runs)) < 1.1 * min(sizes(runs)), "nine letters each were 1.4 to 1"
+
+
 def test_letters_rendered_by_worker_processes_make_the_same_compilation(app, monkeypatch, tmp_path, caplog):
     made = publish_mixed(6)
     monkeypatch.setattr(compilation, "RUN_LETTERS", 2)  # three runs of two letters
