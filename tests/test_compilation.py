@@ -101,7 +101,7 @@ def test_contents_run_over_several_pages_without_moving_the_letters_numbers(app,
     assert names(layout_text(path, 3), made[4].display_name)
 
 
-def test_many_pages_of_contents_are_rendered_by_workers_a_block_each_and_say_their_numbers(app, monkeypatch):
+def test_many_pages_of_contents_are_rendered_in_blocks_beside_the_cover_and_say_their_numbers(app, monkeypatch):
     monkeypatch.setattr(compilation, "CONTENTS_ROWS", 2)
     monkeypatch.setattr(compilation, "PARALLEL_FROM", 2)
     app.config["PDF_BUILD_WORKERS"] = 2
@@ -121,12 +121,12 @@ def test_many_pages_of_contents_are_rendered_by_workers_a_block_each_and_say_the
 
     check(compilation.build(compilation.Selection(), "en").path, 3)
     # The contents wait for no letter (their numbers are stamped in at the end): here the cover alone,
-    # beside the workers rendering the letters and the contents, a block each.
-    assert here == [(True, [])]
+    # beside the worker taking runs of letters and blocks of contents; then here too, the tasks left.
+    assert here[0] == (True, []) and all(not cover and pages in ([0, 1], [2]) for cover, pages in here[1:]), here
     here.clear()
     letters.withdraw(db.session.get(Letter, made[0].id))  # every page of contents changes
     check(compilation.build(compilation.Selection(), "en").path, 2)
-    assert here == [(True, [])], "both pages by the workers"
+    assert here[0] == (True, []) and all(not cover and pages in ([0], [1]) for cover, pages in here[1:]), here
 
 
 def test_pages_are_numbered_and_the_file_says_what_it_is(app, tmp_path):
@@ -396,24 +396,29 @@ def test_workers_get_runs_of_letters_about_as_long_to_lay_out(app):
     even = letters_of([2000] * 100)
     runs = compilation._runs(even, 2)
     assert [letter for run in runs for letter in run] == even
-    assert [len(run) for run in runs] == [25, 25, 25, 25], "an even share for each of two workers, each run at most 32"
+    assert [len(run) for run in runs] == [25, 25, 25, 25], "two even runs for each of two processes, each at most 32 letters"
     uneven = letters_of([500] * 4 + [8000] + [500] * 13)
     runs = compilation._runs(uneven, 2)
-    assert [letter for run in runs for letter in run] == uneven and len(runs) == 2
-    assert len(runs[0]) < len(runs[1]) and max(sizes(runs)) < 1.1 * min(sizes(runs)), "nine letters each were 1.4 to 1"
+    assert [letter for run in runs for letter in run] == uneven and len(runs) == 4
+    assert uneven[4] in min(runs, key=len), "the long letter's run has the fewest letters"
+    assert max(sizes(runs)) < 1.35 * sum(sizes(runs)) / len(runs), "runs of 5, 5, 5 and 3 letters: the longest 1.6 times the mean"
 
 
 def test_letters_rendered_by_worker_processes_make_the_same_compilation(app, monkeypatch, tmp_path, caplog):
     made = publish_mixed(6)
-    monkeypatch.setattr(compilation, "RUN_LETTERS", 2)  # three runs of two letters
+    monkeypatch.setattr(compilation, "RUN_LETTERS", 2)
     monkeypatch.setattr(compilation, "PARALLEL_FROM", 2)
-    app.config["PDF_BUILD_WORKERS"] = 2
+    app.config["PDF_BUILD_WORKERS"] = 2  # this process and one fork
+    pages = tmp_path / "instance" / "pdf" / "pages"
     here = []
     real = compilation.letters_document
     monkeypatch.setattr(compilation, "letters_document", lambda run, *a: here.append(run) or real(run, *a))
+    real_front = compilation._front
+    # The cover here waits until the fork has rendered a run, so that both take some.
+    monkeypatch.setattr(compilation, "_front", lambda *a: _wait_for(lambda: any(pages.glob("*.pdf")) or None, 60) and real_front(*a))
     parallel = compilation.build(compilation.Selection(), "en")
-    assert len(list((tmp_path / "instance" / "pdf" / "pages").glob("*.pdf"))) == 3
-    assert here == [], "the letters were rendered by the worker processes, not here"
+    assert len(list(pages.glob("*.pdf"))) == 4, "two runs of letters a process, of two letters at most"
+    assert len(here) < 4, "the fork rendered runs (this process takes what is left after the cover)"
     assert "workers failed" not in caplog.text
     reader = PdfReader(parallel.path)
     outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline][1:]
