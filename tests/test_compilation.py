@@ -710,6 +710,18 @@ def _wait_for(found, seconds: float = 120):
     return result
 
 
+def _service_thread(app, stop: threading.Event, rounds: list) -> threading.Thread:
+    """`build-pdf --watch`'s loop, started in a thread of this process, until `stop` is set."""
+
+    def service() -> None:
+        with app.app_context():
+            compilation.keep_built(stop, report=rounds.append)
+
+    thread = threading.Thread(target=service)
+    thread.start()
+    return thread
+
+
 def test_the_builder_service_builds_again_after_each_public_change(app):
     """`build-pdf --watch`'s loop: a publication and a withdrawal each reach every standard compilation
     without any download asking for it, and the service stops when told."""
@@ -719,16 +731,11 @@ def test_the_builder_service_builds_again_after_each_public_change(app):
     db.session.remove()
     stop, rounds = threading.Event(), []
 
-    def service() -> None:
-        with app.app_context():
-            compilation.keep_built(stop, report=rounds.append)
-
     def current(language: str, holding: list[str]):
         built = compilation.existing(compilation.Selection(), language)
         return built if built is not None and _bookmarked(built.path) == holding else None
 
-    thread = threading.Thread(target=service)
-    thread.start()
+    thread = _service_thread(app, stop, rounds)
     try:
         assert _wait_for(lambda: current("ar", [first, second]))
         assert compilation.is_building(compilation.job_key(compilation.Selection(), "ar")), "the service says it keeps it"
@@ -764,12 +771,7 @@ def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
     monkeypatch.setattr(compilation, "build", fails_once)
     stop, rounds = threading.Event(), []
 
-    def service() -> None:
-        with app.app_context():
-            compilation.keep_built(stop, report=rounds.append)
-
-    thread = threading.Thread(target=service)
-    thread.start()
+    thread = _service_thread(app, stop, rounds)
     try:
         assert _wait_for(lambda: rounds or None)
     finally:
@@ -794,12 +796,7 @@ def test_the_builder_service_prepares_a_waiting_letter_and_a_failure_to_does_not
     real_prepare = compilation.prepare
     monkeypatch.setattr(compilation, "prepare", lambda between: (_ for _ in ()).throw(OSError("disk full")) if failing.is_set() else real_prepare(between))
 
-    def service() -> None:
-        with app.app_context():
-            compilation.keep_built(stop, report=rounds.append)
-
-    thread = threading.Thread(target=service)
-    thread.start()
+    thread = _service_thread(app, stop, rounds)
     try:
         assert _wait_for(lambda: "prepared 9 parts" in caplog.text or None, 60), "its pages; a cover and a page of contents for four compilations"
         failing.set()
@@ -815,8 +812,7 @@ def test_the_builder_service_prepares_a_waiting_letter_and_a_failure_to_does_not
         monkeypatch.setattr(compilation, "_render", _REAL_RENDER)
         monkeypatch.setattr(compilation, "_pool", _REAL_POOL)
         stop.clear()
-        thread = threading.Thread(target=service)
-        thread.start()
+        thread = _service_thread(app, stop, rounds)
         assert _wait_for(lambda: caplog.text.count("preparing the next publications failed") == 2 or None, 60)
         make_letter(language="en", display_name="Lior Ben")
         db.session.remove()
