@@ -1,5 +1,6 @@
 """Thin command-line wrappers over the domain modules."""
 
+import logging
 import signal
 import sys
 import threading
@@ -10,6 +11,8 @@ from flask import Flask, current_app
 
 from . import demo, letters, mail, moderators, signatures
 from .models import Role
+
+log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
@@ -109,8 +112,13 @@ def build_pdf(watch: bool) -> None:
 
     if not watch:
         echo(compilation.build_standard())
-        prepared = compilation.prepare()
-        click.echo(f"prepared {prepared} parts for the letters that may be published next")
+        try:
+            prepared = compilation.prepare()
+        except Exception:  # what waits is a head start, not a duty: the builds after it render what they lack
+            log.exception("build-pdf: preparing the next publications failed")
+            click.echo("preparing the letters that may be published next failed (see the log); the compilations are built", err=True)
+        else:
+            click.echo(f"prepared {prepared} parts for the letters that may be published next")
         days = current_app.config["PDF_KEEP_DAYS"]
         removed = compilation.prune(timedelta(days=days))
         click.echo(f"removed {removed} cached PDF files no build used for {days} days")

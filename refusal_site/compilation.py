@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import pikepdf
 from flask import current_app, render_template
-from flask_babel import force_locale, format_number, get_translations, gettext
+from flask_babel import force_locale, format_number, get_translations, gettext, to_user_timezone
 from markupsafe import Markup
 from sqlalchemy import select
 from weasyprint import CSS, HTML
@@ -143,7 +143,7 @@ def letter_fingerprint(letter: Letter, published_at: datetime | None = None) -> 
     moment: pages rendered while the letter waited for a moderator are those of its approval that day."""
     parts = (
         TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash,
-        _day(published_at or letter.published_at).isoformat(), str(letter.signers_version if letter.collective else 0),
+        to_user_timezone(published_at or letter.published_at).date().isoformat(), str(letter.signers_version if letter.collective else 0),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -420,6 +420,20 @@ def _build_slot():
         sleep(0.5)
 
 
+@contextlib.contextmanager
+def _free_slot():
+    """Hold one of the PDF_MAX_BUILDS slots if one is free now (True), without waiting (False)."""
+    for slot in _slots():
+        with open(slot, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield True
+            return
+    yield False
+
+
 def failed_recently(key: str, within: float) -> bool:
     """Whether the last background build of `key` failed less than `within` seconds ago."""
     try:
@@ -497,8 +511,10 @@ def build_standard() -> list[tuple[Selection, str, Compilation]]:
     return [(selection, language, build(selection, language)) for selection, language in standard_jobs()]
 
 
-# Letters at the head of the moderators' queue whose publication prepare() renders ahead.
+# Letters at the head of the moderators' queue whose publication prepare() renders ahead, and how
+# many of an embargo's letters it renders in one file at most (it asks whether to go on between files).
 PREPARE_LETTERS = 8
+PREPARE_RUN = 8
 
 
 def prepare(between: Callable[[], bool] = lambda: True) -> int:
@@ -511,21 +527,27 @@ def prepare(between: Callable[[], bool] = lambda: True) -> int:
     the letters of the next embargo, together at its time (a coordinated publication: many letters
     at once, when journalists are waiting for them). Nothing here is public: only a build of what is
     published assembles pages into a compilation, and pages of letters never published are pruned
-    like any other. `between()` is asked before each compilation's parts; False stops (the
-    published letters changed: a build is due, and what this would prepare is stale). Returns how
-    many letters, covers and pages of contents it rendered."""
+    like any other. `between()` is asked before each file of letters and each compilation's parts;
+    False stops (the published letters changed: a build is due, and what this would prepare is
+    stale; or the service is stopping). Returns how many letters, covers and pages of contents it
+    rendered."""
     head, embargo = letters.upcoming(PREPARE_LETTERS)
     now = utcnow()
     groups = [[(letter, now)] for letter in head] + ([[(letter, letter.scheduled_at) for letter in embargo]] if embargo else [])
     if not groups:
         return 0
     moments = {letter.id: at for group in groups for letter, at in group}
-    missing = [shown for shown in printed([letter for group in groups for letter, _ in group], moments) if _placed(shown.fingerprint) is None]
-    for run in _runs(missing, 1):
-        if not between():
-            return len(missing)
-        render_run(run, _pool_fonts())
-    rendered = len(missing)
+    rendered = 0
+    # A letter of the queue is rendered alone: it may be published without the others, and the fonts
+    # of a file of pages hold the characters of every letter in it. An embargo's letters are
+    # published together: a few a file, so that a large one does not embed the fonts hundreds of times.
+    for group in groups:
+        missing = [shown for shown in printed([letter for letter, _ in group], moments) if _placed(shown.fingerprint) is None]
+        for run in (missing[i : i + PREPARE_RUN] for i in range(0, len(missing), PREPARE_RUN)):
+            if not between():
+                return rendered
+            render_run(run, _pool_fonts())
+            rendered += len(run)
     published = Selection().letters()  # one query: each standard selection is all letters or a language's
     for selection, language in standard_jobs():
         if not between():
@@ -702,9 +724,8 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
                 seen = revision
             # The day too: what a letter approved tomorrow would show (its date, the cover's) is not today's.
             ahead = (revision, _day(utcnow()), letters.upcoming_key(PREPARE_LETTERS))
-            if ahead != prepared:
+            if ahead != prepared and _prepare_in_service(revision, stop, timed):
                 prepared = ahead
-                _prepare_in_service(revision, timed)
             if utcnow().timestamp() - pruned > 3600:
                 prune(timedelta(days=current_app.config["PDF_KEEP_DAYS"]))
                 pruned = utcnow().timestamp()
@@ -719,24 +740,29 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
         stop.wait(wait)
 
 
-def _prepare_in_service(revision: int, timed: bool) -> None:
-    """prepare(), as the builder service runs it between rounds: in a build slot and its time, stopping
-    when the published letters change. A failure is logged and left alone until the letters waiting
-    change: it must not hold up the next build, which renders whatever it lacks."""
+def _prepare_in_service(revision: int, stop: threading.Event, timed: bool) -> bool:
+    """prepare(), as the builder service runs it between rounds: in a build slot if one is free (False:
+    none was, try again later) and its time, stopping when the published letters change or the
+    service is stopping. A failure is logged and left alone until the letters waiting change: it must
+    not hold up the next build, which renders whatever it lacks."""
 
     def between() -> bool:
         _service_heartbeat()
-        return letters.public_revision() == revision
+        return not stop.is_set() and letters.public_revision() == revision
 
     try:
-        with _build_slot(), _time_limit(current_app.config["PDF_BUILD_SECONDS"] if timed else None):
-            rendered = prepare(between)
+        with _free_slot() as slot:
+            if not slot:
+                return False  # downloads' builds hold every slot: not now
+            with _time_limit(current_app.config["PDF_BUILD_SECONDS"] if timed else None):
+                rendered = prepare(between)
         if rendered:
             log.info("build-pdf --watch: prepared %d parts of the compilations after the next publications", rendered)
     except Exception:
         log.exception("build-pdf --watch: preparing the next publications failed; their builds will render what they need")
     finally:
         db.session.rollback()
+    return True
 
 
 @contextlib.contextmanager
@@ -874,7 +900,7 @@ def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], obje
         return result
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)  # how many tasks have been taken, shared by all (with its lock)
-    processes = [context.Process(target=_take_tasks, args=(tasks, taken), daemon=True) for _ in range(min(workers - 1, len(tasks)))]
+    processes = [context.Process(target=_fork_takes_tasks, args=(tasks, taken), daemon=True) for _ in range(min(workers - 1, len(tasks)))]
     # Frozen objects are left alone by the forks' garbage collector, so their memory stays shared
     # with this process instead of being copied page by page.
     gc.freeze()
@@ -892,7 +918,7 @@ def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], obje
         # Out of time (or memory) here: the workers must not go on rendering for nobody.
         for process in processes:
             if process.is_alive():
-                process.terminate()
+                process.kill()
             process.join()
         raise
     if any(process.exitcode != 0 for process in processes):
@@ -901,6 +927,14 @@ def _on_every_core(tasks: list[Callable[[], None]], meanwhile: Callable[[], obje
     for task in tasks:
         task()  # a no-op for everything the workers did
     return result
+
+
+def _fork_takes_tasks(tasks: list[Callable[[], None]], taken) -> None:
+    """A fork's life: the tasks, with the signals' default actions (a fork inherits the builder
+    service's SIGTERM handler, which only asks a loop to stop: it would go on taking tasks)."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    _take_tasks(tasks, taken)
 
 
 def _take_tasks(tasks: list[Callable[[], None]], taken) -> None:
@@ -1117,6 +1151,11 @@ def _render_front(language: str, fonts: FontConfiguration, cover: dict | None, t
     del document
     where = {}
     with pikepdf.open(io.BytesIO(data)) as front:
+        expected = first + len(todo) + 2 * (with_digits + with_toc_digits)
+        if len(front.pages) != expected:
+            # Each part is kept by its place in the document: one that ran over a page would file the
+            # pages after it under other parts' keys (prepare renders pages for different letters here).
+            raise ValueError(f"front matter of {len(front.pages)} pages, not {expected}: a part ran over its page")
         if cover is not None:
             where[_cover_path(cover)] = 0
         for i, (n, rows) in enumerate(todo):

@@ -2,6 +2,7 @@
 
 import io
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -33,6 +34,11 @@ def publish_mixed(count: int = 6) -> list[Letter]:
         made.append(make_letter(language=language, published_at=start + timedelta(hours=i), body_text=body,
                                 contact_email=f"private{i}@mail.example"))
     return made
+
+
+def pdf_text(path) -> str:
+    """The text of a PDF as pdftotext reads it."""
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def plain(text: str) -> str:
@@ -179,7 +185,7 @@ def test_a_withdrawn_letter_is_absent_from_the_next_compilation_and_the_rest_is_
     assert "press/letters_pdf.html" not in rendered, "no letter is rendered again"
 
 
-def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without_rendering_the_contents(app, monkeypatch):
+def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without_rendering_the_contents(app, monkeypatch, one_moment):
     from refusal_site import moderators
     from refusal_site.models import Role
 
@@ -472,7 +478,15 @@ def _same_as_built_from_nothing(path, selection, language, monkeypatch, tmp_path
     assert [layout_text(path, n) for n in range(pages)] == [layout_text(again, n) for n in range(pages)]
 
 
-def test_a_letter_prepared_while_it_waits_for_a_moderator_is_published_by_assembly_alone(app, monkeypatch, tmp_path):
+@pytest.fixture
+def one_moment(monkeypatch):
+    """Now, for the builds (and the approvals that pass it on): the same day all through the test."""
+    moment = utcnow()
+    monkeypatch.setattr(compilation, "utcnow", lambda: moment)
+    return moment
+
+
+def test_a_letter_prepared_while_it_waits_for_a_moderator_is_published_by_assembly_alone(app, monkeypatch, tmp_path, one_moment):
     monkeypatch.setattr(compilation, "CONTENTS_ROWS", 3)
     app.config["PDF_BUILD_WORKERS"] = 1
     made = publish_mixed(5)
@@ -481,21 +495,24 @@ def test_a_letter_prepared_while_it_waits_for_a_moderator_is_published_by_assemb
     # Its pages; a cover and the last page of contents for all letters in each language, and for Arabic.
     assert compilation.prepare() == 9
     assert compilation.prepare() == 0, "kept: nothing twice"
-    # Nothing of it is public until a moderator approves it.
-    current = compilation.build(compilation.Selection(), "en")
-    assert _bookmarked(current.path) == [letter.display_name for letter in made]
-    assert "فارس" not in plain(subprocess.run(["pdftotext", str(current.path), "-"], capture_output=True, text=True).stdout)
-    letters.publish(db.session.get(Letter, waiting.id), by="test")
+    # Nothing of it is public until a moderator approves it: compilations built again from the kept
+    # parts, its own among them, hold the published letters only.
+    shutil.rmtree(compilation.cache_folder() / "compilations")
+    for _selection, _language, built in compilation.build_standard():
+        assert "فارس" not in pdf_text(built.path)
+    assert _bookmarked(compilation.existing(compilation.Selection(), "en").path) == [letter.display_name for letter in made]
+    letters.publish(db.session.get(Letter, waiting.id), by="test", at=one_moment)
     rendered = _renders(monkeypatch)
     built = {(s.name, language): compilation.build(s, language) for s, language in compilation.standard_jobs()}
     assert rendered == [], "every part was kept: the builds only assembled them"
     english = built[("all", "en")].path
     assert _bookmarked(english)[-1] == waiting.display_name and built[("ar", "ar")].letters == 3
     _same_as_built_from_nothing(english, compilation.Selection(), "en", monkeypatch, tmp_path)
-    assert b"nadia@private.example" not in english.read_bytes()
+    # No contact address in any file of the cache, the parts rendered ahead included.
+    assert not [path for path in compilation.cache_folder().rglob("*.pdf") if "@private.example" in pdf_text(path)]
 
 
-def test_a_correction_while_a_letter_waits_is_prepared_again_and_a_rejected_one_never_shows(app, monkeypatch):
+def test_a_correction_while_a_letter_waits_is_prepared_again_and_a_rejected_one_never_shows(app, monkeypatch, one_moment):
     app.config["PDF_BUILD_WORKERS"] = 1
     publish_mixed(2)
     compilation.build_standard()
@@ -511,7 +528,7 @@ def test_a_correction_while_a_letter_waits_is_prepared_again_and_a_rejected_one_
                  body_text="A corrected text.", reason="typo")
     assert compilation.prepare() == 1 + 4, "the corrected letter and its entry in four compilations; the covers are kept"
     letters.reject(db.session.get(Letter, second.id), by="test", reason="not verifiable")
-    letters.publish(db.session.get(Letter, first.id), by="test")
+    letters.publish(db.session.get(Letter, first.id), by="test", at=one_moment)
     rendered = _renders(monkeypatch)
     built = compilation.build(compilation.Selection(), "he")
     assert rendered == []
@@ -783,7 +800,7 @@ def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
     assert compilation.existing(compilation.Selection(), "he") is not None
 
 
-def test_the_builder_service_prepares_a_waiting_letter_and_a_failure_to_does_not_hold_up_builds(app, monkeypatch, caplog):
+def test_the_builder_service_prepares_a_waiting_letter_and_a_failure_to_does_not_hold_up_builds(app, monkeypatch, caplog, one_moment):
     """Between rounds, the service renders ahead what approving the letters in the queue adds; if that
     fails, the failure is logged and the next publication is built at once all the same."""
     app.config.update(PDF_WATCH_SECONDS=0.05, PDF_RETRY_AFTER_FAILURE=600, PDF_BUILD_WORKERS=1)
@@ -805,7 +822,7 @@ def test_the_builder_service_prepares_a_waiting_letter_and_a_failure_to_does_not
         assert _wait_for(lambda: "preparing the next publications failed" in caplog.text or None)
         stop.set()
         thread.join(timeout=120)
-        letters.publish(db.session.get(Letter, waiting_id), by="test")
+        letters.publish(db.session.get(Letter, waiting_id), by="test", at=one_moment)
         db.session.remove()
         rendered = _renders(monkeypatch)
         assert compilation.build(compilation.Selection(), "ar").letters == 3 and rendered == [], "prepared before it failed"
@@ -870,17 +887,35 @@ def test_warming_up_renders_in_every_script_and_keeps_nothing(app, monkeypatch):
     assert not compilation.cache_folder().exists() or not any(p.is_file() for p in compilation.cache_folder().rglob("*"))
 
 
-def test_workers_stop_when_the_build_that_started_them_fails(app):
-    """A build out of time (or memory) stops its render workers: none goes on rendering for nobody."""
+@pytest.mark.parametrize("sigterm", ["default", "the service's"])
+def test_workers_stop_when_the_build_that_started_them_fails(app, sigterm):
+    """A build out of time (or memory) stops its render workers: none goes on rendering for nobody,
+    also in the builder service, whose SIGTERM handler only asks its loop to stop."""
     import multiprocessing
+    import signal
 
     def out_of_time():
+        time.sleep(0.5)  # the fork has taken a task
         raise TimeoutError("the PDF build ran out of time")
 
+    previous = signal.signal(signal.SIGTERM, lambda *_: None) if sigterm != "default" else None
     started = time.monotonic()
-    with pytest.raises(TimeoutError):
-        compilation._on_every_core([lambda: time.sleep(60)] * 2, meanwhile=out_of_time, workers=2)
+    try:
+        with pytest.raises(TimeoutError):
+            compilation._on_every_core([lambda: time.sleep(60)] * 3, meanwhile=out_of_time, workers=2)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     assert time.monotonic() - started < 30 and multiprocessing.active_children() == []
+
+
+def test_front_matter_whose_part_runs_over_its_page_is_refused_not_filed_under_another(app):
+    """Pages of contents are kept by their place in the document: a page that ran over would file the
+    next page under another part's key (another letter's entry, when prepared). It is an error."""
+    rows = [{"index": i, "text": f"Entry {i}", "note": "", "language": "en", "direction": "ltr"} for i in range(90)]
+    with pytest.raises(ValueError, match="ran over"):
+        compilation._render_front("en", compilation._pool_fonts(), None, [(0, rows[:3]), (1, rows)], digits=False)
+    assert not any(compilation.cache_folder().glob("contents/*.pdf")), "nothing kept"
 
 
 def test_while_the_builder_service_runs_downloads_of_its_compilations_start_no_build(client, app, monkeypatch):
