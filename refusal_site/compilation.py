@@ -4,8 +4,9 @@ A compilation is assembled (with pikepdf) from pages that are rendered once and 
 pages, the contents a page at a time, and the cover. One more approval renders one letter, the
 cover and the last page of the contents, however many letters came before, and the builder service
 renders even those ahead, while the letter waits for a moderator (prepare), so that the approval's
-build only assembles; a withdrawal renders no letter. The contents are numbered i, ii, ... and the letters 1, 2, ... (the book convention, and
-the PDF's page labels say the same), so a longer contents never moves a letter's page number. The
+build only assembles; a withdrawal renders no letter. The contents are numbered i, ii, ... and the
+letters 1, 2, ... (the book convention, and the PDF's page labels say the same), so a longer
+contents never moves a letter's page number. The
 contents leave room for the letters' page numbers, which are stamped in as the pages are joined:
 they are rendered beside the letters, not after them, and a letter that grows moves no entry.
 """
@@ -55,7 +56,7 @@ def _glyph_arrays_parsed_once() -> None:
 
     WeasyPrint 70 asks cffi for `hb_codepoint_t[N]`, N the number of glyphs a font subset keeps,
     and cffi parses every new spelling as C source (pycparser, with each typedef WeasyPrint
-    declares): 5 to 7 ms each, and nearly every subset a process writes has a new N. The same
+    declares): about 2 ms each, and nearly every subset a process writes has a new N. The same
     array spelled `hb_codepoint_t[]` with the same items is parsed once per process; the C
     functions it goes to take its address and the count, as before."""
     from weasyprint.text.ffi import ffi
@@ -388,50 +389,37 @@ def _slots() -> list[Path]:
     return [folder / f"builder-{n}.slot" for n in range(current_app.config["PDF_MAX_BUILDS"])]
 
 
+def _take_slot():
+    """One of the PDF_MAX_BUILDS slots, locked (the open file: closing it lets go), if one is free now."""
+    for slot in _slots():
+        lock = open(slot, "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return lock
+    return None
+
+
 def has_free_slot() -> bool:
     """Whether fewer than PDF_MAX_BUILDS background builds run on this machine now."""
-    for slot in _slots():
-        with open(slot, "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue
-            return True
-    return False
+    lock = _take_slot()
+    if lock is None:
+        return False
+    lock.close()
+    return True
 
 
 @contextlib.contextmanager
-def _build_slot():
+def _build_slot(wait: bool = True):
     """Hold one of the PDF_MAX_BUILDS slots while building, waiting for one if all are taken: many
-    different date ranges asked at once must not start as many renders."""
-    while True:
-        for slot in _slots():
-            lock = open(slot, "w")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            try:
-                yield
-            finally:
-                lock.close()
-            return
+    different date ranges asked at once must not start as many renders. With `wait=False`, the
+    block gets False instead of waiting when none is free (and True when it holds one)."""
+    while (lock := _take_slot()) is None and wait:
         sleep(0.5)
-
-
-@contextlib.contextmanager
-def _free_slot():
-    """Hold one of the PDF_MAX_BUILDS slots if one is free now (True), without waiting (False)."""
-    for slot in _slots():
-        with open(slot, "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue
-            yield True
-            return
-    yield False
+    with lock if lock is not None else contextlib.nullcontext():
+        yield lock is not None
 
 
 def failed_recently(key: str, within: float) -> bool:
@@ -567,11 +555,11 @@ def prepare(between: Callable[[], bool] = lambda: True) -> int:
             pages = _contents(after, language)
             for n in _not_kept(language, pages):
                 todo[_contents_path(language, n, pages[n])] = (n, pages[n])
-        firsts = list(covers.values()) or [None]
         if covers or todo:
             # One document for the compilation: a cover with every page of contents, then any other cover.
-            _render_front(language, _pool_fonts(), firsts[0], list(todo.values()), digits=True)
-            for cover in firsts[1:]:
+            first, *others = list(covers.values()) or [None]
+            _render_front(language, _pool_fonts(), first, list(todo.values()), digits=True)
+            for cover in others:
                 _render_front(language, _pool_fonts(), cover, [], digits=False)
         rendered += len(covers) + len(todo)
     return rendered
@@ -751,7 +739,7 @@ def _prepare_in_service(revision: int, stop: threading.Event, timed: bool) -> bo
         return not stop.is_set() and letters.public_revision() == revision
 
     try:
-        with _free_slot() as slot:
+        with _build_slot(wait=False) as slot:
             if not slot:
                 return False  # downloads' builds hold every slot: not now
             with _time_limit(current_app.config["PDF_BUILD_SECONDS"] if timed else None):
@@ -1236,9 +1224,10 @@ def _digit_advance(size: float) -> float:
 
 class Numbers:
     """Any number drawn as a set of digits' first page draws its 0 (in `out`): that page's drawing,
-    whose one run of text is given all the number's glyphs (each digit's as the second page shows it). A number is then one run of
-    text, which readers, search and copying take as one word; its digits stand apart by the font's
-    own advances (tabular figures), starting where the first page's digit stands."""
+    whose one run of text is given all the number's glyphs (each digit's as the second page shows
+    it). A number is then one run of text, which readers, search and copying take as one word; its
+    digits stand apart by the font's own advances (tabular figures), starting where the first
+    page's digit stands."""
 
     def __init__(self, out: pikepdf.Pdf, path: Path, prefix: str) -> None:
         self.resources: dict[str, dict[str, pikepdf.Object]] = {"/Font": {}, "/ExtGState": {}}

@@ -649,23 +649,26 @@ def _next_release_time():
     return select(func.min(Letter.scheduled_at)).where(Letter.status == S.SCHEDULED).scalar_subquery()
 
 
+def _upcoming(limit: int, *columns):
+    """The first `limit` letters of the moderators' queue, in its order, and the letters of the next
+    embargo to end, each as `columns` (two queries)."""
+    head = select(*columns).where(Letter.status == S.PENDING).order_by(*QUEUE_ORDER[S.PENDING]).limit(limit)
+    embargo = select(*columns).where(Letter.status == S.SCHEDULED, Letter.scheduled_at == _next_release_time()).order_by(Letter.id)
+    return db.session.execute(head), db.session.execute(embargo)
+
+
 def upcoming(limit: int) -> tuple[list[Letter], list[Letter]]:
     """The letters that may be published next: the first `limit` letters of the moderators' queue, in
     its order (each approved on its own), and the letters of the next embargo to end (published
     together, at its time)."""
-    head = select(Letter).where(Letter.status == S.PENDING).order_by(*QUEUE_ORDER[S.PENDING]).limit(limit)
-    embargo = select(Letter).where(Letter.status == S.SCHEDULED, Letter.scheduled_at == _next_release_time()).order_by(Letter.id)
-    return list(db.session.execute(head).scalars()), list(db.session.execute(embargo).scalars())
+    head, embargo = _upcoming(limit, Letter)
+    return list(head.scalars()), list(embargo.scalars())
 
 
 def upcoming_key(limit: int) -> tuple:
-    """What upcoming() would return, as ids, content hashes and times only (two small queries): to
-    notice that it changed."""
-    head = select(Letter.id, Letter.content_hash).where(Letter.status == S.PENDING).order_by(*QUEUE_ORDER[S.PENDING]).limit(limit)
-    embargo = select(Letter.id, Letter.content_hash, Letter.scheduled_at).where(
-        Letter.status == S.SCHEDULED, Letter.scheduled_at == _next_release_time()
-    ).order_by(Letter.id)
-    return tuple(tuple(row) for row in db.session.execute(head)), tuple(tuple(row) for row in db.session.execute(embargo))
+    """What upcoming() would return, as ids, content hashes and times only: to notice that it changed."""
+    head, embargo = _upcoming(limit, Letter.id, Letter.content_hash, Letter.scheduled_at)
+    return tuple(map(tuple, head)), tuple(map(tuple, embargo))
 
 
 def state_counts() -> dict[str, int]:
