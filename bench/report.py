@@ -33,6 +33,7 @@ BENCHES = [
     ("cosign", 6, [PYTHON, "bench/cosign.py"], None),
     ("cosign", 6, [PYTHON, "bench/cosign.py", "--database-url", POSTGRES], None),
     ("spike", 7, [PYTHON, "bench/spike.py", "--database-url", POSTGRES], "bench/results/spike.md"),
+    ("spike", 16, [PYTHON, "bench/spike.py", "--database-url", POSTGRES, "--via-nginx"], "bench/results/spike.md"),
 ]
 
 

@@ -18,6 +18,9 @@ number of its own, --redis-url) for the rate limits:
   keeps the standard compilations built while approvals go on; the run starts once it has built
   them, and reports how long after the load they held every approved letter (`--no-pdf-builder`
   leaves it out).
+- The front: with --via-nginx, every request goes through Debian's nginx running deploy/nginx/'s
+  rules as they ship (bench/front.py), on loopback, and the app trusts one proxy (PROXY_COUNT=1),
+  as in production; by default the load goes straight to gunicorn.
 - Mail: production's arrangement. The web workers only queue the confirmation mail
   (MAIL_DELIVER_AFTER_RESPONSE off) and one `flask send-mail --loop` process delivers it to an SMTP
   sink on loopback (aiosmtpd, in a process of its own) that counts messages and Message-IDs.
@@ -36,6 +39,7 @@ Run from the repository root (needs wrk):
 
     .venv/bin/python bench/spike.py --database-url postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/spike.py --database-url postgresql://postgres@127.0.0.1:5432/test --seconds 10
+    .venv/bin/python bench/spike.py --database-url postgresql://postgres@127.0.0.1:5432/test --via-nginx
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -67,6 +72,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.front import NGINX, nginx  # noqa: E402
 from bench.public import (  # noqa: E402
     Database,
     PostgresBackend,
@@ -555,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
             "REFUSAL_MAIL_USE_TLS": "false",
             "REFUSAL_MAIL_DELIVER_AFTER_RESPONSE": "true" if args.mail == "after-response" else "false",
         }
+        | ({"REFUSAL_PROXY_COUNT": "1"} if args.via_nginx else {})
     )
     script = workdir / "spike.lua"
     script.write_text(WRK_SCRIPT)
@@ -566,7 +573,9 @@ def main(argv: list[str] | None = None) -> int:
         database = Database.create(backend, "spike", workdir)
         pdf_id = prepare(database, args.published, args.pending)
         readers = ["/", "/letters", "/api/v1/count", f"/letters/{pdf_id}.pdf"]
-        with gunicorn(database, workdir, args.workers, args.gunicorn_config) as server:
+        with gunicorn(database, workdir, args.workers, args.gunicorn_config) as server, \
+                (nginx(server.base.removeprefix("http://")) if args.via_nginx else nullcontext()) as front:  # fmt: skip
+            base = front.base if front else server.base
             if args.mail == "sender":
                 sender, sender_log = start_service(database, workdir, "send-mail", "--loop")
             if args.pdf_builder:
@@ -575,20 +584,22 @@ def main(argv: list[str] | None = None) -> int:
                     raise RuntimeError(f"build-pdf --watch did not build the compilations:\n{builder_log.read_text()[-3000:]}")
             for path in readers:  # every worker renders and caches; the PDF is built once
                 for _ in range(args.workers * 2):
-                    status, _ = fetch(server.base + path)
+                    status, _ = fetch(base + path)
                     if status != 200:
                         raise RuntimeError(f"GET {path} answered {status} before the run")
             warm = Submissions()
             for i in range(args.workers * 2):
-                submit_one(server.base, f"warm-{run}-{i}", f"warm{i}.{run}@private.example", time.perf_counter(), warm)
+                submit_one(base, f"warm-{run}-{i}", f"warm{i}.{run}@private.example", time.perf_counter(), warm)
             if len(warm.acknowledged) != args.workers * 2:
                 raise RuntimeError(f"warm-up submissions failed: {warm.form.error_kinds} {warm.post.error_kinds}")
-            _, count_before = fetch(server.base + "/api/v1/count")
+            _, count_before = fetch(base + "/api/v1/count")
             count_before = json.loads(count_before)["count"]
 
             log(f"spike for {args.seconds} s: {args.rate:g} submissions/s, {args.approvals:g} approvals/s, "
                 f"wrk -c{args.reader_connections} on each of {len(readers)} reader routes")  # fmt: skip
             tracked = {"gunicorn workers": worker_pids(server.pid), "PostgreSQL backends (this database)": postgres_backends(database)}
+            if front:
+                tracked["nginx (master and workers)"] = [front.pid, *worker_pids(front.pid)]
             if sender:
                 tracked["send-mail --loop"] = [sender.pid]
             tracked["SMTP sink"] = [sink.process.pid]
@@ -597,12 +608,12 @@ def main(argv: list[str] | None = None) -> int:
                 cpu_before["build-pdf --watch (niced, with its forked workers)"] = tree_cpu(builder.pid)
             self_before, machine_before = sum(os.times()[:2]), machine_busy()
 
-            wrks = [start_wrk(args.wrk, server.base + path, args.seconds, args.reader_connections, script) for path in readers]
+            wrks = [start_wrk(args.wrk, base + path, args.seconds, args.reader_connections, script) for path in readers]
             stop = threading.Event()
             moderation = Moderation()
-            moderator = threading.Thread(target=moderate, args=(server.base, args.approvals, stop, moderation), name="moderator")
+            moderator = threading.Thread(target=moderate, args=(base, args.approvals, stop, moderation), name="moderator")
             moderator.start()
-            submissions, started = run_submissions(server.base, args.rate, args.seconds, run, args.threads)
+            submissions, started = run_submissions(base, args.rate, args.seconds, run, args.threads)
             # How long after the end of the schedule the last submission was answered: a server that
             # keeps pace answers within moments; one that falls behind builds a queue that shows here.
             overrun = (submissions.finished_at or time.perf_counter()) - (started + args.seconds)
@@ -618,9 +629,11 @@ def main(argv: list[str] | None = None) -> int:
             self_after, machine_after = sum(os.times()[:2]), machine_busy()
             drained = wait_for_outbox(database, args.drain) if sender or args.mail == "after-response" else 0.0
             caught_up = wait_for_compilations(database, args.drain * 5, since=load_ended) if builder else None
-            _, count_body = fetch(server.base + "/api/v1/count")
+            _, count_body = fetch(base + "/api/v1/count")
             count_after = json.loads(count_body)["count"]
             problems = server.log_problems()
+            if front:
+                problems += [f"nginx: {line}" for line in front.error_log().splitlines() if re.search(r"\[(error|crit|alert|emerg)\]", line)]
             if sender:
                 problems += stop_service(sender, sender_log, "send-mail", r"ERROR|Traceback|dropped after")
                 sender = None
@@ -698,7 +711,9 @@ class Outcome:
             "",
             f"Rate limits raised to `{HIGH_LIMIT}` for the run ({', '.join(RAISED_LIMITS)}): every client here "
             "shares one address, and the bench measures the site's capacity, not the limiter.",
-            f"gunicorn {a.workers} sync workers; mail: "
+            ("Every request through nginx (deploy/nginx/site.conf as shipped, bench/front.py) on loopback; the app "
+             "trusts one proxy (PROXY_COUNT=1). " if a.via_nginx else "")
+            + f"gunicorn {a.workers} sync workers; mail: "
             + ("queued by the web workers, delivered by one `send-mail --loop` process" if a.mail == "sender"
                else "queued and then delivered after the response by the web worker that queued it")
             + " to an SMTP sink on loopback."
@@ -819,11 +834,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run build-pdf --watch beside gunicorn, as production does (default: yes)")
     parser.add_argument("--drain", type=float, default=60, help="seconds to wait for the outbox to empty after the load (default 60)")
     parser.add_argument("--gunicorn-config", type=Path, help="a gunicorn config file to load (default: none)")
+    parser.add_argument("--via-nginx", action="store_true",
+                        help="send every request through nginx with deploy/nginx/'s rules, as production does (default: straight to gunicorn)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk", help="path to wrk")
     parser.add_argument("--output", type=Path, help="Markdown report (default bench/results/spike.md)")
     args = parser.parse_args(argv)
     if args.seconds < 1 or args.rate <= 0 or args.approvals <= 0:
         parser.error("--seconds, --rate and --approvals must be positive")
+    if args.via_nginx and not os.access(NGINX, os.X_OK):
+        parser.error(f"nginx not found at {NGINX}; install it (Debian: apt-get install nginx, or make system-packages)")
     return with_wrk_and_command_line(parser, args)
 
 
