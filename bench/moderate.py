@@ -1,4 +1,5 @@
-"""Moderation figures: sign-in cost with argon2, attempts an attacker gets, the queue at 5,000 pending.
+"""Moderation figures: sign-in cost with argon2, refusals timed per kind of address, attempts an
+attacker gets, the queue at 5,000 pending.
 
 Run: .venv/bin/python bench/moderate.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL server to create a temporary database on")
     parser.add_argument("--pending", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--refusals", type=int, default=40, help="rounds of the refusal timing (one of each kind a round)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="refusal-bench-moderate-"))
@@ -74,6 +76,10 @@ def main() -> None:
         with app.app_context():
             upgrade()
             moderators.create("bench@team.example", PASSWORD)
+            moderators.create("locked@team.example", PASSWORD)
+            # A fresh account a round, so that "wrong password" is never a locked account.
+            for i in range(args.refusals):
+                moderators.create(f"real{i}@team.example", PASSWORD)
             seed_pending(args.pending)
             password_hash = moderators.by_email("bench@team.example").password_hash
             engine = db.engine
@@ -94,6 +100,27 @@ def main() -> None:
             started = time.perf_counter()
             moderators._password_matches(password_hash, PASSWORD)
             verify.append(time.perf_counter() - started)
+
+        # Refusals, interleaved round by round so that the machine's load moves every kind alike: an
+        # unknown address, a real locked account, a real account with a wrong password. The answer must
+        # not tell them apart, nor its time.
+        refuser = app.test_client()
+        fields = form_fields(refuser.get("/moderate/sign-in").get_data(as_text=True))
+
+        def refused(email: str) -> float:
+            started = time.perf_counter()
+            response = refuser.post("/moderate/sign-in", data={**fields, "email": email, "password": "wrong guess 123"})
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 400, response.status_code
+            return elapsed
+
+        for _ in range(moderators.MAX_FAILURES):
+            refused("locked@team.example")
+        refusals: dict[str, list[float]] = {"unknown address": [], "real, locked": [], "real, wrong password": []}
+        for i in range(args.refusals):
+            refusals["unknown address"].append(refused(f"nobody{i}@team.example"))
+            refusals["real, locked"].append(refused("locked@team.example"))
+            refusals["real, wrong password"].append(refused(f"real{i}@team.example"))
 
         # The queue: median time and SELECTs per page at two page sizes.
         client, _ = signed_in_client()
@@ -121,9 +148,10 @@ def main() -> None:
         tries_until_locked = 0
         for tries_until_locked in range(1, 50):
             fields = form_fields(attacker.get("/moderate/sign-in").get_data(as_text=True))
-            page = attacker.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": "wrong guess 123"})
-            if "locked" in page.get_data(as_text=True) or "נעול" in page.get_data(as_text=True):
-                break
+            attacker.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": "wrong guess 123"})
+            with app.app_context():  # the page does not say (it answers every address alike): ask the database
+                if moderators.by_email("bench@team.example").locked_until is not None:
+                    break
         limit = app.config["SIGN_IN_RATE_LIMIT"]
     finally:
         dispose_engines(app)
@@ -137,6 +165,9 @@ def main() -> None:
     print("| figure | value |\n|---|---|")
     print(f"| sign-in POST, median of 15 (argon2id verify included) | {median_ms(signin):.0f} ms |")
     print(f"| argon2id verify alone, median of 15 | {median_ms(verify):.0f} ms |")
+    unknown = median_ms(refusals["unknown address"])
+    for kind, samples in refusals.items():
+        print(f"| refused sign-in, {kind}, median of {args.refusals} interleaved | {median_ms(samples):.0f} ms ({median_ms(samples) / unknown:.2f}x unknown) |")
     print(f"| wrong passwords before the account locks (measured) | {tries_until_locked} |")
     print(f"| failed attempts per hour per account (lockout {moderators.MAX_FAILURES} per {moderators.LOCKOUT}) | {per_account_hour} |")
     print(f"| failed attempts per hour per client address (limit `{Config.SIGN_IN_RATE_LIMIT}`) | {per_address_hour} |")

@@ -46,6 +46,8 @@ class AuditAction(StrEnum):
     MODERATOR_TOTP_ENABLE = "moderator:totp-enable"
     MODERATOR_TOTP_RESET = "moderator:totp-reset"
     MODERATOR_TOTP_REQUIRE = "moderator:totp-require"
+    MODERATOR_RECOVERY_CODE_USE = "moderator:recovery-code-use"
+    MODERATOR_RECOVERY_CODES_RENEW = "moderator:recovery-codes-renew"
     MODERATOR_DEACTIVATE = "moderator:deactivate"
     MODERATOR_ACTIVATE = "moderator:activate"
     MODERATOR_ROLE_CHANGE = "moderator:role-change"

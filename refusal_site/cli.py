@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_moderator)
+    app.cli.add_command(reset_one_time_codes)
     app.cli.add_command(seed_demo)
     app.cli.add_command(check_count)
     app.cli.add_command(purge_unconfirmed)
@@ -42,6 +43,18 @@ def create_moderator(email: str, role: str, password_stdin: bool) -> None:
     except moderators.EmailTaken:
         raise click.ClickException(f"a moderator with the address {email} already exists") from None
     click.echo(f"created {moderator.role} {moderator.email}")
+
+
+@click.command("reset-one-time-codes")
+@click.argument("email")
+def reset_one_time_codes(email: str) -> None:
+    """Forget a moderator's authenticator and recovery codes (a lost phone); audited. They set up new
+    ones at their next sign-in if their account needs codes."""
+    moderator = moderators.by_email(email)
+    if moderator is None:
+        raise click.ClickException(f"no moderator has the address {email}")
+    moderators.reset_totp(moderator, by="cli")
+    click.echo(f"one-time codes and recovery codes of {moderator.email} are reset")
 
 
 @click.command("seed-demo")

@@ -81,7 +81,9 @@ class Config:
     MODERATOR_IDLE_TIMEOUT = 30 * 60
     MODERATOR_SESSION_MAX = 12 * 3600
     # Sign-in attempts per client (a keyed hash of the address), on top of the per-account lockout.
-    SIGN_IN_RATE_LIMIT = "10 per minute; 30 per hour"
+    # Below the 20 an hour it takes to keep an account locked (5 failures per 15-minute lock), so one
+    # client cannot keep a moderator out for good.
+    SIGN_IN_RATE_LIMIT = "10 per minute; 15 per hour"
     # Letters per page in the moderation queue, and audit rows per page.
     QUEUE_PER_PAGE = 50
     # Signatures per moderation page: one "approve all shown" decides this many at once.

@@ -226,6 +226,8 @@ class Moderator(db.Model):
     # The last one-time-code time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    # When the failures counted in failed_sign_ins began: older ones no longer count.
+    failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
@@ -247,6 +249,20 @@ class Moderator(db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+
+class RecoveryCode(db.Model):
+    """One of a moderator's single-use codes for a lost authenticator, kept as a hash only."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), index=True)
+    # sha256 of the code (see moderators.py for why not argon2).
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the code is spent; a spent code is kept so the account page can say how many are left.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LetterVersion(db.Model):

@@ -1,18 +1,20 @@
 """Moderator accounts: creation, sign-in with lockout, one-time codes, roles, sessions."""
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 import pyotp
+import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .audit import AuditAction
 from .extensions import db
-from .models import AuditEvent, Moderator, Role, utcnow
+from .models import AuditEvent, Moderator, RecoveryCode, Role, utcnow
 from .storage import write_transaction
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
@@ -20,9 +22,18 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 # Hashing cost must not be chosen by the attacker: longer inputs are refused before hashing.
 MAX_PASSWORD_LENGTH = 256
-# After this many failures in a row an account is locked for LOCKOUT; each failure past it extends it.
+# After this many failures (passwords and codes alike) within LOCKOUT, an account is locked for LOCKOUT.
+# Attempts during a lock are refused without counting, and the count starts again from zero when it
+# ends: keeping someone else out costs MAX_FAILURES attempts per LOCKOUT, which the per-client
+# SIGN_IN_RATE_LIMIT meters, instead of one attempt now and then locking the account for good.
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+RECOVERY_CODES = 10
+# Recovery codes are 16 characters of Crockford's base32 (80 random bits). Chosen by us, not by people,
+# they cannot be found from a stolen hash by trying likely ones, so one sha256 keeps them as safe as
+# argon2 would, and the code step finds a code with one indexed query instead of ten slow hashes.
+_RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_RECOVERY_LENGTH = 16
 TOTP_ISSUER = "Public refusers"
 # A dummy hash to verify against for unknown addresses, so timing does not reveal which exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -41,17 +52,20 @@ class EmailTaken(ModeratorError):
 
 
 class SignInFailed(ModeratorError):
-    """Wrong address or password (deliberately not saying which)."""
-
-
-class AccountLocked(ModeratorError):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"locked until {until.isoformat()}")
-        self.until = until
+    """Wrong address or password, or the account is locked: deliberately not saying which, so that
+    nobody learns from the answer which addresses have accounts."""
 
 
 class CodeRejected(ModeratorError):
-    """A wrong, expired or already used one-time code."""
+    """A wrong, expired or already used one-time code or recovery code."""
+
+
+class AccountLocked(CodeRejected):
+    """Too many failures: said only at the code step, to someone who already gave the password."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
 
 
 def hash_password(password: str) -> str:
@@ -98,37 +112,68 @@ def by_session_id(session_id: str) -> Moderator | None:
 
 
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> Moderator:
-    """Check address and password, with a lockout after repeated failures; every attempt is audited."""
+    """Check address and password, with a lockout after repeated failures; every attempt is audited.
+
+    Every refusal is the same SignInFailed after the same work (one argon2 verification, one write), so
+    neither the answer nor its time tells an unknown address from a real one, locked or not."""
     now = now or utcnow()
+    found = by_email(email)
+    usable = found is not None and found.is_active
+    password_hash = found.password_hash if usable else _DUMMY_HASH
+    # An unknown address asks below for a row that cannot exist (ids start at 1): the same query either way.
+    found_id = found.id if usable else 0
+    # Verified before the write transaction: the hash is slow, and on SQLite the write lock stops every writer.
+    matches = _password_matches(password_hash, password) and usable
     with write_transaction():
-        moderator = by_email(email)
+        moderator = _locked_row(found_id)
         if moderator is None or not moderator.is_active:
-            _password_matches(_DUMMY_HASH, password)  # same cost as a real check
             audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None)
-            failure: ModeratorError = SignInFailed()
-        elif moderator.locked_until is not None and moderator.locked_until > now:
+        elif _is_locked(moderator, now):
             audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, locked=True)
-            failure = AccountLocked(moderator.locked_until)
-        elif not _password_matches(moderator.password_hash, password):
-            moderator.failed_sign_ins += 1
+        elif not matches or moderator.password_hash != password_hash:
+            _count_failure(moderator, now)
             audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id)
-            failure = SignInFailed()
-            if moderator.failed_sign_ins >= MAX_FAILURES:
-                moderator.locked_until = now + LOCKOUT
-                audit.record("system", AuditAction.MODERATOR_LOCKED, None, moderator_id=moderator.id, until=moderator.locked_until.isoformat())
-                failure = AccountLocked(moderator.locked_until)
         else:
             if _hasher.check_needs_rehash(moderator.password_hash):
                 moderator.password_hash = _hasher.hash(password)
             return moderator
     # Committed above: the failure counts even though we refuse.
-    raise failure
+    raise SignInFailed()
+
+
+def _locked_row(moderator_id: int) -> Moderator | None:
+    """The moderator's row, locked until the transaction ends, so concurrent failures all count."""
+    return db.session.execute(
+        select(Moderator).where(Moderator.id == moderator_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _is_locked(moderator: Moderator, now: datetime) -> bool:
+    """Whether a lock is in force; a lock that has ended is cleared, and the count starts again."""
+    if moderator.locked_until is None:
+        return False
+    if moderator.locked_until > now:
+        return True
+    moderator.locked_until = None
+    moderator.failed_sign_ins = 0
+    moderator.failures_since = None
+    return False
+
+
+def _count_failure(moderator: Moderator, now: datetime) -> None:
+    if moderator.failures_since is None or now - moderator.failures_since > LOCKOUT:
+        moderator.failures_since = now
+        moderator.failed_sign_ins = 0
+    moderator.failed_sign_ins += 1
+    if moderator.failed_sign_ins >= MAX_FAILURES:
+        moderator.locked_until = now + LOCKOUT
+        audit.record("system", AuditAction.MODERATOR_LOCKED, None, moderator_id=moderator.id, until=moderator.locked_until.isoformat())
 
 
 def complete_sign_in(moderator: Moderator) -> Moderator:
     """Password (and code, when needed) accepted: reset the failure count, audit the sign-in."""
     with write_transaction():
-        db.session.execute(update(Moderator).where(Moderator.id == moderator.id).values(failed_sign_ins=0, locked_until=None))
+        db.session.execute(update(Moderator).where(Moderator.id == moderator.id).values(failed_sign_ins=0, failures_since=None, locked_until=None))
         audit.record(moderator, AuditAction.MODERATOR_SIGN_IN, None)
     return db.session.get(Moderator, moderator.id)
 
@@ -184,30 +229,102 @@ def _accepted_step(secret: str, code: str, last_step: int | None, now: datetime)
     raise CodeRejected("wrong code")
 
 
-def enable_totp(moderator: Moderator, secret: str, code: str, *, now: datetime | None = None) -> Moderator:
-    """Turn on one-time codes once the moderator proves their app shows the right code."""
+def totp_qr_svg(moderator: Moderator, secret: str) -> str:
+    """The provisioning link as a QR code, an SVG data: URI made here (no script, no other site)."""
+    return segno.make(totp_uri(moderator, secret), error="m").svg_data_uri(scale=4, border=4, dark="#000", light="#fff")
+
+
+def enable_totp(moderator: Moderator, secret: str, code: str, *, now: datetime | None = None) -> tuple[Moderator, list[str]]:
+    """Turn on one-time codes once the moderator proves their app shows the right code; hand back
+    new recovery codes, the only time they exist in the clear."""
     step = _accepted_step(secret, code, None, now or utcnow())
     with write_transaction():
         moderator = db.session.get(Moderator, moderator.id)
         moderator.totp_secret = secret
         moderator.totp_last_step = step
-        audit.record(moderator, AuditAction.MODERATOR_TOTP_ENABLE, None)
-    return moderator
+        recovery_codes = _replace_recovery_codes(moderator)
+        audit.record(moderator, AuditAction.MODERATOR_TOTP_ENABLE, None, recovery_codes=len(recovery_codes))
+    return moderator, recovery_codes
 
 
-def verify_totp(moderator: Moderator, code: str, *, now: datetime | None = None) -> None:
-    """Accept a one-time code once: the same code (or an older one) is refused afterwards."""
+def verify_code(moderator: Moderator, code: str, *, now: datetime | None = None) -> None:
+    """Accept a one-time code once (the same code, or an older one, is refused afterwards), or a
+    recovery code once. A wrong code counts against the lockout as a wrong password does."""
+    now = now or utcnow()
     with write_transaction():
-        fresh = db.session.execute(select(Moderator).where(Moderator.id == moderator.id).with_for_update()).scalar_one()
-        try:
-            fresh.totp_last_step = _accepted_step(fresh.totp_secret or "", code, fresh.totp_last_step, now or utcnow())
-        except CodeRejected:
-            fresh.failed_sign_ins += 1
-            audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code")
-            if fresh.failed_sign_ins >= MAX_FAILURES:
-                fresh.locked_until = utcnow() + LOCKOUT
-            db.session.commit()
-            raise
+        fresh = _locked_row(moderator.id)
+        if fresh is None or not fresh.is_active:
+            failure: CodeRejected = CodeRejected("no such moderator")
+        elif _is_locked(fresh, now):
+            audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code", locked=True)
+            failure = AccountLocked(fresh.locked_until)
+        else:
+            try:
+                if _looks_like_recovery_code(code):
+                    _spend_recovery_code(fresh, code, now)
+                else:
+                    fresh.totp_last_step = _accepted_step(fresh.totp_secret or "", code, fresh.totp_last_step, now)
+                return
+            except CodeRejected as rejected:
+                failure = rejected
+                _count_failure(fresh, now)
+                audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code")
+    # Committed above: the failure counts even though we refuse.
+    raise failure
+
+
+def _recovery_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _normalized_recovery_code(code: str) -> str:
+    """Lower case without spaces or hyphens, with Crockford's look-alikes (o, i, l) read as digits."""
+    text = "".join(code.split()).replace("-", "").lower()
+    return text.translate(str.maketrans("oil", "011"))
+
+
+def _looks_like_recovery_code(code: str) -> bool:
+    return len(_normalized_recovery_code(code)) == _RECOVERY_LENGTH
+
+
+def _spend_recovery_code(moderator: Moderator, code: str, now: datetime) -> None:
+    found = db.session.execute(
+        select(RecoveryCode).where(
+            RecoveryCode.moderator_id == moderator.id,
+            RecoveryCode.code_hash == _recovery_hash(_normalized_recovery_code(code)),
+            RecoveryCode.used_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise CodeRejected("wrong or used recovery code")
+    found.used_at = now
+    db.session.flush()
+    audit.record(moderator, AuditAction.MODERATOR_RECOVERY_CODE_USE, None, left=recovery_codes_left(moderator))
+
+
+def recovery_codes_left(moderator: Moderator) -> int:
+    """How many of the moderator's recovery codes are still unused."""
+    return db.session.execute(
+        select(func.count()).select_from(RecoveryCode).where(RecoveryCode.moderator_id == moderator.id, RecoveryCode.used_at.is_(None))
+    ).scalar_one()
+
+
+def _replace_recovery_codes(moderator: Moderator) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.moderator_id == moderator.id))
+    codes = ["".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH)) for _ in range(RECOVERY_CODES)]
+    db.session.add_all(RecoveryCode(moderator_id=moderator.id, code_hash=_recovery_hash(code)) for code in codes)
+    return ["-".join(code[i : i + 4] for i in range(0, _RECOVERY_LENGTH, 4)) for code in codes]
+
+
+def renew_recovery_codes(moderator: Moderator) -> list[str]:
+    """Replace every recovery code of the moderator (the old ones stop working) and hand back the new ones."""
+    if not moderator.totp_secret:
+        raise CodeRejected("one-time codes are off")
+    with write_transaction():
+        moderator = db.session.get(Moderator, moderator.id)
+        codes = _replace_recovery_codes(moderator)
+        audit.record(moderator, AuditAction.MODERATOR_RECOVERY_CODES_RENEW, None, recovery_codes=len(codes))
+    return codes
 
 
 # --- the team (admins) -------------------------------------------------------------------------
@@ -217,13 +334,15 @@ def team() -> list[Moderator]:
     return list(db.session.execute(select(Moderator).order_by(Moderator.email)).scalars())
 
 
-def _administer(target: Moderator, by: Moderator, action: AuditAction, **changes) -> Moderator:
+def _administer(target: Moderator, by: Moderator | str, action: AuditAction, **changes) -> Moderator:
     with write_transaction():
         target = db.session.get(Moderator, target.id)
         for field, value in changes.items():
             setattr(target, field, value)
         if "is_active" in changes or "role" in changes:
             _rotate_sessions(target)
+        if "totp_secret" in changes:
+            db.session.execute(delete(RecoveryCode).where(RecoveryCode.moderator_id == target.id))
         audit.record(by, action, None, moderator_id=target.id, **{k: str(v) for k, v in changes.items() if k != "totp_secret"})
     return target
 
@@ -233,7 +352,7 @@ def deactivate(target: Moderator, *, by: Moderator) -> Moderator:
 
 
 def activate(target: Moderator, *, by: Moderator) -> Moderator:
-    return _administer(target, by, AuditAction.MODERATOR_ACTIVATE, is_active=True, failed_sign_ins=0, locked_until=None)
+    return _administer(target, by, AuditAction.MODERATOR_ACTIVATE, is_active=True, failed_sign_ins=0, failures_since=None, locked_until=None)
 
 
 def set_role(target: Moderator, role: Role, *, by: Moderator) -> Moderator:
@@ -244,8 +363,8 @@ def require_totp(target: Moderator, required: bool, *, by: Moderator) -> Moderat
     return _administer(target, by, AuditAction.MODERATOR_TOTP_REQUIRE, totp_required=required)
 
 
-def reset_totp(target: Moderator, *, by: Moderator) -> Moderator:
-    """Forget a lost authenticator: the moderator sets up a new one at the next sign-in."""
+def reset_totp(target: Moderator, *, by: Moderator | str) -> Moderator:
+    """Forget a lost authenticator and its recovery codes: the moderator sets up a new one at the next sign-in."""
     return _administer(target, by, AuditAction.MODERATOR_TOTP_RESET, totp_secret=None, totp_last_step=None)
 
 

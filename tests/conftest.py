@@ -18,7 +18,7 @@ from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-TABLES = ("queued_mail", "audit_events", "letter_versions", "signatures", "letters", "moderators", "public_tally")
+TABLES = ("queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally")
 
 
 def pytest_configure(config) -> None:
@@ -280,7 +280,7 @@ def login_as(app):
             secret = pyotp.random_base32()
             # Set up with the previous step's code (still accepted), so the current one is unused.
             previous = pyotp.TOTP(secret).at(time.time() - 30)
-            moderator = moderators.enable_totp(moderator, secret, previous)
+            moderator, _ = moderators.enable_totp(moderator, secret, previous)
         form = hidden_fields(client.get("/moderate/sign-in"))
         response = client.post("/moderate/sign-in", data={**form, "email": email, "password": PASSWORD})
         if secret:

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import feedparser
+import pyotp
 import pytest
 
 from tests.judged_pages import MODERATOR_EMAIL, make_pages
@@ -56,6 +57,12 @@ def test_every_page_is_valid_html_in_hebrew_and_english(app, client, tmp_path, l
     keep("moderate-sign-in", client.get("/moderate/sign-in"), 200)
     token = hidden_fields(client.get("/moderate/sign-in"))["csrf_token"]
     keep("moderate-sign-in-failed", client.post("/moderate/sign-in", data={"csrf_token": token, "email": MODERATOR_EMAIL, "password": "wrong"}), 400)
+    login_as(client)  # without one-time codes: their set-up page (a QR code), then the recovery codes
+    for lang in ("he", "en"):
+        keep(f"{lang}-set-up-code", client.get(f"/moderate/account/code?lang={lang}"), 200)
+    setup = client.get("/moderate/account/code")
+    secret = re.search(r"secret=([A-Z2-7]+)", setup.get_data(as_text=True))[1]
+    keep("recovery-codes", client.post("/moderate/account/code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()}), 200)
     login_as(client, role="admin")  # admins see every moderation page
     for lang in ("he", "en"):
         for url in [*pages.moderation, "/moderate/team", "/moderate/audit"]:

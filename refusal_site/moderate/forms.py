@@ -27,10 +27,15 @@ class SignInForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
+    """The code step of sign-in: a one-time code from the app, or one of the recovery codes."""
+
     code = StringField(
         _l("One-time code"),
-        validators=[InputRequired(_l("Please enter the 6-digit code from your app.")), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))],
-        description=_l("The 6-digit code your authenticator app shows now."),
+        validators=[
+            InputRequired(_l("Please enter the 6-digit code from your app.")),
+            Regexp(r"^[\s0-9A-Za-z-]{6,40}$", message=_l("Enter the 6 digits your app shows, or one of your recovery codes.")),
+        ],
+        description=_l("The 6-digit code your authenticator app shows now, or one of your recovery codes if you lost it."),
     )
 
 
@@ -74,7 +79,15 @@ class PasswordForm(FlaskForm):
 
 
 class TotpSetupForm(FlaskForm):
-    code = CodeForm.code
+    code = StringField(
+        _l("One-time code"),
+        validators=[InputRequired(_l("Please enter the 6-digit code from your app.")), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))],
+        description=_l("The 6-digit code your authenticator app shows now."),
+    )
+
+
+class RenewRecoveryCodesForm(FlaskForm):
+    """A button: the CSRF token is all it carries."""
 
 
 class CreateModeratorForm(FlaskForm):

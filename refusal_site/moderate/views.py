@@ -3,7 +3,6 @@
 import re
 import time
 from datetime import datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, stream_with_context, url_for
@@ -23,6 +22,7 @@ from .forms import (
     EditForm,
     PasswordForm,
     ReasonForm,
+    RenewRecoveryCodesForm,
     ScheduleForm,
     SignatureDecisionForm,
     SignInForm,
@@ -73,11 +73,18 @@ bp.after_request(no_store)
 _sign_in_limit = configured_limit("SIGN_IN_RATE_LIMIT")
 
 
-def _safe_next(target: str | None) -> str:
-    """Only our own moderation pages, never another site (no open redirect)."""
-    if target and target.startswith("/moderate/") and not urlsplit(target).netloc and "\\" not in target:
+# A moderation page's path as the gate records it: plain segments of letters, digits, "-", "_" and
+# inner dots. Nothing a browser could read as another host or a header could break on (no "//",
+# backslash, CR/LF, "%" escapes, "." or ".." segments, query or fragment).
+_NEXT_PATH = re.compile(r"/moderate/(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*/?)*")
+_NEXT_MAX = 200
+
+
+def _safe_next(target: str | None) -> str | None:
+    """The page to go to after sign-in when it is one of our own moderation pages, else None."""
+    if target and len(target) <= _NEXT_MAX and _NEXT_PATH.fullmatch(target) and "//" not in target:
         return target
-    return url_for("moderate.queue")
+    return None
 
 
 def _start_session(moderator: Moderator):
@@ -87,7 +94,7 @@ def _start_session(moderator: Moderator):
     login_user(moderator)
     now = int(time.time())
     session.update(seen=now, signed_in=now)
-    return redirect(_safe_next(next_page))
+    return redirect(_safe_next(next_page) or url_for("moderate.queue"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -95,14 +102,15 @@ def _start_session(moderator: Moderator):
 def sign_in():
     form = SignInForm()
     if request.method == "GET":
-        session["next"] = request.args.get("next")
+        session["next"] = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             moderator = moderators.authenticate(form.email.data, form.password.data)
-        except moderators.AccountLocked:
-            form.password.errors.append(_("Too many failed attempts: this account is locked for 15 minutes."))
         except moderators.SignInFailed:
-            form.password.errors.append(_("Wrong e-mail address or password."))
+            # One answer for an unknown address, a wrong password and a locked account alike.
+            form.password.errors.append(
+                _("Wrong e-mail address or password, or too many failed attempts: then wait 15 minutes and try again.")
+            )
         else:
             if not moderator.needs_totp and not moderator.totp_secret:
                 return _start_session(moderator)
@@ -129,7 +137,9 @@ def sign_in_code():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            moderators.verify_totp(moderator, form.code.data)
+            moderators.verify_code(moderator, form.code.data)
+        except moderators.AccountLocked:
+            form.code.errors.append(_("Too many failed attempts: wait 15 minutes, then sign in again."))
         except moderators.CodeRejected:
             form.code.errors.append(_("This code is wrong or was already used. Wait for the next code and try again."))
         else:
@@ -143,23 +153,30 @@ def setup_code():
     moderator = _password_checked_moderator()
     if moderator is None or moderator.totp_secret:
         return redirect(url_for(".sign_in"))
-    return _totp_setup(moderator, on_success=lambda m: _start_session(m))
+    return _totp_setup(moderator, on_success=_start_session)
 
 
 def _totp_setup(moderator: Moderator, on_success):
+    """Show the key (as text and as a QR code) until the moderator's app proves it; then show the
+    recovery codes, once, on the page that answers (they are never stored in the clear)."""
     secret = session.get("totp_secret") or moderators.new_totp_secret()
     session["totp_secret"] = secret
     form = TotpSetupForm()
     if form.validate_on_submit():
         try:
-            moderator = moderators.enable_totp(moderator, secret, form.code.data)
+            moderator, recovery_codes = moderators.enable_totp(moderator, secret, form.code.data)
         except moderators.CodeRejected:
             form.code.errors.append(_("This code does not match. Check the key you typed and try the next code."))
         else:
             session.pop("totp_secret", None)
-            return on_success(moderator)
+            next_page = on_success(moderator).location
+            return render_template("moderate/recovery_codes.html", codes=recovery_codes, next_page=next_page, first=True)
     return render_template(
-        "moderate/setup_code.html", form=form, secret=secret, uri=moderators.totp_uri(moderator, secret)
+        "moderate/setup_code.html",
+        form=form,
+        secret=secret,
+        uri=moderators.totp_uri(moderator, secret),
+        qr_code=moderators.totp_qr_svg(moderator, secret),
     ), 400 if request.method == "POST" else 200
 
 
@@ -184,7 +201,17 @@ def account():
             login_user(moderator)  # this session continues under the new token; all others end
             flash(_("Password changed. Every other session of yours has been signed out."))
             return redirect(url_for(".account"))
-    return render_template("moderate/account.html", form=form), 400 if request.method == "POST" else 200
+    return render_template(
+        "moderate/account.html", form=form, renew_form=RenewRecoveryCodesForm(), codes_left=moderators.recovery_codes_left(current_user)
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.post("/account/recovery-codes")
+def renew_recovery_codes():
+    if not RenewRecoveryCodesForm().validate_on_submit() or not current_user.totp_secret:
+        abort(400)
+    codes = moderators.renew_recovery_codes(current_user)
+    return render_template("moderate/recovery_codes.html", codes=codes, next_page=url_for(".account"), first=False)
 
 
 @bp.route("/account/code", methods=["GET", "POST"])
@@ -194,7 +221,7 @@ def account_code():
 
     def done(moderator: Moderator):
         flash(_("One-time codes are on for your account."))
-        return redirect(url_for(".queue"))
+        return redirect(url_for(".account"))
 
     return _totp_setup(current_user, on_success=done)
 
