@@ -2,7 +2,7 @@
 
 from html.parser import HTMLParser
 
-from refusal_site import sanitize
+from refusal_site import letters, sanitize
 
 
 def test_paragraphs_and_line_breaks_are_kept():
@@ -70,3 +70,126 @@ def test_links_without_an_allowed_scheme_lose_their_target():
     html = sanitize.text_to_html('<a href="//evil.example/x">a</a> <a href="/relative">b</a> <a href="mailto:x@example.org">c</a>')
     assert "evil.example" not in html and 'href="/relative"' not in html
     assert 'href="mailto:x@example.org"' in html
+
+
+# --- structure: how deep and how much markup a letter may hold --------------------------------------
+
+import re  # noqa: E402
+import sys  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+NESTABLE = ["em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "a"]
+VOID = frozenset({"br"})
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    """Nothing here touches the database: one backend is enough for the app the renders need."""
+    return request.param
+
+
+class _Structure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = self.deepest = self.elements = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.elements += 1
+        self.deepest = max(self.deepest, self.depth + 1)
+        if tag not in VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag) -> None:
+        if tag not in VOID:
+            self.depth -= 1
+
+
+def structure(html: str) -> _Structure:
+    parser = _Structure()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _open(tag: str) -> str:
+    return '<a href="https://example.org/x">' if tag == "a" else f"<{tag}>"
+
+
+@st.composite
+def markup(draw) -> str:
+    """Nested and repeated markup of many shapes: chains of tags of any depth, closed, half-closed or
+    left open, separated by nothing, spaces, line breaks or words, repeated side by side, as long as a
+    letter may be at most."""
+    chain = draw(st.lists(st.sampled_from(NESTABLE), min_size=1, max_size=draw(st.sampled_from([5, 30, 300]))))
+    separator = draw(st.sampled_from(["", " ", "\n", "w ", "\n\n"]))
+    closing = draw(st.sampled_from(["all", "none", "half"]))
+    copies = draw(st.sampled_from([1, 2, 50, 400]))
+    closed = list(reversed(chain))[: {"all": len(chain), "none": 0, "half": len(chain) // 2}[closing]]
+    block = separator.join(map(_open, chain)) + separator + "text" + separator.join(f"</{tag}>" for tag in closed)
+    return separator.join([block] * copies)[: letters.LIMITS["body_text"]]  # no letter is longer
+
+
+@settings(max_examples=60, deadline=None)
+@given(markup())
+def test_no_text_makes_html_deeper_or_larger_than_the_bounds(text):
+    html = sanitize.text_to_html(text)
+    found = structure(html)
+    assert found.deepest <= sanitize.MAX_DEPTH and found.elements <= sanitize.MAX_ELEMENTS
+    assert not sanitize.html_exceeds_bounds(html)
+    assert "text" in html, "the words stay"
+
+
+@settings(max_examples=60, deadline=None)
+@given(markup())
+def test_a_text_within_the_bounds_keeps_all_its_markup_and_one_beyond_them_is_refused(text):
+    """The bound cuts only what is beyond it: a text the forms accept is stored as if there were none."""
+    bounded = sanitize.text_to_html(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sanitize, "MAX_DEPTH", 10**6)
+        patch.setattr(sanitize, "MAX_ELEMENTS", 10**6)
+        unbounded = sanitize.text_to_html(text)
+    assert (bounded == unbounded) == (sanitize.exceeded_bound(text) is None)
+
+
+@pytest.mark.parametrize("text", [
+    "<em> " * 250 + "deep" + " </em>" * 250,  # what the outside testers sent
+    "<ul><li>" * 120 + "deep",
+    "<ol>" * 300 + "deep",
+    "<blockquote>\n" * 200 + "deep",
+    "<em><strong><ul><li><blockquote><b><i>" * 60 + "deep",
+    "line\n" * 5000,
+    "<b>x</b> " * 3000,
+])
+def test_what_broke_the_press_is_bounded(text):
+    found = structure(sanitize.text_to_html(text))
+    assert found.deepest <= sanitize.MAX_DEPTH and found.elements <= sanitize.MAX_ELEMENTS
+    assert sanitize.exceeded_bound(text) in ("depth", "elements")
+
+
+def test_tags_beyond_the_depth_are_shown_as_typed_and_breaks_stay_spaces():
+    html = sanitize.text_to_html("<em>" * (sanitize.MAX_DEPTH + 2) + "x\ny")
+    # The paragraph the text is wrapped in, then 19 levels of <em>: the other three are text.
+    assert "<p>" + "<em>" * (sanitize.MAX_DEPTH - 1) + "&lt;em&gt;" * 3 + "x" in html
+    assert re.search(r"x\s+y", html) and "<br>" not in html
+
+
+def _at_stack_depth(frames: int, call):
+    """Run `call` with `frames` more frames on the stack, as a deeply nested caller would."""
+    return call() if frames == 0 else _at_stack_depth(frames - 1, call)
+
+
+@pytest.mark.pdf
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=markup(), language=st.sampled_from(["he", "ar", "en"]))
+def test_whatever_the_sanitizer_makes_weasyprint_lays_out(app, text, language):
+    from refusal_site.compilation import PrintedLetter, letters_document
+
+    html = sanitize.text_to_html(text)
+    letter = PrintedLetter(public_id="x" * 16, display_name="Dana", descriptor=None, title=None, language=language, body_html=html,
+                           published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
+    # With a fifth of the recursion limit already used: a render called from deep in a build still fits.
+    document = _at_stack_depth(sys.getrecursionlimit() // 5, lambda: letters_document([letter]))
+    assert document.pages and document.write_pdf()

@@ -62,6 +62,20 @@ def no_overlong_words(form, field) -> None:
         raise ValidationError(_l("A word in the text is longer than %(max)s characters. Please break it up.", max=WORD_MAX))
 
 
+def bounded_markup(form, field) -> None:
+    """The text's formatting fits the sanitizer's bounds, which would otherwise show part of it as tags."""
+    exceeded = sanitize.exceeded_bound(field.data or "")
+    if exceeded == "depth":
+        raise ValidationError(
+            _l("The formatting in the text is nested more than %(max)s levels deep. Please simplify it.", max=sanitize.MAX_DEPTH)
+        )
+    if exceeded == "elements":
+        raise ValidationError(
+            _l("The text has more than %(max)s paragraphs, line breaks, links and formatting tags in all. Please simplify it.",
+               max=f"{sanitize.MAX_ELEMENTS:,}")
+        )
+
+
 def deliverable_address(form, field) -> None:
     """A syntactically valid address (no DNS lookup: that would leak who is submitting)."""
     try:
@@ -88,6 +102,7 @@ def letter_text_checks(required: str) -> list:
         not_blank_after_cleaning(sanitize.clean_text),
         cleaned_length(TEXT_MAX, sanitize.clean_text),
         no_overlong_words,
+        bounded_markup,
     ]
 
 
