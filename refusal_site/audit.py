@@ -28,6 +28,8 @@ class AuditAction(StrEnum):
     LETTER_PURGE = "letter:purge"
     LETTER_OPEN_SIGNING = "letter:open-signing"
     LETTER_CLOSE_SIGNING = "letter:close-signing"
+    LETTER_RESANITIZE = "letter:resanitize"
+    LETTER_RENDER_FAILED = "letter:render-failed"
     SIGNATURE_SUBMIT = "signature:submit"
     SIGNATURE_CONFIRM = "signature:confirm"
     SIGNATURE_PUBLISH = "signature:publish"

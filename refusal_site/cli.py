@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_unconfirmed)
     app.cli.add_command(erase_contacts)
     app.cli.add_command(build_pdf)
+    app.cli.add_command(resanitize_letters)
     app.cli.add_command(send_mail)
 
 
@@ -109,6 +110,16 @@ def erase_contacts(days: int | None) -> None:
     count = letters.erase_contacts(after=timedelta(days=days))
     signed = signatures.erase_contacts(after=timedelta(days=days))
     click.echo(f"erased the contact address of {count} letters and {signed} signatures decided more than {days} days ago")
+
+
+@click.command("resanitize-letters")
+def resanitize_letters() -> None:
+    """Make every stored letter's HTML again from its text with the sanitizer as it is now (after its
+    rules changed); each change is audited, the text and its hash stay."""
+    read, changed = letters.resanitize_all(by="cli")
+    for public_id in changed:
+        click.echo(f"re-sanitized {public_id}")
+    click.echo(f"{len(changed)} of {read} letters re-sanitized")
 
 
 @click.command("build-pdf")

@@ -12,6 +12,7 @@ they are rendered beside the letters, not after them, and a letter that grows mo
 """
 
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import gc
@@ -43,10 +44,12 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import chart, letters, signatures
+from . import audit, chart, letters, signatures
+from .audit import AuditAction
 from .extensions import db
 from .i18n import LANGUAGE_NAMES
-from .models import Language, Letter, Signature, SignatureStatus, utcnow
+from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, utcnow
+from .storage import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +144,10 @@ class PrintedLetter:
 def letter_fingerprint(letter: Letter, published_at: datetime | None = None) -> str:
     """What a letter's pages depend on: its public content and signers, its address, the day they say
     it was published (`published_at`, for a letter that is not yet), the templates. The day, not the
-    moment: pages rendered while the letter waited for a moderator are those of its approval that day."""
+    moment: pages rendered while the letter waited for a moderator are those of its approval that day.
+    The HTML too, not only the text's hash: re-sanitizing a stored letter changes its HTML alone."""
     parts = (
-        TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash,
+        TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash, _html_digest(letter.body_html),
         to_user_timezone(published_at or letter.published_at).date().isoformat(), str(letter.signers_version if letter.collective else 0),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
@@ -185,9 +189,16 @@ def _render(template: str, language: str, fonts: FontConfiguration | None = None
     return HTML(string=html, base_url=PDF_STATIC, url_fetcher=fetcher).render(font_config=fonts, stylesheets=stylesheets)
 
 
-def letters_document(selected: list[PrintedLetter], fonts: FontConfiguration | None = None):
+def _stand_in_markup(letter: PrintedLetter) -> Markup:
+    """What a compilation shows in place of a letter whose pages could not be rendered: who wrote it,
+    when, and where to read it (a note in the letter's language, as its own pages would be)."""
+    with force_locale(letter.language):
+        return Markup(render_template("press/_stand_in_pdf.html", letter=letter))
+
+
+def letters_document(selected: list[PrintedLetter], fonts: FontConfiguration | None = None, markup=_letter_markup):
     """The letters' pages as one WeasyPrint Document, each letter from a new page."""
-    sections = [_letter_markup(letter) for letter in selected]
+    sections = [markup(letter) for letter in selected]
     return _render("press/letters_pdf.html", selected[0].language, fonts, sections=sections)
 
 
@@ -197,9 +208,13 @@ def letters_document(selected: list[PrintedLetter], fonts: FontConfiguration | N
 def render_letter(letter: Letter) -> bytes:
     """One published letter (with its signers) as a tagged PDF, in its own language and direction."""
     (shown,) = printed([letter])
-    with force_locale(letter.language):
+    return _render_letter_pdf(shown)
+
+
+def _render_letter_pdf(shown: PrintedLetter) -> bytes:
+    with force_locale(shown.language):
         html = render_template("press/letter_pdf.html", letter=shown, section=_letter_markup(shown), pdf_static=PDF_STATIC,
-                               page_lang=letter.language, page_dir=letter.direction)
+                               page_lang=shown.language, page_dir=shown.direction)
     document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=StaticOnlyFetcher(current_app.static_folder))
     with _no_cycle_collection():
         return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
@@ -239,13 +254,174 @@ def renders_inline(letter: Letter) -> bool:
 
 def letter_pdf(letter: Letter) -> tuple[Path, str]:
     """The cached PDF of a letter (rendered the first time it is asked for) and its fingerprint.
-    Concurrent callers render it once."""
+    Concurrent callers render it once. Unprintable if its pages could not be rendered within the
+    last PDF_UNPRINTABLE_SECONDS: a failed render is remembered, not tried again on every request."""
     path, fingerprint = letter_pdf_path(letter)
     if not path.exists():
+        refuse_if_unprintable(letter.public_id, fingerprint)
         with _locked(f"letter-{letter.public_id}"):
             if not path.exists():
-                write_atomically(path, render_letter(letter))
+                refuse_if_unprintable(letter.public_id, fingerprint)  # another request's render just failed
+                (shown,) = printed([letter])
+                try:
+                    data = _render_letter_pdf(shown)
+                except OSError:
+                    raise  # out of time, or the disk: not the letter's doing
+                except Exception as error:
+                    _remember_failure(shown, error)
+                    report_unprintable([letter])
+                    raise Unprintable(letter.public_id, current_app.config["PDF_UNPRINTABLE_SECONDS"]) from error
+                write_atomically(path, data)
+                _forget_failures(letter.public_id)
     return path, fingerprint
+
+
+# --- letters whose pages cannot be rendered ----------------------------------------------------------
+# A letter stored before the sanitizer bounded its HTML (or one that trips WeasyPrint some other way)
+# must not take the press down with it. A failed render is remembered in a file for
+# PDF_UNPRINTABLE_SECONDS, by the letter's fingerprint: its PDF answers 503 meanwhile, compilations
+# print a note in its place, and moderators are told (an audit row, a banner in the queue).
+
+
+class Unprintable(Exception):
+    """The letter's pages could not be rendered; asking again is no use for `retry_after` seconds."""
+
+    def __init__(self, public_id: str, retry_after: int) -> None:
+        super().__init__(f"the pages of letter {public_id} could not be rendered")
+        self.public_id = public_id
+        self.retry_after = retry_after
+
+
+def _html_digest(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+def _failure_path(public_id: str, fingerprint: str) -> Path:
+    # In failures/ with the builds' marks: prune() deletes those nobody renewed for PDF_KEEP_DAYS.
+    return cache_folder() / "failures" / f"render-{public_id}-{fingerprint}.json"
+
+
+def _remember_failure(letter: PrintedLetter, error: BaseException) -> None:
+    # Once per failure, not per request; a recursion's traceback is a thousand frames of one loop.
+    log.error("the pages of letter %s could not be rendered (%s); remembered for %s s", letter.public_id, type(error).__name__,
+              current_app.config["PDF_UNPRINTABLE_SECONDS"], exc_info=None if isinstance(error, RecursionError) else error)
+    mark = {"public_id": letter.public_id, "fingerprint": letter.fingerprint, "html": _html_digest(letter.body_html),
+            "error": type(error).__name__, "reported": False}
+    write_atomically(_failure_path(letter.public_id, letter.fingerprint), json.dumps(mark).encode())
+
+
+def _failure(public_id: str, fingerprint: str) -> dict | None:
+    """The mark of a failed render of these pages, if one was made within PDF_UNPRINTABLE_SECONDS."""
+    path = _failure_path(public_id, fingerprint)
+    try:
+        if utcnow().timestamp() - path.stat().st_mtime >= current_app.config["PDF_UNPRINTABLE_SECONDS"]:
+            return None
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def refuse_if_unprintable(public_id: str, fingerprint: str) -> None:
+    """Unprintable if these pages failed to render within PDF_UNPRINTABLE_SECONDS."""
+    path = _failure_path(public_id, fingerprint)
+    if _failure(public_id, fingerprint) is not None:
+        left = current_app.config["PDF_UNPRINTABLE_SECONDS"] - (utcnow().timestamp() - path.stat().st_mtime)
+        raise Unprintable(public_id, max(1, math.ceil(left)))
+
+
+def _forget_failures(public_id: str) -> None:
+    """A letter rendered: it is not unprintable any more, whichever of its versions failed before."""
+    for path in (cache_folder() / "failures").glob(f"render-{public_id}-*.json"):
+        path.unlink(missing_ok=True)
+
+
+def _render_safely(run: list[PrintedLetter], fonts: FontConfiguration | None) -> None:
+    """render_run(), but a letter that cannot be rendered is remembered and left out instead of failing
+    the others: a failed run is rendered again a letter at a time. Letters that failed within
+    PDF_UNPRINTABLE_SECONDS are not tried again. Touches no database (it runs in forks too)."""
+    run = [letter for letter in run if _failure(letter.public_id, letter.fingerprint) is None]
+    if not run:
+        return
+    try:
+        render_run(run, fonts)
+    except OSError:
+        raise  # out of time, or the disk: not the letters' doing
+    except Exception as error:
+        if len(run) == 1:
+            _remember_failure(run[0], error)
+            return
+        for letter in run:
+            _render_safely([letter], fonts)
+        return
+    for letter in run:
+        _forget_failures(letter.public_id)
+
+
+def _stand_ins(unprintable: list[PrintedLetter], fonts: FontConfiguration | None) -> list["Placed | None"]:
+    """Where the pages shown in place of each unprintable letter are (rendered if not kept yet)."""
+    stand_ins = [dataclasses.replace(letter, body_html="", signers=(), fingerprint=f"{letter.fingerprint}-stand-in")
+                 for letter in unprintable]  # fmt: skip
+    render_run(stand_ins, fonts, markup=_stand_in_markup)
+    return [_placed(letter.fingerprint) for letter in stand_ins]
+
+
+def report_unprintable(selected: list[Letter]) -> None:
+    """Put each unprintable letter among `selected` on the audit trail, once for each failed version
+    (the mark remembers it was reported)."""
+    fingerprints = {letter.id: letter_fingerprint(letter, letter.published_at or utcnow()) for letter in selected}
+    marks = {letter.id: _failure(letter.public_id, fingerprints[letter.id]) for letter in selected}
+    unreported = [letter for letter in selected if marks[letter.id] is not None and not marks[letter.id]["reported"]]
+    if not unreported:
+        return
+    with write_transaction():
+        for letter in unreported:
+            mark = marks[letter.id]
+            audit.record("system", AuditAction.LETTER_RENDER_FAILED, letter, fingerprint=mark["fingerprint"], error=mark["error"])
+    for letter in unreported:
+        mark = {**marks[letter.id], "reported": True}
+        path = _failure_path(letter.public_id, mark["fingerprint"])
+        # Rewritten with its own time, so that being reported does not lengthen how long it is remembered.
+        stamp = path.stat().st_mtime
+        write_atomically(path, json.dumps(mark).encode())
+        os.utime(path, (stamp, stamp))
+
+
+# The states in which a letter may be public, or is about to be: those moderators hear about.
+_WATCHED = (LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.PUBLISHED, LetterStatus.UNPUBLISHED)
+
+
+def unprintable_letters() -> list[Letter]:
+    """Letters whose present text failed to render (whenever that was, as long as its mark is kept),
+    for the moderators' queue: oldest first. One query, for the letters that have a mark."""
+    marks: dict[str, set[str]] = {}
+    for path in (cache_folder() / "failures").glob("render-*.json"):
+        try:
+            mark = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        marks.setdefault(mark["public_id"], set()).add(mark["html"])
+    if not marks:
+        return []
+    found = db.session.execute(
+        select(Letter).where(Letter.public_id.in_(list(marks)), Letter.status.in_(_WATCHED)).order_by(Letter.id)
+    ).scalars()
+    return [letter for letter in found if _html_digest(letter.body_html) in marks[letter.public_id]]
+
+
+def render_problem(letter: Letter) -> str | None:
+    """Why the letter's pages cannot be rendered (the error's name), or None if they can: what its
+    last render found, or else a render of it alone now, as if published now if it is not (about
+    0.1 s for a letter of a page; kept, so the build after its approval today renders nothing). A
+    collective letter with too many signers to render in a request is not tried here: None."""
+    moments = None if letter.published_at else {letter.id: utcnow()}
+    (shown,) = printed([letter], moments)
+    mark = _failure(shown.public_id, shown.fingerprint)
+    if mark is None and _placed(shown.fingerprint) is None and renders_inline(letter):
+        _render_safely([shown], None)
+        mark = _failure(shown.public_id, shown.fingerprint)
+        if mark is not None:
+            report_unprintable([letter])
+    return mark["error"] if mark else None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -534,7 +710,7 @@ def prepare(between: Callable[[], bool] = lambda: True) -> int:
         for run in (missing[i : i + PREPARE_RUN] for i in range(0, len(missing), PREPARE_RUN)):
             if not between():
                 return rendered
-            render_run(run, _pool_fonts())
+            _render_safely(run, _pool_fonts())
             rendered += len(run)
     published = Selection().letters()  # one query: each standard selection is all letters or a language's
     for selection, language in standard_jobs():
@@ -825,12 +1001,12 @@ def _placed(letter_fingerprint: str) -> Placed | None:
     return placed if (cache_folder() / "pages" / placed.file).exists() else None
 
 
-def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None) -> None:
+def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None, markup=_letter_markup) -> None:
     """Render letters into one file of pages, then note where each letter's pages are in it."""
     if all(_placed(letter.fingerprint) for letter in run):
         return
     with _no_cycle_collection():
-        document = letters_document(run, fonts)
+        document = letters_document(run, fonts, markup)
         starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
         data, pages = document.write_pdf(), len(document.pages)
         del document
@@ -960,6 +1136,8 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     fingerprints = [letter_fingerprint(letter) for letter in selected]
     placed = [_placed(fp) for fp in fingerprints]
     missing = printed([letter for letter, where in zip(selected, placed) if where is None])
+    unprintable = [letter for letter in missing if _failure(letter.public_id, letter.fingerprint) is not None]
+    missing = [letter for letter in missing if letter not in unprintable]
     runs = _runs(missing, workers if len(missing) >= PARALLEL_FROM else 1)
     # The contents leave room for page numbers, stamped in when the compilation is assembled, so they
     # need no letter's page count: the cover and the contents not kept yet are rendered here while
@@ -968,11 +1146,20 @@ def _build(selection: Selection, selected: list[Letter], language: str, path: Pa
     here, elsewhere = _share(_not_kept(language, pages), workers)
     # The fonts are loaded only if something is rendered: after a prepared approval, nothing is.
     fonts = _pool_fonts() if runs or elsewhere else None
-    tasks = [functools.partial(render_run, run, fonts) for run in runs]
+    tasks = [functools.partial(_render_safely, run, fonts) for run in runs]
     tasks += [functools.partial(_render_contents, language, pages, block, fonts) for block in elsewhere]
     front = _on_every_core(tasks, meanwhile=lambda: _front(selection, selected, language, pages, here), workers=workers)
     placed = [where or _placed(fp) for fp, where in zip(fingerprints, placed)]
-    return _assemble(selection, selected, language, front, placed, path)
+    # A letter whose pages could not be rendered (now or lately) is left out: a note stands in its place.
+    unprintable += [letter for letter in missing if _placed(letter.fingerprint) is None and letter not in unprintable]
+    if unprintable:
+        stand_ins = dict(zip((letter.fingerprint for letter in unprintable), _stand_ins(unprintable, fonts)))
+        placed = [where or stand_ins[fp] for fp, where in zip(fingerprints, placed)]
+    total = _assemble(selection, selected, language, front, placed, path)
+    if unprintable:
+        failed = {letter.public_id for letter in unprintable}
+        report_unprintable([letter for letter in selected if letter.public_id in failed])
+    return total
 
 
 def _contents(selected: list[Letter], language: str) -> list[list[dict]]:

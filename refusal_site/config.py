@@ -104,6 +104,9 @@ class Config:
     PDF_KEEP_DAYS = 7
     # After a compilation's build failed, requests for it get a 503 for this many seconds.
     PDF_RETRY_AFTER_FAILURE = 60
+    # A letter whose pages failed to render is not tried again for this many seconds: its PDF answers
+    # 503 and compilations print a note in its place meanwhile (a new version of it is tried at once).
+    PDF_UNPRINTABLE_SECONDS = 3600
     # build-pdf --watch looks for a new publication, withdrawal or correction this often (seconds).
     PDF_WATCH_SECONDS = 2.0
     # Processes that render a compilation's letters side by side (the machine's cores by default).

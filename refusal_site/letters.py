@@ -295,6 +295,41 @@ def edit(
     return letter
 
 
+def resanitize(letter: Letter, *, by: Moderator | str) -> bool:
+    """Make the letter's HTML again from its text with the sanitizer as it is now (one stored before
+    its bounds, say); return whether it changed. The text, and so the content hash, stay as they
+    are; a public letter's pages and PDFs are made again (the public revision moves)."""
+    if sanitize.text_to_html(letter.body_text) == letter.body_html:
+        return False
+    with write_transaction():
+        _lock_tally()
+        letter = _lock(letter)
+        html = sanitize.text_to_html(letter.body_text)  # of the text as it is now, under the lock
+        if html == letter.body_html:
+            return False
+        letter.body_html = html
+        letter.revision += 1
+        audit.record(by, AuditAction.LETTER_RESANITIZE, letter, hash_before=letter.content_hash, hash_after=letter.content_hash)
+        if letter.status == S.PUBLISHED:
+            db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+    return True
+
+
+def resanitize_all(*, by: Moderator | str, batch: int = 200) -> tuple[int, list[str]]:
+    """resanitize() every stored letter, each in its own transaction; return how many were read and
+    the public ids of those whose HTML changed."""
+    changed: list[str] = []
+    read, after = 0, 0
+    while ids := list(db.session.execute(select(Letter.id).where(Letter.id > after).order_by(Letter.id).limit(batch)).scalars()):
+        for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids)).order_by(Letter.id)).scalars().all():
+            read += 1
+            if resanitize(letter, by=by):
+                changed.append(letter.public_id)
+        after = ids[-1]
+        db.session.expunge_all()  # a batch at a time in memory, however many letters there are
+    return read, changed
+
+
 def versions(letter: Letter) -> list[LetterVersion]:
     """Earlier versions of the letter, newest first."""
     return list(

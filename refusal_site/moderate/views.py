@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit, letters, moderators, signatures
+from .. import audit, compilation, letters, moderators, signatures
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db, limiter, login_manager
 from ..models import Letter, LetterStatus, Moderator, Role, SignatureStatus
@@ -243,7 +243,8 @@ def queue():
         page = letters.queue_page(number, current_app.config["QUEUE_PER_PAGE"], status=state, language=language)
     except letters.PageOutOfRange:
         abort(404)
-    return render_template("moderate/queue.html", page=page, counts=letters.state_counts(), state=state, language=language)
+    return render_template("moderate/queue.html", page=page, counts=letters.state_counts(), state=state, language=language,
+                           unprintable=compilation.unprintable_letters())
 
 
 def _letter_or_404(public_id: str) -> Letter:
@@ -251,6 +252,10 @@ def _letter_or_404(public_id: str) -> Letter:
     if letter is None:
         abort(404)
     return letter
+
+
+# The states from which a letter can be published: its review page says if its PDF cannot be made.
+APPROVABLE = frozenset({LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.UNPUBLISHED})
 
 
 @bp.get("/letters/<public_id>")
@@ -267,6 +272,7 @@ def review(public_id: str):
         reason_form=ReasonForm(revision=letter.revision),
         timezone=current_app.config["DISPLAY_TIMEZONE"],
         signature_counts=signatures.state_counts(letter) if letter.collective else None,
+        render_problem=compilation.render_problem(letter) if letter.status in APPROVABLE else None,
     )
 
 

@@ -42,10 +42,17 @@ def letter_pdf(public_id: str):
         abort(404)
     path, fingerprint = compilation.letter_pdf_path(letter)
     if not path.exists():
-        if not compilation.renders_inline(letter):
-            return _prepare_in_background(f"letter-{letter.public_id}", letter=letter)
         try:
+            if not compilation.renders_inline(letter):
+                compilation.refuse_if_unprintable(letter.public_id, fingerprint)
+                return _prepare_in_background(f"letter-{letter.public_id}", letter=letter)
             path, fingerprint = compilation.letter_pdf(letter)
+        except compilation.Unprintable as unprintable:
+            # Logged and put before the moderators once, when its render failed; not again per request.
+            message = _("This letter's PDF cannot be made at the moment. The letter can be read on its page; please try the PDF again later.")
+            response = make_response(error_response(503, message))
+            response.headers["Retry-After"] = str(unprintable.retry_after)
+            return no_store(response)
         except OSError:
             current_app.logger.exception("could not write the PDF cache")
             abort(503)
