@@ -1,5 +1,7 @@
-"""Single-use recovery codes for moderators who lose their authenticator; sign-in failures counted
-within a window, so that old failures no longer count.
+"""Recovery codes for a lost authenticator; sign-in failures counted within a window.
+
+Single-use recovery codes are kept as hashes, one row each. moderators.failures_since is when the
+current run of failed sign-ins began: failures older than the lockout no longer count.
 
 Revision ID: 0006
 Revises: 0005
