@@ -299,10 +299,15 @@ def test_the_shipped_site_file_passes_nginx_t(tmp_path):
         check=True, capture_output=True,
     )  # fmt: skip
     site = (DEPLOY / "nginx.conf").read_text()
+    # nginx -t binds the ports it is told to listen on: loopback ones, free, for this test.
     for placeholder, here in (
         ("/srv/refusal_site", str(ROOT)),
         ("/etc/letsencrypt/live/refusers.example", str(tmp_path)),
         ("/var/log/nginx", str(tmp_path)),
+        ("listen 80;", f"listen 127.0.0.1:{free_port()};"),
+        ("listen [::]:80;", ""),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{free_port()} ssl http2;"),
+        ("listen [::]:443 ssl http2;", ""),
     ):
         assert placeholder in site
         site = site.replace(placeholder, here)
