@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import multiprocessing
+from multiprocessing import reduction
 import os
 import re
 import resource
@@ -486,6 +487,26 @@ class Selection:
 STANDARD = [Selection(), *(Selection(language=code) for code in ("he", "ar", "en"))]
 
 
+def choose(language: str | None, since: date | None, until: date | None) -> tuple[Selection, list[Letter]]:
+    """The compilation of the letters (of `language`) published from `since` to `until` (days in
+    DISPLAY_TIMEZONE, both included; None: open), and those letters (none, when none was).
+
+    Ranges that hold the same letters name one compilation, so any number of spellings of a range
+    start one build and keep one file: the range is narrowed to its first and last letters' days,
+    and left open at an end that no letter lies beyond. Days far outside the publications (year 1,
+    year 9999) never reach a query."""
+    span = letters.publication_span(language)
+    if span is None or (since and since > _day(span[1])) or (until and until < _day(span[0])):
+        return Selection(language, since, until), []
+    since = since if since and since > _day(span[0]) else None
+    until = until if until and until < _day(span[1]) else None
+    selected = Selection(language, since, until).letters()
+    if not selected:
+        return Selection(language, since, until), []
+    first, last = _day(selected[0].published_at), _day(selected[-1].published_at)
+    return Selection(language, since and first, until and last), selected
+
+
 @dataclass(frozen=True)
 class Compilation:
     path: Path
@@ -518,73 +539,61 @@ def job_key(selection: Selection, language: str) -> str:
     return f"{selection.name}-{language}"
 
 
+# The build locks this process holds already, by key: handed to it by the request that started it
+# (build_in_background), so that its build does not wait for a lock it holds itself.
+_held: dict[str, io.TextIOWrapper] = {}
+
+
+def _lock_path(key: str) -> Path:
+    return cache_folder() / "locks" / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def _locked(key: str):
     """Hold the build lock of `key`: a second builder waits here, then finds the work done."""
-    path = cache_folder() / "locks" / f"{key}.lock"
+    if key in _held:
+        yield
+        return
+    path = _lock_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 
-# A builder just started has not taken its lock yet (starting Python takes a second or two): its
-# mark says so for this long, or until it has finished, so that requests in between start no other.
-STARTING_SECONDS = 60
-
-
-def _starting_path(key: str) -> Path:
-    return cache_folder() / "locks" / f"{key}.starting"
+def _try_lock(path: Path) -> io.TextIOWrapper | None:
+    """`path` opened and locked (closing the file lets go), or None if another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(path, "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 def is_building(key: str) -> bool:
-    """Whether some process builds `key` right now (or has just been started to), or a builder
-    service on this machine keeps it built (it will build it in its next round)."""
+    """Whether some process builds `key` right now, or a builder service on this machine keeps it
+    built (it will build it in its next round)."""
     if key in _standard_keys() and _service_alive():
         return True
-    try:
-        if utcnow().timestamp() - _starting_path(key).stat().st_mtime < STARTING_SECONDS:
-            return True
-    except FileNotFoundError:
-        pass
-    path = cache_folder() / "locks" / f"{key}.lock"
-    if not path.exists():
+    if not _lock_path(key).exists():
         return False
-    with open(path, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(lock, fcntl.LOCK_UN)
+    lock = _try_lock(_lock_path(key))
+    if lock is None:
+        return True
+    lock.close()
     return False
 
 
 def _slots() -> list[Path]:
-    folder = cache_folder() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return [folder / f"builder-{n}.slot" for n in range(current_app.config["PDF_MAX_BUILDS"])]
+    return [cache_folder() / "locks" / f"builder-{n}.slot" for n in range(current_app.config["PDF_MAX_BUILDS"])]
 
 
-def _take_slot():
+def _take_slot() -> io.TextIOWrapper | None:
     """One of the PDF_MAX_BUILDS slots, locked (the open file: closing it lets go), if one is free now."""
-    for slot in _slots():
-        lock = open(slot, "w")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            continue
-        return lock
-    return None
-
-
-def has_free_slot() -> bool:
-    """Whether fewer than PDF_MAX_BUILDS background builds run on this machine now."""
-    lock = _take_slot()
-    if lock is None:
-        return False
-    lock.close()
-    return True
+    return next((lock for slot in _slots() if (lock := _try_lock(slot)) is not None), None)
 
 
 @contextlib.contextmanager
@@ -598,6 +607,10 @@ def _build_slot(wait: bool = True):
         yield lock is not None
 
 
+class Busy(Exception):
+    """Every build slot of this machine is taken: no build can start now."""
+
+
 def failed_recently(key: str, within: float) -> bool:
     """Whether the last background build of `key` failed less than `within` seconds ago."""
     try:
@@ -606,30 +619,69 @@ def failed_recently(key: str, within: float) -> bool:
         return False
 
 
+class _HandedLock:
+    """A locked file handed to a spawned process, which then holds the lock: the system lets go of it
+    when the last process that has the file open ends (multiprocessing passes the descriptor itself,
+    as it does for sockets)."""
+
+    def __init__(self, lock: io.TextIOWrapper) -> None:
+        self.lock = lock
+
+    def __reduce__(self):
+        return _take_handed_lock, (reduction.DupFd(self.lock.fileno()),)
+
+
+def _take_handed_lock(handed) -> io.TextIOWrapper:
+    return open(handed.detach(), "w")
+
+
 def build_in_background(key: str, *, selection: Selection | None = None, language: str | None = None,
-                        letter: Letter | None = None) -> None:
-    """Start a separate process that builds a compilation (or one letter's PDF), with memory and time
-    limits, so a large render can neither stall nor exhaust the web worker that asked for it."""
+                        letter: Letter | None = None) -> bool:
+    """See that `key` is being built: unless some process builds it already (or the builder service
+    keeps it built), start a separate process that builds the compilation (or one letter's PDF),
+    with memory and time limits, so a large render can neither stall nor exhaust the web worker
+    that asked for it. Return whether it started one; raise Busy, starting nothing, if
+    PDF_MAX_BUILDS builds run already.
+
+    The key's lock and a build slot are taken here, before the process starts, and handed to it:
+    however many requests come at once, no more processes start than there are slots, and no two
+    for one key."""
+    if key in _standard_keys() and _service_alive():
+        return False
     multiprocessing.active_children()  # reap builders that finished
-    config = {key: value for key, value in current_app.config.items() if key.isupper()}
+    key_lock = _try_lock(_lock_path(key))
+    if key_lock is None:
+        return False  # being built
+    with key_lock:
+        slot = _take_slot()
+        if slot is None:
+            raise Busy()
+        with slot:
+            _spawn(key, ("letter", letter.public_id) if letter is not None else ("compilation", selection, language), key_lock, slot)
+    # Closed here, the locks stay held by the builder, whose copies of the files close when it ends.
+    return True
+
+
+def _spawn(key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrapper) -> None:
+    """Start the process that builds `job`, handing it the key's lock and the slot."""
+    config = {name: value for name, value in current_app.config.items() if name.isupper()}
     config["INSTANCE_PATH"] = current_app.instance_path
-    job = ("letter", letter.public_id) if letter is not None else ("compilation", selection, language)
-    starting = _starting_path(key)
-    starting.parent.mkdir(parents=True, exist_ok=True)
-    starting.touch()
-    process = multiprocessing.get_context("spawn").Process(target=_build_process, args=(config, key, job), name=f"pdf-{key}", daemon=False)
+    process = multiprocessing.get_context("spawn").Process(
+        target=_build_process, args=(config, key, job, _HandedLock(key_lock), _HandedLock(slot)), name=f"pdf-{key}", daemon=False
+    )
     process.start()
 
 
-def _build_process(config: dict, key: str, job: tuple) -> None:
+def _build_process(config: dict, key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrapper) -> None:
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.alarm(config["PDF_BUILD_SECONDS"])
     _limit_memory(config["PDF_BUILD_MEMORY_BYTES"])
+    _held[key] = key_lock
     try:
         from . import create_app
 
         app = create_app(config)
-        with app.app_context(), _build_slot():
+        with app.app_context(), slot:
             if job[0] == "letter":
                 letter = letters.published_letter(job[1])
                 if letter is not None:
@@ -641,8 +693,6 @@ def _build_process(config: dict, key: str, job: tuple) -> None:
         # Requests stop promising this PDF for a while instead of waiting for it forever.
         _mark_failed(key, Path(config["INSTANCE_PATH"]) / "pdf")
         raise
-    finally:
-        (Path(config["INSTANCE_PATH"]) / "pdf" / "locks" / f"{key}.starting").unlink(missing_ok=True)
 
 
 def _out_of_time(_signal, _frame) -> None:
@@ -781,6 +831,10 @@ def _standard_keys() -> set[str]:
     return {job_key(selection, language) for selection, language in standard_jobs()}
 
 
+# A builder service silent for this long is taken to be stuck: downloads build for themselves again.
+HEARTBEAT_SECONDS = 60
+
+
 def _service_path() -> Path:
     return cache_folder() / "locks" / "builder-service.alive"
 
@@ -810,10 +864,10 @@ def _service_presence():
 
 def _service_alive() -> bool:
     """Whether a builder service on this machine is running (it holds the heartbeat file's lock) and
-    has said it is alive within STARTING_SECONDS (it is not stuck)."""
+    has said it is alive within HEARTBEAT_SECONDS (it is not stuck)."""
     path = _service_path()
     try:
-        if utcnow().timestamp() - path.stat().st_mtime >= STARTING_SECONDS:
+        if utcnow().timestamp() - path.stat().st_mtime >= HEARTBEAT_SECONDS:
             return False
         with open(path, "rb") as presence:
             fcntl.flock(presence, fcntl.LOCK_SH | fcntl.LOCK_NB)  # taken: no service holds it
@@ -948,19 +1002,43 @@ def _limit_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def prune(older_than: timedelta) -> int:
-    """Delete cached PDFs and pages that no build has used for `older_than`; return how many.
+def prune(older_than: timedelta, ranges_older_than: timedelta | None = None) -> int:
+    """Delete cached PDFs and pages that no build has used for `older_than`, compilations of date
+    ranges nobody asked for in `ranges_older_than` (PDF_RANGE_KEEP_HOURS), and build locks of keys
+    nobody built in that time; return how many files went.
 
-    Builds mark what they use, so a compilation that is still current, and the pages it is made
-    of, stay; anything deleted by mistake is rendered again when next asked for."""
-    cutoff = utcnow().timestamp() - older_than.total_seconds()
+    Builds mark what they use, and downloads of a range mark its file, so a compilation that is
+    still current, and the pages it is made of, stay; anything deleted by mistake is rendered again
+    when next asked for."""
+    now = utcnow().timestamp()
+    cutoff = now - older_than.total_seconds()
+    range_cutoff = now - (ranges_older_than or timedelta(hours=current_app.config["PDF_RANGE_KEEP_HOURS"])).total_seconds()
     removed = 0
     for folder in ("compilations", "letters", "covers", "contents", "pages", "pages/index", "numbers", "failures"):
         for path in (cache_folder() / folder).glob("*"):
-            if path.is_file() and path.stat().st_mtime < cutoff:
+            if path.is_file() and path.stat().st_mtime < (max(cutoff, range_cutoff) if _is_range(path) else cutoff):
                 path.unlink(missing_ok=True)
                 removed += 1
+    for path in (cache_folder() / "locks").glob("*.lock"):
+        # Opening a lock file to take it truncates it: an old one is no build's. Deleted while held
+        # here, so no builder holds it; one that opens it in between takes a lock of its own file
+        # and at worst builds what another builds too (both write atomically).
+        if path.stat().st_mtime < range_cutoff and (lock := _try_lock(path)) is not None:
+            with lock:
+                path.unlink(missing_ok=True)
+            removed += 1
     return removed
+
+
+def _is_range(path: Path) -> bool:
+    """Whether a cached file is a compilation of a date range (Selection.name has the range after a dash)."""
+    return path.parent.name == "compilations" and "_" in path.name
+
+
+def mark_asked(built: Compilation) -> None:
+    """Note that a compilation was downloaded now: prune() keeps a range's file while people ask for it."""
+    with contextlib.suppress(OSError):
+        os.utime(built.path)
 
 
 # --- the pages a compilation is made of ------------------------------------------------------------

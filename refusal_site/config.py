@@ -102,6 +102,11 @@ class Config:
     PDF_MAX_BUILDS = 2
     # build-pdf deletes cached PDFs and pages that no build has used for this many days.
     PDF_KEEP_DAYS = 7
+    # Builds of date ranges (compilations nobody asked for before) that one client may start.
+    PDF_RANGE_RATE_LIMIT = "5 per 10 minutes; 20 per day"
+    # A range's compilation nobody asked for again in this many hours is deleted (the standard ones
+    # are kept PDF_KEEP_DAYS).
+    PDF_RANGE_KEEP_HOURS = 24
     # After a compilation's build failed, requests for it get a 503 for this many seconds.
     PDF_RETRY_AFTER_FAILURE = 60
     # A letter whose pages failed to render is not tried again for this many seconds: its PDF answers

@@ -775,6 +775,15 @@ def publications_per_day(timezone: str) -> list[tuple[date, int]]:
     return sorted(days.items())
 
 
+def publication_span(language: str | None = None) -> tuple[datetime, datetime] | None:
+    """When the first and the last of the published letters (of `language`) were published, if any."""
+    query = select(func.min(Letter.published_at), func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+    first, last = db.session.execute(query).one()
+    return (first, last) if first is not None else None
+
+
 def compilation_letters(*, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> list[Letter]:
     """Published letters for a press compilation: oldest first, in publication order."""
     query = select(Letter).where(Letter.status == S.PUBLISHED)

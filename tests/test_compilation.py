@@ -325,8 +325,8 @@ def app_config(app_config):
 def test_a_journalist_downloads_a_compilation_built_in_the_background(client, app, monkeypatch):
     made = publish_mixed(3)
     started = []
-    real_start = compilation.build_in_background
-    monkeypatch.setattr(compilation, "build_in_background", lambda *a, **k: started.append(a) or real_start(*a, **k))
+    real_spawn = compilation._spawn
+    monkeypatch.setattr(compilation, "_spawn", lambda key, *a: started.append(key) or real_spawn(key, *a))
     first = client.get("/press/letters.pdf?language=he", headers={"Accept-Language": "en"})
     assert first.status_code == 202 and '<meta http-equiv="refresh"' in first.get_data(as_text=True)
     for _ in range(120):
@@ -349,8 +349,10 @@ def test_bad_ranges_are_refused(client, query):
 
 def test_a_range_too_large_for_one_request_is_refused(client, app):
     app.config["PDF_MAX_LETTERS"] = 2
-    publish_mixed(3)
-    assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 400
+    make_letter(language="he", published_at=utcnow() - timedelta(days=10))
+    since = compilation._day(publish_mixed(3)[0].published_at)
+    response = client.get(f"/press/letters.pdf?since={since}", headers={"Accept-Language": "en"})
+    assert response.status_code == 400 and "shorter range" in response.get_data(as_text=True)
 
 
 def test_build_pdf_builds_the_standard_compilations(runner, app):
@@ -668,14 +670,14 @@ def test_no_more_background_builds_than_allowed_run_at_once(client, app, tmp_pat
     publish_mixed(2)
     app.config["PDF_MAX_BUILDS"] = 1
     started = []
-    monkeypatch.setattr(compilation, "build_in_background", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(compilation, "_spawn", lambda key, *a: started.append(key))
     slot = tmp_path / "instance" / "pdf" / "locks" / "builder-0.slot"
     slot.parent.mkdir(parents=True, exist_ok=True)
     with open(slot, "w") as busy:
         fcntl.flock(busy, fcntl.LOCK_EX)  # a build of some other date range holds the only slot
         response = client.get("/press/letters.pdf?since=2000-01-01", headers={"Accept-Language": "en"})
-        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
-        assert "unavailable for a moment" in response.get_data(as_text=True) and started == []
+        assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+        assert "Many PDFs are being prepared right now" in response.get_data(as_text=True) and started == []
     assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202 and len(started) == 1
 
 
@@ -924,29 +926,32 @@ def test_while_the_builder_service_runs_downloads_of_its_compilations_start_no_b
     import os
 
     publish_mixed(2)
+    latest = make_letter(language="en", published_at=utcnow())
+    today = compilation._day(latest.published_at)
     started = []
-    monkeypatch.setattr(compilation, "build_in_background", lambda key, **job: started.append(key))
+    monkeypatch.setattr(compilation, "_spawn", lambda key, *a: started.append(key))
     with compilation._service_presence():
         compilation._service_heartbeat()
         assert client.get("/press/letters.pdf?language=he").status_code == 202
         assert client.get("/press/letters.pdf", headers={"Accept-Language": "ar"}).status_code == 202
+        assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202, "all letters: the service's"
         assert started == []
-        assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202
-        assert started == ["all-2000-01-01_now-he"]
+        assert client.get(f"/press/letters.pdf?since={today}").status_code == 202
+        assert started == [f"all-{today}_now-he"]
         with pytest.raises(compilation.ServiceRunning):  # one service an instance folder
             with compilation._service_presence():
                 pass
         # A service silent for a minute is stuck: downloads build again.
-        stale = time.time() - compilation.STARTING_SECONDS - 1
+        stale = time.time() - compilation.HEARTBEAT_SECONDS - 1
         os.utime(compilation._service_path(), (stale, stale))
         assert client.get("/press/letters.pdf?language=en").status_code == 202
-        assert started == ["all-2000-01-01_now-he", "en-en"]
+        assert started == [f"all-{today}_now-he", "en-en"]
         compilation._service_heartbeat()
         assert client.get("/press/letters.pdf?language=ar").status_code == 202 and len(started) == 2
     # A heartbeat without the service holding its lock (it stopped) promises nothing.
     compilation._service_heartbeat()
     assert client.get("/press/letters.pdf?language=ar").status_code == 202
-    assert started == ["all-2000-01-01_now-he", "en-en", "ar-ar"]
+    assert started == [f"all-{today}_now-he", "en-en", "ar-ar"]
 
 
 def test_a_builder_service_killed_outright_is_gone_at_once_and_a_second_one_refuses_to_start(client, app, app_config, monkeypatch):
@@ -975,6 +980,6 @@ def test_a_builder_service_killed_outright_is_gone_at_once_and_a_second_one_refu
     assert compilation._service_path().exists(), "killed outright, it cleaned nothing up"
     assert not compilation._service_alive()
     started = []
-    monkeypatch.setattr(compilation, "build_in_background", lambda key, **job: started.append(key))
+    monkeypatch.setattr(compilation, "_spawn", lambda key, *a: started.append(key))
     monkeypatch.setattr(compilation, "existing", lambda *a, **k: None)  # whatever the service built before it died
     assert client.get("/press/letters.pdf?language=en").status_code == 202 and started == ["en-en"]

@@ -7,7 +7,7 @@ from . import openapi
 from ..http import site_url
 from ..models import Letter, Signature
 from ..public.cache import cached_response
-from ..public.views import language_filter, page_number
+from ..params import language_filter, page_number
 
 bp = Blueprint("api", __name__)
 

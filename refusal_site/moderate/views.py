@@ -2,19 +2,19 @@
 
 import re
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit, compilation, letters, moderators, signatures
+from .. import audit, compilation, letters, moderators, params, signatures
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db, limiter, login_manager
 from ..models import Letter, LetterStatus, Moderator, Role, SignatureStatus
 from ..http import configured_limit, no_store
-from ..public.views import language_filter, page_number
+from ..params import language_filter, page_number
 from .forms import (
     CodeForm,
     CreateModeratorForm,
@@ -34,6 +34,8 @@ bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 
 # ASCII digits that fit an INTEGER column ("²".isdigit() is True; int() of it is not).
 _SMALL_INTEGER = re.compile(r"[0-9]{1,9}")
+# The days an audit filter can name: a year-1 or year-9999 day in the site's zone is no moment in UTC.
+AUDIT_DAYS = (date(2000, 1, 1), date(2999, 12, 31))
 
 # The only moderation pages a visitor without a session may open.
 SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "moderate.setup_code"})
@@ -465,13 +467,11 @@ def _audit_filter() -> AuditFilter:
         abort(400)
 
     def day(name: str) -> datetime | None:
-        raw = args.get(name) or None
-        if raw is None:
+        value = params.day(name)
+        if value is None:
             return None
-        try:
-            return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-        except ValueError:
-            abort(400)
+        value = min(max(value, AUDIT_DAYS[0]), AUDIT_DAYS[1])
+        return datetime.combine(value, datetime.min.time(), ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
 
     letter = args.get("letter") or None
     if letter is not None and not letters.looks_like_public_id(letter):

@@ -1,34 +1,12 @@
 """The public site: home page with the count, the list of letters, each letter, the Atom feed."""
 
-import re
-
 from flask import Blueprint, abort, current_app, render_template, request
 
 from .. import letters, signatures
-from ..models import Language
+from ..params import language_filter, page_number
 from .cache import cached_response
 
 bp = Blueprint("public", __name__)
-
-
-_INTEGER = re.compile(r"-?[0-9]+")
-
-
-def page_number() -> int:
-    """The ?page= of a list: 400 for what is not a number, 404 for a page that cannot exist."""
-    raw = request.args.get("page", "1")
-    if not _INTEGER.fullmatch(raw):
-        abort(400)
-    if raw.startswith("-") or len(raw) > 9:
-        abort(404)
-    return int(raw)
-
-
-def language_filter() -> str | None:
-    raw = request.args.get("language") or None
-    if raw is not None and raw not in Language.__members__.values():
-        abort(400)
-    return raw
 
 
 @bp.get("/")
