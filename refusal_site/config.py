@@ -17,6 +17,9 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = 5
     # Redis URL shared by all workers (rate limits); None keeps such state in process memory.
     REDIS_URL: str | None = None
+    # Seconds to wait for Redis to connect or answer. A Redis that accepts connections and never
+    # answers costs a request this much, once; then limits fall back to each worker's memory.
+    REDIS_TIMEOUT = 0.5
     # The public base URL that links in mail are built from (never the request's Host header).
     SITE_URL = "http://127.0.0.1:5000"
     # Host names this deployment answers to; None accepts any (development only).
@@ -145,6 +148,8 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
         _refuse_unsafe_production(app.config)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    if app.config["REDIS_URL"]:
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = redis_options(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["DATABASE_URL"], app.instance_path)
     # hide_parameters: database errors in the log must not carry contact addresses or letters.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "hide_parameters": True}
@@ -167,6 +172,11 @@ def _refuse_unsafe_production(config) -> None:
         problems.append("REFUSAL_MAIL_SERVER (the outbox folder is for development only)")
     if problems:
         raise RuntimeError("REFUSAL_ENV=production needs: " + "; ".join(problems))
+
+
+def redis_options(config) -> dict:
+    """What every Redis client of ours is made with: a hung Redis is a slow path, not an outage."""
+    return {"socket_timeout": config["REDIS_TIMEOUT"], "socket_connect_timeout": config["REDIS_TIMEOUT"]}
 
 
 def database_url(url: str | None, instance_path: str) -> str:

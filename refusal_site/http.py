@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
+from .config import redis_options
 from .i18n import UnknownLanguage, requested_language
 
 # No third-party host anywhere, no inline script, nothing may frame our pages.
@@ -86,7 +87,7 @@ def _key_of_the_day(day: str) -> bytes:
 def _shared_key(day: str, proposal: bytes) -> bytes | None:
     """One key for every worker and machine, agreed through Redis (first writer wins)."""
     try:
-        client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
+        client = redis.Redis.from_url(current_app.config["REDIS_URL"], **redis_options(current_app.config))
         with client:
             name = f"refusal:client-key:{day}"
             client.set(name, proposal, nx=True, ex=2 * 86400)
@@ -175,6 +176,18 @@ def init_app(app: Flask) -> None:
         if lang is not None and session.get("lang") != lang:
             session["lang"] = lang
             session.permanent = True
+
+    @app.before_request
+    def _refuse_what_no_route_takes():
+        """Refused here, once for every route, before any form or query sees it: a file (no form
+        takes one, and a text field sent as a file part is no text), and NUL (no text we keep or
+        look up may hold it; PostgreSQL cannot)."""
+        if "\x00" in request.path:
+            return error_response(404)
+        if request.method == "POST" and request.mimetype == "multipart/form-data" and request.files:
+            return error_response(400, _("This form takes no files. Please go back, and send the form with the text typed into it."))
+        if any(text and "\x00" in text for values in (request.args, request.form) for pair in values.items(multi=True) for text in pair):
+            return error_response(400, _("What you sent holds an invisible NUL character, which cannot be kept. Please go back and type it again."))
 
     @app.after_request
     def _security_headers(response):

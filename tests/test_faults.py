@@ -386,3 +386,47 @@ def test_with_redis_lost_submissions_go_on_limited_in_memory_and_limits_are_shar
         counters = private_redis.counters()
         assert counters and not any("127.0.0.1" in key for key in counters), counters
     assert "Traceback" not in one.log_path.read_text() + two.log_path.read_text()
+
+
+# --- 4. a Redis that accepts connections and never answers -----------------------------------------
+
+
+@pytest.fixture
+def hung_redis():
+    """A server on loopback that accepts every connection and never says a word."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stopping = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stopping.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    stopping.set()
+    thread.join(5)
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_a_hung_redis_is_a_slow_path_and_the_letter_is_stored(served_sqlite, tmp_path, hung_redis, monkeypatch):
+    monkeypatch.setenv("REFUSAL_REDIS_URL", hung_redis)
+    with gunicorn(served_sqlite, tmp_path, workers=1, config=GUNICORN_CONF) as server:
+        browser = Browser(server.base)
+        timings = []
+        for n in range(3):
+            started = time.monotonic()
+            response = browser.post_letter(f"hung redis {n}")
+            timings.append(time.monotonic() - started)
+            assert acknowledged(response), response.status
+        assert max(timings) < HANGING, timings
+        assert stored_names(served_sqlite, "hung redis") == {f"hung redis {n}" for n in range(3)}
+        log = server.log_path.read_text()
+    assert "Traceback" not in log and "WORKER TIMEOUT" not in log
