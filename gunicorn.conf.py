@@ -3,6 +3,7 @@
 import logging
 import os
 import re
+from urllib.parse import unquote
 
 from gunicorn.glogging import Logger
 
@@ -21,11 +22,44 @@ control_socket_disable = True
 
 # Links that act on an author's letter or a co-signer's signature carry a token in the path
 # (/confirm/, /signature/confirm/, /my-letter/, /my-signature/); the log keeps only its start.
-PRIVATE_PATH = re.compile(r"/(confirm|my-letter|my-signature)/([^/?\s]{0,6})[^/?\s]*")
+# The path is read as the application routes it: percent-decoded (a client may spell "my-letter"
+# "my%2Dletter") and with empty segments dropped ("/my-letter//TOKEN" is redirected to the token's
+# page), so no spelling of a private link reaches the log in full.
+PRIVATE_SEGMENTS = frozenset({"confirm", "my-letter", "my-signature"})
+KEPT = 6  # characters of a token the log keeps, enough to tell two requests apart
+# A path: a slash that starts a word (or a value in a query: ?next=/my-letter/...), to the word's end.
+PATH = re.compile(r"""(?<![^\s'"(=&])/[^\s'"&]*""")
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _decoded(text: str) -> str:
+    for _ in range(3):  # "%252D" is "%2D" once decoded, and "-" twice
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _redact_path(target: str) -> str:
+    path, mark, query = target.partition("?")
+    segments = [segment for segment in _decoded(path).split("/") if segment]
+    for i in range(1, len(segments)):
+        if segments[i - 1].lower() in PRIVATE_SEGMENTS:
+            segments[i] = segments[i][:KEPT] + "…"
+    # A value in the query may be a private path too (?next=/my-letter/...).
+    shown = "/" + "/".join(segments) + ("/" if path.endswith("/") and segments else "") + mark + (_redact_query(query) if mark else "")
+    return UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", shown)  # a decoded newline must not forge a log line
+
+
+def _redact_query(query: str) -> str:
+    return PATH.sub(lambda m: _redact_path(m[0]), _decoded(query))
 
 
 def redact(text: str) -> str:
-    return PRIVATE_PATH.sub(lambda m: f"/{m.group(1)}/{m.group(2)}…", text)
+    """`text` with every path in it (a request line, a path, an error message) as the application
+    would route it, and the token of any private link cut to its first characters."""
+    return PATH.sub(lambda m: _redact_path(m[0]), text)
 
 
 # gunicorn's own warning about a request it could not parse names the peer, formatted into the
@@ -51,9 +85,9 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q", "{raw_uri}e"):
+        for key, cut in (("r", redact), ("U", redact), ("{raw_uri}e", redact), ("q", _redact_query)):
             if isinstance(atoms.get(key), str):
-                atoms[key] = redact(atoms[key])
+                atoms[key] = cut(atoms[key])
         return atoms
 
 

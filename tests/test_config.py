@@ -88,6 +88,23 @@ def test_gunicorn_access_log_leaves_out_client_addresses():
     assert settings["redact"]("GET /signature/confirm/abcdefghijklmnop?x=1 HTTP/1.1") == "GET /signature/confirm/abcdef…?x=1 HTTP/1.1"
 
 
+@pytest.mark.parametrize("spelling", [
+    "/my%2Dletter/{t}", "/my-letter//{t}", "//my-letter/{t}/withdraw", "/MY%252Dletter/{t}", "/my-letter/%2F{t}",
+    "/signature%2Fconfirm/{t}", "/moderate/sign-in?next=%2Fmy-letter%2F{t}", "/moderate/sign-in?next=/my-signature/{t}&x=1",
+])  # fmt: skip
+def test_the_access_log_redacts_every_spelling_of_a_private_link(spelling):
+    """The token is cut from the path as the application routes it: decoded, without empty segments."""
+    import runpy
+    from pathlib import Path
+
+    settings = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    secret = "SecretTokenValue1234567890"
+    target = spelling.format(t=secret)
+    assert secret not in settings["redact"](f'"GET {target} HTTP/1.1"') and "Secret…" in settings["redact"](f"GET {target} HTTP/1.1")
+    assert secret not in settings["_redact_query"](target.partition("?")[2] or "x=1")
+    assert "\n" not in settings["redact"]("GET /a%0AGET%20/forged HTTP/1.1"), "a decoded newline forges no log line"
+
+
 def test_the_access_log_redacts_the_token_of_every_route_that_takes_one(tmp_path):
     """A new private link (a route with <token>) must not reach the access log in full."""
     import runpy
