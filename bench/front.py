@@ -1,4 +1,4 @@
-"""The production front, deploy/nginx/, run by Debian's nginx unprivileged on a loopback port.
+"""The production front, deploy/nginx/, run by Debian's nginx on a loopback port, no root needed.
 
 The server's rules are deploy/nginx/http.conf and deploy/nginx/site.conf as they ship; only what
 deploy/nginx.conf says about the machine (ports, TLS, the checkout's path, where gunicorn is) is
