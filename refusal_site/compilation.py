@@ -16,6 +16,7 @@ import dataclasses
 import fcntl
 import functools
 import gc
+import glob
 import hashlib
 import io
 import json
@@ -244,7 +245,7 @@ def cache_folder() -> Path:
 def letter_pdf_path(letter: Letter) -> tuple[Path, str]:
     """Where a letter's PDF is (or will be) cached, and its fingerprint (the ETag)."""
     fingerprint = letter_fingerprint(letter)
-    return cache_folder() / "letters" / f"{fingerprint}.pdf", fingerprint
+    return cache_folder() / "letters" / f"{letter.public_id}-{fingerprint}.pdf", fingerprint
 
 
 def renders_inline(letter: Letter) -> bool:
@@ -925,10 +926,13 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
     finally:
         db.session.remove()  # the first round must not read the letters as they were while warming up
     seen, prepared, pruned, key = None, None, 0.0, None
+    forgetting = Forgetting()
     while not stop.is_set():
         wait = current_app.config["PDF_WATCH_SECONDS"]
         try:
             _service_heartbeat()
+            if removed := forgetting.sweep():
+                log.info("build-pdf --watch: deleted %d cached files of letters no longer public", removed)
             revision = letters.public_revision()
             if revision != seen:
                 built = []
@@ -1030,6 +1034,51 @@ def prune(older_than: timedelta, ranges_older_than: timedelta | None = None) -> 
     return removed
 
 
+def forget(public_id: str, *, was_public: bool = True) -> int:
+    """Delete every cached file that shows a letter: its own PDFs, the files of pages that hold its
+    pages (rendered ahead while it waited, or for a compilation; the other letters in them are
+    rendered again when next needed), and, if it `was_public`, every compilation and page of
+    contents (they hold its text or its name; the next build makes them again without it). Covers
+    show counts only and stay. For a letter that is not public any more, or never will be: a disk
+    taken from the server must not show it, nor a download of an older compilation. Returns how
+    many files went."""
+    folder = cache_folder()
+    doomed = set(folder.glob(f"letters/{glob.escape(public_id)}-*.pdf"))
+    for entry in folder.glob("pages/index/*.json"):
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            placed = Placed(**json.loads(entry.read_text()))
+            if placed.letter == public_id:
+                doomed |= {entry, folder / "pages" / placed.file}
+    if was_public:
+        doomed |= set(folder.glob("compilations/*.pdf")) | set(folder.glob("contents/*.pdf"))
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return len(doomed)
+
+
+class Forgetting:
+    """The builder service's sweep: forget() each letter withdrawn, unpublished or rejected, in this
+    machine's cache, whichever machine the decision came to. Each decision is acted on once; the
+    sweep looks back a minute more than its last run, for clocks that differ between machines."""
+
+    OVERLAP = timedelta(minutes=1)
+
+    def __init__(self) -> None:
+        # At start, what was taken away while no service ran (older files are pruned anyway).
+        self.since = utcnow() - timedelta(days=current_app.config["PDF_KEEP_DAYS"])
+        self.done: set[tuple[str, datetime]] = set()
+
+    def sweep(self) -> int:
+        now = utcnow()
+        taken = [(public_id, was_public, at) for public_id, was_public, at in letters.taken_away(self.since - self.OVERLAP)
+                 if (public_id, at) not in self.done]  # fmt: skip
+        removed = sum(forget(public_id, was_public=was_public) for public_id, was_public, _ in taken)
+        self.done = {(public_id, at) for public_id, at in self.done if at >= self.since - self.OVERLAP}
+        self.done |= {(public_id, at) for public_id, _, at in taken}
+        self.since = now
+        return removed
+
+
 def _is_range(path: Path) -> bool:
     """Whether a cached file is a compilation of a date range (Selection.name has the range after a dash)."""
     return path.parent.name == "compilations" and "_" in path.name
@@ -1064,6 +1113,7 @@ class Placed:
     file: str
     first: int
     count: int
+    letter: str = ""  # its public id (forget() finds its pages by it)
 
 
 def _index_path(letter_fingerprint: str) -> Path:
@@ -1093,7 +1143,9 @@ def render_run(run: list[PrintedLetter], fonts: FontConfiguration | None, markup
     firsts = [starts[letter.public_id] for letter in run] + [pages]
     for letter, first, following in zip(run, firsts, firsts[1:]):
         # Written after the file it points into, so an index entry never points at nothing.
-        write_atomically(_index_path(letter.fingerprint), json.dumps({"file": name, "first": first, "count": following - first}).encode())
+        write_atomically(_index_path(letter.fingerprint), json.dumps(
+            {"file": name, "first": first, "count": following - first, "letter": letter.public_id}
+        ).encode())
 
 
 def _runs(missing: list[PrintedLetter], workers: int) -> list[list[PrintedLetter]]:

@@ -77,6 +77,9 @@ class Config:
     PROXY_COUNT = 0
     # A form may take hours to write; its CSRF token must outlive that.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # Flask-WTF's HTTPS check demands a Referer, which privacy tools and our own no-referrer pages
+    # leave out: forms are guarded by the token, SameSite cookies and the Origin check in http.py.
+    WTF_CSRF_SSL_STRICT = False
     # Moderation: dates are shown and embargoes entered in this time zone.
     DISPLAY_TIMEZONE = "Asia/Jerusalem"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jerusalem"

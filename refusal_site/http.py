@@ -178,6 +178,17 @@ def init_app(app: Flask) -> None:
             session.permanent = True
 
     @app.before_request
+    def _refuse_posts_from_other_sites() -> None:
+        """A form sent from another site's page is refused by where the browser says it came from:
+        Origin, else Referer. Neither is required (privacy tools drop the Referer, and a page with
+        Referrer-Policy: no-referrer sends "Origin: null"): the CSRF token still guards each form."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        source = request.headers.get("Origin") or request.headers.get("Referer")
+        if source and source != "null" and not _same_origin(source):
+            raise CSRFError("the form was sent from another site")
+
+    @app.before_request
     def _refuse_what_no_route_takes():
         """Refused here, once for every route, before any form or query sees it: a file (no form
         takes one, and a text field sent as a file part is no text), and NUL (no text we keep or
@@ -192,7 +203,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # A page reached by a private link (a token in its address) names no page to anyone, not
+        # even to our own: the address is the key to the letter. An address that matched no route
+        # (a 404, a 405) may be such a link misspelled or asked with the wrong method.
+        private = request.url_rule is None or "token" in (request.view_args or {})
+        response.headers.setdefault("Referrer-Policy", "no-referrer" if private else "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
@@ -223,6 +238,13 @@ def init_app(app: Flask) -> None:
     def _unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, _route())
         return error_response(500)
+
+
+def _same_origin(url: str) -> bool:
+    """Whether `url` is of this site: the scheme and host of this request, or of SITE_URL."""
+    source = urlsplit(url)
+    ours = {(request.scheme, request.host), (urlsplit(current_app.config["SITE_URL"]).scheme, urlsplit(current_app.config["SITE_URL"]).netloc)}
+    return (source.scheme, source.netloc) in ours
 
 
 def _route() -> str:

@@ -775,6 +775,15 @@ def publications_per_day(timezone: str) -> list[tuple[date, int]]:
     return sorted(days.items())
 
 
+def taken_away(since: datetime) -> list[tuple[str, bool, datetime]]:
+    """Letters withdrawn, unpublished or rejected since `since`: each one's public id, whether it had
+    been published, and when it was last changed."""
+    query = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
+        Letter.status.in_([S.WITHDRAWN, S.UNPUBLISHED, S.REJECTED]), Letter.updated_at >= since
+    )
+    return [(public_id, bool(was_public), at) for public_id, was_public, at in db.session.execute(query)]
+
+
 def publication_span(language: str | None = None) -> tuple[datetime, datetime] | None:
     """When the first and the last of the published letters (of `language`) were published, if any."""
     query = select(func.min(Letter.published_at), func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)

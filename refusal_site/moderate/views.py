@@ -332,6 +332,9 @@ def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
 
     def decide(letter, form):
         letter = act(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
+        # Not public, or never to be: no cached PDF of this machine shows it any more (the builder
+        # service of every machine sweeps its own cache too).
+        compilation.forget(letter.public_id, was_public=letter.published_at is not None)
         return done if letter.contact_email else done_unmailed
 
     return _decide(public_id, ReasonForm, decide)

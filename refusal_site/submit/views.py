@@ -5,7 +5,7 @@ from functools import partial
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import letters, mail, notify, signatures, tokens
+from .. import compilation, letters, mail, notify, signatures, tokens
 from ..extensions import limiter
 from ..http import configured_limit, no_store
 from ..i18n import current_language
@@ -138,11 +138,13 @@ def withdraw(token: str):
     if not form.validate_on_submit():
         return render_template("submit/manage.html", letter=letter, token=token, form=form), 400
     try:
-        letters.withdraw(letter)
+        letter = letters.withdraw(letter)
     except letters.LetterGone:
         return render_template("submit/link_problem.html", problem="invalid"), 410
     except letters.IllegalTransition:
         return render_template("submit/manage.html", letter=letter, token=token, form=form, already_withdrawn=True), 409
+    # No cached PDF of this machine shows the letter any more (each machine's builder service sweeps its own).
+    compilation.forget(letter.public_id, was_public=letter.published_at is not None)
     return redirect(url_for(".manage", token=token), code=303)
 
 
