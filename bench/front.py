@@ -7,7 +7,9 @@ written anew here, with nginx's pid, logs and temporary files in a temporary fol
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -72,11 +74,18 @@ class Front:
 def config(prefix: Path, port: int, upstream: str) -> str:
     """The suite's nginx.conf: deploy/nginx/'s rules behind a loopback port, files under `prefix`."""
     # Started as root, nginx's master drops its workers to a user, as in production (Debian's
-    # www-data); they need only to read the static files and to enter `prefix`.
-    user = "user www-data www-data;" if os.geteuid() == 0 else ""
+    # www-data there). Here it is the checkout's owner: the workers must read the static files,
+    # and a checkout may lie where www-data cannot enter (a clone under /root, say).
+    user = f"user {_owner(ROOT / 'refusal_site' / 'static')};" if os.geteuid() == 0 else ""
     return CONFIG.format(
         user=user, prefix=prefix, mime_types=MIME_TYPES, deploy=DEPLOY, upstream=upstream, port=port, root=ROOT
     )
+
+
+def _owner(path: Path) -> str:
+    """The user and group that own `path`, as nginx's `user` directive names them."""
+    stat = path.stat()
+    return f"{pwd.getpwuid(stat.st_uid).pw_name} {grp.getgrgid(stat.st_gid).gr_name}"
 
 
 @contextmanager

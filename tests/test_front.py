@@ -1,7 +1,7 @@
 """The production front: Debian's nginx with deploy/nginx/ before gunicorn with gunicorn.conf.py.
 
-nginx runs on a loopback port without root (started as root, its workers drop to www-data, as in
-production), its outer config written by bench/front.py around deploy/nginx/http.conf and
+nginx runs on a loopback port without root (started as root, its workers drop to the checkout's
+owner, as production's drop to www-data), its outer config written by bench/front.py around deploy/nginx/http.conf and
 deploy/nginx/site.conf as they ship; gunicorn serves the app (sync workers, as gunicorn.conf.py
 sets them) on a SQLite file of the module's own, with PROXY_COUNT=1 as in production. Every
 request here goes to 127.0.0.1.
