@@ -158,7 +158,7 @@ def test_admins_must_set_up_one_time_codes_at_first_sign_in(client):
     assert wrong.status_code == 400
     assert client.get("/moderate/").status_code == 302, "no access before the code works"
     done = client.post("/moderate/sign-in/set-up-code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 200 and "Recovery codes" in done.get_data(as_text=True), "shown once, on the answer"
+    assert done.status_code == 200 and page_of(done).find("ol", **{"class": "recovery-codes secret"}), "the recovery codes, shown once, on the answer"
     assert client.get("/moderate/").status_code == 200
 
 
