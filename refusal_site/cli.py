@@ -165,6 +165,7 @@ def send_mail(forever: bool) -> None:
         click.echo(f"sent {result.sent}; {result.retrying} failed and will be retried; {result.dropped} dropped")
 
     if not forever:
+        mail.prune_marks()
         echo(mail.deliver_due())
         return
     stop = _stopped_by_signals()

@@ -22,6 +22,7 @@ from .models import (
     LetterVersion,
     Moderator,
     PublicTally,
+    Role,
     Signature,
     SignatureStatus,
     utcnow,
@@ -158,6 +159,10 @@ class ScheduleInPast(LetterError):
     pass
 
 
+class NeedsAdmin(LetterError):
+    """Only an admin may change the name under which a letter the public has seen was published."""
+
+
 class NothingChanged(LetterError):
     pass
 
@@ -257,7 +262,9 @@ def edit(
     reason: str,
     expected_revision: int | None = None,
 ) -> Letter:
-    """Correct a letter's public fields, keeping the version it replaces."""
+    """Correct a letter's public fields, keeping the version it replaces, and tell the author what
+    changed and why. A letter the public has seen says when it was corrected, and only an admin may
+    change the name it was published under."""
     display_name = sanitize.clean_line(display_name)
     descriptor = sanitize.clean_line(descriptor or "") or None
     title = sanitize.clean_line(title or "") or None
@@ -271,6 +278,10 @@ def edit(
         new_hash = content_hash(display_name, descriptor, letter.language, title, body_text)
         if new_hash == letter.content_hash:
             raise NothingChanged(letter.public_id)
+        seen = letter.published_at is not None
+        if seen and display_name != letter.display_name and by.role != Role.ADMIN:
+            raise NeedsAdmin(letter.public_id)
+        before = {"display_name": letter.display_name, "descriptor": letter.descriptor, "title": letter.title, "body_text": letter.body_text}
         db.session.add(
             LetterVersion(
                 letter_id=letter.id,
@@ -289,7 +300,11 @@ def edit(
         letter.name_key = similarity.name_key(display_name)
         letter.text_simhash = similarity.text_simhash(body_text)
         letter.revision += 1
-        audit.record(by, AuditAction.LETTER_EDIT, letter, reason=sanitize.clean_text(reason), hash_before=old_hash, hash_after=new_hash)
+        if seen:
+            letter.corrected_at = utcnow()
+        reason = sanitize.clean_text(reason)
+        audit.record(by, AuditAction.LETTER_EDIT, letter, reason=reason, hash_before=old_hash, hash_after=new_hash)
+        notify.queue_correction(letter, before, reason)
         if letter.status == S.PUBLISHED:
             db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
     return letter

@@ -8,9 +8,17 @@ Messages go through SMTP when MAIL_SERVER is set, else into instance/outbox/ as 
 A delivered message is deleted at once; one that keeps failing is dropped after MAIL_MAX_ATTEMPTS.
 Delivery is at least once: a sender that dies between handing a message over and deleting its
 row leaves it to be sent again when its claim runs out (with the same Message-ID).
+
+Nobody can make the site flood an address: a message anyone can cause by typing an address
+(a confirmation, links, a sign-again notice) is not queued once its recipient got
+MAIL_RECIPIENT_HOURLY of them in the last hour or MAIL_RECIPIENT_DAILY in the last day. A moderator's
+decision about a letter (`DECISIONS`) is never held back: strangers cannot cause it, and its
+recipient needs every one. The limit counts mail_marks rows, keyed by a keyed hash of the address.
 """
 
 import functools
+import hashlib
+import hmac
 import os
 import re
 import smtplib
@@ -18,6 +26,7 @@ import ssl
 import tempfile
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,11 +42,12 @@ from email.utils import format_datetime, formataddr, getaddresses, make_msgid, p
 
 from flask import Flask, Response, after_this_request, current_app, render_template, request
 from flask_babel import force_locale
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .extensions import db
-from .models import Letter, QueuedMail, Signature, utcnow
+from .models import Letter, MailMark, QueuedMail, Signature, utcnow
+from .sanitize import unlinked
 from .storage import in_write_transaction, write_transaction
 
 _LINE_END = re.compile(rb"\r?\n")
@@ -50,12 +60,19 @@ _QUEUED_HERE = "refusal_queued_mail"
 _INTERNATIONAL = default_policy.clone(utf8=True)
 _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 
+# Messages about a moderator's decision on a letter: strangers cannot cause them and their recipient
+# needs every one, so the per-recipient limit never holds them back. Every other kind is limited.
+DECISIONS = frozenset({"rejected", "unpublished", "corrected"})
+# Mailbox providers that ignore dots in the local part: "a.b@gmail.com" is "ab@gmail.com".
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
 
 def compose(template: str, to: str, *, language: str, **context) -> bytes:
     """Render templates/email/<template>/{subject,body}.txt in `language` into a message, as sent."""
     if "\r" in to or "\n" in to:
         raise ValueError("a line break in an address would start a header of its own")
     with force_locale(language):
+        context.setdefault("unlinked", unlinked)
         subject = " ".join(render_template(f"email/{template}/subject.txt", **context).split())
         body = render_template(f"email/{template}/body.txt", **context).strip() + "\n"
     sender = current_app.config["MAIL_SENDER"]
@@ -78,11 +95,14 @@ def compose(template: str, to: str, *, language: str, **context) -> bytes:
     return message.as_bytes()
 
 
-def queue(template: str, to: str, *, language: str, about: Letter | Signature, **context) -> QueuedMail:
+def queue(template: str, to: str, *, language: str, about: Letter | Signature, **context) -> QueuedMail | None:
     """Compose the message now and add it to the current write transaction: it is stored if and only
-    if the change that causes it is, and sent after the commit."""
+    if the change that causes it is, and sent after the commit. None when the recipient's limit
+    holds it back (logged without the address)."""
     if not in_write_transaction():
         raise RuntimeError("mail.queue() belongs inside the write transaction of the change that causes the mail")
+    if template not in DECISIONS and not _within_limit(template, to):
+        return None
     row = QueuedMail(
         template=template,
         message=compose(template, to, language=language, **context),
@@ -94,6 +114,47 @@ def queue(template: str, to: str, *, language: str, about: Letter | Signature, *
     db.session.flush()
     db.session.info.setdefault(_QUEUED_HERE, []).append(row.id)
     return row
+
+
+def recipient_key(address: str) -> str:
+    """A keyed hash of the address as a mailbox sees it: case, Unicode form, "+tag" and (where the
+    provider ignores them) dots make no difference; useless without SECRET_KEY."""
+    local, _, domain = unicodedata.normalize("NFKC", address.strip()).casefold().rpartition("@")
+    local = local.split("+", 1)[0]
+    domain = domain.rstrip(".")
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"mail-recipient|{local}@{domain}".encode(), hashlib.sha256).hexdigest()
+
+
+def _within_limit(template: str, to: str) -> bool:
+    """Count this message against its recipient's limits and say whether it may go; one writer per
+    recipient at a time, so a burst of requests cannot all read the same count."""
+    config = current_app.config
+    key = recipient_key(to)
+    now = utcnow()
+    hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # SQLite's write transaction (BEGIN IMMEDIATE) already admits one writer at a time.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": int(key[:15], 16)})
+    db.session.execute(delete(MailMark).where(MailMark.recipient_key == key, MailMark.queued_at < day_ago))
+    in_hour, in_day = db.session.execute(
+        select(func.coalesce(func.sum(case((MailMark.queued_at >= hour_ago, 1), else_=0)), 0), func.count())
+        .where(MailMark.recipient_key == key)
+    ).one()
+    if in_hour >= config["MAIL_RECIPIENT_HOURLY"] or in_day >= config["MAIL_RECIPIENT_DAILY"]:
+        current_app.logger.warning("mail %r not queued: its recipient got %d such messages in the last hour, %d in the last day", template, in_hour, in_day)
+        return False
+    db.session.add(MailMark(recipient_key=key, template=template, queued_at=now))
+    return True
+
+
+def prune_marks(*, now: datetime | None = None) -> int:
+    """Forget the marks older than a day (the longest limit); return how many."""
+    cutoff = (now or utcnow()) - timedelta(days=1)
+    with write_transaction():
+        return db.session.execute(delete(MailMark).where(MailMark.queued_at < cutoff)).rowcount
 
 
 @dataclass
@@ -139,9 +200,12 @@ def send_until(stop: threading.Event, report: Callable[[Delivery], None] = lambd
     """The sender process (`send-mail --loop`): deliver what is due, wait MAIL_POLL_SECONDS when nothing
     is, until `stop` is set (it finishes the batch in hand first). A database that cannot be reached
     is waited for, not fatal."""
-    outage = 0
+    outage, pruned = 0, 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() - pruned > 3600:
+                prune_marks()
+                pruned = time.monotonic()
             result = deliver_due(stop=stop)
         except (OperationalError, DBAPIError) as error:
             if not isinstance(error, OperationalError) and not error.connection_invalidated:

@@ -116,6 +116,8 @@ class Letter(db.Model):
     signatures_published: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped whenever the public list of signers changes: part of the letter's PDF fingerprint.
     signers_version: Mapped[int] = mapped_column(Integer, default=0)
+    # When a moderator last changed what the public had already seen (shown as "corrected on").
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def direction(self) -> str:
@@ -332,3 +334,16 @@ class QueuedMail(db.Model):
 
     def __repr__(self) -> str:
         return f"<QueuedMail {self.id} {self.template} attempts={self.attempts}>"
+
+
+class MailMark(db.Model):
+    """One message anyone could cause by typing an address, kept for a day: what the per-recipient
+    limit counts (see mail.py). A keyed hash stands for the address, which is never kept here."""
+
+    __tablename__ = "mail_marks"
+    __table_args__ = (Index("ix_mail_marks_recipient_key_queued_at", "recipient_key", "queued_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_key: Mapped[str] = mapped_column(String(64))
+    template: Mapped[str] = mapped_column(String(40))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

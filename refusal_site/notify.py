@@ -2,7 +2,16 @@
 
 Each message is queued inside the write transaction of the change that causes it (see mail.queue),
 in the letter's language; the queue_* functions are called from within that transaction.
+
+Anyone can type any address into a form, so a message to an address that has not confirmed
+anything (links, confirmations, sign-again notices) repeats nothing a stranger typed: no name, no
+title, no text; the private page it links to shows them. Messages to a letter's confirmed author
+(a decision, a correction) quote the letter through `unlinked`, which no mail client makes a link of.
 """
+
+import difflib
+
+from flask_babel import lazy_gettext as _l
 
 from . import mail
 from .http import site_url
@@ -72,15 +81,46 @@ def tell_author_signing(letter: Letter) -> None:
 
 
 def resend_links(address: str) -> int:
-    """Mail again the links of every letter and signature from this address that can still be acted on;
-    return how many messages were queued."""
+    """Mail again, in one message, the links of every letter and signature from this address that can
+    still be acted on; return how many messages were queued (0 or 1)."""
     from . import letters, signatures
 
     with write_transaction():
         found = letters.letters_for_contact(address)
         signed = signatures.signatures_for_contact(address)
-        for letter in found:
-            queue_links(letter, template="links")
-        for signature in signed:
-            queue_signer_links(signature, template="signature_links")
-    return len(found) + len(signed)
+        if not found and not signed:
+            return 0
+        # In the language of the latest of them; its purge or erasure takes the unsent message along.
+        latest = max([*found, *signed], key=lambda item: item.submitted_at)
+        language = latest.language if isinstance(latest, Letter) else latest.letter.language
+        queued = mail.queue(
+            "links", latest.contact_email, language=language, about=latest,
+            letters=[{"letter": letter, **author_links(letter)} for letter in found],
+            signatures=[{"signature": signature, **signer_links(signature)} for signature in signed],
+        )  # fmt: skip
+    return 1 if queued else 0
+
+
+# What each corrected field is called in the author's mail.
+FIELD_LABELS = {"display_name": _l("Name"), "descriptor": _l("Rank, unit or role"), "title": _l("Title")}
+
+
+def queue_correction(letter: Letter, before: dict[str, str | None], reason: str) -> bool:
+    """Tell the author what a moderator changed in their letter (each field before and after, the
+    text as a diff) and why (in the caller's transaction); False when there is no address to tell."""
+    if not letter.contact_email:
+        return False
+    changes = [
+        (field, before[field] or "", getattr(letter, field) or "")
+        for field in FIELD_LABELS
+        if (before[field] or "") != (getattr(letter, field) or "")
+    ]
+    diff = difflib.unified_diff(before["body_text"].splitlines(), letter.body_text.splitlines(), lineterm="", n=1)
+    # Without the two file-name lines and the blank lines between paragraphs; a hunk's line numbers
+    # mean nothing to an author.
+    text_diff = ["…" if line.startswith("@@") else line for line in list(diff)[2:] if line.strip()]
+    mail.queue(
+        "corrected", letter.contact_email, language=letter.language, about=letter, letter=letter, reason=reason,
+        changes=changes, text_diff=text_diff, field_labels=FIELD_LABELS, manage_url=author_links(letter)["manage_url"],
+    )  # fmt: skip
+    return True

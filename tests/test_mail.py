@@ -47,7 +47,7 @@ def test_a_submission_is_confirmed_through_a_real_smtp_server(client, app, smtp_
     ((recipients, message),) = smtp_server.messages
     assert recipients == ["sami@private.example"]
     assert message["Content-Language"] == "ar"
-    assert "سامي حلبي" in message.get_content()
+    assert "سامي حلبي" not in message.get_content(), "a stranger may have typed it: the mail repeats nothing typed"
     assert len(links_in(message)) == 2
     assert outbox(app) == [], "with a server configured nothing goes to the outbox"
     assert queued() == [], "a delivered message leaves no row behind (it holds an address and private links)"
@@ -62,7 +62,7 @@ def test_an_internationalized_address_gets_its_links_through_smtputf8(client, ap
     (envelope,) = smtp_server.envelopes
     assert "SMTPUTF8" in envelope.mail_options
     assert f"To: {address}".encode() in envelope.original_content.splitlines()
-    assert "سامي حلبي" in message.get_content() and len(links_in(message)) == 2
+    assert len(links_in(message)) == 2
 
 
 def test_header_injection_through_a_recipient_is_impossible(app, smtp_server):

@@ -382,7 +382,7 @@ def test_a_decision_on_a_letter_no_longer_pending_or_gone_is_refused(client, log
 
 
 def test_a_correction_keeps_every_earlier_version_and_shows_at_once(client, login_as):
-    login_as(client)
+    login_as(client, "admin")  # the name changes: an admin's correction
     letter = make_letter(S.PUBLISHED, display_name="Noa Kohen", language="en", body_text="I refuze to serve.")
     original_hash = letter.content_hash
     client.get(f"/letters/{letter.public_id}")

@@ -58,7 +58,7 @@ SCHEMAS = {
         "additionalProperties": False,
         "required": [
             "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
-            "collective", "open_for_signing", "signatures", "signers_url",
+            "corrected_at", "collective", "open_for_signing", "signatures", "signers_url",
         ],
         "properties": {
             "id": PUBLIC_ID,
@@ -71,6 +71,10 @@ SCHEMAS = {
             "text": {"type": "string"},
             "html": {"type": "string", "description": "The text as sanitized HTML (paragraphs, line breaks, links)."},
             "published_at": {"type": "string", "format": "date-time"},
+            "corrected_at": {
+                "type": ["string", "null"], "format": "date-time",
+                "description": "When a moderator last corrected the published letter; null if never.",
+            },
             "collective": {"type": "boolean", "description": "Others may co-sign it."},
             "open_for_signing": {"type": "boolean"},
             "signatures": {"type": "integer", "minimum": 0, "description": "Published co-signatures."},

@@ -25,6 +25,7 @@ def public_letter(letter: Letter) -> dict:
         "text": letter.body_text,
         "html": letter.body_html,
         "published_at": letter.published_at.isoformat(),
+        "corrected_at": letter.corrected_at.isoformat() if letter.corrected_at else None,
         "collective": letter.collective,
         "open_for_signing": letter.open_for_signing,
         "signatures": letter.signatures_published if letter.collective else 0,

@@ -389,7 +389,7 @@ def edit(public_id: str):
     if request.method == "POST":
 
         def decide(letter, form):
-            letters.edit(
+            letter = letters.edit(
                 letter,
                 by=current_user,
                 display_name=form.display_name.data,
@@ -399,10 +399,15 @@ def edit(public_id: str):
                 reason=form.reason.data,
                 expected_revision=form.revision.data,
             )
-            return _("Corrected. The earlier version is kept in the letter's history.")
+            if letter.contact_email:
+                return _("Corrected. The author is told by e-mail what changed and why; the earlier version is kept in the letter's history.")
+            return _("Corrected. The author's address has been erased, so they could not be told; the earlier version is kept in the letter's history.")
 
         if form.validate():
-            return _decide(public_id, EditForm, decide)
+            try:
+                return _decide(public_id, EditForm, decide)
+            except letters.NeedsAdmin:
+                return render_template("moderate/decision_error.html", letter=letter, needs_admin=True), 403
     return render_template("moderate/edit.html", letter=letter, form=form), 400 if request.method == "POST" else 200
 
 
