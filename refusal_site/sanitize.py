@@ -161,3 +161,28 @@ def html_exceeds_bounds(html: str) -> bool:
                             filters=[partial(_Bounds, exceeded=exceeded)])
     parser.clean(html)
     return bool(exceeded)
+
+
+# What a mail client (or IDNA) reads as the dot of a host name, the at sign of an address, or the
+# colon of a scheme: ASCII and its full-width, ideographic and small look-alikes.
+_DOTS = ".\u2024\u3002\ufe52\uff0e\uff61"
+_HOST_DOT = re.compile(rf"(?<=\S)[{_DOTS}](?=[\w\-\u00ad\u200b-\u200d\u2060\ufeff])")
+_AT = re.compile("[@\ufe6b\uff20]")
+_SCHEME_COLON = re.compile(r"[:\ufe13\ufe55\uff1a](?=\s*[/\\\uff0f])")
+_BARE_SCHEME = re.compile(
+    r"(?i)\b(mailto|tel|sms|callto|facetime|javascript|data|sip|xmpp|magnet|bitcoin|skype|tg|whatsapp|geo|maps)[:\ufe13\ufe55\uff1a]"
+)
+
+
+def unlinked(text: str | None) -> str:
+    """A stranger's text as a plain-text mail may show it: no mail client can make a link of it.
+
+    Every dot inside a word becomes "[.]", every at sign "[@]", and a scheme's colon "[:]" (the usual
+    way of defanging), so "evil.example", "http://evil.example/x" and "a@evil.example" read as text.
+    """
+    if not text:
+        return ""
+    text = _BARE_SCHEME.sub(r"\1[:]", text)
+    text = _SCHEME_COLON.sub("[:]", text)
+    text = _AT.sub("[@]", text)
+    return _HOST_DOT.sub("[.]", text)
