@@ -3,6 +3,7 @@ one resend is one message, and every address is limited in what strangers can ma
 
 import logging
 import re
+import threading
 import unicodedata
 from datetime import timedelta
 
@@ -208,6 +209,29 @@ def test_the_hourly_limit_lapses_and_the_daily_one_still_holds(app, smtp_server)
         db.session.execute(update(MailMark).values(queued_at=utcnow() - timedelta(hours=25)))
     assert mail.prune_marks() == 3
     assert notify.resend_links("slow@private.example") == 1
+
+
+def test_a_burst_at_once_cannot_pass_the_limit_together(app, make_app, smtp_server):
+    limit = app.config["MAIL_RECIPIENT_HOURLY"]
+    make_letter(S.PENDING, contact_email="burst@private.example")  # one message already
+    workers = [make_app(MAIL_DELIVER_AFTER_RESPONSE=False) for _ in range(8)]
+    start = threading.Barrier(len(workers))
+    queued = []
+
+    def resend(worker) -> None:
+        with worker.app_context():
+            start.wait()
+            queued.append(notify.resend_links("burst@private.example"))
+            db.session.remove()
+
+    threads = [threading.Thread(target=resend, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(queued) == limit - 1 and len(queued) == len(workers)
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(MailMark)).scalar() == limit
 
 
 def test_the_limit_keeps_no_address(app, smtp_server):
