@@ -34,6 +34,7 @@ BENCHES = [
     ("cosign", 6, [PYTHON, "bench/cosign.py", "--database-url", POSTGRES], None),
     ("spike", 7, [PYTHON, "bench/spike.py", "--database-url", POSTGRES], "bench/results/spike.md"),
     ("spike", 16, [PYTHON, "bench/spike.py", "--database-url", POSTGRES, "--via-nginx"], "bench/results/spike.md"),
+    ("markup", 16, [PYTHON, "bench/markup.py"], None),
 ]
 
 
@@ -78,7 +79,7 @@ def earlier_runs(output: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike)")
+    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     chosen = [b for b in BENCHES if not args.only or b[0] in args.only]

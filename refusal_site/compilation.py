@@ -82,7 +82,7 @@ _glyph_arrays_parsed_once()
 # The only origin a PDF may load from: a name that resolves nowhere, mapped to our static folder.
 PDF_STATIC = "https://pdf.refusers.invalid/static/"
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "5"
+TEMPLATE_VERSION = "6"
 MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
@@ -412,14 +412,19 @@ def unprintable_letters() -> list[Letter]:
 
 def render_problem(letter: Letter) -> str | None:
     """Why the letter's pages cannot be rendered (the error's name), or None if they can: what its
-    last render found, or else a render of it alone now, as if published now if it is not (about
-    0.1 s for a letter of a page; kept, so the build after its approval today renders nothing). A
-    collective letter with too many signers to render in a request is not tried here: None."""
+    last render found, or else a render of it alone now, as if published now if it is not (a
+    fraction of a second for a real letter, bench/markup.py; kept, so the build after its approval
+    today renders nothing of it). A collective letter with too many signers to render in a request
+    is not tried here: None."""
     moments = None if letter.published_at else {letter.id: utcnow()}
     (shown,) = printed([letter], moments)
     mark = _failure(shown.public_id, shown.fingerprint)
     if mark is None and _placed(shown.fingerprint) is None and renders_inline(letter):
-        _render_safely([shown], None)
+        try:
+            _render_safely([shown], None)
+        except OSError:
+            log.exception("could not try the pages of letter %s (the PDF cache?)", letter.public_id)
+            return None  # the review page is still shown; the build will find out
         mark = _failure(shown.public_id, shown.fingerprint)
         if mark is not None:
             report_unprintable([letter])

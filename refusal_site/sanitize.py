@@ -13,9 +13,8 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer ugc"
 # The most a letter's HTML may nest and hold. WeasyPrint lays boxes out recursively and dies of
-# RecursionError somewhere past 130 nested blocks (lists, quotes) or 230 nested inline elements
-# (em, b): these are far below that and far beyond any real letter, and bound a render's time too
-# (2,000 elements of the costliest kind, line breaks, lay out in about 2 s).
+# RecursionError some hundred levels down (bench/markup.py finds where): these bounds are far below
+# that and far beyond any real letter, and they bound how long a letter's pages take to lay out.
 MAX_DEPTH = 20
 MAX_ELEMENTS = 2000
 # Beyond the bounds, these become what they stand for (a line or paragraph break, a link's text),

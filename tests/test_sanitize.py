@@ -192,4 +192,17 @@ def test_whatever_the_sanitizer_makes_weasyprint_lays_out(app, text, language):
                            published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
     # With a fifth of the recursion limit already used: a render called from deep in a build still fits.
     document = _at_stack_depth(sys.getrecursionlimit() // 5, lambda: letters_document([letter]))
-    assert document.pages and document.write_pdf()
+    # 2,000 one-word lines fill about 50 pages; text squeezed to a word a line would fill hundreds.
+    assert 0 < len(document.pages) <= 60 and document.write_pdf()
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("nesting", ["<ul> ", "<ol> <li> ", "<blockquote> ", "<ul> <blockquote> ", "<ol> <ul> <li> "])
+def test_markup_nested_to_the_bound_never_squeezes_the_text(app, nesting):
+    """Each list or quote indents; lists in lists to the bound once left a word a line (80 pages for a page of text)."""
+    from refusal_site.compilation import PrintedLetter, letters_document
+
+    html = sanitize.text_to_html(nesting * sanitize.MAX_DEPTH + "word " * 400)
+    letter = PrintedLetter(public_id="x" * 16, display_name="Dana", descriptor=None, title=None, language="en", body_html=html,
+                           published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
+    assert len(letters_document([letter]).pages) <= 2
