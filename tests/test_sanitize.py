@@ -1,6 +1,12 @@
 """The one place untrusted text becomes HTML."""
 
+import re
+import sys
+from datetime import UTC, datetime
 from html.parser import HTMLParser
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from refusal_site import letters, sanitize
 
@@ -73,13 +79,6 @@ def test_links_without_an_allowed_scheme_lose_their_target():
 
 
 # --- structure: how deep and how much markup a letter may hold --------------------------------------
-
-import re  # noqa: E402
-import sys  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 NESTABLE = ["em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "a"]
 VOID = frozenset({"br"})
