@@ -190,15 +190,15 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_what_no_route_takes():
-        """Refused here, once for every route, before any form or query sees it: a file (no form
-        takes one, and a text field sent as a file part is no text), and NUL (no text we keep or
-        look up may hold it; PostgreSQL cannot)."""
+        """Refused here, once for every route, before any view sees it: a file (no form takes one,
+        and a text field sent as a file part is no text), and NUL in the address (nothing we look up
+        may hold it; PostgreSQL cannot). NUL in a form field is refused next to the field (forms.Form)."""
         if "\x00" in request.path:
             return error_response(404)
         if request.method == "POST" and request.mimetype == "multipart/form-data" and request.files:
             return error_response(400, _("This form takes no files. Please go back, and send the form with the text typed into it."))
-        if any(text and "\x00" in text for values in (request.args, request.form) for pair in values.items(multi=True) for text in pair):
-            return error_response(400, _("What you sent holds an invisible NUL character, which cannot be kept. Please go back and type it again."))
+        if any("\x00" in text for pair in request.args.items(multi=True) for text in pair):
+            return error_response(400, _("The address holds an invisible NUL character. Please check the address and try again."))
 
     @app.after_request
     def _security_headers(response):

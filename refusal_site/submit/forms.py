@@ -84,6 +84,20 @@ def deliverable_address(form, field) -> None:
         raise ValidationError(_l("Please enter a valid e-mail address, like name@example.org.")) from None
 
 
+class Form(FlaskForm):
+    """Every form of the site. A field holding NUL is refused next to it, with what was typed kept,
+    whatever its own checks: nothing may store NUL, and PostgreSQL cannot even look it up (an
+    address typed at sign-in)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data and not field.errors:
+                field.errors = [_l("This contains invisible control characters. Please type it again.")]
+                valid = False
+        return valid
+
+
 # Each language's name in itself, marked with its language for screen readers.
 LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
 
@@ -106,7 +120,7 @@ def letter_text_checks(required: str) -> list:
     ]
 
 
-class LetterForm(FlaskForm):
+class LetterForm(Form):
     display_name = StringField(
         _l("Your name, as it will be published"),
         validators=one_line_checks(NAME_MAX, _l("Please write the name to publish the letter under.")),
@@ -154,25 +168,25 @@ class LetterForm(FlaskForm):
         return secrets.token_urlsafe(24)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only a deliberate press of this button confirms: mail scanners follow links, not forms."""
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     understood = BooleanField(
         _l("I understand that my letter will be removed from the site and cannot be restored."),
         validators=[DataRequired(_l("Please tick the box to confirm the withdrawal."))],
     )
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     contact_email = EmailField(
         _l("The e-mail address you gave with your letter"),
         validators=[InputRequired(_l("Please enter the e-mail address you gave with your letter.")), Length(max=EMAIL_MAX), deliverable_address],
     )
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     """Co-signing a collective letter: the letter form's protections, without the letter."""
 
     display_name = StringField(
@@ -201,7 +215,7 @@ class SignForm(FlaskForm):
     new_submission_key = LetterForm.new_submission_key
 
 
-class WithdrawSignatureForm(FlaskForm):
+class WithdrawSignatureForm(Form):
     understood = BooleanField(
         _l("I understand that my signature will be removed from the letter."),
         validators=[DataRequired(_l("Please tick the box to confirm the withdrawal."))],
