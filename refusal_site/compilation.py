@@ -938,6 +938,7 @@ def _keep_built(stop: threading.Event, report: Callable[[list[tuple[Selection, s
             _service_heartbeat()
             if removed := forgetting.sweep():
                 log.info("build-pdf --watch: deleted %d cached files of letters no longer public", removed)
+                seen = None  # what it deleted may have been built a moment ago, after the decision
             revision = letters.public_revision()
             if revision != seen:
                 built = []
