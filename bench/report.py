@@ -6,6 +6,9 @@ exact command that produced it, with the machine and the commit it ran on.
 
 Run from the repository root:  .venv/bin/python bench/report.py   (about 25 minutes on 2 cores)
                                .venv/bin/python bench/report.py --only pdf cosign
+
+With --only, the chosen scripts' sections replace theirs in the existing document (or are added
+before "Earlier runs"); every other section stays as it was, with the machine and commit it names.
 """
 
 import argparse
@@ -34,6 +37,9 @@ BENCHES = [
     ("cosign", 6, [PYTHON, "bench/cosign.py", "--database-url", POSTGRES], None),
     ("spike", 7, [PYTHON, "bench/spike.py", "--database-url", POSTGRES], "bench/results/spike.md"),
     ("spike", 16, [PYTHON, "bench/spike.py", "--database-url", POSTGRES, "--via-nginx"], "bench/results/spike.md"),
+    ("pdf_flood", 16, [PYTHON, "bench/pdf_flood.py"], "bench/results/pdf-flood-sqlite.md"),
+    ("pdf_flood", 16, [PYTHON, "bench/pdf_flood.py", "--persist"], "bench/results/pdf-flood-sqlite-persist.md"),
+    ("pdf_flood", 16, [PYTHON, "bench/pdf_flood.py", "--range-limit", "default", "--persist"], "bench/results/pdf-flood-sqlite-default-limit-persist.md"),
     ("markup", 16, [PYTHON, "bench/markup.py"], None),
 ]
 
@@ -77,10 +83,42 @@ def earlier_runs(output: Path) -> list[str]:
     return ["## Earlier runs", ""] + [f"- [{path.stem}]({path.name})" for path in kept] + [""]
 
 
+def sections(document: str) -> tuple[list[str], list[list[str]]]:
+    """A document's lines before its first `## ` heading, and each `## ` section's lines."""
+    head: list[str] = []
+    found: list[list[str]] = []
+    for line in document.splitlines():
+        if line.startswith("## "):
+            found.append([line])
+        elif found:
+            found[-1].append(line)
+        else:
+            head.append(line)
+    return head, found
+
+
+def splice(document: str, names: set[str], new: list[str]) -> list[str]:
+    """`document` without its list of earlier runs, with the sections of the scripts `names` replaced
+    by the lines `new` (put where the first of them was, or at the end)."""
+    head, found = sections(document)
+    out, placed = list(head), False
+    for section in found:
+        if section[0] == "## Earlier runs":
+            continue
+        if any(section[0].startswith(f"## `{name}` (") for name in names):
+            if not placed:
+                out += new
+                placed = True
+        else:
+            out += section
+    return out if placed else out + new
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup)")
+    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--patience", type=float, default=600, help="seconds to wait for the load to settle before each script (default 600)")
     args = parser.parse_args()
     chosen = [b for b in BENCHES if not args.only or b[0] in args.only]
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
@@ -100,8 +138,11 @@ def main() -> int:
         f"- run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
     ]
+    existing = args.output.read_text(encoding="utf-8") if args.only and args.output.exists() else None
+    if existing is not None:
+        out = []
     for name, issue, command, written in chosen:
-        load = wait_for_quiet()
+        load = wait_for_quiet(patience=args.patience)
         print(f"running {' '.join(command)} (load {load:.2f})", flush=True)
         body, seconds, code = run(command, written)
         out += [
@@ -113,7 +154,10 @@ def main() -> int:
             "",
         ]
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text("\n".join(out + earlier_runs(args.output)) + "\n", encoding="utf-8")
+        whole = out + earlier_runs(args.output)
+        if existing is not None:
+            whole = splice(existing, {b[0] for b in chosen}, out) + earlier_runs(args.output)
+        args.output.write_text("\n".join(whole) + "\n", encoding="utf-8")
     print(f"written to {args.output}")
     return 0
 
