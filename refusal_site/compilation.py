@@ -546,7 +546,8 @@ def job_key(selection: Selection, language: str) -> str:
 
 
 # The build locks this process holds already, by key: handed to it by the request that started it
-# (build_in_background), so that its build does not wait for a lock it holds itself.
+# (build_in_background), so that its build does not wait for a lock it holds itself; and its slot,
+# kept open with them until the process ends.
 _held: dict[str, io.TextIOWrapper] = {}
 
 
@@ -679,15 +680,20 @@ def _spawn(key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrap
 
 
 def _build_process(config: dict, key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrapper) -> None:
+    """The spawned builder. It holds the key's lock and the slot it was handed until it is gone (the
+    system lets go of them with its last open file), and once its build is written it ends at once:
+    an interpreter's orderly exit takes seconds, during which the slot would be free to start another
+    build beside it."""
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.alarm(config["PDF_BUILD_SECONDS"])
     _limit_memory(config["PDF_BUILD_MEMORY_BYTES"])
     _held[key] = key_lock
+    _held[f"{key} slot"] = slot
     try:
         from . import create_app
 
         app = create_app(config)
-        with app.app_context(), slot:
+        with app.app_context():
             if job[0] == "letter":
                 letter = letters.published_letter(job[1])
                 if letter is not None:
@@ -699,6 +705,8 @@ def _build_process(config: dict, key: str, job: tuple, key_lock: io.TextIOWrappe
         # Requests stop promising this PDF for a while instead of waiting for it forever.
         _mark_failed(key, Path(config["INSTANCE_PATH"]) / "pdf")
         raise
+    logging.shutdown()
+    os._exit(0)
 
 
 def _out_of_time(_signal, _frame) -> None:

@@ -156,7 +156,10 @@ def init_app(app: Flask) -> None:
         # Only as many X-Forwarded-* hops as there are proxies we run; the rest could be forged.
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
-    app.config["BUILD_ID"] = build_id(app)
+    # A PDF builder is handed the id of the workers that started it: files changed on disk since they
+    # started (a deploy under way) must not give its PDFs names the workers never look for.
+    if "BUILD_ID" not in app.config:
+        app.config["BUILD_ID"] = build_id(app)
     app.json.ensure_ascii = False
     app.jinja_env.filters["atom_time"] = lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # Valid for <time datetime>: whole seconds (HTML allows at most three decimals), in UTC.

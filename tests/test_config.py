@@ -118,3 +118,9 @@ def test_the_access_log_redacts_the_token_of_every_route_that_takes_one(tmp_path
     for rule in private:
         path = rule.rule.replace("<token>", secret)
         assert secret not in redact(f'"GET {path} HTTP/1.1"'), rule.rule
+
+
+def test_a_pdf_builder_keeps_the_build_id_of_the_workers_that_started_it(tmp_path):
+    """Files changed on disk since the workers started must not rename the builder's PDFs."""
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "BUILD_ID": "handed"}).config["BUILD_ID"] == "handed"
+    assert len(create_app({"INSTANCE_PATH": str(tmp_path)}).config["BUILD_ID"]) == 12

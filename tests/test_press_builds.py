@@ -1,6 +1,7 @@
 """PDF work is bounded whatever visitors ask for: slots taken before a process starts, one spelling
 and one cache entry per range, a per-client limit on range builds, pruning of what nobody asks for."""
 
+import multiprocessing
 import os
 import threading
 import time
@@ -114,9 +115,13 @@ def test_a_burst_of_distinct_ranges_starts_no_more_builds_than_slots(app, client
     assert client.get("/press/letters.pdf?language=en").status_code == 503
 
 
-def test_a_builder_holds_its_slot_and_key_from_before_it_starts_until_it_ends(app, client, spread):
+def test_a_builder_holds_its_slot_and_key_from_before_it_starts_until_it_ends(app, client, spread, tmp_path, monkeypatch):
     """A real spawned builder: the request that starts it has taken both locks already, and the
-    builder keeps them until it has built the file."""
+    builder keeps them until it is gone. A process with a large heap takes seconds to end: here each
+    spawned process is made to take one (sitecustomize), and its slot must not be free meanwhile."""
+    (tmp_path / "slow-exit").mkdir()
+    (tmp_path / "slow-exit" / "sitecustomize.py").write_text("import atexit, time\natexit.register(time.sleep, 1.5)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path / "slow-exit"), *filter(None, [os.environ.get("PYTHONPATH")])]))
     app.config["PDF_MAX_BUILDS"] = 1
     query = f"since={day(spread[3])}&until={day(spread[5])}"
     assert client.get(f"/press/letters.pdf?{query}").status_code == 202
@@ -129,14 +134,16 @@ def test_a_builder_holds_its_slot_and_key_from_before_it_starts_until_it_ends(ap
             break
         time.sleep(0.5)
     assert response.status_code == 200
-    for _ in range(40):  # the builder process exits after writing the file
-        if not compilation.is_building(key):
+    slot = None
+    for _ in range(2000):  # the builder process ends after writing the file, and its locks with it
+        if (slot := compilation._take_slot()) is not None:
             break
-        time.sleep(0.25)
-    assert not compilation.is_building(key)
-    slot = compilation._take_slot()
-    assert slot is not None
+        time.sleep(0.005)
+    assert slot is not None, "the slot is free again"
+    builders = [process for process in multiprocessing.active_children() if process.name.startswith("pdf-")]
+    assert builders == [], "a slot is free only once its builder is gone: no third process beside two builds"
     slot.close()
+    assert not compilation.is_building(key)
 
 
 def test_range_builds_are_limited_per_client_but_built_ranges_still_download(app, client, spread, spawned):
