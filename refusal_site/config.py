@@ -65,8 +65,9 @@ class Config:
     MAIL_POLL_SECONDS = 2.0  # send-mail --loop: pause when nothing is due
     # Per recipient, messages anyone can cause by typing an address (confirmations, links, sign-again);
     # beyond these they are dropped and logged without the address. Decisions are never limited.
-    MAIL_RECIPIENT_HOURLY = 4  # in the last hour
-    MAIL_RECIPIENT_DAILY = 10  # in the last day
+    # A person co-signing several letters in one sitting gets a confirmation for each: room for ten.
+    MAIL_RECIPIENT_HOURLY = 10  # in the last hour
+    MAIL_RECIPIENT_DAILY = 30  # in the last day
     # Rate limits per client (a keyed hash of the address); storage is Redis when REDIS_URL is set.
     SUBMIT_RATE_LIMIT = "10 per minute; 60 per hour"
     CONFIRM_RATE_LIMIT = "20 per minute"

@@ -161,10 +161,10 @@ def test_a_resend_to_an_unknown_address_sends_nothing(app, client, smtp_server):
 def test_signing_again_and_again_from_one_address_sends_a_bounded_number_of_mails(app, client, smtp_server):
     limit = app.config["MAIL_RECIPIENT_HOURLY"]
     letter = make_collective()
-    for _ in range(6):
+    for _ in range(limit + 3):
         assert client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter)).status_code == 303
     deliver()
-    assert sent_mail_count("yoav@private.example", smtp_server) == limit < 6
+    assert sent_mail_count("yoav@private.example", smtp_server) == limit
     assert len(signatures.signatures_for_contact("yoav@private.example")) == 1
 
 
@@ -214,7 +214,7 @@ def test_the_hourly_limit_lapses_and_the_daily_one_still_holds(app, smtp_server)
 def test_a_burst_at_once_cannot_pass_the_limit_together(app, make_app, smtp_server):
     limit = app.config["MAIL_RECIPIENT_HOURLY"]
     make_letter(S.PENDING, contact_email="burst@private.example")  # one message already
-    workers = [make_app(MAIL_DELIVER_AFTER_RESPONSE=False) for _ in range(8)]
+    workers = [make_app(MAIL_DELIVER_AFTER_RESPONSE=False) for _ in range(limit + 3)]
     start = threading.Barrier(len(workers))
     queued = []
 
