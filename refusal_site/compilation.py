@@ -722,9 +722,16 @@ def build(selection: Selection, language: str) -> Compilation:
         if path.exists():
             os.utime(path)  # still current: prune() keeps it
         else:
+            # Which letters it holds, written first: a compilation is never without its list.
+            write_atomically(_manifest(path), "\n".join(letter.public_id for letter in selected).encode())
             pages = _build(selection, selected, language, path)
             log.info("built %s: %d letters, %d pages", path.name, len(selected), pages)
     return Compilation(path, digest, len(selected))
+
+
+def _manifest(path: Path) -> Path:
+    """Beside a compilation, the public ids of the letters it holds (forget() reads it)."""
+    return path.with_suffix(".letters")
 
 
 def standard_jobs() -> list[tuple[Selection, str]]:
@@ -1034,9 +1041,15 @@ def prune(older_than: timedelta, ranges_older_than: timedelta | None = None) -> 
     removed = 0
     for folder in ("compilations", "letters", "covers", "contents", "pages", "pages/index", "numbers", "failures"):
         for path in (cache_folder() / folder).glob("*"):
+            if path.suffix == ".letters":
+                continue  # goes with its compilation, below
             if path.is_file() and path.stat().st_mtime < (max(cutoff, range_cutoff) if _is_range(path) else cutoff):
                 path.unlink(missing_ok=True)
                 removed += 1
+    building = now - current_app.config["PDF_BUILD_SECONDS"]  # a build writes its list first, its PDF last
+    for manifest in (cache_folder() / "compilations").glob("*.letters"):
+        if not manifest.with_suffix(".pdf").exists() and manifest.stat().st_mtime < building:
+            manifest.unlink(missing_ok=True)
     for path in (cache_folder() / "locks").glob("*.lock"):
         # Opening a lock file to take it truncates it: an old one is no build's. Deleted while held
         # here, so no builder holds it; one that opens it in between takes a lock of its own file
@@ -1051,11 +1064,11 @@ def prune(older_than: timedelta, ranges_older_than: timedelta | None = None) -> 
 def forget(public_id: str, *, was_public: bool = True) -> int:
     """Delete every cached file that shows a letter: its own PDFs, the files of pages that hold its
     pages (rendered ahead while it waited, or for a compilation; the other letters in them are
-    rendered again when next needed), and, if it `was_public`, every compilation and page of
-    contents (they hold its text or its name; the next build makes them again without it). Covers
-    show counts only and stay. For a letter that is not public any more, or never will be: a disk
-    taken from the server must not show it, nor a download of an older compilation. Returns how
-    many files went."""
+    rendered again when next needed), and, if it `was_public`, the compilations that hold it and
+    every page of contents (they may name it; the next build renders those it needs). Covers show
+    counts only and stay. For a letter that is not public any more, or never will be: a disk taken
+    from the server must not show it, nor a download of an older compilation. Returns how many
+    files went."""
     folder = cache_folder()
     doomed = set(folder.glob(f"letters/{glob.escape(public_id)}-*.pdf"))
     for entry in folder.glob("pages/index/*.json"):
@@ -1064,7 +1077,14 @@ def forget(public_id: str, *, was_public: bool = True) -> int:
             if placed.letter == public_id:
                 doomed |= {entry, folder / "pages" / placed.file}
     if was_public:
-        doomed |= set(folder.glob("compilations/*.pdf")) | set(folder.glob("contents/*.pdf"))
+        for built in folder.glob("compilations/*.pdf"):
+            try:
+                holds = public_id in _manifest(built).read_text().split()
+            except FileNotFoundError:
+                holds = True  # no list: it may hold the letter
+            if holds:
+                doomed |= {built, _manifest(built)}
+        doomed |= set(folder.glob("contents/*.pdf"))
     for path in doomed:
         path.unlink(missing_ok=True)
     return len(doomed)

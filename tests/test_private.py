@@ -79,8 +79,12 @@ def test_the_builder_service_of_another_machine_forgets_what_was_withdrawn_elsew
     letters.withdraw(leaving)  # on another machine: nothing of this cache was touched
     letters.reject(pending, by="test", reason="not verifiable")
     assert cached("leaving-marker")
+    # This machine's service built the compilation again (without it) before its sweep saw why.
+    fresh = compilation.build(compilation.Selection(language="he"), "he")
     assert sweep.sweep() > 0
     assert cached("leaving-marker") == [] and cached("waiting-marker") == []
+    assert fresh.path.exists(), "a compilation without the letter stays"
+    assert compilation.existing(compilation.Selection(), "he") is None, "the one with it went"
     compilation.build(compilation.Selection(), "he")
     assert sweep.sweep() == 0, "each decision is acted on once: the new compilation stays"
     assert compilation.existing(compilation.Selection(), "he") is not None
