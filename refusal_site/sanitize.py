@@ -150,6 +150,11 @@ def text_to_html(text: str) -> str:
 def exceeded_bound(text: str) -> str | None:
     """Which bound text_to_html would apply to this text ("depth" or "elements"), or None if it keeps
     all its markup: the forms refuse such a text rather than have part of it shown as tags."""
+    if "<" not in text and sum(map(text.count, "\r\n.@:")) < MAX_ELEMENTS - 1:
+        # No tag typed: the markup is paragraphs, line breaks and links made of addresses, two deep,
+        # and fewer elements than the text has line breaks, dots, at signs and colons (a link has
+        # one). Most letters: no need to sanitize them twice (here and when stored).
+        return None
     return _bounded_html(text)[1]
 
 

@@ -205,3 +205,19 @@ def test_markup_nested_to_the_bound_never_squeezes_the_text(app, nesting):
     letter = PrintedLetter(public_id="x" * 16, display_name="Dana", descriptor=None, title=None, language="en", body_html=html,
                            published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
     assert len(letters_document([letter]).pages) <= 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\n", "\r\n", "\n\n", "x.co ", "a@b.example ", "http://h ", "mailto:a@b ", "."]), max_size=60),
+       st.integers(min_value=0, max_value=1))
+def test_the_quick_answer_for_a_text_without_tags_is_the_sanitizer_s(pieces, scale):
+    """exceeded_bound skips sanitizing a text without a typed tag whose line breaks, dots, at signs and
+    colons are too few to make MAX_ELEMENTS elements: its answer must be the one sanitizing gives."""
+    text = "".join(pieces) * (1 if scale == 0 else sanitize.MAX_ELEMENTS // max(1, len(pieces)))
+    assert sanitize.exceeded_bound(text) == sanitize._bounded_html(text)[1]
+
+
+@pytest.mark.parametrize("lines", [sanitize.MAX_ELEMENTS - 3, sanitize.MAX_ELEMENTS - 1, sanitize.MAX_ELEMENTS + 1])
+def test_the_quick_answer_holds_at_the_bound(lines):
+    text = "a\n" * lines
+    assert sanitize.exceeded_bound(text) == sanitize._bounded_html(text)[1]
