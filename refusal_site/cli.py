@@ -9,7 +9,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import demo, letters, mail, moderators, signatures
+from . import compilation, demo, letters, mail, moderators, signatures
 from .models import Role
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,6 @@ def build_pdf(watch: bool) -> None:
     """Build the standard press compilations (all letters, and each language) for deployment or cron,
     and prepare the parts that the next publications will add; with --watch, build them again after
     every public change and prepare again as letters wait (SIGTERM stops it after the build in hand)."""
-    from . import compilation
-
     def echo(built) -> None:
         for selection, language, compiled in built:
             click.echo(f"{selection.name} ({language}): {compiled.letters} letters -> {compiled.path.name}")

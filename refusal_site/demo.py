@@ -9,7 +9,8 @@ from . import audit, sanitize
 from .audit import AuditAction
 from .extensions import db
 from .letters import content_hash
-from .models import Letter, LetterStatus, PublicTally, new_public_id, utcnow
+from .models import Letter, LetterStatus, PublicTally, Signature, SignatureStatus, new_public_id, utcnow
+from .signatures import email_key
 from .storage import write_transaction
 
 FIRST_NAMES = {
@@ -147,9 +148,6 @@ SIGNER_NAMES = {
 
 def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int | None = None, now: datetime | None = None) -> Letter:
     """Publish one collective demo letter with `signature_count` published co-signatures; update the tally."""
-    from .models import Signature, SignatureStatus
-    from .signatures import email_key
-
     rng = random.Random(rng_seed)
     now = now or utcnow()
     fields = synthetic_letter(rng, language)

@@ -28,6 +28,7 @@ from .models import (
     utcnow,
 )
 from .storage import read_one, read_raw, write_transaction
+from .tokens import CONFIRMATION_WINDOW
 
 S = LetterStatus
 
@@ -76,10 +77,6 @@ class DuplicateSubmission(LetterError):
     def __init__(self, letter: Letter) -> None:
         super().__init__(f"form already stored as letter {letter.public_id}")
         self.letter = letter
-
-
-# An unconfirmed letter is deleted after this long; its confirmation link dies with it.
-CONFIRMATION_WINDOW = timedelta(days=7)
 
 
 def content_hash(display_name: str, descriptor: str | None, language: str, title: str | None, body_text: str) -> str:

@@ -13,7 +13,7 @@ import difflib
 
 from flask_babel import lazy_gettext as _l
 
-from . import mail
+from . import mail, tokens
 from .http import site_url
 from .models import Letter, LetterStatus, Signature, SignatureStatus
 from .storage import write_transaction
@@ -21,8 +21,6 @@ from .storage import write_transaction
 
 def author_links(letter: Letter) -> dict[str, str]:
     """The author's private page, and while unconfirmed the confirmation page, as absolute links."""
-    from . import tokens  # tokens reads letters, and letters queue their mail through this module
-
     links = {"manage_url": site_url("submit.manage", token=tokens.make(tokens.Purpose.MANAGE, letter))}
     if letter.status == LetterStatus.UNCONFIRMED:
         links["confirm_url"] = site_url("submit.confirm", token=tokens.make(tokens.Purpose.CONFIRM, letter))
@@ -46,8 +44,6 @@ def queue_decision(letter: Letter, template: str, reason: str) -> bool:
 
 def signer_links(signature: Signature) -> dict[str, str]:
     """The co-signer's private page, and while unconfirmed the confirmation page, as absolute links."""
-    from . import tokens
-
     links = {"manage_url": site_url("submit.signature", token=tokens.make(tokens.Purpose.SIGNATURE_MANAGE, signature))}
     if signature.status == SignatureStatus.UNCONFIRMED:
         links["confirm_url"] = site_url("submit.confirm_signature", token=tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, signature))
@@ -78,27 +74,6 @@ def tell_author_signing(letter: Letter) -> None:
     with write_transaction():
         if letter.contact_email:
             queue_links(letter, template="sign_own_letter")
-
-
-def resend_links(address: str) -> int:
-    """Mail again, in one message, the links of every letter and signature from this address that can
-    still be acted on; return how many messages were queued (0 or 1)."""
-    from . import letters, signatures
-
-    with write_transaction():
-        found = letters.letters_for_contact(address)
-        signed = signatures.signatures_for_contact(address)
-        if not found and not signed:
-            return 0
-        # In the language of the latest of them; its purge or erasure takes the unsent message along.
-        latest = max([*found, *signed], key=lambda item: item.submitted_at)
-        language = latest.language if isinstance(latest, Letter) else latest.letter.language
-        queued = mail.queue(
-            "links", latest.contact_email, language=language, about=latest,
-            letters=[{"letter": letter, **author_links(letter)} for letter in found],
-            signatures=[{"signature": signature, **signer_links(signature)} for signature in signed],
-        )  # fmt: skip
-    return 1 if queued else 0
 
 
 # What each corrected field is called in the author's mail.

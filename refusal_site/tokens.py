@@ -1,4 +1,6 @@
-"""Signed links for a letter's author and for co-signers: one salt per purpose, some expiring."""
+"""Signed links for a letter's author and for co-signers: one salt per purpose, some expiring.
+
+A leaf: it signs a public id and reads it back; the caller looks the letter or signature up."""
 
 from datetime import timedelta
 from enum import StrEnum
@@ -6,8 +8,11 @@ from enum import StrEnum
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from . import letters, signatures
 from .models import Letter, Signature
+
+# An unconfirmed letter or signature is deleted after this long (letters, signatures); its
+# confirmation link dies with it.
+CONFIRMATION_WINDOW = timedelta(days=7)
 
 
 class Purpose(StrEnum):
@@ -18,9 +23,9 @@ class Purpose(StrEnum):
 
 
 MAX_AGE: dict[Purpose, timedelta | None] = {
-    Purpose.CONFIRM: letters.CONFIRMATION_WINDOW,
+    Purpose.CONFIRM: CONFIRMATION_WINDOW,
     Purpose.MANAGE: None,  # as long as the letter exists
-    Purpose.SIGNATURE_CONFIRM: letters.CONFIRMATION_WINDOW,
+    Purpose.SIGNATURE_CONFIRM: CONFIRMATION_WINDOW,
     Purpose.SIGNATURE_MANAGE: None,
 }
 SIGNATURE_PURPOSES = frozenset({Purpose.SIGNATURE_CONFIRM, Purpose.SIGNATURE_MANAGE})
@@ -31,7 +36,7 @@ class TokenError(Exception):
 
 
 class TokenInvalid(TokenError):
-    """Tampered, truncated, signed for another purpose, or for a letter that no longer exists."""
+    """Tampered, truncated, signed for another purpose, or (raised by the caller) for a letter that no longer exists."""
 
 
 class TokenExpired(TokenError):
@@ -48,7 +53,8 @@ def make(purpose: Purpose, subject: Letter | Signature) -> str:
     return _serializer(purpose).dumps(subject.public_id)
 
 
-def _public_id(purpose: Purpose, token: str) -> str:
+def read(purpose: Purpose, token: str) -> str:
+    """The public id a token was made for, or TokenInvalid / TokenExpired."""
     max_age = MAX_AGE[purpose]
     try:
         public_id = _serializer(purpose).loads(token, max_age=max_age.total_seconds() if max_age else None)
@@ -59,23 +65,3 @@ def _public_id(purpose: Purpose, token: str) -> str:
     if not isinstance(public_id, str):
         raise TokenInvalid(purpose)
     return public_id
-
-
-def read(purpose: Purpose, token: str) -> Letter:
-    """The letter a token was made for, or TokenInvalid / TokenExpired."""
-    if purpose in SIGNATURE_PURPOSES:
-        raise ValueError(f"{purpose} tokens name signatures; use read_signature")
-    letter = letters.letter_by_public_id(_public_id(purpose, token))
-    if letter is None:
-        raise TokenInvalid(purpose)
-    return letter
-
-
-def read_signature(purpose: Purpose, token: str) -> Signature:
-    """The signature a token was made for (a token for a letter never names one), or TokenError."""
-    if purpose not in SIGNATURE_PURPOSES:
-        raise ValueError(f"{purpose} tokens name letters; use read")
-    signature = signatures.signature_by_public_id(_public_id(purpose, token))
-    if signature is None:
-        raise TokenInvalid(purpose)
-    return signature

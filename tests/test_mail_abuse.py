@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from refusal_site import letters, mail, notify, signatures
+from refusal_site import letters, mail, notify, reminders, signatures
 from refusal_site.extensions import db
 from refusal_site.models import LetterStatus, MailMark, QueuedMail, utcnow
 from refusal_site.sanitize import unlinked
@@ -151,7 +151,7 @@ def test_ten_letters_and_one_resend_make_one_message_with_every_link(app, client
 
 
 def test_a_resend_to_an_unknown_address_sends_nothing(app, client, smtp_server):
-    assert notify.resend_links("nobody@private.example") == 0
+    assert reminders.resend_links("nobody@private.example") == 0
     assert db.session.execute(select(func.count()).select_from(QueuedMail)).scalar() == 0
 
 
@@ -178,7 +178,7 @@ def test_the_limit_counts_every_path_by_the_mailbox_and_never_holds_back_a_decis
     client.post(f"/letters/{collective.public_id}/sign", data=sign_form(client, collective, contact_email="victim@private.example"))  # 4
     with caplog.at_level(logging.WARNING):
         client.post(f"/letters/{collective.public_id}/sign", data=sign_form(client, collective, contact_email="VICTIM@private.example"))
-        notify.resend_links("victim@private.example")
+        reminders.resend_links("victim@private.example")
     deliver()
     assert len(to_victim(smtp_server)) == 4
     assert "not queued" in caplog.text and "victim" not in caplog.text.lower(), "logged without the address"
@@ -200,16 +200,16 @@ def to_victim(smtp_server) -> list[str]:
 def test_the_hourly_limit_lapses_and_the_daily_one_still_holds(app, smtp_server):
     app.config.update(MAIL_RECIPIENT_HOURLY=2, MAIL_RECIPIENT_DAILY=3)
     make_letter(S.PENDING, contact_email="slow@private.example")  # 1
-    assert notify.resend_links("slow@private.example") == 1  # 2
-    assert notify.resend_links("slow@private.example") == 0, "the hour's limit"
+    assert reminders.resend_links("slow@private.example") == 1  # 2
+    assert reminders.resend_links("slow@private.example") == 0, "the hour's limit"
     with write_transaction():
         db.session.execute(update(MailMark).values(queued_at=utcnow() - timedelta(hours=2)))
-    assert notify.resend_links("slow@private.example") == 1, "an hour later: a new hour, the day's third"
-    assert notify.resend_links("slow@private.example") == 0, "the day's limit"
+    assert reminders.resend_links("slow@private.example") == 1, "an hour later: a new hour, the day's third"
+    assert reminders.resend_links("slow@private.example") == 0, "the day's limit"
     with write_transaction():
         db.session.execute(update(MailMark).values(queued_at=utcnow() - timedelta(hours=25)))
     assert mail.prune_marks() == 3
-    assert notify.resend_links("slow@private.example") == 1
+    assert reminders.resend_links("slow@private.example") == 1
 
 
 def test_a_burst_at_once_cannot_pass_the_limit_together(app, make_app, smtp_server):
@@ -222,7 +222,7 @@ def test_a_burst_at_once_cannot_pass_the_limit_together(app, make_app, smtp_serv
     def resend(worker) -> None:
         with worker.app_context():
             start.wait()
-            queued.append(notify.resend_links("burst@private.example"))
+            queued.append(reminders.resend_links("burst@private.example"))
             db.session.remove()
 
     threads = [threading.Thread(target=resend, args=(worker,)) for worker in workers]

@@ -5,11 +5,11 @@ from functools import partial
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import compilation, letters, mail, notify, signatures, tokens
+from .. import compilation, letters, mail, notify, reminders, signatures, tokens
 from ..extensions import limiter
 from ..http import configured_limit, no_store
 from ..i18n import current_language
-from ..models import LetterStatus, SignatureStatus
+from ..models import Letter, LetterStatus, Signature, SignatureStatus
 from ..public.cache import page_cache
 from .forms import ConfirmForm, LetterForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
 
@@ -21,6 +21,30 @@ _submit_limit = configured_limit("SUBMIT_RATE_LIMIT")
 _confirm_limit = configured_limit("CONFIRM_RATE_LIMIT")
 _resend_limit = configured_limit("RESEND_RATE_LIMIT")
 _sign_limit = configured_limit("SIGN_RATE_LIMIT")
+
+
+@bp.errorhandler(tokens.TokenError)
+def _link_problem(error: tokens.TokenError):
+    """A link that is forged, names nothing any more, or has expired: one page for every route."""
+    if isinstance(error, tokens.TokenExpired):
+        return render_template("submit/link_problem.html", problem="expired"), 410
+    return render_template("submit/link_problem.html", problem="invalid"), 404
+
+
+def _letter(purpose: tokens.Purpose, token: str) -> Letter:
+    """The letter a link names, or TokenError."""
+    letter = letters.letter_by_public_id(tokens.read(purpose, token))
+    if letter is None:
+        raise tokens.TokenInvalid(purpose)
+    return letter
+
+
+def _signature(purpose: tokens.Purpose, token: str) -> Signature:
+    """The signature a link names, or TokenError."""
+    signature = signatures.signature_by_public_id(tokens.read(purpose, token))
+    if signature is None:
+        raise tokens.TokenInvalid(purpose)
+    return signature
 
 
 @bp.route("/submit", methods=["GET", "POST"])
@@ -87,19 +111,14 @@ def resend():
 
 
 def _resend_links(address: str) -> None:
-    notify.resend_links(address)
+    reminders.resend_links(address)
     mail.deliver_queued()
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_confirm_limit, methods=["POST"])
 def confirm(token: str):
-    try:
-        letter = tokens.read(tokens.Purpose.CONFIRM, token)
-    except tokens.TokenExpired:
-        return render_template("submit/link_problem.html", problem="expired"), 410
-    except tokens.TokenInvalid:
-        return render_template("submit/link_problem.html", problem="invalid"), 404
+    letter = _letter(tokens.Purpose.CONFIRM, token)
     if letter.status != LetterStatus.UNCONFIRMED:
         return render_template("submit/link_problem.html", problem="used", letter=letter), 410
     form = ConfirmForm()
@@ -118,10 +137,7 @@ def confirm(token: str):
 
 @bp.get("/my-letter/<token>")
 def manage(token: str):
-    try:
-        letter = tokens.read(tokens.Purpose.MANAGE, token)
-    except tokens.TokenError:
-        return render_template("submit/link_problem.html", problem="invalid"), 404
+    letter = _letter(tokens.Purpose.MANAGE, token)
     return render_template(
         "submit/manage.html", letter=letter, token=token, form=WithdrawForm(), just_confirmed=bool(request.args.get("confirmed"))
     )
@@ -130,10 +146,7 @@ def manage(token: str):
 @bp.post("/my-letter/<token>/withdraw")
 @limiter.limit(_confirm_limit)
 def withdraw(token: str):
-    try:
-        letter = tokens.read(tokens.Purpose.MANAGE, token)
-    except tokens.TokenError:
-        return render_template("submit/link_problem.html", problem="invalid"), 404
+    letter = _letter(tokens.Purpose.MANAGE, token)
     form = WithdrawForm()
     if not form.validate_on_submit():
         return render_template("submit/manage.html", letter=letter, token=token, form=form), 400
@@ -196,12 +209,7 @@ def sign_sent(public_id: str):
 @bp.route("/signature/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_confirm_limit, methods=["POST"])
 def confirm_signature(token: str):
-    try:
-        signature = tokens.read_signature(tokens.Purpose.SIGNATURE_CONFIRM, token)
-    except tokens.TokenExpired:
-        return render_template("submit/link_problem.html", problem="expired"), 410
-    except tokens.TokenInvalid:
-        return render_template("submit/link_problem.html", problem="invalid"), 404
+    signature = _signature(tokens.Purpose.SIGNATURE_CONFIRM, token)
     if signature.status != SignatureStatus.UNCONFIRMED:
         return render_template("submit/link_problem.html", problem="signature_used"), 410
     if signature.letter.status != LetterStatus.PUBLISHED:
@@ -222,10 +230,7 @@ def confirm_signature(token: str):
 
 
 def _signature_page(token: str, form: WithdrawSignatureForm, status: int = 200, **context):
-    try:
-        signature = tokens.read_signature(tokens.Purpose.SIGNATURE_MANAGE, token)
-    except tokens.TokenError:
-        return render_template("submit/link_problem.html", problem="invalid"), 404
+    signature = _signature(tokens.Purpose.SIGNATURE_MANAGE, token)
     page = render_template("submit/signature.html", signature=signature, letter=signature.letter, token=token, form=form, **context)
     return page, status
 
@@ -238,10 +243,7 @@ def signature(token: str):
 @bp.post("/my-signature/<token>/withdraw")
 @limiter.limit(_confirm_limit)
 def withdraw_signature(token: str):
-    try:
-        signature = tokens.read_signature(tokens.Purpose.SIGNATURE_MANAGE, token)
-    except tokens.TokenError:
-        return render_template("submit/link_problem.html", problem="invalid"), 404
+    signature = _signature(tokens.Purpose.SIGNATURE_MANAGE, token)
     form = WithdrawSignatureForm()
     if not form.validate_on_submit():
         return _signature_page(token, form, 400)
