@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from . import cli, http, i18n, mail
+from . import cli, http, i18n, mail_http
 from .config import configure, instance_path
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .storage import tune_engine
@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.register(app)
     i18n.init_app(app, babel)
     http.init_app(app)
-    mail.init_app(app)
+    mail_http.deliver_mail_after_responses(app)
     return app
 
 

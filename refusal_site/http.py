@@ -21,6 +21,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from .config import redis_options
 from .i18n import UnknownLanguage, requested_language
+from .urls import site_url
 
 # No third-party host anywhere, no inline script, nothing may frame our pages.
 CONTENT_SECURITY_POLICY = (
@@ -119,14 +120,6 @@ def no_store(response: Response) -> Response:
 def configured_limit(setting: str):
     """A rate limit read from the configuration at request time (so tests and deployments can set it)."""
     return lambda: current_app.config[setting]
-
-
-def site_url(endpoint: str, **values) -> str:
-    """An absolute URL built from the configured SITE_URL, never from the request's Host header
-    (and usable with no request at all, e.g. for mail sent after the response)."""
-    base = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, {k: v for k, v in values.items() if v is not None}, force_external=True)
 
 
 def build_id(app: Flask) -> str:

@@ -2,7 +2,7 @@
 
 `queue` composes a message and stores it in the transaction of the change that causes it, so an
 acknowledged change never loses its mail and a rolled-back one sends nothing. Delivery happens
-outside the request: right after the response, by the worker that queued it (`deliver_queued`),
+outside the request: right after the response, by the worker that queued it (wired in http.py),
 and by `flask send-mail` (`deliver_due`), which also retries failures with a growing backoff.
 Messages go through SMTP when MAIL_SERVER is set, else into instance/outbox/ as .eml files.
 A delivered message is deleted at once; one that keeps failing is dropped after MAIL_MAX_ATTEMPTS.
@@ -16,7 +16,6 @@ decision about a letter (`DECISIONS`) is never held back: strangers cannot cause
 recipient needs every one. The limit counts mail_marks rows, keyed by a keyed hash of the address.
 """
 
-import functools
 import hashlib
 import hmac
 import os
@@ -40,7 +39,7 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 
-from flask import Flask, Response, after_this_request, current_app, render_template, request
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -228,58 +227,23 @@ def deliver_queued() -> Delivery:
     """Send the messages queued in this app context (after a response), unless MAIL_DELIVER_AFTER_RESPONSE
     is off; whatever is left, send-mail sends."""
     ids = db.session.info.pop(_QUEUED_HERE, None) or []
-    return _deliver_ids(ids) if current_app.config["MAIL_DELIVER_AFTER_RESPONSE"] else Delivery()
+    return deliver_ids(ids) if current_app.config["MAIL_DELIVER_AFTER_RESPONSE"] else Delivery()
 
 
-def _deliver_ids(ids: list[int]) -> Delivery:
+def deliver_ids(ids: list[int]) -> Delivery:
+    """Deliver these queued messages now, those still due and not claimed by another sender."""
     if not ids:
         return Delivery()
     moment = utcnow()
     return _send(_claim(moment, len(ids), ids=ids), moment)
 
 
-def init_app(app: Flask) -> None:
-    """Deliver what a request queued right after its response, in the same process, so mail goes out
-    with no sender process running (unless MAIL_DELIVER_AFTER_RESPONSE is off)."""
-
-    @app.after_request
-    def _deliver_after_response(response: Response) -> Response:
-        # Most requests never open a database session: nothing to look at then.
-        if not (db.session.registry.has() and app.config["MAIL_DELIVER_AFTER_RESPONSE"]):
-            return response
-        ids = db.session.info.pop(_QUEUED_HERE, None)
-        if ids:
-            _when_sent(app, response, functools.partial(_deliver_ids, ids))
-        return response
-
-
-def after_response(work: Callable[[], object]) -> None:
-    """Run `work`, in an app context of its own, once this request's response has been sent: for what
-    must neither delay nor shape the answer (whatever is left undelivered, send-mail sends)."""
-    app = current_app._get_current_object()
-
-    @after_this_request
-    def _schedule(response: Response) -> Response:
-        _when_sent(app, response, work)
-        return response
-
-
-def _when_sent(app: Flask, response: Response, work: Callable[[], object]) -> None:
-    def run() -> None:
-        with app.app_context():
-            try:
-                work()
-            except Exception:
-                # The response is gone; any message still queued waits for send-mail.
-                app.logger.exception("mail work after the response failed")
-
-    if "werkzeug.socket" in request.environ:
-        # Flask's development server skips close() when the browser resets the connection, as
-        # Chromium does after a redirect: there, the work gets a thread of its own.
-        threading.Thread(target=run, name="mail-after-response", daemon=True).start()
-    else:
-        # A WSGI server calls close() once the response is sent (PEP 3333), even when the client left.
-        response.call_on_close(run)
+def take_queued_here() -> list[int]:
+    """Take the ids of what this session queued so far, so that one caller delivers them."""
+    # Most requests never open a database session: nothing to look at then.
+    if not db.session.registry.has():
+        return []
+    return db.session.info.pop(_QUEUED_HERE, None) or []
 
 
 def _claim(now: datetime, limit: int, *, ids: list[int] | None = None) -> list[_Claimed]:

@@ -14,9 +14,9 @@ import difflib
 from flask_babel import lazy_gettext as _l
 
 from . import mail, tokens
-from .http import site_url
 from .models import Letter, LetterStatus, Signature, SignatureStatus
 from .storage import write_transaction
+from .urls import site_url
 
 
 def author_links(letter: Letter) -> dict[str, str]:

@@ -9,6 +9,7 @@ from .. import compilation, letters, mail, notify, reminders, signatures, tokens
 from ..extensions import limiter
 from ..http import configured_limit, no_store
 from ..i18n import current_language
+from ..mail_http import after_response
 from ..models import Letter, LetterStatus, Signature, SignatureStatus
 from ..public.cache import page_cache
 from .forms import ConfirmForm, LetterForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
@@ -105,7 +106,7 @@ def resend():
     if form.validate_on_submit():
         # The same answer, in the same time, whether or not we know the address: the look-up and
         # the mail happen after the response is sent, so timing cannot reveal who wrote a letter.
-        mail.after_response(partial(_resend_links, form.contact_email.data))
+        after_response(partial(_resend_links, form.contact_email.data))
         return render_template("submit/resent.html")
     return render_template("submit/resend.html", form=form), 400 if request.method == "POST" else 200
 
