@@ -46,4 +46,4 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel update -N --ignore-obsolete -i refusal_site/translations/messages.pot -d refusal_site/translations
 
 bench: setup system-packages services
-	$(BIN)/python bench/public.py
+	$(BIN)/python -m bench.pages

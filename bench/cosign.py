@@ -1,7 +1,7 @@
 """Collective-letter figures: a signature POST, a bulk approval of 500, the signer pages of a letter
 with 5,000 signatures, and how the letter's PDF grows with its signers (each signer checked in it).
 
-Run: .venv/bin/python bench/cosign.py [--database-url postgresql://postgres@127.0.0.1:5432/test] [--no-pdf]
+Run: .venv/bin/python -m bench.cosign [--database-url postgresql://postgres@127.0.0.1:5432/test] [--no-pdf]
 
 In-process (Flask test client, real database, mail into the outbox folder), because these are costs
 per request, not throughput. Each figure is a median over rounds; the scaling figures are ratios
@@ -13,7 +13,6 @@ import argparse
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -21,19 +20,19 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
-from flask.testing import FlaskClient  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+from bench.lib.databases import PostgresBackend, SQLiteBackend
+from bench.lib.forms import PASSWORD, input_values
+from bench.lib.report import command_line
+from bench.lib.stats import median_ms
+from refusal_site import create_app, demo, moderators
+from refusal_site.extensions import db
+from refusal_site.models import PublicTally, Signature, SignatureStatus, new_public_id, utcnow
+from refusal_site.signatures import email_key
+from refusal_site.storage import dispose_engines
 
-from bench.public import PostgresBackend, SQLiteBackend  # noqa: E402
-from refusal_site import create_app, demo, moderators  # noqa: E402
-from refusal_site.extensions import db  # noqa: E402
-from refusal_site.models import PublicTally, Signature, SignatureStatus, new_public_id, utcnow  # noqa: E402
-from refusal_site.signatures import email_key  # noqa: E402
-from refusal_site.storage import dispose_engines  # noqa: E402
-
-PASSWORD = "bench password that is long"
 
 
 class FreshClient(FlaskClient):
@@ -45,14 +44,6 @@ class FreshClient(FlaskClient):
             response = super().open(*args, **kwargs)
         db.session.rollback()
         return response
-
-
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def form_fields(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
 
 
 def add_pending(letter_id: int, count: int, tag: str) -> None:
@@ -111,7 +102,7 @@ def main() -> None:
                 client = app.test_client()
                 times = []
                 for i in range(args.posts):
-                    fields = form_fields(client.get(f"/letters/{public_id}/sign").get_data(as_text=True))
+                    fields = input_values(client.get(f"/letters/{public_id}/sign").get_data(as_text=True))
                     data = {**fields, "display_name": f"Signer {i}", "contact_email": f"s{tag}{i}@private.example", "consent_public": "y", "website": ""}
                     started = time.perf_counter()
                     response = client.post(f"/letters/{public_id}/sign", data=data)
@@ -140,7 +131,7 @@ def main() -> None:
 
             # Bulk approval: 500 pending on the big letter, "apply to all shown", several rounds.
             client = app.test_client()
-            fields = form_fields(client.get("/moderate/sign-in").get_data(as_text=True))
+            fields = input_values(client.get("/moderate/sign-in").get_data(as_text=True))
             assert client.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": PASSWORD}).status_code == 302
             queue_url = f"/moderate/signatures?letter={big_public}"
             bulk, queue_pages = [], []
@@ -155,7 +146,7 @@ def main() -> None:
                 queue_pages.append(time.perf_counter() - started)
                 shown = re.findall(r'name="shown" value="([0-9:]+)"', html)
                 assert len(shown) == 500, len(shown)
-                csrf = form_fields(html)["csrf_token"]
+                csrf = input_values(html)["csrf_token"]
                 started = time.perf_counter()
                 response = client.post(queue_url, data={"csrf_token": csrf, "shown": shown, "decision": "publish", "scope": "shown"})
                 bulk.append(time.perf_counter() - started)
@@ -173,7 +164,7 @@ def main() -> None:
     print("| figure | value |\n|---|---|")
     for figure, value in rows:
         print(f"| {figure} | {value} |")
-    print(f"\n(machine: {time.strftime('%Y-%m-%d')}, nproc 2; command: {' '.join(sys.argv)})")
+    print(f"\n(machine: {time.strftime('%Y-%m-%d')}, nproc 2; command: {command_line()})")
 
 
 PDF_SIZES = (1250, 2500, 5000)

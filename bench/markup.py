@@ -16,7 +16,7 @@ What it measures, in one run, in-process (no server, no database but a throw-awa
 
 Run from the repository root:
 
-    .venv/bin/python bench/markup.py
+    .venv/bin/python -m bench.markup
 """
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 # Spaces between the tags, as the testers sent them: the letter form refuses any "word" (tags
 # included) over 300 characters, and a long unbroken run is a cost of its own for line breaking.

@@ -1,7 +1,7 @@
 """Moderation figures: sign-in cost with argon2, refusals timed per kind of address, attempts an
 attacker gets, the queue at 5,000 pending.
 
-Run: .venv/bin/python bench/moderate.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
+Run: .venv/bin/python -m bench.moderate [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
 In-process (Flask test client), because these are costs per request, not throughput. The attack
 figures are derived from the configured policy and then checked by actually hammering one account
@@ -9,36 +9,23 @@ and one client address until they are refused.
 """
 
 import argparse
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import event, insert
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from flask_migrate import upgrade
 
-from flask_migrate import upgrade  # noqa: E402
+from bench.lib.databases import PostgresBackend, SQLiteBackend
+from bench.lib.forms import PASSWORD, input_values
+from bench.lib.stats import median_ms
+from refusal_site import create_app, moderators
+from refusal_site.extensions import db
+from refusal_site.letters import content_hash
+from refusal_site.models import Letter, LetterStatus, new_public_id, utcnow
+from refusal_site.storage import dispose_engines
 
-from bench.public import PostgresBackend, SQLiteBackend  # noqa: E402
-from refusal_site import create_app, moderators  # noqa: E402
-from refusal_site.extensions import db  # noqa: E402
-from refusal_site.letters import content_hash  # noqa: E402
-from refusal_site.models import Letter, LetterStatus, new_public_id, utcnow  # noqa: E402
-from refusal_site.storage import dispose_engines  # noqa: E402
-
-PASSWORD = "bench password that is long"
-
-
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def form_fields(html: str) -> dict[str, str]:
-    import re
-
-    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
 
 
 def seed_pending(count: int) -> None:
@@ -86,7 +73,7 @@ def main() -> None:
 
         def signed_in_client():
             client = app.test_client()
-            fields = form_fields(client.get("/moderate/sign-in").get_data(as_text=True))
+            fields = input_values(client.get("/moderate/sign-in").get_data(as_text=True))
             started = time.perf_counter()
             response = client.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": PASSWORD})
             elapsed = time.perf_counter() - started
@@ -105,7 +92,7 @@ def main() -> None:
         # unknown address, a real locked account, a real account with a wrong password. The answer must
         # not tell them apart, nor its time.
         refuser = app.test_client()
-        fields = form_fields(refuser.get("/moderate/sign-in").get_data(as_text=True))
+        fields = input_values(refuser.get("/moderate/sign-in").get_data(as_text=True))
 
         def refused(email: str) -> float:
             started = time.perf_counter()
@@ -147,7 +134,7 @@ def main() -> None:
         attacker = app.test_client()
         tries_until_locked = 0
         for tries_until_locked in range(1, 50):
-            fields = form_fields(attacker.get("/moderate/sign-in").get_data(as_text=True))
+            fields = input_values(attacker.get("/moderate/sign-in").get_data(as_text=True))
             attacker.post("/moderate/sign-in", data={**fields, "email": "bench@team.example", "password": "wrong guess 123"})
             with app.app_context():  # the page does not say (it answers every address alike): ask the database
                 if moderators.by_email("bench@team.example").locked_until is not None:

@@ -2,7 +2,7 @@
 rebuild after one approval, and how fast a built compilation is served.
 
 What it measures, in one run, for each size (10, 100 and 1,000 published demo letters by default;
-demo.seed through bench.public, with public ids from a fixed seed so that every run of a size gets
+demo.seed through bench.lib.databases, with public ids from a fixed seed so that every run of a size gets
 the same letters):
 
 1. Plain render (the baseline): all published letters in ONE WeasyPrint document, the app's own
@@ -13,7 +13,7 @@ the same letters):
    published now, the newest, like a real approval), then build() again on the cache the full
    build left. Extra row: a letter in the middle is withdrawn (letters.withdraw), then build()
    again on the cache the approval build left.
-   Each of these runs in its own process (python bench/pdf.py _child ...), so its peak memory is
+   Each of these runs in its own process (python -m bench.pdf _child ...), so its peak memory is
    its own: the child's getrusage() peak RSS, or, if the build starts processes of its own, the
    larger of that and the process tree's summed PSS sampled every 50 ms from outside.
    The timed span is the same in both: from selecting the letters (one query) to the PDF on disk or
@@ -29,7 +29,7 @@ the same letters):
    which stay the figures for a site without the service (and for date ranges).
    Interleaved: round after round of plain, full build, approval build, withdrawal build, each
    against its own copy of the database (SQLite backup) and its own copy of the cache it starts from.
-4. Serving: gunicorn (2 sync workers, bench.public's helper and app) serves the database the full
+4. Serving: gunicorn (2 sync workers, bench.lib's gunicorn and app) serves the database the full
    builds ran on; GET /press/letters.pdf (no Accept-Language, so the default language "he", whose
    compilation was built) against /_bench/file.pdf, a byte-for-byte copy of the same PDF sent by
    flask.send_file through the same app (a route this script adds in each worker, from a generated
@@ -44,9 +44,9 @@ The verdicts use medians over rounds. The exit code is 0 whether targets pass or
 
 Run from the repository root (needs wrk):
 
-    .venv/bin/python bench/pdf.py                # 10, 100, 1,000 letters, about 5 minutes on 2 cores
-    .venv/bin/python bench/pdf.py --quick        # 10 and 100 letters, about 1 minute
-    .venv/bin/python bench/pdf.py --sizes 1000 --build-rounds 2
+    .venv/bin/python -m bench.pdf                # 10, 100, 1,000 letters, about 5 minutes on 2 cores
+    .venv/bin/python -m bench.pdf --quick        # 10 and 100 letters, about 1 minute
+    .venv/bin/python -m bench.pdf --sizes 1000 --build-rounds 2
 
 Results are printed and written to bench/results/pdf-sqlite.md (git-ignored; --output to change).
 Every database and cache lives in a temporary folder, removed at the end (--keep keeps it).
@@ -73,24 +73,15 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
+from flask import Flask, send_file
+
+from bench.lib.app import make_app
+from bench.lib.databases import Database, SQLiteBackend
+from bench.lib.processes import descendants, pss_kb
+from bench.lib.report import code_state, machine_info, table, verdict, with_wrk_and_command_line
+from bench.lib.servers import fetch, gunicorn, run_wrk
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from flask import Flask, send_file  # noqa: E402
-
-from bench.public import (  # noqa: E402
-    Database,
-    SQLiteBackend,
-    fetch,
-    gunicorn,
-    machine_info,
-    make_app,
-    run_wrk,
-    table,
-    verdict,
-    with_wrk_and_command_line,
-)
 
 DEFAULT_SIZES = (10, 100, 1000)
 QUICK_SIZES = (10, 100)
@@ -111,7 +102,7 @@ KINDS = ("plain", "full", "approval", "withdrawal", "service full", "service pre
 SERVICE_KINDS = {"service full": "full", "service prepare": "prepare", "service approval": "approval"}
 
 
-# --- the app gunicorn serves: bench.public's, plus one route for the static-file baseline ---------
+# --- the app gunicorn serves: bench.lib.app's, plus one route for the static-file baseline ---------
 
 
 def _file_view():
@@ -130,7 +121,7 @@ def bench_app() -> Flask:
     return add_file_route(make_app(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE_PATH"]))
 
 
-# bench.public.gunicorn() always serves 'bench.public:bench_app()'; this config file adds the route
+# bench.lib.servers.gunicorn() always serves 'bench.lib.app:bench_app()'; this config file adds the route
 # to that app in every worker, before the worker takes its first request.
 GUNICORN_HOOK = '''\
 def post_worker_init(worker):
@@ -151,7 +142,7 @@ def _rss_kb() -> int:
 
 
 def child_main(argv: list[str]) -> int:
-    """`python bench/pdf.py _child KIND DATABASE_URL INSTANCE_PATH OUTPUT`: one timed render or build;
+    """`python -m bench.pdf _child KIND DATABASE_URL INSTANCE_PATH OUTPUT`: one timed render or build;
     prints one JSON line."""
     kind, url, instance_path, output = argv
     from pypdf import PdfReader
@@ -214,36 +205,6 @@ def child_main(argv: list[str]) -> int:
     return 0
 
 
-def _descendants(pid: int) -> list[int]:
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        try:
-            tasks = os.listdir(f"/proc/{current}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{current}/task/{task}/children") as f:
-                    children = [int(x) for x in f.read().split()]
-            except OSError:
-                continue
-            found += children
-            queue += children
-    return found
-
-
-def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def _exe(pid: int) -> str:
     try:
         return os.readlink(f"/proc/{pid}/exe")
@@ -268,10 +229,10 @@ class TreeSampler(threading.Thread):
         python = ""
         while not self.done.wait(0.05):
             python = python or _exe(self.pid)
-            others = [p for p in _descendants(self.pid) if _exe(p) == python]
+            others = [p for p in descendants(self.pid) if _exe(p) == python]
             if others:
                 self.most_processes = max(self.most_processes, 1 + len(others))
-                self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in [self.pid, *others]))
+                self.peak_kb = max(self.peak_kb, sum(pss_kb(p) for p in [self.pid, *others]))
 
 
 @dataclass
@@ -295,7 +256,7 @@ class Run:
 
 
 def run_child(kind: str, database: Database, output: Path) -> Run:
-    command = [sys.executable, str(Path(__file__).resolve()), "_child", kind, database.url, database.instance_path, str(output)]
+    command = [sys.executable, "-m", "bench.pdf", "_child", kind, database.url, database.instance_path, str(output)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = TreeSampler(process.pid)
     sampler.start()
@@ -326,7 +287,7 @@ def run_child(kind: str, database: Database, output: Path) -> Run:
 
 
 def seed_with_fixed_ids(database: Database, size: int, log) -> None:
-    """bench.public's seeding (demo.seed), with public ids drawn from a fixed seed: the letters
+    """bench.lib.databases' seeding (demo.seed), with public ids drawn from a fixed seed: the letters
     (and so the order of equal publication times) are the same (demo content and dates are
     seeded already). The ids look like models.new_public_id()'s: 12 bytes, URL-safe base64."""
     from refusal_site import demo
@@ -733,7 +694,7 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
         "the queue changes: its own time is the \"preparing\" column (it renders for all six standard compilations, "
         "not only this one), outside the approval's timed span, which starts at the approval. The rows above are builds "
         "started by a download, each in a new process, with nothing prepared.",
-        "Demo letters from demo.seed (bench.public), public ids from a fixed seed: the same letters in every run.",
+        "Demo letters from demo.seed (bench.lib.databases), public ids from a fixed seed: the same letters in every run.",
         "Each in its own process, timed from the letters query to the finished PDF. peak MB = peak RSS of that "
         "process (getrusage), including the app loaded before the timed work (\"app loaded MB\"); if the build starts "
         "processes, the summed PSS of the process tree, sampled every 50 ms, when larger.",
@@ -783,22 +744,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.seconds < 1 or args.warmup < 1 or args.rounds < 1 or (args.build_rounds is not None and args.build_rounds < 1):
         parser.error("--seconds, --warmup, --rounds and --build-rounds must be at least 1")
     return with_wrk_and_command_line(parser, args)
-
-
-def code_state() -> str:
-    """HEAD and a hash of the uncommitted changes outside bench/: children and gunicorn import the
-    code on disk when they start, so a change during a run would mix versions."""
-    import hashlib
-
-    def git(*command: str) -> str:
-        try:
-            return subprocess.run(["git", *command], capture_output=True, text=True, cwd=ROOT, timeout=10).stdout
-        except OSError:
-            return ""
-
-    head = git("rev-parse", "--short", "HEAD").strip() or "?"
-    diff = git("diff", "HEAD", "--", ".", ":(exclude)bench")
-    return head + (f"+diff {hashlib.sha256(diff.encode()).hexdigest()[:8]}" if diff else "")
 
 
 def build_rounds(args: argparse.Namespace, size: int) -> int:

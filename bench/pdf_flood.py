@@ -5,7 +5,7 @@ One run, on loopback only, against real gunicorn (the repository's gunicorn.conf
 on a database of its own (temporary SQLite by default; --database-url creates one on a PostgreSQL
 server and drops it at the end):
 
-1. 1,000 published demo letters (bench.public's seeding: spread over the past 180 days), and 100
+1. 1,000 published demo letters (bench.lib.databases' seeding: spread over the past 180 days), and 100
    distinct ranges of --width days (default 7) that begin and end on days holding letters, checked
    in-process with compilation.choose to name 100 different compilations (no two spellings of one).
 2. Quiet baseline: --readers threads (default 3) GET / back to back for --baseline seconds.
@@ -23,7 +23,7 @@ server and drops it at the end):
    (MemTotal - MemAvailable); and per builder, how long it lived before holding its slot and after
    letting go of it.
 
-The code measured is a copy of HEAD (git archive, translations compiled) with this script as it is:
+The code measured is a copy of HEAD (git archive, translations compiled) with this script and bench/lib as they are:
 others edit this checkout, and a change to a template, a static file or a compiled catalogue in the
 middle of a run would make every build one the workers never find (see in_snapshot). --in-place
 measures the checkout as it is.
@@ -37,9 +37,9 @@ Every client is 127.0.0.1, so the per-client PDF_RANGE_RATE_LIMIT is raised for 
 (its storage is per worker here: memory://, no Redis). Bounded: clients give up after --give-up
 seconds (default 600). Printed and written to bench/results/pdf-flood-<backend>[-default-limit][-persist].md.
 
-    .venv/bin/python bench/pdf_flood.py
-    .venv/bin/python bench/pdf_flood.py --range-limit default --persist
-    .venv/bin/python bench/pdf_flood.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.pdf_flood
+    .venv/bin/python -m bench.pdf_flood --range-limit default --persist
+    .venv/bin/python -m bench.pdf_flood --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -62,13 +61,14 @@ from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench.lib.databases import Backend, Database, PostgresBackend, SQLiteBackend
+from bench.lib.forms import CLIENT_ERRORS
+from bench.lib.processes import descendants, pss_kb
+from bench.lib.report import code_state, command_line, machine_info, table
+from bench.lib.servers import HIGH_LIMIT, gunicorn
+from bench.lib.stats import Route, percentile
 
-from bench.pdf import _descendants, _pss_kb, code_state  # noqa: E402  (process-tree helpers; belong in a shared library)
-from bench.public import Backend, Database, PostgresBackend, SQLiteBackend, gunicorn, machine_info, table  # noqa: E402
-from bench.spike import CLIENT_ERRORS, HIGH_LIMIT, Route, percentile  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LETTERS = 1000
 REQUESTS = 100
@@ -225,7 +225,7 @@ class Sampler(threading.Thread):
             if b in holding:
                 seen[2] = seen[2] or now
                 seen[3] = now
-        below = [p for b in builders for p in _descendants(b)]
+        below = [p for b in builders for p in descendants(b)]
         # Python processes: the builders and their render forks (a fork keeps its builder's command
         # line); the rest are tools (gcc and ld, which ctypes.util.find_library runs as WeasyPrint loads).
         processes = builders + [p for p in below if SPAWNED in _cmdline(p)]
@@ -238,7 +238,7 @@ class Sampler(threading.Thread):
         self.builders_seen.update(builders)
         detail = [f"{p} (parent {_parent(p)}) {_cmdline(p)[:80]}" for p in builders + below]
         return Sample(now, len(builders), len(holding), len(processes), len(inodes & _held_inodes()), zombies,
-                      sum(map(_rss_kb, builders + below)), sum(map(_pss_kb, builders + below)), _used_memory_kb(), detail)  # fmt: skip
+                      sum(map(_rss_kb, builders + below)), sum(map(pss_kb, builders + below)), _used_memory_kb(), detail)  # fmt: skip
 
     def run(self) -> None:
         while not self.done.wait(SAMPLE_SECONDS):
@@ -578,14 +578,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.width < 1 or args.readers < 1 or args.baseline <= 0 or args.give_up <= 0 or args.retry <= 0:
         parser.error("--width, --readers, --baseline, --give-up and --retry must be positive")
-    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd() + os.sep) else sys.executable
-    args.command_line = os.environ.get("BENCH_COMMAND_LINE") or shlex.join([python, *sys.argv])
+    args.command_line = os.environ.get("BENCH_COMMAND_LINE") or command_line()
     return args
 
 
 def in_snapshot(args: argparse.Namespace, argv: list[str]) -> int:
-    """Run this script again in a copy of HEAD (git archive, translations compiled), with this script as
-    it is in the working tree: others edit this checkout while it runs, and a builder computes BUILD_ID (templates,
+    """Run this script again in a copy of HEAD (git archive, translations compiled), with this script and bench/lib as
+    they are in the working tree: others edit this checkout while it runs, and a builder computes BUILD_ID (templates,
     static files, compiled translations) from the files on disk, so a file changed mid-run makes
     every build one the workers never find, and the range is built again on every poll."""
     folder = Path(tempfile.mkdtemp(prefix="refusal-bench-code-"))
@@ -593,14 +592,16 @@ def in_snapshot(args: argparse.Namespace, argv: list[str]) -> int:
         archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
         shutil.copy2(Path(__file__), folder / "bench" / Path(__file__).name)
+        shutil.copytree(ROOT / "bench" / "lib", folder / "bench" / "lib", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
         pybabel = Path(sys.executable).with_name("pybabel")
         subprocess.run([str(pybabel), "compile", "-f", "-d", "refusal_site/translations"], cwd=folder, check=True, capture_output=True)
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--", Path(__file__)], cwd=ROOT, capture_output=True, text=True).stdout
+        changed = subprocess.run(["git", "status", "--porcelain", "--", Path(__file__), ROOT / "bench" / "lib"], cwd=ROOT, capture_output=True, text=True).stdout
         output = (args.output or ROOT / "bench" / "results" / default_output(args)).resolve()
         env = dict(os.environ, BENCH_COMMAND_LINE=args.command_line,
-                   BENCH_CODE=f"{head} (a copy: git archive HEAD" + (", with this script as in the working tree)" if changed else ")"))
-        return subprocess.run([sys.executable, str(folder / "bench" / "pdf_flood.py"), *argv, "--in-place", "--output", str(output)],
+                   BENCH_CODE=f"{head} (a copy: git archive HEAD" + (", with this script and bench/lib as in the working tree)" if changed else ")"))
+        return subprocess.run([sys.executable, "-m", "bench.pdf_flood", *argv, "--in-place", "--output", str(output)],
                               cwd=folder, env=env).returncode  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -11,8 +11,8 @@ median of --rounds, in a process that warmed up as the builder service does when
 
 Run from the repository root:
 
-    .venv/bin/python bench/pdf_parts.py                     # 10 and 100 letters, about 30 s
-    .venv/bin/python bench/pdf_parts.py --sizes 10,100,1000 --rounds 5
+    .venv/bin/python -m bench.pdf_parts                     # 10 and 100 letters, about 30 s
+    .venv/bin/python -m bench.pdf_parts --sizes 10,100,1000 --rounds 5
 
 Prints a Markdown table (and writes it to bench/results/pdf-parts.md, git-ignored; --output to
 change). SQLite databases in a temporary folder, removed at the end.
@@ -30,14 +30,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from bench.pdf import LANGUAGE, seed_with_fixed_ids  # noqa: E402
-from bench.public import Database, SQLiteBackend, table  # noqa: E402
+from bench.pdf import LANGUAGE, seed_with_fixed_ids
+from bench.lib.databases import Database, SQLiteBackend
+from bench.lib.report import table
 
 
-def median_ms(work: Callable[[], object], rounds: int, before: Callable[[], object] = lambda: None) -> float:
+def time_median_ms(work: Callable[[], object], rounds: int, before: Callable[[], object] = lambda: None) -> float:
     """The median time of `work` over `rounds`, in milliseconds (`before` runs untimed each round)."""
     times = []
     for _ in range(rounds):
@@ -60,27 +59,27 @@ def measure(size: int, rounds: int, workdir: Path) -> list[str]:
         selection = compilation.Selection()
         selected = selection.letters()
         # A build from nothing, in this warm process (the budget's base: the service's own full build).
-        full = median_ms(lambda: compilation.build(selection, LANGUAGE), 1 if size > 100 else rounds,
+        full = time_median_ms(lambda: compilation.build(selection, LANGUAGE), 1 if size > 100 else rounds,
                          before=lambda: shutil.rmtree(cache, ignore_errors=True))
         newest = compilation.printed(selected[-1:])
-        letter = median_ms(lambda: compilation.letters_document(newest, fonts).write_pdf(), rounds)
+        letter = time_median_ms(lambda: compilation.letters_document(newest, fonts).write_pdf(), rounds)
         pages = compilation._contents(selected, LANGUAGE)
         cover_data = compilation._cover(selection, selected, LANGUAGE)
-        cover = median_ms(lambda: compilation._render_front(LANGUAGE, fonts, cover_data, [], digits=False), rounds)
+        cover = time_median_ms(lambda: compilation._render_front(LANGUAGE, fonts, cover_data, [], digits=False), rounds)
         last = len(pages) - 1
-        last_page = median_ms(lambda: compilation._render_front(LANGUAGE, fonts, None, [(last, pages[last])], digits=False), rounds)
-        together = median_ms(lambda: compilation._render_front(LANGUAGE, fonts, cover_data, [(last, pages[last])], digits=False), rounds)
+        last_page = time_median_ms(lambda: compilation._render_front(LANGUAGE, fonts, None, [(last, pages[last])], digits=False), rounds)
+        together = time_median_ms(lambda: compilation._render_front(LANGUAGE, fonts, cover_data, [(last, pages[last])], digits=False), rounds)
         full_page = "-"
         if len(pages[0]) == compilation.CONTENTS_ROWS:
-            full_page = f"{median_ms(lambda: compilation._render_front(LANGUAGE, fonts, None, [(0, pages[0])], digits=False), rounds):.1f}"
-        digits = median_ms(lambda: compilation._render_front(LANGUAGE, fonts, None, [], digits=True), rounds,
+            full_page = f"{time_median_ms(lambda: compilation._render_front(LANGUAGE, fonts, None, [(0, pages[0])], digits=False), rounds):.1f}"
+        digits = time_median_ms(lambda: compilation._render_front(LANGUAGE, fonts, None, [], digits=True), rounds,
                            before=lambda: shutil.rmtree(cache / "numbers", ignore_errors=True))
         placed = [compilation._placed(compilation.letter_fingerprint(letter)) for letter in selected]
         output = workdir / f"assembled-{size}.pdf"
         front = compilation._front(selection, selected, LANGUAGE, pages, [])  # every part kept: what a prepared approval assembles
-        assembly = median_ms(lambda: compilation._assemble(selection, selected, LANGUAGE, front, placed, output), rounds)
+        assembly = time_median_ms(lambda: compilation._assemble(selection, selected, LANGUAGE, front, placed, output), rounds)
         # A prepared approval's whole build: the letters' query, fingerprints, kept parts found, assembly.
-        prepared = median_ms(lambda: compilation._build(selection, selection.letters(), LANGUAGE, output), rounds)
+        prepared = time_median_ms(lambda: compilation._build(selection, selection.letters(), LANGUAGE, output), rounds)
     database.release()
     return [f"{size:,}", f"{full:.0f}", f"{full / 10:.1f}", f"{letter:.1f}", f"{cover:.1f}", f"{last_page:.1f} ({len(pages[-1])})",
             f"{together:.1f}", full_page, f"{digits:.1f}", f"{assembly:.1f}", f"{prepared:.1f}"]
@@ -102,7 +101,7 @@ def main() -> int:
     report = "\n".join([
         "# The parts of a compilation build (warm process, medians)",
         "",
-        f"Command: `.venv/bin/python bench/pdf_parts.py --sizes {args.sizes} --rounds {args.rounds}`; compilation language {LANGUAGE}.",
+        f"Command: `.venv/bin/python -m bench.pdf_parts --sizes {args.sizes} --rounds {args.rounds}`; compilation language {LANGUAGE}.",
         "A rebuild after one approval that was not prepared renders the letter (in a worker, beside the rest), the cover and",
         "the last page of contents (one document), then assembles. One the builder service prepared while the letter waited",
         "(compilation.prepare) finds them all kept and only assembles: the last column is that whole build (compilation._build).",

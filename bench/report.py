@@ -4,8 +4,8 @@ Each script runs alone on the machine (this waits for the 1-minute load to settl
 report (markdown written to bench/results/, or what it prints) goes into the document under the
 exact command that produced it, with the machine and the commit it ran on.
 
-Run from the repository root:  .venv/bin/python bench/report.py   (about 25 minutes on 2 cores)
-                               .venv/bin/python bench/report.py --only pdf cosign
+Run from the repository root:  .venv/bin/python -m bench.report   (about 25 minutes on 2 cores)
+                               .venv/bin/python -m bench.report --only pdf cosign
 
 With --only, the chosen scripts' sections replace theirs in the existing document (or are added
 before "Earlier runs"); every other section stays as it was, with the machine and commit it names.
@@ -26,21 +26,21 @@ PYTHON = ".venv/bin/python"
 
 # name, issue, command, the markdown file the script writes (None: its printed output is the report)
 BENCHES = [
-    ("public", 2, [PYTHON, "bench/public.py"], "bench/results/public-sqlite.md"),
-    ("public", 2, [PYTHON, "bench/public.py", "--database-url", POSTGRES], "bench/results/public-postgresql.md"),
-    ("submit", 3, [PYTHON, "bench/submit.py"], None),
-    ("submit", 3, [PYTHON, "bench/submit.py", "--database-url", POSTGRES], None),
-    ("moderate", 4, [PYTHON, "bench/moderate.py"], None),
-    ("moderate", 4, [PYTHON, "bench/moderate.py", "--database-url", POSTGRES], None),
-    ("pdf", 5, [PYTHON, "bench/pdf.py"], "bench/results/pdf-sqlite.md"),
-    ("cosign", 6, [PYTHON, "bench/cosign.py"], None),
-    ("cosign", 6, [PYTHON, "bench/cosign.py", "--database-url", POSTGRES], None),
-    ("spike", 7, [PYTHON, "bench/spike.py", "--database-url", POSTGRES], "bench/results/spike.md"),
-    ("spike", 16, [PYTHON, "bench/spike.py", "--database-url", POSTGRES, "--via-nginx"], "bench/results/spike.md"),
-    ("pdf_flood", 16, [PYTHON, "bench/pdf_flood.py"], "bench/results/pdf-flood-sqlite.md"),
-    ("pdf_flood", 16, [PYTHON, "bench/pdf_flood.py", "--persist"], "bench/results/pdf-flood-sqlite-persist.md"),
-    ("pdf_flood", 16, [PYTHON, "bench/pdf_flood.py", "--range-limit", "default", "--persist"], "bench/results/pdf-flood-sqlite-default-limit-persist.md"),
-    ("markup", 16, [PYTHON, "bench/markup.py"], None),
+    ("public", 2, [PYTHON, "-m", "bench.pages"], "bench/results/public-sqlite.md"),
+    ("public", 2, [PYTHON, "-m", "bench.pages", "--database-url", POSTGRES], "bench/results/public-postgresql.md"),
+    ("submit", 3, [PYTHON, "-m", "bench.submit"], None),
+    ("submit", 3, [PYTHON, "-m", "bench.submit", "--database-url", POSTGRES], None),
+    ("moderate", 4, [PYTHON, "-m", "bench.moderate"], None),
+    ("moderate", 4, [PYTHON, "-m", "bench.moderate", "--database-url", POSTGRES], None),
+    ("pdf", 5, [PYTHON, "-m", "bench.pdf"], "bench/results/pdf-sqlite.md"),
+    ("cosign", 6, [PYTHON, "-m", "bench.cosign"], None),
+    ("cosign", 6, [PYTHON, "-m", "bench.cosign", "--database-url", POSTGRES], None),
+    ("spike", 7, [PYTHON, "-m", "bench.spike", "--database-url", POSTGRES], "bench/results/spike.md"),
+    ("spike", 16, [PYTHON, "-m", "bench.spike", "--database-url", POSTGRES, "--via-nginx"], "bench/results/spike.md"),
+    ("pdf_flood", 16, [PYTHON, "-m", "bench.pdf_flood"], "bench/results/pdf-flood-sqlite.md"),
+    ("pdf_flood", 16, [PYTHON, "-m", "bench.pdf_flood", "--persist"], "bench/results/pdf-flood-sqlite-persist.md"),
+    ("pdf_flood", 16, [PYTHON, "-m", "bench.pdf_flood", "--range-limit", "default", "--persist"], "bench/results/pdf-flood-sqlite-default-limit-persist.md"),
+    ("markup", 16, [PYTHON, "-m", "bench.markup"], None),
 ]
 
 
@@ -130,7 +130,7 @@ def main() -> int:
         "Every table below was produced by the command above it, on this machine, one script at a time",
         "(each waited for the 1-minute load average to fall under 1.0 first). Targets are the issues'; each",
         "script compares figures taken in the same run, because absolute numbers move with other load.",
-        "Regenerate the whole document with `.venv/bin/python bench/report.py`.",
+        "Regenerate the whole document with `.venv/bin/python -m bench.report`.",
         "",
         f"- machine: {platform.node()}, {platform.platform()}, {os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB",
         f"- python {platform.python_version()}; PostgreSQL and Redis on loopback",

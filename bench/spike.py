@@ -19,7 +19,7 @@ number of its own, --redis-url) for the rate limits:
   them, and reports how long after the load they held every approved letter (`--no-pdf-builder`
   leaves it out).
 - The front: with --via-nginx, every request goes through Debian's nginx running deploy/nginx/'s
-  rules as they ship (bench/front.py), on loopback, and the app trusts one proxy (PROXY_COUNT=1),
+  rules as they ship (bench/lib/servers.py), on loopback, and the app trusts one proxy (PROXY_COUNT=1),
   as in production; by default the load goes straight to gunicorn.
 - Mail: production's arrangement. The web workers only queue the confirmation mail
   (MAIL_DELIVER_AFTER_RESPONSE off) and one `flask send-mail --loop` process delivers it to an SMTP
@@ -37,17 +37,15 @@ p99 on / under 250 ms. The table is printed and written to bench/results/spike.m
 
 Run from the repository root (needs wrk):
 
-    .venv/bin/python bench/spike.py --database-url postgresql://postgres@127.0.0.1:5432/test
-    .venv/bin/python bench/spike.py --database-url postgresql://postgres@127.0.0.1:5432/test --seconds 10
-    .venv/bin/python bench/spike.py --database-url postgresql://postgres@127.0.0.1:5432/test --via-nginx
+    .venv/bin/python -m bench.spike --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.spike --database-url postgresql://postgres@127.0.0.1:5432/test --seconds 10
+    .venv/bin/python -m bench.spike --database-url postgresql://postgres@127.0.0.1:5432/test --via-nginx
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -65,31 +63,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.lib.app import FACTORY
+from bench.lib.databases import Database, PostgresBackend
+from bench.lib.forms import CLIENT_ERRORS, Browser, hidden_fields, letter_form, tokens
+from bench.lib.processes import machine_busy, process_cpu, tree_cpu, worker_pids
+from bench.lib.report import machine_info, table, with_wrk_and_command_line
+from bench.lib.servers import HIGH_LIMIT, NGINX, fetch, free_port, gunicorn, nginx
+from bench.lib.stats import Route, error_text, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
-# Run as `python bench/spike.py`, bench/ itself is first on sys.path, and bench/public.py would hide
-# the `public` package that aiosmtpd imports: the repository goes there instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.front import NGINX, nginx  # noqa: E402
-from bench.public import (  # noqa: E402
-    Database,
-    PostgresBackend,
-    fetch,
-    free_port,
-    gunicorn,
-    machine_info,
-    table,
-    with_wrk_and_command_line,
-)
-from bench.submit import HIDDEN, TICKS, Browser, letter_form, process_cpu, worker_pids  # noqa: E402
-
-# What a request can fail with on the client's side (refused, reset, timed out, garbled).
-CLIENT_ERRORS = (OSError, http.client.HTTPException, ValueError)
 MODERATOR_EMAIL = "spike@team.example"
 MODERATOR_PASSWORD = "a long enough spike password"
-HIGH_LIMIT = "1000000 per minute"
 # Every limit a client of this run could meet: all clients share 127.0.0.1.
 RAISED_LIMITS = ("SUBMIT_RATE_LIMIT", "CONFIRM_RATE_LIMIT", "RESEND_RATE_LIMIT", "SIGN_RATE_LIMIT", "SIGN_IN_RATE_LIMIT")
 
@@ -118,48 +102,6 @@ def log(message: str) -> None:
 
 
 # --- measurements ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Route:
-    """Requests of one kind made by this script: latencies (seconds) and errors."""
-
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    error_kinds: dict[str, int] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def ok(self, seconds: float) -> None:
-        with self.lock:
-            self.latencies.append(seconds)
-
-    def failed(self, kind: str) -> None:
-        with self.lock:
-            self.errors += 1
-            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
-
-    def row(self, duration: float) -> list[str]:
-        """Requests made, successful ones per second, latency percentiles (ms) and errors."""
-        done = sorted(self.latencies)
-        return [
-            self.name,
-            f"{len(done) + self.errors:,}",
-            f"{len(done) / duration:,.1f}",
-            *(f"{percentile(done, p) * 1000:,.0f}" if done else "-" for p in (50, 95, 99)),
-            error_text(self.errors, self.error_kinds),
-        ]
-
-
-def percentile(ordered: list[float], p: float) -> float:
-    """The nearest-rank percentile of an already sorted list."""
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def error_text(count: int, kinds: dict[str, int]) -> str:
-    if not count:
-        return "0"
-    return f"**{count}** (" + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) + ")"
 
 
 @dataclass
@@ -222,7 +164,7 @@ def submit_one(base: str, name: str, email: str, scheduled: float, out: Submissi
             out.form.failed(type(error).__name__)
             return
         got_form = time.perf_counter()
-        fields = dict(HIDDEN.findall(html))
+        fields = tokens(html)
         if response.status != 200 or len(fields) != 2:
             out.form.failed(f"status {response.status}")
             return
@@ -266,11 +208,6 @@ def run_submissions(base: str, rate: float, seconds: float, run: str, threads: i
 
 QUEUE_LINK = re.compile(r'href="/moderate/letters/([A-Za-z0-9_-]{8,32})"')
 APPROVE_FORM = re.compile(r'<form method="post" action="/moderate/letters/([A-Za-z0-9_-]+)/approve">(.*?)</form>', re.S)
-HIDDEN_INPUT = re.compile(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"|<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
-
-
-def hidden_inputs(html: str) -> dict[str, str]:
-    return {a or c: b or d for a, b, c, d in HIDDEN_INPUT.findall(html)}
 
 
 @dataclass
@@ -285,7 +222,7 @@ class Moderation:
 def sign_in(base: str) -> Browser:
     browser = Browser(base)
     page = browser.request("GET", "/moderate/sign-in")
-    fields = dict(HIDDEN.findall(page.read().decode()))
+    fields = tokens(page.read().decode())
     body = urlencode({**fields, "email": MODERATOR_EMAIL, "password": MODERATOR_PASSWORD})
     response = browser.request("POST", "/moderate/sign-in", body)
     response.read()
@@ -334,7 +271,7 @@ def approve_pending(base: str, per_second: float, stop: threading.Event, out: Mo
         form = APPROVE_FORM.search(review or "")
         if form:
             location = timed(out.approve, browser, "POST", f"/moderate/letters/{public_id}/approve",
-                             urlencode(hidden_inputs(form.group(2))), expect=303)  # fmt: skip
+                             urlencode(hidden_fields(form.group(2))), expect=303)  # fmt: skip
             if location is not None:
                 out.approved.append(public_id)
         queue = timed(out.queue, browser, "GET", "/moderate/") or ""
@@ -403,7 +340,7 @@ def start_service(database: Database, workdir: Path, *command: str) -> tuple[sub
     log_path = workdir / f"{command[0]}.log"
     with open(log_path, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "bench.public:bench_app()", *command],
+            [sys.executable, "-m", "flask", "--app", FACTORY, *command],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     return process, log_path
@@ -434,17 +371,6 @@ def wait_for_compilations(database: Database, seconds: float, since: float | Non
     return None
 
 
-def tree_cpu(pid: int) -> float:
-    """User + system seconds of a process, of the children it has waited for, and of those still
-    running (its forked PDF workers, mid-round)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return 0.0
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICKS + sum(tree_cpu(child) for child in children)
-
-
 def stop_service(process: subprocess.Popen, log_path: Path, name: str, problem: str) -> list[str]:
     """Stop a service started by start_service; the lines of its log that match `problem`, and its
     exit code if it was not 0."""
@@ -464,13 +390,6 @@ def stop_process(process: subprocess.Popen) -> int:
 
 # --- CPU: where the machine's time went ----------------------------------------------------------------
 
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
-    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values) - idle) / TICKS, sum(values) / TICKS
 
 
 def postgres_backends(database: Database) -> list[int]:
@@ -711,7 +630,7 @@ class Outcome:
             "",
             f"Rate limits raised to `{HIGH_LIMIT}` for the run ({', '.join(RAISED_LIMITS)}): every client here "
             "shares one address, and the bench measures the site's capacity, not the limiter.",
-            ("Every request through nginx (deploy/nginx/site.conf as shipped, bench/front.py) on loopback; the app "
+            ("Every request through nginx (deploy/nginx/site.conf as shipped, bench/lib/servers.py) on loopback; the app "
              "trusts one proxy (PROXY_COUNT=1). " if a.via_nginx else "")
             + f"gunicorn {a.workers} sync workers; mail: "
             + ("queued by the web workers, delivered by one `send-mail --loop` process" if a.mail == "sender"

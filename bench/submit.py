@@ -19,41 +19,29 @@ What it measures, in one run:
 
 Run from the repository root:
 
-    .venv/bin/python bench/submit.py
-    .venv/bin/python bench/submit.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.submit
+    .venv/bin/python -m bench.submit --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import http.client
 import os
 import re
 import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
-from werkzeug.test import encode_multipart
+from bench.lib.databases import Database, PostgresBackend, SQLiteBackend, stored_names
+from bench.lib.forms import LETTER_5KB, Browser, run_submissions
+from bench.lib.processes import process_cpu, worker_pids
+from bench.lib.servers import HIGH_LIMIT, gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.public import Database, PostgresBackend, SQLiteBackend, gunicorn  # noqa: E402
-
-LETTER_5KB = ("אני מסרב לשרת במילואים. זו החלטה שקיבלתי אחרי מחשבה ארוכה, ואני כותב אותה בשמי המלא. " * 40).strip()
-HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_key)"[^>]*value="([^"]*)"')
-LETTER_FORM = re.compile(r'<form[^>]*class="letter-form"[^>]*>')
-ENCTYPE = re.compile(r'enctype="([^"]+)"')
 
 
 def sanitize_median_us(runs: int) -> tuple[float, int]:
@@ -67,138 +55,6 @@ def sanitize_median_us(runs: int) -> tuple[float, int]:
         sanitize.text_to_html(sanitize.clean_text(text))
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1e6, size
-
-
-class Browser:
-    """One client on a keep-alive connection: fetch the form, post it, like a person would."""
-
-    def __init__(self, base: str) -> None:
-        self.address = urlsplit(base).netloc
-        self.connection = http.client.HTTPConnection(self.address, timeout=30)
-        self.cookie = ""
-
-    def request(self, method: str, path: str, body: str | bytes | None = None,
-                content_type: str = "application/x-www-form-urlencoded") -> http.client.HTTPResponse:  # fmt: skip
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        if body is not None:
-            headers["Content-Type"] = content_type
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-        except (http.client.HTTPException, OSError):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection(self.address, timeout=30)
-            raise
-        set_cookie = response.getheader("Set-Cookie")
-        if set_cookie:
-            self.cookie = set_cookie.split(";", 1)[0]
-        return response
-
-    def submit(self, name: str) -> bool:
-        """True only when the site acknowledged the letter (303 to the 'check your mail' page)."""
-        return acknowledged(self.post_letter(name))
-
-    def post_letter(self, name: str) -> http.client.HTTPResponse:
-        """Fetch the form and post a letter signed `name`; the answer to the post, its body read."""
-        html = self.request("GET", "/submit?lang=he").read().decode()
-        # An address per letter, as real authors have: one address would meet the per-recipient mail limit.
-        address = f"bench-{hashlib.sha256(name.encode()).hexdigest()[:12]}@private.example"
-        response = self.request("POST", "/submit", *letter_form(html, name, address))
-        response.read()
-        return response
-
-
-def letter_form(html: str, name: str, email: str) -> tuple[bytes, str]:
-    """The letter form of the page `html`, filled in and encoded as its enctype says (as a browser does)."""
-    form = LETTER_FORM.search(html)
-    enctype = ENCTYPE.search(form[0]) if form else None
-    fields = {
-        **dict(HIDDEN.findall(html)),
-        "display_name": name,
-        "language": "he",
-        "body": LETTER_5KB[:2000],
-        "contact_email": email,
-        "consent_name": "y",
-        "consent_public": "y",
-    }
-    if enctype and enctype[1] == "multipart/form-data":
-        boundary, body = encode_multipart(fields)
-        return body, f"multipart/form-data; boundary={boundary}"
-    return urlencode(fields).encode(), "application/x-www-form-urlencoded"
-
-
-def acknowledged(response: http.client.HTTPResponse) -> bool:
-    return response.status == 303 and "/submit/sent" in (response.getheader("Location") or "")
-
-
-@dataclass
-class Outcome:
-    acknowledged: list[str] = field(default_factory=list)
-    failed: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def run_submissions(base: str, names: list[str], threads: int, on_progress=None) -> tuple[Outcome, float]:
-    outcome = Outcome()
-    queue = iter(names)
-    queue_lock = threading.Lock()
-
-    def client() -> None:
-        browser = Browser(base)
-        while True:
-            with queue_lock:
-                name = next(queue, None)
-            if name is None:
-                return
-            try:
-                ok = browser.submit(name)
-            except (http.client.HTTPException, OSError):
-                ok = False
-            with outcome.lock:
-                if ok:
-                    outcome.acknowledged.append(name)
-                else:
-                    outcome.failed += 1
-                done = len(outcome.acknowledged)
-            if on_progress:
-                on_progress(done)
-
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return outcome, time.perf_counter() - started
-
-
-def stored_names(database: Database, prefix: str) -> set[str]:
-    from sqlalchemy import select
-
-    from refusal_site.extensions import db
-    from refusal_site.models import Letter
-
-    with database.app.app_context():
-        names = set(db.session.execute(select(Letter.display_name).where(Letter.display_name.like(f"{prefix}%"))).scalars())
-    database.release()
-    return names
-
-
-def worker_pids(master: int) -> list[int]:
-    output = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
-    return [int(pid) for pid in output.split()]
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float:
-    """User + system seconds of one process so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def cpu_per_submission(database: Database, workdir: Path, run: str, batches: int = 3, size: int = 100) -> list[float]:
@@ -230,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
 
     # One loopback address for every client: raise the per-client limit for the run only.
-    os.environ["REFUSAL_SUBMIT_RATE_LIMIT"] = "1000000 per minute"
+    os.environ["REFUSAL_SUBMIT_RATE_LIMIT"] = HIGH_LIMIT
     workdir = Path(tempfile.mkdtemp(prefix="refusal-bench-submit-"))
     backend = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(workdir)
     lines = [f"# Submission benchmark ({backend.describe()})", ""]

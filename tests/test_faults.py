@@ -1,7 +1,7 @@
 """Faults: a worker killed mid-write, PostgreSQL down and back, Redis lost and found again.
 
 The site runs under gunicorn with the repository's gunicorn.conf.py, started by the benchmark's
-own helpers (bench/public.py, bench/submit.py); PostgreSQL and Redis, where a test stops them,
+own helpers (bench/lib/); PostgreSQL and Redis, where a test stops them,
 are private servers of that test, never the shared ones other tests use.
 """
 
@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from bench.public import Database, PostgresBackend, free_port, gunicorn
-from bench.submit import Browser, acknowledged, run_submissions, stored_names, worker_pids
+from bench.lib.databases import Database, PostgresBackend, stored_names
+from bench.lib.forms import Browser, acknowledged, run_submissions
+from bench.lib.processes import worker_pids
+from bench.lib.servers import free_port, gunicorn
 from refusal_site import create_app
 from refusal_site.storage import dispose_engines
 from tests.conftest import base_config

@@ -1,14 +1,13 @@
 """The production front: Debian's nginx with deploy/nginx/ before gunicorn with gunicorn.conf.py.
 
 nginx runs on a loopback port without root (started as root, its workers drop to the checkout's
-owner, as production's drop to www-data), its outer config written by bench/front.py around deploy/nginx/http.conf and
+owner, as production's drop to www-data), its outer config written by bench/lib/servers.py around deploy/nginx/http.conf and
 deploy/nginx/site.conf as they ship; gunicorn serves the app (sync workers, as gunicorn.conf.py
 sets them) on a SQLite file of the module's own, with PROXY_COUNT=1 as in production. Every
 request here goes to 127.0.0.1.
 """
 
 import http.client
-import math
 import re
 import select
 import shutil
@@ -21,9 +20,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.front import DEPLOY, NGINX, free_port, nginx
-from bench.public import Database, gunicorn
-from bench.submit import letter_form
+from bench.lib.databases import Database
+from bench.lib.forms import letter_form
+from bench.lib.servers import DEPLOY, NGINX, free_port, gunicorn, nginx
+from bench.lib.stats import percentile
 from refusal_site import create_app
 from refusal_site.http import CONTENT_SECURITY_POLICY
 from refusal_site.storage import dispose_engines
@@ -158,11 +158,6 @@ def read_index(base: str, seconds: float) -> tuple[list[float], list[str]]:
     return latencies, errors
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def test_slow_clients_held_by_nginx_leave_readers_on_time(site):
     server, front = site
     # Straight to gunicorn, the attack works: two such connections hold both sync workers.
@@ -176,9 +171,9 @@ def test_slow_clients_held_by_nginx_leave_readers_on_time(site):
         held = time.perf_counter() - started
         still_open = len(slow.sockets)
 
-    p99 = percentile(latencies, 99)
+    p99 = percentile(sorted(latencies), 99)
     print(f"{SLOW_CONNECTIONS} slow connections held {held:.0f} s ({slow.opened} opened, {slow.dropped} dropped by nginx): "
-          f"readers' / p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
+          f"readers' / p50 {percentile(sorted(latencies), 50) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
           f"over {len(latencies)} reads")  # fmt: skip
     assert not errors, errors[:10]
     assert held >= HOLD_SECONDS and len(latencies) == READERS * READS_PER_READER

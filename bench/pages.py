@@ -27,330 +27,41 @@ The exit code is 0 whether the targets pass or fail; it is non-zero only on an e
 
 Run from the repository root (needs wrk, e.g. the Debian package):
 
-    .venv/bin/python bench/public.py
-    .venv/bin/python bench/public.py --database-url postgresql://postgres@127.0.0.1:5432/test
-    .venv/bin/python bench/public.py --quick    # smoke run: 1 round of 1 s, count read at 100 vs 10,000
+    .venv/bin/python -m bench.pages
+    .venv/bin/python -m bench.pages --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.pages --quick    # smoke run: 1 round of 1 s, count read at 100 vs 10,000
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
-import platform
-import re
-import shlex
 import shutil
-import signal
-import socket
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import Flask
+
+from bench.lib.app import STATIC_PATH
+from bench.lib.databases import Backend, Database, PostgresBackend, SQLiteBackend
+from bench.lib.report import machine_info, table, verdict, with_wrk_and_command_line
+from bench.lib.servers import fetch, gunicorn, run_wrk
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    # Run as `python bench/public.py`, the script's folder is on sys.path, not the repository.
-    sys.path.insert(0, str(ROOT))
-
-from flask import Flask, Response  # noqa: E402
-
-STATIC_PATH = "/_bench/static"
 # The URLs measured over HTTP, in the order each round runs them; the first is the baseline.
 URLS = (STATIC_PATH, "/", "/letters", "/api/v1/count")
 HTTP_SIZES = (100, 10_000)
 COUNT_SMALL = 100
-SEED_BATCH = 10_000
 
 # Targets from the issue.
 INDEX_RATIO_TARGET = 0.50  # / at 10,000 letters, as a share of the static baseline's requests/s
 COUNT_COST_TARGET = 1.5  # count read at the large size / count read at 100 letters
-
-
-# --- the app gunicorn serves ---------------------------------------------------------------------
-
-
-def _static_view() -> Response:
-    return Response(b"ok", mimetype="text/html")
-
-
-def make_app(database_url: str, instance_path: str) -> Flask:
-    """The real app on the given database, plus the benchmark's static baseline route."""
-    from refusal_site import create_app
-
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": instance_path,
-            "SITE_URL": "http://127.0.0.1",
-        }
-    )
-    app.add_url_rule(STATIC_PATH, "bench_static", _static_view)
-    return app
-
-
-def bench_app() -> Flask:
-    """gunicorn's factory: `gunicorn --chdir <repo> 'bench.public:bench_app()'`."""
-    return make_app(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE_PATH"])
-
-
-# --- databases -----------------------------------------------------------------------------------
-
-
-class Backend:
-    """Creates empty databases for the run and removes them at the end."""
-
-    name: str
-
-    def create(self, label: str) -> str:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        raise NotImplementedError
-
-    def cleanup(self) -> None:
-        pass
-
-
-class SQLiteBackend(Backend):
-    name = "sqlite"
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def create(self, label: str) -> str:
-        return f"sqlite:///{self.folder / f'{label}.sqlite3'}"
-
-    def describe(self) -> str:
-        return f"SQLite {sqlite3.sqlite_version} (temporary files, WAL)"
-
-
-class PostgresBackend(Backend):
-    name = "postgresql"
-
-    def __init__(self, server_url: str) -> None:
-        from sqlalchemy import create_engine, make_url
-
-        from refusal_site.config import database_url
-
-        self.server_url = make_url(database_url(server_url, ""))
-        self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
-        self.run_id = uuid.uuid4().hex[:10]
-        self.created: list[str] = []
-
-    def create(self, label: str) -> str:
-        from sqlalchemy import text
-
-        name = f"refusal_bench_{self.run_id}_{label}"
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return self.server_url.set(database=name).render_as_string(hide_password=False)
-
-    def describe(self) -> str:
-        from sqlalchemy import text
-
-        with self.admin.connect() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one()
-        where = f"{self.server_url.host}:{self.server_url.port or 5432}"
-        return f"PostgreSQL {version} at {where} (temporary databases refusal_bench_{self.run_id}_*)"
-
-    def cleanup(self) -> None:
-        from sqlalchemy import text
-
-        with self.admin.connect() as connection:
-            for name in self.created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.created.clear()
-        self.admin.dispose()
-
-
-@dataclass
-class Database:
-    """One temporary database, its instance folder and an in-process app on it."""
-
-    url: str
-    instance_path: str
-    app: Flask
-    letters: int = 0
-
-    @classmethod
-    def create(cls, backend: Backend, label: str, workdir: Path) -> Database:
-        from flask_migrate import upgrade
-
-        url = backend.create(label)
-        instance_path = str(workdir / f"instance-{label}")
-        app = make_app(url, instance_path)
-        logging.disable(logging.INFO)  # alembic's progress lines
-        try:
-            with app.app_context():
-                upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
-        database = cls(url, instance_path, app)
-        database.release()
-        return database
-
-    def seed_to(self, total: int, log: Callable[[str], None]) -> None:
-        """Publish demo letters until `total` are published, in transactions of SEED_BATCH letters."""
-        from refusal_site import demo, letters
-        from refusal_site.extensions import db
-
-        if self.letters >= total:
-            return
-        started = time.perf_counter()
-        while self.letters < total:
-            batch = min(SEED_BATCH, total - self.letters)
-            with self.app.app_context():
-                demo.seed(batch, rng_seed=self.letters + 1)
-                db.session.remove()
-            self.letters += batch
-        with self.app.app_context():
-            stored = letters.public_tally().refusers
-        self.release()
-        if stored != total:
-            raise RuntimeError(f"the tally says {stored} letters after seeding {total}")
-        log(f"  seeded to {total:,} published letters ({time.perf_counter() - started:.1f} s)")
-
-    def release(self) -> None:
-        """Close this process's connections, so that gunicorn and DROP DATABASE have the database."""
-        from refusal_site.extensions import db
-
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-            # The public pages' own read engine, where the app has one.
-            read_engine = self.app.extensions.get("refusal_read_engine")
-            if read_engine is not None:
-                read_engine.dispose()
-
-
-# --- gunicorn and wrk ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    base: str
-    log_path: Path
-    pid: int = 0  # gunicorn's master process; its children are the workers
-
-    def log_problems(self) -> list[str]:
-        """gunicorn's error lines so far (worker timeouts, crashes, tracebacks logged by the app)."""
-        lines = self.log_path.read_text(errors="replace").splitlines()
-        return [line for line in lines if re.search(r"\[(ERROR|CRITICAL)\]|Traceback", line)]
-
-
-@contextmanager
-def gunicorn(database: Database, workdir: Path, workers: int, config: Path | None) -> Iterator[Server]:
-    """Serve `database` with gunicorn on a free loopback port; yield it; stop it (SIGTERM) on exit.
-
-    gunicorn runs in the temporary folder, so it reads no gunicorn.conf.py unless `config` is given
-    (the command-line settings here, bind and workers among them, still win over the file's).
-    """
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_INSTANCE_PATH=database.instance_path)
-    log_path = workdir / f"gunicorn-{port}.log"
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers), "--worker-class", "sync",
-        "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-        "--graceful-timeout", "10",
-        *(["--config", str(config.resolve())] if config else []),
-        "bench.public:bench_app()",
-    ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(base + STATIC_PATH, process, log_path)
-        yield Server(base, log_path, process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s:\n{log_path.read_text()}")
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-@dataclass
-class WrkResult:
-    rps: float
-    requests: int
-    non_2xx_3xx: int
-    socket_errors: dict[str, int]
-    output: str
-
-    @property
-    def problems(self) -> str:
-        errors = sum(self.socket_errors.values())
-        notes = []
-        if self.non_2xx_3xx:
-            notes.append(f"{self.non_2xx_3xx} non-2xx/3xx responses")
-        # A handful of read errors can come from connections closed as the run ends; more is a problem.
-        if errors > max(2, self.requests // 1000):
-            notes.append("socket errors " + ", ".join(f"{k} {v}" for k, v in self.socket_errors.items() if v))
-        return "; ".join(notes)
-
-
-def run_wrk(wrk: str, url: str, seconds: int, connections: int) -> WrkResult:
-    command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", url]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    out = result.stdout + result.stderr
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
-    if result.returncode != 0 or rps is None:
-        raise RuntimeError(f"{shlex.join(command)} failed ({result.returncode}):\n{out}")
-    requests = re.search(r"(\d+) requests in", out)
-    non_ok = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    socket_errors = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()))) if sockets else {}
-    return WrkResult(
-        rps=float(rps.group(1)),
-        requests=int(requests.group(1)) if requests else 0,
-        non_2xx_3xx=int(non_ok.group(1)) if non_ok else 0,
-        socket_errors=socket_errors,
-        output=out,
-    )
 
 
 # --- the two measurements ------------------------------------------------------------------------
@@ -493,49 +204,6 @@ def measure_count_cost(small: Database, large: Database, args: argparse.Namespac
 
 
 # --- report --------------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def machine_info(backend: Backend, args: argparse.Namespace) -> list[tuple[str, str]]:
-    def run(*command: str) -> str:
-        try:
-            return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=10).stdout.strip()
-        except OSError:
-            return "?"
-
-    import gunicorn as gunicorn_package
-
-    commit = run("git", "rev-parse", "--short", "HEAD") or f"{ROOT} is not a git checkout"
-    changed = run("git", "status", "--porcelain", "--", ".", ":(exclude)bench", ":(exclude)docs").splitlines()
-    dirty = f" + uncommitted changes to {len(changed)} paths outside bench/ and docs/" if changed else ""
-    wrk_version = run(args.wrk, "--version").splitlines()
-    return [
-        ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
-        ("machine", f"{platform.node()}, {platform.platform()}, nproc {os.cpu_count()}"),
-        ("load average at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
-        ("python", platform.python_version()),
-        ("gunicorn", f"{gunicorn_package.__version__}, config file: {args.gunicorn_config or 'none'}"),
-        ("wrk", wrk_version[0] if wrk_version else "?"),
-        ("database", backend.describe()),
-        ("commit", commit + dirty),
-    ]
-
-
-def table(headers: list[str], rows: list[list[str]], markdown: bool) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-
-    def fmt(row: list[str]) -> str:
-        # The first column left-aligned, the figures right-aligned.
-        return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-
-    return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, rows)])
 
 
 def report(
@@ -711,17 +379,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.seconds < 1 or args.warmup < 1 or args.rounds < 1:
         parser.error("--seconds, --warmup and --rounds must be at least 1")
     return with_wrk_and_command_line(parser, args)
-
-
-def with_wrk_and_command_line(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
-    """Refuse to start without wrk; record the command that reproduces the run (for the report)."""
-    if not os.access(args.wrk, os.X_OK):
-        parser.error(f"wrk not found at {args.wrk}; install it (Debian: apt-get install wrk) or pass --wrk")
-    python = sys.executable
-    if python.startswith(os.getcwd() + os.sep):
-        python = os.path.relpath(python)
-    args.command_line = shlex.join([python, *sys.argv])
-    return args
 
 
 def main(argv: list[str] | None = None) -> int:

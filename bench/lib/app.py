@@ -1,0 +1,36 @@
+"""The app the benchmarks serve: the real app on a given database, plus a static baseline route."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response
+
+STATIC_PATH = "/_bench/static"
+# gunicorn's and flask's name for the factory below.
+FACTORY = "bench.lib.app:bench_app()"
+
+
+def _static_view() -> Response:
+    return Response(b"ok", mimetype="text/html")
+
+
+def make_app(database_url: str, instance_path: str) -> Flask:
+    """The real app on the given database, plus the benchmark's static baseline route."""
+    from refusal_site import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": instance_path,
+            "SITE_URL": "http://127.0.0.1",
+        }
+    )
+    app.add_url_rule(STATIC_PATH, "bench_static", _static_view)
+    return app
+
+
+def bench_app() -> Flask:
+    """gunicorn's factory: `gunicorn --chdir <repo> 'bench.lib.app:bench_app()'`."""
+    return make_app(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE_PATH"])
+
