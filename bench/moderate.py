@@ -13,37 +13,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 
 from flask_migrate import upgrade
 
-from bench.lib.databases import PostgresBackend, SQLiteBackend
+from bench.lib.databases import PostgresBackend, SQLiteBackend, seed_pending
 from bench.lib.forms import PASSWORD, input_values
 from bench.lib.stats import median_ms
 from refusal_site import create_app, moderators
 from refusal_site.extensions import db
-from refusal_site.letters import content_hash
-from refusal_site.models import Letter, LetterStatus, new_public_id, utcnow
 from refusal_site.storage import dispose_engines
 
-
-
-def seed_pending(count: int) -> None:
-    now = utcnow()
-    rows = []
-    for i in range(count):
-        body = f"Letter number {i}. I refuse to serve in the reserves.\n\nSigned."
-        rows.append(
-            dict(
-                public_id=new_public_id(), display_name=f"Author {i}", language="he en ar".split()[i % 3], body_text=body,
-                body_html=f"<p>{body}</p>", status=LetterStatus.PENDING.value, submitted_at=now, confirmed_at=now,
-                updated_at=now, contact_email=f"a{i}@private.example", content_hash=content_hash(f"Author {i}", None, "en", None, body),
-                revision=2, text_simhash=i + 1, name_key=f"author {i}",
-            )
-        )
-    for start in range(0, count, 1000):
-        db.session.execute(insert(Letter), rows[start : start + 1000])
-    db.session.commit()
 
 
 def main() -> None:

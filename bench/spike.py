@@ -64,7 +64,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.lib.app import FACTORY
-from bench.lib.databases import Database, PostgresBackend
+from bench.lib.databases import Database, PostgresBackend, seed_pending
 from bench.lib.forms import CLIENT_ERRORS, Browser, hidden_fields, letter_form, tokens
 from bench.lib.processes import machine_busy, process_cpu, tree_cpu, worker_pids
 from bench.lib.report import machine_info, table, with_wrk_and_command_line
@@ -408,7 +408,6 @@ def postgres_backends(database: Database) -> list[int]:
 
 def prepare(database: Database, published: int, pending: int) -> str:
     """Published letters for the readers, pending ones for the moderator, the moderator; the PDF's letter."""
-    from bench.moderate import seed_pending
     from refusal_site import letters, moderators
     from refusal_site.extensions import db
 

@@ -155,3 +155,28 @@ def stored_names(database: Database, prefix: str) -> set[str]:
         names = set(db.session.execute(select(Letter.display_name).where(Letter.display_name.like(f"{prefix}%"))).scalars())
     database.release()
     return names
+
+
+def seed_pending(count: int) -> None:
+    """Insert `count` confirmed letters waiting for a moderator, in bulk, in the current app context."""
+    from sqlalchemy import insert
+
+    from refusal_site.extensions import db
+    from refusal_site.letters import content_hash
+    from refusal_site.models import Letter, LetterStatus, new_public_id, utcnow
+
+    now = utcnow()
+    rows = []
+    for i in range(count):
+        body = f"Letter number {i}. I refuse to serve in the reserves.\n\nSigned."
+        rows.append(
+            dict(
+                public_id=new_public_id(), display_name=f"Author {i}", language="he en ar".split()[i % 3], body_text=body,
+                body_html=f"<p>{body}</p>", status=LetterStatus.PENDING.value, submitted_at=now, confirmed_at=now,
+                updated_at=now, contact_email=f"a{i}@private.example", content_hash=content_hash(f"Author {i}", None, "en", None, body),
+                revision=2, text_simhash=i + 1, name_key=f"author {i}",
+            )
+        )
+    for start in range(0, count, 1000):
+        db.session.execute(insert(Letter), rows[start : start + 1000])
+    db.session.commit()
