@@ -249,19 +249,43 @@ def letter_pdf_path(letter: Letter) -> tuple[Path, str]:
 
 
 def renders_inline(letter: Letter) -> bool:
-    """Whether a request may render this letter's PDF itself: a long list of co-signers takes
-    seconds, so that is left to a background build."""
-    return not letter.collective or letter.signatures_published <= current_app.config["PDF_INLINE_SIGNERS"]
+    """Whether a request may render this letter's PDF itself: a long text or a long list of
+    co-signers takes seconds, so that is left to a background build."""
+    config = current_app.config
+    signers = letter.signatures_published if letter.collective else 0
+    return signers <= config["PDF_INLINE_SIGNERS"] and len(letter.body_text) <= config["PDF_INLINE_CHARS"]
 
 
-def letter_pdf(letter: Letter) -> tuple[Path, str]:
+class BeingRendered(Exception):
+    """Another process renders this PDF right now."""
+
+
+@contextlib.contextmanager
+def _rendering_now(key: str):
+    """The key's lock and a build slot, taken without waiting for either: a render in a web worker
+    counts against PDF_MAX_BUILDS like any build, and a second request for the same PDF does not
+    hold a worker while the first renders it (BeingRendered; Busy when every slot is taken)."""
+    key_lock = _try_lock(_lock_path(key))
+    if key_lock is None:
+        raise BeingRendered(key)
+    with key_lock:
+        slot = _take_slot()
+        if slot is None:
+            raise Busy()
+        with slot:
+            yield
+
+
+def letter_pdf(letter: Letter, *, now: bool = False) -> tuple[Path, str]:
     """The cached PDF of a letter (rendered the first time it is asked for) and its fingerprint.
-    Concurrent callers render it once. Unprintable if its pages could not be rendered within the
-    last PDF_UNPRINTABLE_SECONDS: a failed render is remembered, not tried again on every request."""
+    Concurrent callers render it once; with `now` (a request rendering it itself) nothing waits:
+    see _rendering_now. Unprintable if its pages could not be rendered within the last
+    PDF_UNPRINTABLE_SECONDS: a failed render is remembered, not tried again on every request."""
     path, fingerprint = letter_pdf_path(letter)
     if not path.exists():
         refuse_if_unprintable(letter.public_id, fingerprint)
-        with _locked(f"letter-{letter.public_id}"):
+        key = f"letter-{letter.public_id}"
+        with _rendering_now(key) if now else _locked(key):
             if not path.exists():
                 refuse_if_unprintable(letter.public_id, fingerprint)  # another request's render just failed
                 (shown,) = printed([letter])
@@ -1061,14 +1085,14 @@ def prune(older_than: timedelta, ranges_older_than: timedelta | None = None) -> 
     return removed
 
 
-def forget(public_id: str, *, was_public: bool = True) -> int:
+def forget(public_id: str, *, compilations: bool = True, contents: bool = True) -> int:
     """Delete every cached file that shows a letter: its own PDFs, the files of pages that hold its
     pages (rendered ahead while it waited, or for a compilation; the other letters in them are
-    rendered again when next needed), and, if it `was_public`, the compilations that hold it and
-    every page of contents (they may name it; the next build renders those it needs). Covers show
-    counts only and stay. For a letter that is not public any more, or never will be: a disk taken
-    from the server must not show it, nor a download of an older compilation. Returns how many
-    files went."""
+    rendered again when next needed), the `compilations` that hold it and every page of `contents`
+    (they may name it; the next build renders those it needs). Covers show counts only and stay.
+    For a letter that is not public any more (or never will be), or whose text, name or signers
+    changed: a disk taken from the server must not show what went, nor a download of an older
+    compilation. Returns how many files went."""
     folder = cache_folder()
     doomed = set(folder.glob(f"letters/{glob.escape(public_id)}-*.pdf"))
     for entry in folder.glob("pages/index/*.json"):
@@ -1076,14 +1100,14 @@ def forget(public_id: str, *, was_public: bool = True) -> int:
             placed = Placed(**json.loads(entry.read_text()))
             if placed.letter == public_id:
                 doomed |= {entry, folder / "pages" / placed.file}
-    if was_public:
-        for built in folder.glob("compilations/*.pdf"):
-            try:
-                holds = public_id in _manifest(built).read_text().split()
-            except FileNotFoundError:
-                holds = True  # no list: it may hold the letter
-            if holds:
-                doomed |= {built, _manifest(built)}
+    for built in folder.glob("compilations/*.pdf") if compilations else ():
+        try:
+            holds = public_id in _manifest(built).read_text().split()
+        except FileNotFoundError:
+            holds = True  # no list: it may hold the letter
+        if holds:
+            doomed |= {built, _manifest(built)}
+    if contents:
         doomed |= set(folder.glob("contents/*.pdf"))
     for path in doomed:
         path.unlink(missing_ok=True)
@@ -1091,8 +1115,9 @@ def forget(public_id: str, *, was_public: bool = True) -> int:
 
 
 class Forgetting:
-    """The builder service's sweep: forget() each letter withdrawn, unpublished or rejected, in this
-    machine's cache, whichever machine the decision came to. Each decision is acted on once; the
+    """The builder service's sweep: forget() what each letter withdrawn, unpublished, rejected or
+    corrected, or left by a signer, showed before, in this machine's cache, whichever machine the
+    decision came to. Each decision is acted on once; the
     sweep looks back a minute more than its last run, for clocks that differ between machines."""
 
     OVERLAP = timedelta(minutes=1)
@@ -1104,11 +1129,10 @@ class Forgetting:
 
     def sweep(self) -> int:
         now = utcnow()
-        taken = [(public_id, was_public, at) for public_id, was_public, at in letters.taken_away(self.since - self.OVERLAP)
-                 if (public_id, at) not in self.done]  # fmt: skip
-        removed = sum(forget(public_id, was_public=was_public) for public_id, was_public, _ in taken)
+        taken = [change for change in letters.taken_away(self.since - self.OVERLAP) if (change.public_id, change.at) not in self.done]
+        removed = sum(forget(change.public_id, compilations=change.compilations, contents=change.contents) for change in taken)
         self.done = {(public_id, at) for public_id, at in self.done if at >= self.since - self.OVERLAP}
-        self.done |= {(public_id, at) for public_id, _, at in taken}
+        self.done |= {(change.public_id, change.at) for change in taken}
         self.since = now
         return removed
 

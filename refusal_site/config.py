@@ -107,8 +107,10 @@ class Config:
     PDF_BUILD_MEMORY_BYTES = 2 * 1024**3
     PDF_BUILD_SECONDS = 600
     PDF_MAX_LETTERS = 3000
-    # A collective letter with more co-signers than this gets its PDF built in the background.
+    # A collective letter with more co-signers than this, or a letter longer than this many
+    # characters, gets its PDF built in the background (a request would hold its worker seconds).
     PDF_INLINE_SIGNERS = 300
+    PDF_INLINE_CHARS = 8000
     # Background PDF builds that may run at once on one machine; more requests get a 503 to retry.
     PDF_MAX_BUILDS = 2
     # build-pdf deletes cached PDFs and pages that no build has used for this many days.

@@ -176,3 +176,30 @@ def test_prune_deletes_ranges_nobody_asked_for_and_old_locks_but_not_held_ones(a
     assert not ranged.path.exists() and asked.path.exists() and whole.path.exists()
     assert sorted(path.name for path in locks.glob("*.lock")) == ["all-held-he.lock"]
     held.close()
+
+
+def test_a_letter_rendered_by_a_request_takes_a_build_slot(app, client, monkeypatch):
+    """A render in a web worker counts against PDF_MAX_BUILDS like any build; a second request for the
+    same letter gets the page that asks again instead of holding a worker too."""
+    letter = make_letter(language="en")
+    app.config["PDF_MAX_BUILDS"] = 1
+    slot = compilation._take_slot()  # a build of something else holds the only slot
+    try:
+        busy = client.get(f"/letters/{letter.public_id}.pdf", headers={"Accept-Language": "en"})
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "60"
+        assert "Many PDFs are being prepared right now" in busy.get_data(as_text=True)
+    finally:
+        slot.close()
+    key_lock = compilation._try_lock(compilation._lock_path(f"letter-{letter.public_id}"))  # another worker renders it
+    try:
+        assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 202
+    finally:
+        key_lock.close()
+    assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 200
+
+
+def test_a_long_letter_is_rendered_in_the_background(app, client, spawned):
+    long = make_letter(language="en", body_text="\n\n".join(["I refuse. " * 80] * 12))
+    assert len(long.body_text) > app.config["PDF_INLINE_CHARS"]
+    assert client.get(f"/letters/{long.public_id}.pdf").status_code == 202
+    assert [key for key, _ in spawned] == [f"letter-{long.public_id}"]

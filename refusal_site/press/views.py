@@ -49,7 +49,11 @@ def letter_pdf(public_id: str):
             if not compilation.renders_inline(letter):
                 compilation.refuse_if_unprintable(letter.public_id, fingerprint)
                 return _prepare_in_background(f"letter-{letter.public_id}", letter=letter)
-            path, fingerprint = compilation.letter_pdf(letter)
+            path, fingerprint = compilation.letter_pdf(letter, now=True)
+        except compilation.BeingRendered:
+            return _preparing()
+        except compilation.Busy:
+            return _retry_later(503, _("Many PDFs are being prepared right now. Please try again in a minute."), BUSY_RETRY_AFTER)
         except compilation.Unprintable as unprintable:
             # Logged and put before the moderators once, when its render failed; not again per request.
             message = _("This letter's PDF cannot be made at the moment. The letter can be read on its page; please try the PDF again later.")
@@ -116,6 +120,11 @@ def _prepare_in_background(key: str, *, limited: bool = False, **job) -> Respons
         return _retry_later(503, _("Many PDFs are being prepared right now. Please try again in a minute."), BUSY_RETRY_AFTER)
     if limited and started:
         _range_builds(count=True)
+    return _preparing()
+
+
+def _preparing() -> Response:
+    """202: the PDF is being made; the page asks again by itself."""
     return no_store(Response(render_template("press/preparing.html"), status=202, headers={"Retry-After": "5"}))
 
 
