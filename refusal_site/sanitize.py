@@ -25,11 +25,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 # Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt): characters drawn as
 # nothing. Some are not format characters (U+034F, U+115F, U+3164, U+FE00-FE0F...), so the
 # category check alone would let "No\u034fa" pass for "Noa".
-_DEFAULT_IGNORABLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+_IGNORABLE_CHARS = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
+_DEFAULT_IGNORABLE = re.compile(f"[{_IGNORABLE_CHARS}]")
 _SPACES = re.compile(r"\s+")
 # Category Cc is exactly U+0000-U+001F and U+007F-U+009F, and Cs exactly U+D800-U+DFFF, in every
 # Unicode version; one expression drops them all but tab and newline, much faster than a category
@@ -155,7 +156,14 @@ def exceeded_bound(text: str) -> str | None:
         # and fewer elements than the text has line breaks, dots, at signs and colons (a link has
         # one). Most letters: no need to sanitize them twice (here and when stored).
         return None
+    if len(_ALLOWED_START_TAG.findall(text)) > MAX_ELEMENTS:
+        # Each typed start tag of an allowed element makes one: too many, without parsing them
+        # (thousands of misnested links cost the parser seconds).
+        return "elements"
     return _bounded_html(text)[1]
+
+
+_ALLOWED_START_TAG = re.compile(r"<(?:%s)(?=[\s/>])" % "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True)), re.IGNORECASE)
 
 
 def html_exceeds_bounds(html: str) -> bool:
@@ -170,7 +178,8 @@ def html_exceeds_bounds(html: str) -> bool:
 # What a mail client (or IDNA) reads as the dot of a host name, the at sign of an address, or the
 # colon of a scheme: ASCII and its full-width, ideographic and small look-alikes.
 _DOTS = ".\u2024\u3002\ufe52\uff0e\uff61"
-_HOST_DOT = re.compile(rf"(?<=\S)[{_DOTS}](?=[\w\-\u00ad\u200b-\u200d\u2060\ufeff])")
+# IDNA drops the ignorable characters: "evil.\u2063com" is evil.com to a mail program.
+_HOST_DOT = re.compile(rf"(?<=\S)[{_DOTS}](?=[\w\-{_IGNORABLE_CHARS}])")
 _AT = re.compile("[@\ufe6b\uff20]")
 _SCHEME_COLON = re.compile(r"[:\ufe13\ufe55\uff1a](?=\s*[/\\\uff0f])")
 _BARE_SCHEME = re.compile(

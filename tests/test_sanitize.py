@@ -221,3 +221,17 @@ def test_the_quick_answer_for_a_text_without_tags_is_the_sanitizer_s(pieces, sca
 def test_the_quick_answer_holds_at_the_bound(lines):
     text = "a\n" * lines
     assert sanitize.exceeded_bound(text) == sanitize._bounded_html(text)[1]
+
+
+def test_thousands_of_typed_tags_are_refused_without_parsing_them(monkeypatch):
+    """Misnested links cost the parser seconds: a text with more allowed start tags than MAX_ELEMENTS
+    is over the bound before any parse."""
+    text = ((("<ul><li><a>" * 26) + " ") * 80)[:20000]
+    monkeypatch.setattr(sanitize, "_bounded_html", lambda text: pytest.fail("parsed"))
+    assert sanitize.exceeded_bound(text) == "elements"
+    assert len(sanitize._ALLOWED_START_TAG.findall("<div> <bx> <a href=x> <B> <br/>")) == 3
+
+
+@pytest.mark.parametrize("hidden", ["\u2063", "\u2061", "\u034f", "\u180b", "\ufe0f", "\u00ad", "\u200b"])
+def test_a_dot_before_a_character_idna_ignores_is_broken_too(hidden):
+    assert sanitize.unlinked(f"evil.{hidden}com") == f"evil[.]{hidden}com"
