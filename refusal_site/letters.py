@@ -787,13 +787,34 @@ def publications_per_day(timezone: str) -> list[tuple[date, int]]:
     return sorted(days.items())
 
 
-def taken_away(since: datetime) -> list[tuple[str, bool, datetime]]:
-    """Letters withdrawn, unpublished or rejected since `since`: each one's public id, whether it had
-    been published, and when it was last changed."""
-    query = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
+@dataclass(frozen=True)
+class Change:
+    """A change after which cached PDFs must not show what a letter showed before (see taken_away)."""
+
+    public_id: str
+    compilations: bool  # compilations may show what went (the letter, a signer, an earlier text)
+    contents: bool  # pages of contents may show it (its name, its title)
+    at: datetime
+
+
+def taken_away(since: datetime) -> list[Change]:
+    """What was taken from the public since `since`: letters withdrawn, unpublished or rejected (the
+    compilations and contents held them if they had been published), letters corrected (their
+    earlier text and name), and letters a published signer left (their names under the letter)."""
+    gone = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
         Letter.status.in_([S.WITHDRAWN, S.UNPUBLISHED, S.REJECTED]), Letter.updated_at >= since
     )
-    return [(public_id, bool(was_public), at) for public_id, was_public, at in db.session.execute(query)]
+    corrected = select(Letter.public_id, Letter.corrected_at).where(Letter.corrected_at >= since)
+    left = (
+        select(Letter.public_id, func.max(Signature.decided_at))
+        .join(Signature, Signature.letter_id == Letter.id)
+        .where(Signature.status.in_([SignatureStatus.WITHDRAWN, SignatureStatus.UNPUBLISHED]), Signature.decided_at >= since)
+        .group_by(Letter.public_id)
+    )
+    changes = [Change(public_id, bool(shown), bool(shown), at) for public_id, shown, at in db.session.execute(gone)]
+    changes += [Change(public_id, True, True, at) for public_id, at in db.session.execute(corrected)]
+    changes += [Change(public_id, True, False, at) for public_id, at in db.session.execute(left)]
+    return changes
 
 
 def publication_span(language: str | None = None) -> tuple[datetime, datetime] | None:

@@ -88,3 +88,29 @@ def test_the_builder_service_of_another_machine_forgets_what_was_withdrawn_elsew
     compilation.build(compilation.Selection(), "he")
     assert sweep.sweep() == 0, "each decision is acted on once: the new compilation stays"
     assert compilation.existing(compilation.Selection(), "he") is not None
+
+
+@pytest.mark.pdf
+def test_a_signer_who_leaves_and_a_correction_leave_no_cached_pdf_of_what_went(app, client, login_as):
+    from refusal_site import signatures
+    from tests.factories import make_signature
+
+    letter = make_collective(language="en", display_name="Yael Bar", body_text="We will not fly. Marker old-text.")
+    leaving = make_signature(letter, name="Dana Leavingsigner")
+    compilation.build(compilation.Selection(), "en")
+    assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 200
+    assert cached("Leavingsigner")
+    manage = f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, leaving)}"
+    assert client.post(f"{manage}/withdraw", data={**hidden_fields(client.get(manage)), "understood": "y"}).status_code == 303
+    assert cached("Leavingsigner") == []
+    # A correction on another machine: this machine's service sweeps the earlier text away.
+    compilation.build(compilation.Selection(), "en")
+    assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 200
+    assert cached("old-text")
+    sweep = compilation.Forgetting()
+    sweep.sweep()
+    admin = login_as(app.test_client(), role="admin")
+    letters.edit(letters.published_letter(letter.public_id), by=admin, display_name="Yael Bar", descriptor=None, title=None,
+                 body_text="We will not fly. Marker new-text.", reason="typo")
+    assert sweep.sweep() > 0
+    assert cached("old-text") == []

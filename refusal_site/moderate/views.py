@@ -334,7 +334,8 @@ def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
         letter = act(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
         # Not public, or never to be: no cached PDF of this machine shows it any more (the builder
         # service of every machine sweeps its own cache too).
-        compilation.forget(letter.public_id, was_public=letter.published_at is not None)
+        shown = letter.published_at is not None
+        compilation.forget(letter.public_id, compilations=shown, contents=shown)
         return done if letter.contact_email else done_unmailed
 
     return _decide(public_id, ReasonForm, decide)
@@ -399,6 +400,8 @@ def edit(public_id: str):
                 reason=form.reason.data,
                 expected_revision=form.revision.data,
             )
+            # No cached PDF of this machine shows the earlier text or name (each machine's builder service sweeps its own).
+            compilation.forget(letter.public_id, compilations=True, contents=True)
             if letter.contact_email:
                 return _("Corrected. The author is told by e-mail what changed and why; the earlier version is kept in the letter's history.")
             return _("Corrected. The author's address has been erased, so they could not be told; the earlier version is kept in the letter's history.")

@@ -158,7 +158,8 @@ def withdraw(token: str):
     except letters.IllegalTransition:
         return render_template("submit/manage.html", letter=letter, token=token, form=form, already_withdrawn=True), 409
     # No cached PDF of this machine shows the letter any more (each machine's builder service sweeps its own).
-    compilation.forget(letter.public_id, was_public=letter.published_at is not None)
+    shown = letter.published_at is not None
+    compilation.forget(letter.public_id, compilations=shown, contents=shown)
     return redirect(url_for(".manage", token=token), code=303)
 
 
@@ -249,9 +250,11 @@ def withdraw_signature(token: str):
     if not form.validate_on_submit():
         return _signature_page(token, form, 400)
     try:
-        signatures.withdraw(signature)
+        signature = signatures.withdraw(signature)
     except letters.LetterGone:
         return render_template("submit/link_problem.html", problem="invalid"), 410
     except signatures.IllegalSignatureMove:
         return _signature_page(token, form, 409, already_withdrawn=True)
+    # No cached PDF of this machine shows the signer's name any more (each machine's builder service sweeps its own).
+    compilation.forget(signature.letter.public_id, compilations=True, contents=False)
     return redirect(url_for(".signature", token=token), code=303)
