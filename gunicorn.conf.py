@@ -27,13 +27,14 @@ control_socket_disable = True
 # page), so no spelling of a private link reaches the log in full.
 PRIVATE_SEGMENTS = frozenset({"confirm", "my-letter", "my-signature"})
 KEPT = 6  # characters of a token the log keeps, enough to tell two requests apart
-# A path: a slash that starts a word (or a value in a query: ?next=/my-letter/...), to the word's end.
-PATH = re.compile(r"""(?<![^\s'"(=&])/[^\s'"&]*""")
+# A path: a slash that starts a word, a value in a query (?next=/my-letter/...; also after ; or ,),
+# or the path of an absolute address ("GET http://host/my-letter/..."), to the word's end.
+PATH = re.compile(r"""(?:(?<![^\s'"(=&;,])|(?<=://)[^/\s'"&;,]*)/[^\s'"&;,]*""")
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _decoded(text: str) -> str:
-    for _ in range(3):  # "%252D" is "%2D" once decoded, and "-" twice
+    for _ in range(8):  # "%252D" is "%2D" once decoded, and "-" twice
         decoded = unquote(text)
         if decoded == text:
             break
@@ -48,7 +49,7 @@ def _redact_path(target: str) -> str:
         if segments[i - 1].lower() in PRIVATE_SEGMENTS:
             segments[i] = segments[i][:KEPT] + "…"
     # A value in the query may be a private path too (?next=/my-letter/...).
-    shown = "/" + "/".join(segments) + ("/" if path.endswith("/") and segments else "") + mark + (_redact_query(query) if mark else "")
+    shown = ("/" if path.startswith("/") else "") + "/".join(segments) + ("/" if path.endswith("/") and segments else "") + mark + (_redact_query(query) if mark else "")
     return UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", shown)  # a decoded newline must not forge a log line
 
 

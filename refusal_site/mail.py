@@ -122,6 +122,7 @@ def recipient_key(address: str) -> str:
     local = local.split("+", 1)[0]
     domain = domain.rstrip(".")
     if domain in _DOTLESS_DOMAINS:
+        domain = "gmail.com"  # one mailbox under both names
         local = local.replace(".", "")
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, f"mail-recipient|{local}@{domain}".encode(), hashlib.sha256).hexdigest()

@@ -91,6 +91,8 @@ def test_gunicorn_access_log_leaves_out_client_addresses():
 @pytest.mark.parametrize("spelling", [
     "/my%2Dletter/{t}", "/my-letter//{t}", "//my-letter/{t}/withdraw", "/MY%252Dletter/{t}", "/my-letter/%2F{t}",
     "/signature%2Fconfirm/{t}", "/moderate/sign-in?next=%2Fmy-letter%2F{t}", "/moderate/sign-in?next=/my-signature/{t}&x=1",
+    "http://refusers.example/my-letter/{t}", "/x?next=https://refusers.example/my-letter/{t}", "/x?u=x;/my-letter/{t}",
+    "/x?u=x,/confirm/{t}", "/my-letter%252525252F{t}",
 ])  # fmt: skip
 def test_the_access_log_redacts_every_spelling_of_a_private_link(spelling):
     """The token is cut from the path as the application routes it: decoded, without empty segments."""

@@ -241,4 +241,5 @@ def test_the_limit_keeps_no_address(app, smtp_server):
     assert "kept" not in mark.recipient_key and len(mark.recipient_key) == 64
     assert mark.recipient_key == mail.recipient_key("Kept+x@PRIVATE.example ")
     assert mail.recipient_key("a.b@gmail.com") == mail.recipient_key("ab@gmail.com")
+    assert mail.recipient_key("a.b@googlemail.com") == mail.recipient_key("ab@gmail.com"), "one mailbox under both names"
     assert mail.recipient_key("a.b@private.example") != mail.recipient_key("ab@private.example")
