@@ -84,12 +84,17 @@ def gunicorn(database: Database, workdir: Path, workers: int, config: Path | Non
         wait_until_up(base + STATIC_PATH, process, log_path)
         yield Server(base, log_path, process.pid)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30)
+
+
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM (a fast stop for gunicorn and nginx alike), then SIGKILL if it is not gone in `timeout` s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
@@ -240,13 +245,7 @@ def nginx(upstream: str, port: int | None = None) -> Iterator[Front]:
         wait_for_port(port, process, prefix)
         yield Front(f"http://127.0.0.1:{port}", prefix, process.pid)
     finally:
-        # SIGTERM: a fast stop (SIGQUIT would wait for every slow client to go).
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=20)  # SIGTERM: SIGQUIT would wait for every slow client to go
         shutil.rmtree(prefix, ignore_errors=True)
 
 
