@@ -83,17 +83,31 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def create(email: str, password: str, *, role: Role = Role.MODERATOR, by: Moderator | str = "cli") -> Moderator:
-    """Create a moderator account; the e-mail address is unique (enforced by the database)."""
-    moderator = Moderator(email=email.strip().lower(), password_hash=hash_password(password), role=Role(role))
+def create(
+    email: str, password: str, *, role: Role = Role.MODERATOR, require_totp: bool = False, by: Moderator | str = "cli"
+) -> Moderator:
+    """Create a moderator account; the e-mail address is unique (enforced by the database).
+
+    With `require_totp`, the account must set up one-time codes at its first sign-in: required in the
+    same transaction, so no account ever exists, even for a moment, that could sign in without them."""
+    moderator = Moderator(email=email.strip().lower(), password_hash=hash_password(password), role=Role(role), totp_required=require_totp)
     try:
         with write_transaction():
             db.session.add(moderator)
             db.session.flush()
             audit.record(by, AuditAction.MODERATOR_CREATE, None, moderator_id=moderator.id, role=str(role))
+            if require_totp:
+                audit.record(by, AuditAction.MODERATOR_TOTP_REQUIRE, None, moderator_id=moderator.id, totp_required=str(True))
     except IntegrityError:
         raise EmailTaken(email) from None
     return moderator
+
+
+def create_for_team(email: str, *, role: Role, require_totp: bool, by: Moderator) -> tuple[Moderator, str]:
+    """An admin adds an account: created with a first password, which is handed back to be shown to
+    the admin once (only its hash is kept)."""
+    password = _temporary_password()
+    return create(email, password, role=role, require_totp=require_totp, by=by), password
 
 
 def by_email(email: str) -> Moderator | None:
@@ -376,6 +390,6 @@ def recent_events(moderator: Moderator, limit: int = 10) -> list[AuditEvent]:
     )
 
 
-def temporary_password() -> str:
+def _temporary_password() -> str:
     """A first password for a new account, shown once to the admin who made it."""
     return secrets.token_urlsafe(15)

@@ -222,6 +222,38 @@ def test_an_admin_creates_an_account_with_a_first_password_shown_once(app, clien
     assert sign_in(app.test_client(), "new@team.example", password).status_code == 302
 
 
+def test_an_account_created_to_use_codes_must_set_them_up_at_its_first_sign_in(app, client, login_as):
+    admin = login_as(client, "admin")
+    page = client.get("/moderate/team")
+    data = {**hidden_fields(page), "email": "coded@team.example", "role": "moderator", "require_code": "y"}
+    created = client.post("/moderate/team", data=data)
+    password = re.search(r'<p class="secret" dir="ltr"><code>([^<]+)</code>', created.get_data(as_text=True)).group(1)
+    assert sign_in(app.test_client(), "coded@team.example", password).headers["Location"] == "/moderate/sign-in/set-up-code"
+    account = moderators.by_email("coded@team.example")
+    rows = db.session.execute(select(AuditEvent).where(AuditEvent.actor_id == admin.id).order_by(AuditEvent.id)).scalars().all()
+    assert [(row.action, row.details) for row in rows][-2:] == [
+        ("moderator:create", {"moderator_id": account.id, "role": "moderator"}),
+        ("moderator:totp-require", {"moderator_id": account.id, "totp_required": "True"}),
+    ]
+
+
+def test_an_account_is_never_created_without_the_codes_it_was_created_to_need(app, login_as, client, monkeypatch):
+    """Created and required in one transaction: a failure in between leaves no account that signs in without codes."""
+    admin = login_as(client, "admin")
+    real_record = moderators.audit.record
+
+    def failing_record(actor, action, *args, **details):
+        if action == "moderator:totp-require":
+            raise RuntimeError("the database went away")
+        return real_record(actor, action, *args, **details)
+
+    monkeypatch.setattr(moderators.audit, "record", failing_record)
+    with pytest.raises(RuntimeError):
+        moderators.create_for_team("coded@team.example", role="moderator", require_totp=True, by=admin)
+    db.session.rollback()
+    assert moderators.by_email("coded@team.example") is None
+
+
 # --- the queue -----------------------------------------------------------------------------------
 
 

@@ -528,14 +528,13 @@ def team_create():
     form = CreateModeratorForm()
     if not form.validate_on_submit():
         return render_template("moderate/team.html", team=moderators.team(), form=form, action_form=TeamActionForm()), 400
-    password = moderators.temporary_password()
     try:
-        created = moderators.create(form.email.data, password, role=Role(form.role.data), by=current_user)
+        created, password = moderators.create_for_team(
+            form.email.data, role=Role(form.role.data), require_totp=form.require_code.data, by=current_user
+        )
     except moderators.EmailTaken:
         form.email.errors.append(_("There is already an account with this address."))
         return render_template("moderate/team.html", team=moderators.team(), form=form, action_form=TeamActionForm()), 409
-    if form.require_code.data:
-        moderators.require_totp(created, True, by=current_user)
     return render_template("moderate/created.html", created=created, password=password)
 
 
