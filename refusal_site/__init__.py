@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         tune_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     from .api.views import bp as api_bp
-    from .moderate.views import bp as moderate_bp
+    from .moderate import bp as moderate_bp
     from .press.views import bp as press_bp
     from .public.views import bp as public_bp
     from .submit.views import bp as submit_bp

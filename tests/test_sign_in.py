@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from refusal_site import moderators
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Moderator, RecoveryCode, utcnow
-from refusal_site.moderate.views import _safe_next
+from refusal_site.moderate.account import _safe_next
 from tests.conftest import PASSWORD
 from tests.pages import hidden_fields, page_of
 

@@ -1,0 +1,14 @@
+"""Moderators' area: one blueprint, `bp`, checked once by the gate in blueprint.py. Its routes live in
+the modules of this package, each owning one part of the work:
+
+    account          signing in (password, one-time code), signing out, the moderator's own account
+    decisions        the queue, a letter's review page, and every decision on a letter
+    signature_queue  co-signatures, decided many at a time
+    admin            the audit log and the team (admins only)
+"""
+
+# Imported for their routes, which each module adds to bp.
+from . import account, admin, decisions, signature_queue
+from .blueprint import bp
+
+__all__ = ["bp", "account", "admin", "decisions", "signature_queue"]

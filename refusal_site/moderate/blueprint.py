@@ -1,0 +1,63 @@
+"""The moderation blueprint and the one gate every route of it passes: a live session (idle and
+lifetime limits), one-time codes set up when required, and admin pages for admins only. The routes
+live in the modules beside this one; the gate is here, so a forgotten decorator cannot expose a page."""
+
+import re
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from .. import letters, moderators
+from ..extensions import login_manager
+from ..http import no_store
+from ..models import Letter, Moderator, Role
+
+bp = Blueprint("moderate", __name__, url_prefix="/moderate")
+
+# ASCII digits that fit an INTEGER column ("²".isdigit() is True; int() of it is not).
+SMALL_INTEGER = re.compile(r"[0-9]{1,9}")
+
+# The only moderation pages a visitor without a session may open.
+SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "moderate.setup_code"})
+ADMIN_ENDPOINTS = frozenset(
+    {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action"}
+)
+
+
+@login_manager.user_loader
+def _load_moderator(session_id: str) -> Moderator | None:
+    return moderators.by_session_id(session_id)
+
+
+@bp.before_request
+def _require_moderator():
+    """One gate for the whole blueprint: sign-in pages are open, everything else needs a live session."""
+    if request.endpoint in SIGN_IN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("moderate.sign_in", next=request.path if request.method == "GET" else None))
+    now = int(time.time())
+    idle, lifetime = current_app.config["MODERATOR_IDLE_TIMEOUT"], current_app.config["MODERATOR_SESSION_MAX"]
+    if now - session.get("seen", 0) > idle or now - session.get("signed_in", 0) > lifetime:
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after a period of inactivity. Please sign in again."))
+        return redirect(url_for("moderate.sign_in"))
+    session["seen"] = now
+    if current_user.needs_totp and not current_user.totp_secret and request.endpoint != "moderate.account_code":
+        return redirect(url_for("moderate.account_code"))
+    if request.endpoint in ADMIN_ENDPOINTS and current_user.role != Role.ADMIN:
+        abort(403)
+    return None
+
+
+bp.after_request(no_store)
+
+
+def letter_or_404(public_id: str) -> Letter:
+    letter = letters.letter_by_public_id(public_id)
+    if letter is None:
+        abort(404)
+    return letter

@@ -1,0 +1,191 @@
+"""The queue of letters, a letter's review page, and every decision on a letter: publish, schedule,
+reject, take down, open or close co-signing, correct. A stale page or an illegal move is a clear
+409/410, never a 500."""
+
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import compilation, letters, signatures
+from ..models import LetterStatus
+from ..params import language_filter, page_number
+from .blueprint import bp, letter_or_404
+from .forms import DecisionForm, EditForm, ReasonForm, ScheduleForm
+
+
+def _state_filter() -> str:
+    state = request.args.get("state", LetterStatus.PENDING.value)
+    if state not in LetterStatus.__members__.values():
+        abort(400)
+    return state
+
+
+@bp.get("/")
+def queue():
+    state, language, number = _state_filter(), language_filter(), page_number()
+    try:
+        page = letters.queue_page(number, current_app.config["QUEUE_PER_PAGE"], status=state, language=language)
+    except letters.PageOutOfRange:
+        abort(404)
+    return render_template("moderate/queue.html", page=page, counts=letters.state_counts(), state=state, language=language,
+                           unprintable=compilation.unprintable_letters())
+
+
+# The states from which a letter can be published: its review page says if its PDF cannot be made.
+APPROVABLE = frozenset({LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.UNPUBLISHED})
+
+
+@bp.get("/letters/<public_id>")
+def review(public_id: str):
+    letter = letter_or_404(public_id)
+    return render_template(
+        "moderate/review.html",
+        letter=letter,
+        duplicates=letters.possible_duplicates(letter),
+        versions=letters.versions(letter),
+        history=letters.letter_history(letter),
+        decision=DecisionForm(revision=letter.revision),
+        schedule_form=ScheduleForm(revision=letter.revision),
+        reason_form=ReasonForm(revision=letter.revision),
+        timezone=current_app.config["DISPLAY_TIMEZONE"],
+        signature_counts=signatures.state_counts(letter) if letter.collective else None,
+        render_problem=compilation.render_problem(letter) if letter.status in APPROVABLE else None,
+    )
+
+
+def _decide(public_id: str, form_class, decide):
+    """Run one decision; a stale page, a letter gone or an illegal move becomes a clear 409/410."""
+    letter = letter_or_404(public_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        return render_template("moderate/decision_error.html", letter=letter, form=form), 400
+    try:
+        message = decide(letter, form)
+    except letters.StaleLetter:
+        return render_template("moderate/decision_error.html", letter=letter, stale=True), 409
+    except letters.LetterGone:
+        return render_template("moderate/decision_error.html", letter=None, gone=True), 410
+    except (letters.IllegalTransition, letters.NothingChanged):
+        return render_template("moderate/decision_error.html", letter=letter, illegal=True), 409
+    except letters.ScheduleInPast:
+        return render_template("moderate/decision_error.html", letter=letter, past=True), 400
+    flash(message)
+    return redirect(url_for(".queue"), code=303)
+
+
+@bp.post("/letters/<public_id>/approve")
+def approve(public_id: str):
+    def decide(letter, form):
+        letters.publish(letter, by=current_user, expected_revision=form.revision.data)
+        return _("Published: the letter is public and counted.")
+
+    return _decide(public_id, DecisionForm, decide)
+
+
+@bp.post("/letters/<public_id>/schedule")
+def schedule(public_id: str):
+    def decide(letter, form):
+        zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+        at = form.at.data.replace(tzinfo=zone)
+        letters.schedule(letter, by=current_user, at=at, expected_revision=form.revision.data)
+        return _("Scheduled: the letter will be published and counted at %(at)s.", at=at.strftime("%Y-%m-%d %H:%M"))
+
+    return _decide(public_id, ScheduleForm, decide)
+
+
+@bp.post("/letters/<public_id>/unschedule")
+def unschedule(public_id: str):
+    def decide(letter, form):
+        letters.unschedule(letter, by=current_user, expected_revision=form.revision.data)
+        return _("The embargo is lifted; the letter is back in the queue.")
+
+    return _decide(public_id, DecisionForm, decide)
+
+
+def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
+    """A decision the author is told about by mail (queued with it), with the moderator's reason."""
+
+    def decide(letter, form):
+        letter = act(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
+        # Not public, or never to be: no cached PDF of this machine shows it any more (the builder
+        # service of every machine sweeps its own cache too).
+        shown = letter.published_at is not None
+        compilation.forget(letter.public_id, compilations=shown, contents=shown)
+        return done if letter.contact_email else done_unmailed
+
+    return _decide(public_id, ReasonForm, decide)
+
+
+@bp.post("/letters/<public_id>/reject")
+def reject(public_id: str):
+    return _decide_with_reason(
+        public_id,
+        letters.reject,
+        _("Rejected. The reason is on its way to the author by e-mail."),
+        _("Rejected. The author's address has been erased, so they could not be told."),
+    )
+
+
+@bp.post("/letters/<public_id>/unpublish")
+def unpublish(public_id: str):
+    return _decide_with_reason(
+        public_id,
+        letters.unpublish,
+        _("Taken down. The reason is on its way to the author by e-mail."),
+        _("Taken down. The author's address has been erased, so they could not be told."),
+    )
+
+
+@bp.post("/letters/<public_id>/open-signing")
+def open_signing(public_id: str):
+    def decide(letter, form):
+        signatures.open_signing(letter, by=current_user, expected_revision=form.revision.data)
+        return _("The letter is open for co-signing.")
+
+    return _decide(public_id, DecisionForm, decide)
+
+
+@bp.post("/letters/<public_id>/close-signing")
+def close_signing(public_id: str):
+    def decide(letter, form):
+        signatures.close_signing(letter, by=current_user, expected_revision=form.revision.data)
+        return _("The letter is closed to new signatures.")
+
+    return _decide(public_id, DecisionForm, decide)
+
+
+@bp.route("/letters/<public_id>/edit", methods=["GET", "POST"])
+def edit(public_id: str):
+    letter = letter_or_404(public_id)
+    form = EditForm(
+        obj=letter if request.method == "GET" else None,
+        body=letter.body_text if request.method == "GET" else None,
+        revision=letter.revision if request.method == "GET" else None,
+    )
+    if request.method == "POST":
+
+        def decide(letter, form):
+            letter = letters.edit(
+                letter,
+                by=current_user,
+                display_name=form.display_name.data,
+                descriptor=form.descriptor.data,
+                title=form.title.data,
+                body_text=form.body.data,
+                reason=form.reason.data,
+                expected_revision=form.revision.data,
+            )
+            # No cached PDF of this machine shows the earlier text or name (each machine's builder service sweeps its own).
+            compilation.forget(letter.public_id, compilations=True, contents=True)
+            if letter.contact_email:
+                return _("Corrected. The author is told by e-mail what changed and why; the earlier version is kept in the letter's history.")
+            return _("Corrected. The author's address has been erased, so they could not be told; the earlier version is kept in the letter's history.")
+
+        if form.validate():
+            try:
+                return _decide(public_id, EditForm, decide)
+            except letters.NeedsAdmin:
+                return render_template("moderate/decision_error.html", letter=letter, needs_admin=True), 403
+    return render_template("moderate/edit.html", letter=letter, form=form), 400 if request.method == "POST" else 200
