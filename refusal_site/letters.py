@@ -30,17 +30,15 @@ from .models import (
 from .storage import read_one, read_raw, write_transaction
 from .tokens import CONFIRMATION_WINDOW
 
-S = LetterStatus
-
 # The only moves a letter can make. Anything else is a domain error, never a silent change.
 TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
-    S.UNCONFIRMED: frozenset({S.PENDING, S.WITHDRAWN}),
-    S.PENDING: frozenset({S.PUBLISHED, S.SCHEDULED, S.REJECTED, S.WITHDRAWN}),
-    S.SCHEDULED: frozenset({S.PUBLISHED, S.PENDING, S.REJECTED, S.WITHDRAWN}),
-    S.PUBLISHED: frozenset({S.UNPUBLISHED, S.WITHDRAWN}),
-    S.UNPUBLISHED: frozenset({S.PUBLISHED, S.WITHDRAWN}),
-    S.REJECTED: frozenset({S.WITHDRAWN}),
-    S.WITHDRAWN: frozenset(),
+    LetterStatus.UNCONFIRMED: frozenset({LetterStatus.PENDING, LetterStatus.WITHDRAWN}),
+    LetterStatus.PENDING: frozenset({LetterStatus.PUBLISHED, LetterStatus.SCHEDULED, LetterStatus.REJECTED, LetterStatus.WITHDRAWN}),
+    LetterStatus.SCHEDULED: frozenset({LetterStatus.PUBLISHED, LetterStatus.PENDING, LetterStatus.REJECTED, LetterStatus.WITHDRAWN}),
+    LetterStatus.PUBLISHED: frozenset({LetterStatus.UNPUBLISHED, LetterStatus.WITHDRAWN}),
+    LetterStatus.UNPUBLISHED: frozenset({LetterStatus.PUBLISHED, LetterStatus.WITHDRAWN}),
+    LetterStatus.REJECTED: frozenset({LetterStatus.WITHDRAWN}),
+    LetterStatus.WITHDRAWN: frozenset(),
 }
 
 
@@ -122,7 +120,7 @@ def submit(
             content_hash=content_hash(display_name, descriptor, language, title, body_text),
             name_key=similarity.name_key(display_name),
             text_simhash=similarity.text_simhash(body_text),
-            status=S.UNCONFIRMED,
+            status=LetterStatus.UNCONFIRMED,
             submitted_at=submitted_at or utcnow(),
             submission_key=submission_key,
             collective=collective,
@@ -181,9 +179,9 @@ def _check_lengths(**fields: str | None) -> None:
 def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
     """The author proved they own the contact address: the letter joins the moderation queue."""
     with write_transaction():
-        if letter.status == S.UNCONFIRMED and letter.submitted_at < (at or utcnow()) - CONFIRMATION_WINDOW:
+        if letter.status == LetterStatus.UNCONFIRMED and letter.submitted_at < (at or utcnow()) - CONFIRMATION_WINDOW:
             raise ConfirmationExpired(letter.public_id)
-        letter = _move(letter, S.PENDING)
+        letter = _move(letter, LetterStatus.PENDING)
         letter.confirmed_at = at or utcnow()
         audit.record("author", AuditAction.LETTER_CONFIRM, letter)
     return letter
@@ -193,7 +191,7 @@ def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, 
     """Make the letter public and count its author."""
     with write_transaction():
         _lock_tally()
-        letter = _move(letter, S.PUBLISHED, expected_revision)
+        letter = _move(letter, LetterStatus.PUBLISHED, expected_revision)
         _publish_moved(letter, by, at or utcnow())
     return letter
 
@@ -214,7 +212,7 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
         raise ScheduleInPast(at.isoformat())
     with write_transaction():
         _lock_tally()
-        letter = _move(letter, S.SCHEDULED, expected_revision)
+        letter = _move(letter, LetterStatus.SCHEDULED, expected_revision)
         letter.scheduled_at = at
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
         _refresh_next_release()
@@ -225,7 +223,7 @@ def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None =
     """Lift the embargo without publishing: the letter goes back to the queue."""
     with write_transaction():
         _lock_tally()
-        letter = _move(letter, S.PENDING, expected_revision)
+        letter = _move(letter, LetterStatus.PENDING, expected_revision)
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
         _refresh_next_release()
@@ -239,10 +237,10 @@ def release_due(*, now: datetime | None = None) -> int:
         # Of several workers noticing the same moment, one releases; the others then find nothing due.
         _lock_tally()
         due = db.session.execute(
-            select(Letter).where(Letter.status == S.SCHEDULED, Letter.scheduled_at <= now).order_by(Letter.scheduled_at, Letter.id)
+            select(Letter).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at <= now).order_by(Letter.scheduled_at, Letter.id)
         ).scalars().all()
         for letter in due:
-            letter = _move(letter, S.PUBLISHED)
+            letter = _move(letter, LetterStatus.PUBLISHED)
             _publish_moved(letter, "system", letter.scheduled_at)
         _refresh_next_release()
     return len(due)
@@ -270,7 +268,7 @@ def edit(
     with write_transaction():
         _lock_tally()
         letter = _lock(letter, expected_revision)
-        if letter.status not in (S.PENDING, S.SCHEDULED, S.PUBLISHED, S.UNPUBLISHED):
+        if letter.status not in (LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.PUBLISHED, LetterStatus.UNPUBLISHED):
             raise IllegalTransition(letter, LetterStatus(letter.status))
         new_hash = content_hash(display_name, descriptor, letter.language, title, body_text)
         if new_hash == letter.content_hash:
@@ -302,7 +300,7 @@ def edit(
         reason = sanitize.clean_text(reason)
         audit.record(by, AuditAction.LETTER_EDIT, letter, reason=reason, hash_before=old_hash, hash_after=new_hash)
         notify.queue_correction(letter, before, reason)
-        if letter.status == S.PUBLISHED:
+        if letter.status == LetterStatus.PUBLISHED:
             db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
     return letter
 
@@ -322,7 +320,7 @@ def resanitize(letter: Letter, *, by: Moderator | str) -> bool:
         letter.body_html = html
         letter.revision += 1
         audit.record(by, AuditAction.LETTER_RESANITIZE, letter, hash_before=letter.content_hash, hash_after=letter.content_hash)
-        if letter.status == S.PUBLISHED:
+        if letter.status == LetterStatus.PUBLISHED:
             db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
     return True
 
@@ -356,7 +354,7 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
     reason = sanitize.clean_text(reason)
     with write_transaction():
         _lock_tally()
-        letter = _move(letter, S.REJECTED, expected_revision)
+        letter = _move(letter, LetterStatus.REJECTED, expected_revision)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
@@ -371,8 +369,8 @@ def withdraw(letter: Letter) -> Letter:
         _lock_tally()
         # Decided on the locked row: a publication committed a moment ago must be uncounted too.
         letter = _lock(letter)
-        was_public = letter.status == S.PUBLISHED
-        letter = _move(letter, S.WITHDRAWN)
+        was_public = letter.status == LetterStatus.PUBLISHED
+        letter = _move(letter, LetterStatus.WITHDRAWN)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
@@ -387,7 +385,7 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
     reason = sanitize.clean_text(reason)
     with write_transaction():
         _lock_tally()
-        letter = _move(letter, S.UNPUBLISHED, expected_revision)
+        letter = _move(letter, LetterStatus.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
         _recount_change(letter, -1)
@@ -408,14 +406,14 @@ def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
 
 def letters_for_contact(email: str) -> list[Letter]:
     """The letters sent from this address that the author may still act on (for resending links)."""
-    active = (S.UNCONFIRMED, S.PENDING, S.PUBLISHED, S.UNPUBLISHED, S.REJECTED)
+    active = (LetterStatus.UNCONFIRMED, LetterStatus.PENDING, LetterStatus.PUBLISHED, LetterStatus.UNPUBLISHED, LetterStatus.REJECTED)
     window = utcnow() - CONFIRMATION_WINDOW
     return [
         letter
         for letter in db.session.execute(
             select(Letter).where(Letter.contact_email == email.strip(), Letter.status.in_(active)).order_by(Letter.id)
         ).scalars()
-        if letter.status != S.UNCONFIRMED or letter.submitted_at >= window
+        if letter.status != LetterStatus.UNCONFIRMED or letter.submitted_at >= window
     ]
 
 
@@ -482,7 +480,7 @@ def _recount_change(letter: Letter, delta: int) -> None:
         )
     )
     last_published_at = db.session.execute(
-        select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+        select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
     ).scalar_one()
     db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(last_published_at=last_published_at))
 
@@ -490,7 +488,7 @@ def _recount_change(letter: Letter, delta: int) -> None:
 def _refresh_next_release() -> None:
     """Keep the earliest embargo on the tally row, so public reads know when to release."""
     db.session.flush()
-    earliest = db.session.execute(select(func.min(Letter.scheduled_at)).where(Letter.status == S.SCHEDULED)).scalar_one()
+    earliest = db.session.execute(select(func.min(Letter.scheduled_at)).where(Letter.status == LetterStatus.SCHEDULED)).scalar_one()
     db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(next_release_at=earliest))
 
 
@@ -591,7 +589,7 @@ def recount() -> dict[str, int | datetime | None]:
     """Count the public refusers from the letter rows themselves (a full scan; for checks only)."""
     per_language = dict(
         db.session.execute(
-            select(Letter.language, func.count()).where(Letter.status == S.PUBLISHED).group_by(Letter.language)
+            select(Letter.language, func.count()).where(Letter.status == LetterStatus.PUBLISHED).group_by(Letter.language)
         ).all()
     )
     actual: dict[str, int | datetime | None] = {
@@ -601,11 +599,11 @@ def recount() -> dict[str, int | datetime | None]:
         select(func.count())
         .select_from(Signature)
         .join(Letter, Signature.letter_id == Letter.id)
-        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == S.PUBLISHED)
+        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == LetterStatus.PUBLISHED)
     ).scalar_one()
     actual["refusers"] = sum(per_language.values()) + actual["signatures"]
     actual["last_published_at"] = db.session.execute(
-        select(func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+        select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
     ).scalar_one()
     return actual
 
@@ -638,7 +636,7 @@ def check_tally(*, repair: bool = False) -> list[TallyDrift]:
 
 def published_letters(language: str | None = None) -> Select[tuple[Letter]]:
     """Published letters, newest first, optionally in one language."""
-    query = select(Letter).where(Letter.status == S.PUBLISHED)
+    query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
     if language is not None:
         query = query.where(Letter.language == Language(language).value)
     return query.order_by(Letter.published_at.desc(), Letter.id.desc())
@@ -679,7 +677,7 @@ def published_letter(public_id: str) -> Letter | None:
     if not _PUBLIC_ID.fullmatch(public_id):
         return None
     return db.session.execute(
-        select(Letter).where(Letter.public_id == public_id, Letter.status == S.PUBLISHED)
+        select(Letter).where(Letter.public_id == public_id, Letter.status == LetterStatus.PUBLISHED)
     ).scalar_one_or_none()
 
 
@@ -687,20 +685,20 @@ def published_letter(public_id: str) -> Letter | None:
 
 # What a moderator is asked to act on first: confirmed letters, oldest confirmation first.
 QUEUE_ORDER = {
-    S.PENDING: (Letter.confirmed_at.asc(), Letter.id.asc()),
-    S.SCHEDULED: (Letter.scheduled_at.asc(), Letter.id.asc()),
+    LetterStatus.PENDING: (Letter.confirmed_at.asc(), Letter.id.asc()),
+    LetterStatus.SCHEDULED: (Letter.scheduled_at.asc(), Letter.id.asc()),
 }
 
 
 def _next_release_time():
-    return select(func.min(Letter.scheduled_at)).where(Letter.status == S.SCHEDULED).scalar_subquery()
+    return select(func.min(Letter.scheduled_at)).where(Letter.status == LetterStatus.SCHEDULED).scalar_subquery()
 
 
 def _upcoming(limit: int, *columns):
     """The first `limit` letters of the moderators' queue, in its order, and the letters of the next
     embargo to end, each as `columns` (two queries)."""
-    head = select(*columns).where(Letter.status == S.PENDING).order_by(*QUEUE_ORDER[S.PENDING]).limit(limit)
-    embargo = select(*columns).where(Letter.status == S.SCHEDULED, Letter.scheduled_at == _next_release_time()).order_by(Letter.id)
+    head = select(*columns).where(Letter.status == LetterStatus.PENDING).order_by(*QUEUE_ORDER[LetterStatus.PENDING]).limit(limit)
+    embargo = select(*columns).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at == _next_release_time()).order_by(Letter.id)
     return db.session.execute(head), db.session.execute(embargo)
 
 
@@ -720,12 +718,12 @@ def upcoming_key(limit: int) -> tuple:
 
 def state_counts() -> dict[str, int]:
     """How many letters are in each state (one grouped query on the status index)."""
-    counts = dict.fromkeys((s.value for s in S), 0)
+    counts = dict.fromkeys((s.value for s in LetterStatus), 0)
     counts.update(db.session.execute(select(Letter.status, func.count()).group_by(Letter.status)).all())
     return counts
 
 
-def queue_page(number: int, per_page: int, *, status: str = S.PENDING, language: str | None = None) -> Page:
+def queue_page(number: int, per_page: int, *, status: str = LetterStatus.PENDING, language: str | None = None) -> Page:
     """One page of letters in a state for moderators: a fixed number of queries whatever the page size."""
     status = LetterStatus(status)
     query = select(Letter).where(Letter.status == status)
@@ -744,7 +742,7 @@ def queue_page(number: int, per_page: int, *, status: str = S.PENDING, language:
 
 def possible_duplicates(letter: Letter, *, limit: int = 10) -> list[tuple[Letter, str]]:
     """Other pending, embargoed or published letters with the same name or nearly the same text."""
-    active = (S.PENDING, S.SCHEDULED, S.PUBLISHED)
+    active = (LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.PUBLISHED)
     same_name = db.session.execute(
         select(Letter).where(Letter.name_key == letter.name_key, Letter.status.in_(active), Letter.id != letter.id).limit(limit)
     ).scalars().all()
@@ -778,9 +776,9 @@ def publications_per_day(timezone: str) -> list[tuple[date, int]]:
     signed = (
         select(Signature.published_at)
         .join(Letter, Signature.letter_id == Letter.id)
-        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == S.PUBLISHED)
+        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == LetterStatus.PUBLISHED)
     )
-    for query in (select(Letter.published_at).where(Letter.status == S.PUBLISHED), signed):
+    for query in (select(Letter.published_at).where(Letter.status == LetterStatus.PUBLISHED), signed):
         for (moment,) in db.session.execute(query):
             day = moment.astimezone(zone).date()
             days[day] = days.get(day, 0) + 1
@@ -802,7 +800,7 @@ def taken_away(since: datetime) -> list[Change]:
     compilations and contents held them if they had been published), letters corrected (their
     earlier text and name), and letters a published signer left (their names under the letter)."""
     gone = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
-        Letter.status.in_([S.WITHDRAWN, S.UNPUBLISHED, S.REJECTED]), Letter.updated_at >= since
+        Letter.status.in_([LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED, LetterStatus.REJECTED]), Letter.updated_at >= since
     )
     corrected = select(Letter.public_id, Letter.corrected_at).where(Letter.corrected_at >= since)
     left = (
@@ -819,7 +817,7 @@ def taken_away(since: datetime) -> list[Change]:
 
 def publication_span(language: str | None = None) -> tuple[datetime, datetime] | None:
     """When the first and the last of the published letters (of `language`) were published, if any."""
-    query = select(func.min(Letter.published_at), func.max(Letter.published_at)).where(Letter.status == S.PUBLISHED)
+    query = select(func.min(Letter.published_at), func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
     if language is not None:
         query = query.where(Letter.language == Language(language).value)
     first, last = db.session.execute(query).one()
@@ -828,7 +826,7 @@ def publication_span(language: str | None = None) -> tuple[datetime, datetime] |
 
 def compilation_letters(*, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> list[Letter]:
     """Published letters for a press compilation: oldest first, in publication order."""
-    query = select(Letter).where(Letter.status == S.PUBLISHED)
+    query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
     if language is not None:
         query = query.where(Letter.language == Language(language).value)
     if since is not None:

@@ -32,15 +32,13 @@ from .letters import (
 from .models import Letter, LetterStatus, Moderator, PublicTally, Signature, SignatureStatus, utcnow
 from .storage import write_transaction
 
-S = SignatureStatus
-
 TRANSITIONS: dict[SignatureStatus, frozenset[SignatureStatus]] = {
-    S.UNCONFIRMED: frozenset({S.PENDING, S.WITHDRAWN}),
-    S.PENDING: frozenset({S.PUBLISHED, S.REJECTED, S.WITHDRAWN}),
-    S.PUBLISHED: frozenset({S.UNPUBLISHED, S.WITHDRAWN}),
-    S.UNPUBLISHED: frozenset({S.PUBLISHED, S.WITHDRAWN}),
-    S.REJECTED: frozenset({S.WITHDRAWN}),
-    S.WITHDRAWN: frozenset(),
+    SignatureStatus.UNCONFIRMED: frozenset({SignatureStatus.PENDING, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.PENDING: frozenset({SignatureStatus.PUBLISHED, SignatureStatus.REJECTED, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.PUBLISHED: frozenset({SignatureStatus.UNPUBLISHED, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.UNPUBLISHED: frozenset({SignatureStatus.PUBLISHED, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.REJECTED: frozenset({SignatureStatus.WITHDRAWN}),
+    SignatureStatus.WITHDRAWN: frozenset(),
 }
 
 
@@ -156,7 +154,7 @@ def sign(
             if existing is not None and _expired(existing, utcnow()):
                 # As purge_unconfirmed would (its unsent mail goes with it); a racing signer's insert
                 # then meets the unique index and is told this address signed.
-                db.session.execute(delete(Signature).where(Signature.id == existing.id, Signature.status == S.UNCONFIRMED))
+                db.session.execute(delete(Signature).where(Signature.id == existing.id, Signature.status == SignatureStatus.UNCONFIRMED))
                 audit.record("system", AuditAction.SIGNATURE_PURGE, fresh, signatures=1)
                 existing = None
             if existing is not None:
@@ -170,7 +168,7 @@ def sign(
                 contact_email=contact_email.strip(),
                 email_key=key,
                 submission_key=submission_key,
-                status=S.UNCONFIRMED,
+                status=SignatureStatus.UNCONFIRMED,
             )
             db.session.add(signature)
             db.session.flush()
@@ -191,13 +189,13 @@ def sign(
 
 def _live_signature(letter_id: int, key: str) -> Signature | None:
     return db.session.execute(
-        select(Signature).where(Signature.letter_id == letter_id, Signature.email_key == key, Signature.status != S.WITHDRAWN)
+        select(Signature).where(Signature.letter_id == letter_id, Signature.email_key == key, Signature.status != SignatureStatus.WITHDRAWN)
     ).scalar_one_or_none()
 
 
 def _expired(signature: Signature, at: datetime) -> bool:
     """Never confirmed within the confirmation window: its link no longer works."""
-    return signature.status == S.UNCONFIRMED and signature.submitted_at < at - CONFIRMATION_WINDOW
+    return signature.status == SignatureStatus.UNCONFIRMED and signature.submitted_at < at - CONFIRMATION_WINDOW
 
 
 class SignatureExpired(SignatureError):
@@ -220,7 +218,7 @@ def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
             raise SignatureExpired(signature.public_id)
         if letter.status != LetterStatus.PUBLISHED:
             raise NotOpenForSigning(letter.public_id)
-        _move(signature, S.PENDING)
+        _move(signature, SignatureStatus.PENDING)
         signature.confirmed_at = at
         audit.record("signer", AuditAction.SIGNATURE_CONFIRM, signature.letter, signature=signature.public_id)
     return signature
@@ -232,8 +230,8 @@ def withdraw(signature: Signature) -> Signature:
         _lock_tally()
         letter = _lock_letter(signature.letter_id)
         signature = _lock_signature(signature)
-        was_public = signature.status == S.PUBLISHED
-        _move(signature, S.WITHDRAWN)
+        was_public = signature.status == SignatureStatus.PUBLISHED
+        _move(signature, SignatureStatus.WITHDRAWN)
         signature.decided_at = utcnow()
         audit.record("signer", AuditAction.SIGNATURE_WITHDRAW, letter, signature=signature.public_id)
         if was_public:
@@ -251,9 +249,9 @@ class BulkResult:
 
 
 DECISIONS = {
-    "publish": (S.PUBLISHED, AuditAction.SIGNATURE_PUBLISH),
-    "reject": (S.REJECTED, AuditAction.SIGNATURE_REJECT),
-    "unpublish": (S.UNPUBLISHED, AuditAction.SIGNATURE_UNPUBLISH),
+    "publish": (SignatureStatus.PUBLISHED, AuditAction.SIGNATURE_PUBLISH),
+    "reject": (SignatureStatus.REJECTED, AuditAction.SIGNATURE_REJECT),
+    "unpublish": (SignatureStatus.UNPUBLISHED, AuditAction.SIGNATURE_UNPUBLISH),
 }
 
 
@@ -287,16 +285,16 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
             if target not in TRANSITIONS[SignatureStatus(signature.status)]:
                 illegal += 1
                 continue
-            if target == S.PUBLISHED and letters_by_id[signature.letter_id].status != LetterStatus.PUBLISHED:
+            if target == SignatureStatus.PUBLISHED and letters_by_id[signature.letter_id].status != LetterStatus.PUBLISHED:
                 continue
-            was_public = signature.status == S.PUBLISHED
+            was_public = signature.status == SignatureStatus.PUBLISHED
             signature.status = target
             signature.revision += 1
             signature.decided_at = utcnow()
-            if target == S.PUBLISHED:
+            if target == SignatureStatus.PUBLISHED:
                 signature.published_at = signature.published_at or signature.decided_at
             audit.record(by, action, letters_by_id[signature.letter_id], reason=reason, signature=signature.public_id)
-            delta = 1 if target == S.PUBLISHED else (-1 if was_public else 0)
+            delta = 1 if target == SignatureStatus.PUBLISHED else (-1 if was_public else 0)
             changes[signature.letter_id] = changes.get(signature.letter_id, 0) + delta
             done += 1
         for letter_id, delta in changes.items():
@@ -405,7 +403,7 @@ def signer_page(letter: Letter, number: int, per_page: int) -> SignerPage:
         raise PageOutOfRange(f"page {number} of {pages}")
     query = (
         select(Signature)
-        .where(Signature.letter_id == letter.id, Signature.status == S.PUBLISHED)
+        .where(Signature.letter_id == letter.id, Signature.status == SignatureStatus.PUBLISHED)
         .order_by(*SIGNING_ORDER)
         .limit(per_page)
         .offset((number - 1) * per_page)
@@ -418,13 +416,13 @@ def published_signers(letter_ids: list[int]) -> dict[int, list[Signature]]:
     result: dict[int, list[Signature]] = {letter_id: [] for letter_id in letter_ids}
     if not letter_ids:
         return result
-    query = select(Signature).where(Signature.letter_id.in_(letter_ids), Signature.status == S.PUBLISHED).order_by(*SIGNING_ORDER)
+    query = select(Signature).where(Signature.letter_id.in_(letter_ids), Signature.status == SignatureStatus.PUBLISHED).order_by(*SIGNING_ORDER)
     for signature in db.session.execute(query).scalars():
         result[signature.letter_id].append(signature)
     return result
 
 
-def queue_page(number: int, per_page: int, *, status: str = S.PENDING, letter: Letter | None = None):
+def queue_page(number: int, per_page: int, *, status: str = SignatureStatus.PENDING, letter: Letter | None = None):
     """Signatures in a state for moderators (oldest confirmation first), optionally of one letter."""
     status = SignatureStatus(status)
     query = select(Signature).where(Signature.status == status)
@@ -448,7 +446,7 @@ def queue_page(number: int, per_page: int, *, status: str = S.PENDING, letter: L
 
 
 def state_counts(letter: Letter | None = None) -> dict[str, int]:
-    counts = dict.fromkeys((s.value for s in S), 0)
+    counts = dict.fromkeys((s.value for s in SignatureStatus), 0)
     query = select(Signature.status, func.count()).group_by(Signature.status)
     if letter is not None:
         query = query.where(Signature.letter_id == letter.id)
@@ -458,12 +456,12 @@ def state_counts(letter: Letter | None = None) -> dict[str, int]:
 
 def signatures_for_contact(email: str) -> list[Signature]:
     """Signatures given from this address that the signer may still act on (for resending links)."""
-    active = (S.UNCONFIRMED, S.PENDING, S.PUBLISHED, S.UNPUBLISHED, S.REJECTED)
+    active = (SignatureStatus.UNCONFIRMED, SignatureStatus.PENDING, SignatureStatus.PUBLISHED, SignatureStatus.UNPUBLISHED, SignatureStatus.REJECTED)
     window = utcnow() - CONFIRMATION_WINDOW
     return [
         signature
         for signature in db.session.execute(
             select(Signature).where(Signature.contact_email == email.strip(), Signature.status.in_(active)).order_by(Signature.id)
         ).scalars()
-        if signature.status != S.UNCONFIRMED or signature.submitted_at >= window
+        if signature.status != SignatureStatus.UNCONFIRMED or signature.submitted_at >= window
     ]

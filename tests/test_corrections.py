@@ -14,7 +14,6 @@ from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
 from tests.factories import make_letter
 from tests.pages import hidden_fields, links_in, page_of, path_of
 
-S = LetterStatus
 BODY = "I refuse to serve.\n\nI made this decision after long thought.\n\nI write under my full name."
 
 
@@ -37,7 +36,7 @@ def corrections_to(smtp_server, address: str):
 
 
 def test_the_author_is_told_each_change_before_and_after_with_the_reason_and_the_private_link(client, login_as, smtp_server):
-    letter = make_letter(S.PUBLISHED, language="en", display_name="Noa Kohen", title="Not in my name",
+    letter = make_letter(LetterStatus.PUBLISHED, language="en", display_name="Noa Kohen", title="Not in my name",
                          body_text=BODY, contact_email="noa@private.example")  # fmt: skip
     login_as(client, "admin")
     before = len(smtp_server.messages)
@@ -57,7 +56,7 @@ def test_the_author_is_told_each_change_before_and_after_with_the_reason_and_the
 
 
 def test_the_mail_is_in_the_letters_language(client, login_as, smtp_server):
-    letter = make_letter(S.PENDING, language="he", contact_email="dana@private.example")
+    letter = make_letter(LetterStatus.PENDING, language="he", contact_email="dana@private.example")
     login_as(client)
     assert correct(client, letter, body=letter.body_text + "\n\nתוספת.").status_code == 303
     (message,) = corrections_to(smtp_server, "dana@private.example")
@@ -65,7 +64,7 @@ def test_the_mail_is_in_the_letters_language(client, login_as, smtp_server):
 
 
 def test_a_correction_of_a_letter_whose_address_was_erased_says_nobody_could_be_told(client, login_as, runner, smtp_server):
-    letter = make_letter(S.PUBLISHED, language="en", body_text=BODY)
+    letter = make_letter(LetterStatus.PUBLISHED, language="en", body_text=BODY)
     assert runner.invoke(args=["erase-contacts", "--days", "0"]).exit_code == 0
     login_as(client)
     letter = db.session.get(Letter, letter.id)
@@ -78,8 +77,8 @@ def test_a_correction_of_a_letter_whose_address_was_erased_says_nobody_could_be_
 
 
 def test_the_public_page_the_api_and_the_feed_say_when_a_letter_was_corrected(app, client, login_as):
-    letter = make_letter(S.PUBLISHED, language="en", body_text=BODY)
-    untouched = make_letter(S.PUBLISHED, language="en")
+    letter = make_letter(LetterStatus.PUBLISHED, language="en", body_text=BODY)
+    untouched = make_letter(LetterStatus.PUBLISHED, language="en")
     assert "Corrected on" not in page_of(client.get(f"/letters/{letter.public_id}?lang=en")).visible_text
     assert client.get(f"/api/v1/letters/{letter.public_id}").json["corrected_at"] is None
     login_as(client)
@@ -101,7 +100,7 @@ def test_the_public_page_the_api_and_the_feed_say_when_a_letter_was_corrected(ap
 
 
 def test_a_correction_before_publication_is_told_to_the_author_but_not_announced(client, login_as, smtp_server):
-    letter = make_letter(S.PENDING, language="en", body_text=BODY, contact_email="early@private.example")
+    letter = make_letter(LetterStatus.PENDING, language="en", body_text=BODY, contact_email="early@private.example")
     login_as(client)
     assert correct(client, letter, display_name="A new name", body=BODY.replace("long", "a long")).status_code == 303
     letter = db.session.get(Letter, letter.id)
@@ -109,7 +108,7 @@ def test_a_correction_before_publication_is_told_to_the_author_but_not_announced
     assert len(corrections_to(smtp_server, "early@private.example")) == 1
 
 
-@pytest.mark.parametrize("status", [S.PUBLISHED, S.UNPUBLISHED])
+@pytest.mark.parametrize("status", [LetterStatus.PUBLISHED, LetterStatus.UNPUBLISHED])
 def test_only_an_admin_changes_the_name_of_a_letter_the_public_has_seen(client, login_as, smtp_server, status):
     letter = make_letter(status, language="en", display_name="Noa Kohen", body_text=BODY, contact_email="noa@private.example")
     moderator = login_as(client)

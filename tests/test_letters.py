@@ -14,8 +14,6 @@ from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
 from tests.factories import make_letter
 
-S = LetterStatus
-
 
 def tally_numbers() -> tuple[int, int, int, int]:
     t = letters.public_tally()
@@ -23,7 +21,7 @@ def tally_numbers() -> tuple[int, int, int, int]:
 
 
 def test_a_letter_is_counted_only_while_published(app):
-    letter = make_letter(S.PENDING, language="ar")
+    letter = make_letter(LetterStatus.PENDING, language="ar")
     assert tally_numbers() == (0, 0, 0, 0)
     letter = letters.publish(letter, by="test")
     assert tally_numbers() == (1, 0, 1, 0)
@@ -37,25 +35,25 @@ def test_a_letter_is_counted_only_while_published(app):
 
 
 def test_every_state_change_bumps_the_public_revision_only_when_public(app):
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     before = letters.public_tally().revision
     letter = letters.publish(letter, by="test")
     assert letters.public_tally().revision == before + 1
-    make_letter(S.PENDING)
+    make_letter(LetterStatus.PENDING)
     assert letters.public_tally().revision == before + 1
 
 
 @pytest.mark.parametrize(
     ("start", "move"),
     [
-        (S.UNCONFIRMED, lambda l: letters.publish(l, by="test")),
-        (S.PENDING, lambda l: letters.unpublish(l, by="test", reason="x")),
-        (S.PUBLISHED, lambda l: letters.confirm(l)),
-        (S.PUBLISHED, lambda l: letters.publish(l, by="test")),
-        (S.REJECTED, lambda l: letters.publish(l, by="test")),
-        (S.WITHDRAWN, lambda l: letters.publish(l, by="test")),
-        (S.WITHDRAWN, lambda l: letters.withdraw(l)),
-        (S.UNPUBLISHED, lambda l: letters.reject(l, by="test", reason="x")),
+        (LetterStatus.UNCONFIRMED, lambda l: letters.publish(l, by="test")),
+        (LetterStatus.PENDING, lambda l: letters.unpublish(l, by="test", reason="x")),
+        (LetterStatus.PUBLISHED, lambda l: letters.confirm(l)),
+        (LetterStatus.PUBLISHED, lambda l: letters.publish(l, by="test")),
+        (LetterStatus.REJECTED, lambda l: letters.publish(l, by="test")),
+        (LetterStatus.WITHDRAWN, lambda l: letters.publish(l, by="test")),
+        (LetterStatus.WITHDRAWN, lambda l: letters.withdraw(l)),
+        (LetterStatus.UNPUBLISHED, lambda l: letters.reject(l, by="test", reason="x")),
     ],
 )
 def test_illegal_transitions_are_refused_and_change_nothing(app, start, move):
@@ -72,12 +70,12 @@ def test_illegal_transitions_are_refused_and_change_nothing(app, start, move):
 
 
 def test_the_transition_table_is_closed_over_the_states():
-    assert set(letters.TRANSITIONS) == set(S)
-    assert letters.TRANSITIONS[S.WITHDRAWN] == frozenset()
+    assert set(letters.TRANSITIONS) == set(LetterStatus)
+    assert letters.TRANSITIONS[LetterStatus.WITHDRAWN] == frozenset()
 
 
 def test_a_decision_on_a_stale_revision_is_refused(app):
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     seen = letter.revision
     letters.publish(letter, by="test", expected_revision=seen)
     with pytest.raises(letters.StaleLetter):
@@ -86,7 +84,7 @@ def test_a_decision_on_a_stale_revision_is_refused(app):
 
 
 def test_each_state_change_leaves_one_audit_row(app):
-    letter = make_letter(S.PUBLISHED)
+    letter = make_letter(LetterStatus.PUBLISHED)
     letters.withdraw(letter)
     actions = db.session.execute(
         select(AuditEvent.action).where(AuditEvent.letter_id == letter.id).order_by(AuditEvent.id)
@@ -106,20 +104,20 @@ def test_last_published_at_follows_withdrawals(app):
 
 def test_the_tally_stays_exact_through_random_histories(app):
     rng = random.Random(7)
-    pool = [make_letter(S.PENDING, language=rng.choice("he ar en".split())) for _ in range(12)]
+    pool = [make_letter(LetterStatus.PENDING, language=rng.choice("he ar en".split())) for _ in range(12)]
     moves = {
-        S.PENDING: [lambda l: letters.publish(l, by="t"), lambda l: letters.reject(l, by="t", reason="r"), letters.withdraw],
-        S.PUBLISHED: [lambda l: letters.unpublish(l, by="t", reason="r"), letters.withdraw],
-        S.UNPUBLISHED: [lambda l: letters.publish(l, by="t"), letters.withdraw],
-        S.REJECTED: [letters.withdraw],
+        LetterStatus.PENDING: [lambda l: letters.publish(l, by="t"), lambda l: letters.reject(l, by="t", reason="r"), letters.withdraw],
+        LetterStatus.PUBLISHED: [lambda l: letters.unpublish(l, by="t", reason="r"), letters.withdraw],
+        LetterStatus.UNPUBLISHED: [lambda l: letters.publish(l, by="t"), letters.withdraw],
+        LetterStatus.REJECTED: [letters.withdraw],
     }
     for _ in range(40):
         i = rng.randrange(len(pool))
-        options = moves.get(S(pool[i].status))
+        options = moves.get(LetterStatus(pool[i].status))
         if options:
             pool[i] = rng.choice(options)(pool[i])
     assert letters.check_tally() == []
-    published = sum(1 for letter in pool if letter.status == S.PUBLISHED)
+    published = sum(1 for letter in pool if letter.status == LetterStatus.PUBLISHED)
     assert letters.public_tally().refusers == published
 
 
@@ -171,7 +169,7 @@ def test_published_page_takes_its_total_from_the_tally(app):
 
 def test_a_withdrawal_racing_a_publication_leaves_the_count_exact(app, make_app):
     """The publication is in flight (row locked, not committed) when the withdrawal starts."""
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     publisher_app = make_app()
     holding, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -213,7 +211,7 @@ def test_a_withdrawal_racing_a_publication_leaves_the_count_exact(app, make_app)
     withdrawer.join(20)
     assert not errors, errors
     db.session.rollback()
-    assert db.session.get(Letter, letter.id).status == S.WITHDRAWN
+    assert db.session.get(Letter, letter.id).status == LetterStatus.WITHDRAWN
     assert letters.public_tally().refusers == 0
     assert letters.check_tally() == []
 

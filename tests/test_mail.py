@@ -21,8 +21,6 @@ from refusal_site.storage import write_transaction
 from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import hidden_fields, links_in, outbox
 
-S = LetterStatus
-
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
@@ -107,13 +105,13 @@ def test_a_request_that_fails_after_queueing_sends_nothing(client, app, monkeypa
 
 
 def test_queueing_outside_a_write_transaction_is_refused(app):
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     with pytest.raises(RuntimeError, match="inside the write transaction"):
         notify.queue_links(letter, template="links")
 
 
 def test_a_decision_and_its_mail_are_one_transaction(app, smtp_server):
-    letter = make_letter(S.PENDING, contact_email="author@private.example")
+    letter = make_letter(LetterStatus.PENDING, contact_email="author@private.example")
     before = len(queued())
     with pytest.raises(letters.StaleLetter):
         letters.reject(letter, by="test", reason="not verifiable", expected_revision=letter.revision - 1)
@@ -157,7 +155,7 @@ def test_a_refused_message_is_retried_after_a_backoff_and_then_delivered(client,
 def test_the_backoff_doubles_and_a_hopeless_message_is_dropped_and_logged_without_its_address(app, smtp_server, caplog):
     app.config.update(MAIL_MAX_ATTEMPTS=3)
     smtp_server.refusals = ["451 4.3.0 Try again later"] * 5
-    make_letter(S.UNCONFIRMED, contact_email="hopeless@private.example")
+    make_letter(LetterStatus.UNCONFIRMED, contact_email="hopeless@private.example")
     now = utcnow()
     waits = []
     for _ in range(2):
@@ -174,8 +172,8 @@ def test_the_backoff_doubles_and_a_hopeless_message_is_dropped_and_logged_withou
 
 def test_a_mailbox_refused_for_good_is_dropped_at_once_and_the_rest_delivered(app, smtp_server, caplog):
     smtp_server.unknown_mailboxes = {"gone@private.example"}
-    make_letter(S.UNCONFIRMED, contact_email="gone@private.example")
-    make_letter(S.UNCONFIRMED, contact_email="here@private.example")
+    make_letter(LetterStatus.UNCONFIRMED, contact_email="gone@private.example")
+    make_letter(LetterStatus.UNCONFIRMED, contact_email="here@private.example")
     result = mail.deliver_due()
     assert (result.sent, result.dropped) == (1, 1)
     assert [recipients for recipients, _ in smtp_server.messages] == [["here@private.example"]]
@@ -185,14 +183,14 @@ def test_a_mailbox_refused_for_good_is_dropped_at_once_and_the_rest_delivered(ap
 
 def test_a_mail_server_that_cannot_be_reached_fails_the_batch_for_a_later_retry(app):
     app.config.update(MAIL_PORT=9, MAIL_TIMEOUT=2)
-    make_letter(S.UNCONFIRMED)
-    make_letter(S.UNCONFIRMED)
+    make_letter(LetterStatus.UNCONFIRMED)
+    make_letter(LetterStatus.UNCONFIRMED)
     assert mail.deliver_due().retrying == 2
     assert [row.attempts for row in queued()] == [1, 1]
 
 
 def test_a_message_claimed_by_a_sender_that_died_is_sent_when_its_claim_lapses(app, smtp_server):
-    make_letter(S.UNCONFIRMED, contact_email="late@private.example")
+    make_letter(LetterStatus.UNCONFIRMED, contact_email="late@private.example")
     now = utcnow()
     mail._claim(now, 10)  # a sender takes the message, then dies before sending it
     assert mail.deliver_due(now=now + timedelta(seconds=10)).sent == 0, "nobody else takes it while it is claimed"
@@ -205,7 +203,7 @@ def test_a_message_claimed_by_a_sender_that_died_is_sent_when_its_claim_lapses(a
 def test_two_senders_at_once_deliver_each_message_exactly_once(app, make_app, smtp_server):
     addresses = [f"author{i}@private.example" for i in range(40)]
     for address in addresses:
-        make_letter(S.UNCONFIRMED, contact_email=address)
+        make_letter(LetterStatus.UNCONFIRMED, contact_email=address)
     db.session.remove()
     smtp_server.delay = 0.005  # slow enough that the two senders' batches interleave
     senders = [make_app(MAIL_BATCH_SIZE=2), make_app(MAIL_BATCH_SIZE=2)]
@@ -246,11 +244,11 @@ def test_send_until_keeps_delivering_until_stopped(app, smtp_server):
     thread = threading.Thread(target=sender)
     thread.start()
     try:
-        make_letter(S.UNCONFIRMED, contact_email="first@private.example")
+        make_letter(LetterStatus.UNCONFIRMED, contact_email="first@private.example")
         deadline = time.monotonic() + 10
         while len(smtp_server.messages) < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
-        make_letter(S.UNCONFIRMED, contact_email="second@private.example")
+        make_letter(LetterStatus.UNCONFIRMED, contact_email="second@private.example")
         while len(smtp_server.messages) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
@@ -264,7 +262,7 @@ def test_send_until_keeps_delivering_until_stopped(app, smtp_server):
 @pytest.mark.slow
 def test_the_send_mail_service_delivers_and_stops_on_sigterm(app, app_config, smtp_server, tmp_path):
     """`flask send-mail --loop` as production runs it: a process of its own, stopped by SIGTERM."""
-    make_letter(S.UNCONFIRMED, contact_email="service@private.example")
+    make_letter(LetterStatus.UNCONFIRMED, contact_email="service@private.example")
     db.session.remove()
     root = Path(__file__).resolve().parent.parent
     env = {
@@ -300,9 +298,9 @@ def test_purge_and_erasure_also_remove_mail_not_sent_yet(app, runner, smtp_serve
     """Mail waiting for a retry holds the address: it goes when the letter or the address goes."""
     long_ago = utcnow() - timedelta(days=8)
     smtp_server.refusals = ["451 4.3.0 Try again later"] * 20
-    make_letter(S.UNCONFIRMED, submitted_at=long_ago, contact_email="old@private.example")
-    make_letter(S.REJECTED, contact_email="decided@private.example")
-    waiting = make_letter(S.PENDING, contact_email="waiting@private.example")
+    make_letter(LetterStatus.UNCONFIRMED, submitted_at=long_ago, contact_email="old@private.example")
+    make_letter(LetterStatus.REJECTED, contact_email="decided@private.example")
+    waiting = make_letter(LetterStatus.PENDING, contact_email="waiting@private.example")
     collective = make_collective(contact_email="collective@private.example")
     old_signature = make_signature(collective, "unconfirmed", email="old-signer@private.example")
     with write_transaction():

@@ -18,7 +18,6 @@ from refusal_site.storage import write_transaction
 from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import hidden_fields, links_in
 
-S = LetterStatus
 SITE = "https://refusers.example"
 
 # What people type to make the site mail their bait under its own name.
@@ -88,9 +87,9 @@ def test_no_mail_of_any_kind_carries_a_strangers_text_as_a_link(app, client, smt
     app.config.update(MAIL_RECIPIENT_HOURLY=100, MAIL_RECIPIENT_DAILY=100)
     fields = {"display_name": bait[:120], "descriptor": bait[:200], "title": bait[:200], "body_text": f"I refuse.\n\n{bait}"}
     # confirm, rejected, unpublished, corrected
-    make_letter(S.REJECTED, language="en", contact_email="rejected@private.example", **fields)
-    make_letter(S.UNPUBLISHED, language="en", contact_email="down@private.example", **fields)
-    corrected = make_letter(S.PUBLISHED, language="en", contact_email="fixed@private.example", **fields)
+    make_letter(LetterStatus.REJECTED, language="en", contact_email="rejected@private.example", **fields)
+    make_letter(LetterStatus.UNPUBLISHED, language="en", contact_email="down@private.example", **fields)
+    corrected = make_letter(LetterStatus.PUBLISHED, language="en", contact_email="fixed@private.example", **fields)
     admin = login_as(client, "admin")
     letters.edit(corrected, by=admin, display_name="Dana", descriptor=None, title=f"{bait} again"[:200],
                  body_text=f"I refuse to serve.\n\n{bait} and more", reason="a typo")  # fmt: skip
@@ -132,8 +131,8 @@ def links_in_body(body: str) -> list[str]:
 
 def test_ten_letters_and_one_resend_make_one_message_with_every_link(app, client, smtp_server):
     app.config.update(MAIL_RECIPIENT_HOURLY=100, MAIL_RECIPIENT_DAILY=100)
-    held = [make_letter(S.PENDING, contact_email="many@private.example") for _ in range(9)]
-    held.append(make_letter(S.UNCONFIRMED, contact_email="many@private.example"))
+    held = [make_letter(LetterStatus.PENDING, contact_email="many@private.example") for _ in range(9)]
+    held.append(make_letter(LetterStatus.UNCONFIRMED, contact_email="many@private.example"))
     signature = make_signature(make_collective(), "pending", email="many@private.example")
     deliver()
     before = len(smtp_server.messages)
@@ -171,8 +170,8 @@ def test_signing_again_and_again_from_one_address_sends_a_bounded_number_of_mail
 
 def test_the_limit_counts_every_path_by_the_mailbox_and_never_holds_back_a_decision(app, client, smtp_server, caplog):
     app.config.update(MAIL_RECIPIENT_HOURLY=4, MAIL_RECIPIENT_DAILY=10)
-    first = make_letter(S.PENDING, contact_email="victim@private.example")  # 1: confirm
-    make_letter(S.UNCONFIRMED, contact_email="Victim+bait@Private.Example")  # 2: the same mailbox
+    first = make_letter(LetterStatus.PENDING, contact_email="victim@private.example")  # 1: confirm
+    make_letter(LetterStatus.UNCONFIRMED, contact_email="Victim+bait@Private.Example")  # 2: the same mailbox
     client.post("/submit/resend", data={**hidden_fields(client.get("/submit/resend")), "contact_email": "victim@private.example"})  # 3
     collective = make_collective()
     client.post(f"/letters/{collective.public_id}/sign", data=sign_form(client, collective, contact_email="victim@private.example"))  # 4
@@ -199,7 +198,7 @@ def to_victim(smtp_server) -> list[str]:
 
 def test_the_hourly_limit_lapses_and_the_daily_one_still_holds(app, smtp_server):
     app.config.update(MAIL_RECIPIENT_HOURLY=2, MAIL_RECIPIENT_DAILY=3)
-    make_letter(S.PENDING, contact_email="slow@private.example")  # 1
+    make_letter(LetterStatus.PENDING, contact_email="slow@private.example")  # 1
     assert reminders.resend_links("slow@private.example") == 1  # 2
     assert reminders.resend_links("slow@private.example") == 0, "the hour's limit"
     with write_transaction():
@@ -214,7 +213,7 @@ def test_the_hourly_limit_lapses_and_the_daily_one_still_holds(app, smtp_server)
 
 def test_a_burst_at_once_cannot_pass_the_limit_together(app, make_app, smtp_server):
     limit = app.config["MAIL_RECIPIENT_HOURLY"]
-    make_letter(S.PENDING, contact_email="burst@private.example")  # one message already
+    make_letter(LetterStatus.PENDING, contact_email="burst@private.example")  # one message already
     workers = [make_app(MAIL_DELIVER_AFTER_RESPONSE=False) for _ in range(limit + 3)]
     start = threading.Barrier(len(workers))
     queued = []
@@ -236,7 +235,7 @@ def test_a_burst_at_once_cannot_pass_the_limit_together(app, make_app, smtp_serv
 
 
 def test_the_limit_keeps_no_address(app, smtp_server):
-    make_letter(S.PENDING, contact_email="kept@private.example")
+    make_letter(LetterStatus.PENDING, contact_email="kept@private.example")
     (mark,) = db.session.execute(select(MailMark)).scalars()
     assert "kept" not in mark.recipient_key and len(mark.recipient_key) == 64
     assert mark.recipient_key == mail.recipient_key("Kept+x@PRIVATE.example ")

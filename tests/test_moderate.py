@@ -17,7 +17,6 @@ from tests.conftest import PASSWORD
 from tests.factories import make_letter
 from tests.pages import hidden_fields, outbox, page_of
 
-S = LetterStatus
 DUMMY_ARGS = {"public_id": "AAAAAAAAAAAAAAAA", "moderator_id": 1}
 
 
@@ -46,7 +45,7 @@ def test_every_moderation_route_turns_an_anonymous_visitor_away(app, client):
 
 def test_every_moderation_post_needs_a_csrf_token(app, client, login_as):
     admin = login_as(client, "admin")
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     args = {"public_id": letter.public_id, "moderator_id": admin.id}
     posts = [
         app.url_map.bind("localhost").build(rule.endpoint, {k: args[k] for k in rule.arguments})
@@ -60,7 +59,7 @@ def test_every_moderation_post_needs_a_csrf_token(app, client, login_as):
         assert response.status_code == 400, url
     db.session.rollback()
     assert db.session.execute(select(AuditEvent.id)).scalars().all() == before
-    assert db.session.get(Letter, letter.id).status == S.PENDING
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PENDING
 
 
 def test_moderation_pages_are_not_cached(client, login_as):
@@ -259,10 +258,10 @@ def test_an_account_is_never_created_without_the_codes_it_was_created_to_need(ap
 
 def test_the_queue_lists_confirmed_letters_oldest_first_with_counts(client, login_as):
     login_as(client)
-    first = make_letter(S.PENDING, display_name="First In Line", language="en")
-    second = make_letter(S.PENDING, display_name="Second In Line", language="ar")
-    make_letter(S.UNCONFIRMED, display_name="Not Confirmed Yet")
-    make_letter(S.PUBLISHED)
+    first = make_letter(LetterStatus.PENDING, display_name="First In Line", language="en")
+    second = make_letter(LetterStatus.PENDING, display_name="Second In Line", language="ar")
+    make_letter(LetterStatus.UNCONFIRMED, display_name="Not Confirmed Yet")
+    make_letter(LetterStatus.PUBLISHED)
     html = client.get("/moderate/").get_data(as_text=True)
     assert html.index(first.public_id) < html.index(second.public_id)
     assert "Not Confirmed Yet" not in html
@@ -291,7 +290,7 @@ def count_queries(app, client, url: str) -> int:
 def test_the_queue_costs_the_same_number_of_queries_whatever_the_page_size(app, client, login_as):
     login_as(client)
     for _ in range(30):
-        make_letter(S.PENDING)
+        make_letter(LetterStatus.PENDING)
     app.config["QUEUE_PER_PAGE"] = 5
     small = count_queries(app, client, "/moderate/")
     app.config["QUEUE_PER_PAGE"] = 30
@@ -304,7 +303,7 @@ def test_the_queue_costs_the_same_number_of_queries_whatever_the_page_size(app, 
 
 def test_the_review_page_shows_the_letter_as_published_with_private_details(client, login_as):
     login_as(client)
-    letter = make_letter(S.PENDING, language="ar", contact_email="private.author@mail.example")
+    letter = make_letter(LetterStatus.PENDING, language="ar", contact_email="private.author@mail.example")
     page = page_of(client.get(f"/moderate/letters/{letter.public_id}"))
     article = page.find("article")[0]
     assert (article["lang"], article["dir"]) == ("ar", "rtl")
@@ -313,12 +312,12 @@ def test_the_review_page_shows_the_letter_as_published_with_private_details(clie
 
 def test_possible_duplicates_are_pointed_out(client, login_as):
     login_as(client)
-    original = make_letter(S.PUBLISHED, display_name="Noa Cohen", language="en",
+    original = make_letter(LetterStatus.PUBLISHED, display_name="Noa Cohen", language="en",
                            body_text="I will not report for reserve duty this year. " * 5)
-    same_name = make_letter(S.PENDING, display_name="  noa   COHEN ", language="en", body_text="Something else entirely, about other things.")
-    same_text = make_letter(S.PENDING, display_name="Dana Levi", language="en",
+    same_name = make_letter(LetterStatus.PENDING, display_name="  noa   COHEN ", language="en", body_text="Something else entirely, about other things.")
+    same_text = make_letter(LetterStatus.PENDING, display_name="Dana Levi", language="en",
                             body_text=("I will not report for reserve duty this year. " * 5).replace("year", "year!"))
-    unrelated = make_letter(S.PENDING, display_name="Someone Else", language="en", body_text="A different letter with different words in it.")
+    unrelated = make_letter(LetterStatus.PENDING, display_name="Someone Else", language="en", body_text="A different letter with different words in it.")
     assert original.public_id in client.get(f"/moderate/letters/{same_name.public_id}").get_data(as_text=True)
     assert original.public_id in client.get(f"/moderate/letters/{same_text.public_id}").get_data(as_text=True)
     assert original.public_id not in client.get(f"/moderate/letters/{unrelated.public_id}").get_data(as_text=True)
@@ -330,7 +329,7 @@ def review_forms(client, letter):
 
 def test_approving_publishes_and_counts_with_the_moderator_on_record(client, login_as):
     moderator = login_as(client)
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     response = client.post(f"/moderate/letters/{letter.public_id}/approve", data=review_forms(client, letter))
     assert response.status_code == 303
     assert client.get("/api/v1/count").json["count"] == 1
@@ -340,11 +339,11 @@ def test_approving_publishes_and_counts_with_the_moderator_on_record(client, log
 
 def test_rejecting_needs_a_reason_that_reaches_the_author_in_their_language(client, app, login_as):
     login_as(client)
-    letter = make_letter(S.PENDING, language="ar")
+    letter = make_letter(LetterStatus.PENDING, language="ar")
     empty = client.post(f"/moderate/letters/{letter.public_id}/reject", data={**review_forms(client, letter), "reason": "  "})
     assert empty.status_code == 400
     db.session.rollback()
-    assert db.session.get(Letter, letter.id).status == S.PENDING
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PENDING
     reason = "<b>Not verifiable</b> <script>alert(1)</script>"
     done = client.post(f"/moderate/letters/{letter.public_id}/reject", data={**review_forms(client, letter), "reason": reason})
     assert done.status_code == 303
@@ -358,16 +357,16 @@ def test_rejecting_needs_a_reason_that_reaches_the_author_in_their_language(clie
 @pytest.mark.parametrize("at", ["", "yesterday", "2026-13-45T99:99", "2000-01-01T10:00"])
 def test_a_schedule_in_the_past_or_unparseable_is_refused(client, login_as, at):
     login_as(client)
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     response = client.post(f"/moderate/letters/{letter.public_id}/schedule", data={**review_forms(client, letter), "at": at})
     assert response.status_code == 400
     db.session.rollback()
-    assert db.session.get(Letter, letter.id).status == S.PENDING
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PENDING
 
 
 def test_an_embargoed_letter_appears_and_is_counted_at_its_moment_by_itself(client, login_as):
     moderator = login_as(client)
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     tomorrow = (utcnow() + timedelta(days=1)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jerusalem"))
     response = client.post(
         f"/moderate/letters/{letter.public_id}/schedule",
@@ -384,7 +383,7 @@ def test_an_embargoed_letter_appears_and_is_counted_at_its_moment_by_itself(clie
     assert client.get(f"/letters/{letter.public_id}").status_code == 200
     db.session.rollback()
     published = db.session.get(Letter, letter.id)
-    assert published.status == S.PUBLISHED and published.published_at == moment.replace(microsecond=moment.microsecond)
+    assert published.status == LetterStatus.PUBLISHED and published.published_at == moment.replace(microsecond=moment.microsecond)
     assert letters.check_tally() == []
 
 
@@ -392,7 +391,7 @@ def test_two_moderators_deciding_at_once_the_second_is_refused(app, client, logi
     login_as(client)
     other = app.test_client()
     login_as(other)
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     mine, theirs = review_forms(client, letter), review_forms(other, letter)
     assert client.post(f"/moderate/letters/{letter.public_id}/approve", data=mine).status_code == 303
     late = other.post(f"/moderate/letters/{letter.public_id}/reject", data={**theirs, "reason": "no"}, headers={"Accept-Language": "en"})
@@ -405,7 +404,7 @@ def test_two_moderators_deciding_at_once_the_second_is_refused(app, client, logi
 
 def test_a_decision_on_a_letter_no_longer_pending_or_gone_is_refused(client, login_as):
     login_as(client)
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     forms = review_forms(client, letter)
     letters.withdraw(letter)
     assert client.post(f"/moderate/letters/{letter.public_id}/approve", data=forms).status_code == 409
@@ -415,7 +414,7 @@ def test_a_decision_on_a_letter_no_longer_pending_or_gone_is_refused(client, log
 
 def test_a_correction_keeps_every_earlier_version_and_shows_at_once(client, login_as):
     login_as(client, "admin")  # the name changes: an admin's correction
-    letter = make_letter(S.PUBLISHED, display_name="Noa Kohen", language="en", body_text="I refuze to serve.")
+    letter = make_letter(LetterStatus.PUBLISHED, display_name="Noa Kohen", language="en", body_text="I refuze to serve.")
     original_hash = letter.content_hash
     client.get(f"/letters/{letter.public_id}")
     form = hidden_fields(client.get(f"/moderate/letters/{letter.public_id}/edit"))
@@ -431,7 +430,7 @@ def test_a_correction_keeps_every_earlier_version_and_shows_at_once(client, logi
 
 def test_unpublishing_lowers_the_count_and_tells_the_author(client, app, login_as):
     login_as(client)
-    letter = make_letter(S.PUBLISHED)
+    letter = make_letter(LetterStatus.PUBLISHED)
     response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "the author asked by phone"})
     assert response.status_code == 303
     assert client.get("/api/v1/count").json["count"] == 0
@@ -440,7 +439,7 @@ def test_unpublishing_lowers_the_count_and_tells_the_author(client, app, login_a
 
 def test_taking_down_a_letter_whose_address_was_erased_says_the_author_was_not_told(client, app, login_as, runner):
     login_as(client)
-    letter = make_letter(S.PUBLISHED)
+    letter = make_letter(LetterStatus.PUBLISHED)
     assert runner.invoke(args=["erase-contacts", "--days", "0"]).exit_code == 0
     letter = db.session.get(Letter, letter.id)
     response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "old"},
@@ -454,7 +453,7 @@ def test_taking_down_a_letter_whose_address_was_erased_says_the_author_was_not_t
 
 def test_admins_filter_and_download_the_audit_log_and_the_export_is_recorded(client, login_as):
     admin = login_as(client, "admin")
-    letter = make_letter(S.PENDING, display_name="=HYPERLINK(evil)")
+    letter = make_letter(LetterStatus.PENDING, display_name="=HYPERLINK(evil)")
     letters.publish(letter, by=admin)
     page = client.get("/moderate/audit?action=letter:publish").get_data(as_text=True)
     assert letter.public_id in page and "letter:confirm</code>" not in page
@@ -475,7 +474,7 @@ def test_nothing_in_the_web_interface_can_change_an_audit_row(app):
 
 def test_moderator_addresses_never_reach_the_public(client, login_as):
     moderator = login_as(client)
-    letter = make_letter(S.PENDING)
+    letter = make_letter(LetterStatus.PENDING)
     client.post(f"/moderate/letters/{letter.public_id}/approve", data=review_forms(client, letter))
     for url in ("/", "/letters", f"/letters/{letter.public_id}", "/feed.atom", f"/api/v1/letters/{letter.public_id}"):
         assert moderator.email not in client.get(url).get_data(as_text=True)

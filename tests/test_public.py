@@ -11,8 +11,6 @@ from refusal_site import letters
 from refusal_site.models import LetterStatus, utcnow
 from tests.factories import make_collective, make_letter, make_published_series, make_signature
 
-S = LetterStatus
-
 
 class Page(HTMLParser):
     """The elements of a page, with their attributes, and its visible text."""
@@ -139,7 +137,7 @@ def test_malformed_query_strings_do_not_break_pages(client):
         assert client.get("/letters" + query).status_code in (200, 400)
 
 
-@pytest.mark.parametrize("status", [S.UNCONFIRMED, S.PENDING, S.REJECTED, S.WITHDRAWN, S.UNPUBLISHED])
+@pytest.mark.parametrize("status", [LetterStatus.UNCONFIRMED, LetterStatus.PENDING, LetterStatus.REJECTED, LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED])
 def test_letters_that_are_not_published_are_nowhere_public(client, status):
     hidden = make_letter(status, display_name="Hidden Person", language="en")
     make_letter(language="en")

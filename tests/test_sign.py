@@ -10,8 +10,6 @@ from refusal_site.models import AuditEvent, Signature, SignatureStatus
 from tests.factories import db_refresh, make_collective, make_letter, make_signature
 from tests.pages import hidden_fields, links_in, outbox, page_of, path_of
 
-S = SignatureStatus
-
 
 def sign_form(client, letter, **overrides) -> dict:
     form = hidden_fields(client.get(f"/letters/{letter.public_id}/sign"))
@@ -42,15 +40,15 @@ def test_the_whole_journey_from_signing_to_the_count_and_withdrawal(client, app,
     response = client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter))
     assert response.status_code == 303 and response.headers["Location"].endswith("/sign/sent")
     (signature,) = stored()
-    assert (signature.status, signature.display_name, signature.descriptor) == (S.UNCONFIRMED, "יואב לוי", "טייס במילואים")
+    assert (signature.status, signature.display_name, signature.descriptor) == (SignatureStatus.UNCONFIRMED, "יואב לוי", "טייס במילואים")
     (message,) = outbox(app)
     assert message["To"] == "yoav@private.example" and message["Content-Language"] == "he"
     confirm_url, manage_url = links_in(message)
 
     # A mail scanner following the link confirms nothing; the button does.
-    assert client.get(path_of(confirm_url)).status_code == 200 and stored()[0].status == S.UNCONFIRMED
+    assert client.get(path_of(confirm_url)).status_code == 200 and stored()[0].status == SignatureStatus.UNCONFIRMED
     response = client.post(path_of(confirm_url), data=hidden_fields(client.get(path_of(confirm_url))))
-    assert response.status_code == 303 and stored()[0].status == S.PENDING
+    assert response.status_code == 303 and stored()[0].status == SignatureStatus.PENDING
     assert client.get(path_of(confirm_url)).status_code == 410, "a used link says so"
     assert client.get("/api/v1/count").json["count"] == 1, "not counted before a moderator approves"
 
@@ -73,7 +71,7 @@ def test_the_whole_journey_from_signing_to_the_count_and_withdrawal(client, app,
     manage = client.get(path_of(manage_url))
     assert manage.status_code == 200 and "יואב לוי" in page_of(manage).visible_text
     response = client.post(path_of(manage_url) + "/withdraw", data={**hidden_fields(manage), "understood": "y"})
-    assert response.status_code == 303 and stored()[0].status == S.WITHDRAWN
+    assert response.status_code == 303 and stored()[0].status == SignatureStatus.WITHDRAWN
     assert client.get("/api/v1/count").json["count"] == 1, "the withdrawn signature left the count at once"
     assert "יואב לוי" not in page_of(client.get(f"/letters/{letter.public_id}")).visible_text
 
@@ -141,7 +139,7 @@ def test_bad_input_gets_a_clear_message_and_stores_nothing(client, field, value,
 def test_html_in_a_name_is_shown_as_text(client, login_as):
     letter = make_collective()
     signature = make_signature(letter, name="<script>alert(1)</script>")
-    assert signature.status == S.PUBLISHED
+    assert signature.status == SignatureStatus.PUBLISHED
     html = client.get(f"/letters/{letter.public_id}").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -164,7 +162,7 @@ def test_forged_or_foreign_tokens_name_no_signature(client, app):
     assert client.get(f"/my-signature/{good}").status_code == 404, "a confirmation link is not the private page"
     signatures.withdraw(signature)
     assert client.post(f"/signature/confirm/{good}", data=hidden_fields(client.get("/submit"))).status_code == 410
-    assert db_refresh(signature).status == S.WITHDRAWN
+    assert db_refresh(signature).status == SignatureStatus.WITHDRAWN
 
 
 def test_a_moderator_approves_the_ticked_signatures_and_rejects_the_rest_with_a_reason(client, login_as):
@@ -181,7 +179,7 @@ def test_a_moderator_approves_the_ticked_signatures_and_rejects_the_rest_with_a_
     assert no_reason.status_code == 400 and "Please give a reason" in page_of(no_reason).visible_text
     response = client.post(url, data={"csrf_token": queue["csrf_token"], "shown": queue["shown"], "decision": "reject", "scope": "shown", "reason": "not reservists"})
     assert response.status_code == 303
-    assert [s.status for s in stored()] == [S.PUBLISHED, S.PUBLISHED, S.REJECTED, S.REJECTED, S.REJECTED]
+    assert [s.status for s in stored()] == [SignatureStatus.PUBLISHED, SignatureStatus.PUBLISHED, SignatureStatus.REJECTED, SignatureStatus.REJECTED, SignatureStatus.REJECTED]
     events = db.session.execute(select(AuditEvent).where(AuditEvent.actor_id == moderator.id)).scalars().all()
     decisions = [e for e in events if e.action.startswith("signature:")]
     assert len(decisions) == 5 and {e.reason for e in decisions if e.action == "signature:reject"} == {"not reservists"}
@@ -196,7 +194,7 @@ def test_nothing_ticked_is_a_clear_400(client, login_as):
     queue = queue_form(client, url)
     response = client.post(url, data={"csrf_token": queue["csrf_token"], "shown": queue["shown"], "decision": "publish", "scope": "selected"})
     assert response.status_code == 400 and "No signature was ticked" in page_of(response).visible_text
-    assert stored()[0].status == S.PENDING
+    assert stored()[0].status == SignatureStatus.PENDING
 
 
 def test_a_moderator_opens_and_closes_a_letter_for_signing(client, login_as):
@@ -278,11 +276,11 @@ def test_an_expired_unconfirmed_signature_makes_way_for_a_new_one_with_a_working
     db.session.expunge(expired)  # SQLite may give the new row the deleted one's id
     assert client.post(f"/letters/{letter.public_id}/sign", data=sign_form(client, letter)).status_code == 303
     (signature,) = stored()
-    assert signature.public_id != expired_id and signature.status == S.UNCONFIRMED
+    assert signature.public_id != expired_id and signature.status == SignatureStatus.UNCONFIRMED
     (message,) = outbox(app)[before:]
     confirm_url, _manage_url = links_in(message)
     response = client.post(path_of(confirm_url), data=hidden_fields(client.get(path_of(confirm_url))))
-    assert response.status_code == 303 and stored()[0].status == S.PENDING
+    assert response.status_code == 303 and stored()[0].status == SignatureStatus.PENDING
 
 
 @pytest.mark.parametrize("change", ["withdrawn", "unpublished"])
@@ -300,7 +298,7 @@ def test_a_confirmation_link_of_a_letter_no_longer_public_says_so(client, app, c
     response = client.post(path_of(confirm_url) + "?lang=en", data=form)
     assert response.status_code == 409
     assert "is not public at the moment" in page_of(response).visible_text
-    assert stored()[0].status == S.UNCONFIRMED
+    assert stored()[0].status == SignatureStatus.UNCONFIRMED
     shown = client.get(path_of(confirm_url) + "?lang=en")
     assert shown.status_code == 409 and letter.body_text.split(".")[0] not in shown.get_data(as_text=True)
 
@@ -333,7 +331,7 @@ def test_bulk_approval_of_a_stale_page_skips_the_withdrawn_signature_and_says_so
     )  # fmt: skip
     assert response.status_code == 200
     assert "Decided: 2. Skipped because they changed since the page was shown: 1." in page_of(response).visible_text
-    assert [s.status for s in stored()] == [S.PUBLISHED, S.WITHDRAWN, S.PUBLISHED]
+    assert [s.status for s in stored()] == [SignatureStatus.PUBLISHED, SignatureStatus.WITHDRAWN, SignatureStatus.PUBLISHED]
     assert client.get("/api/v1/count").json["count"] == 3 and db_refresh(letter).signatures_published == 2
 
 
@@ -350,7 +348,7 @@ def test_a_move_the_rules_forbid_is_reported_as_such(client, login_as):
     text = page_of(response).visible_text
     assert "Decided: 0. Skipped because they changed since the page was shown: 0." in text
     assert "Left unchanged because this decision is not allowed from their current state: 1." in text
-    assert stored()[0].status == S.PENDING
+    assert stored()[0].status == SignatureStatus.PENDING
 
 
 def test_a_reused_withdrawal_link_says_the_signature_is_already_withdrawn(client, app):
@@ -361,4 +359,4 @@ def test_a_reused_withdrawal_link_says_the_signature_is_already_withdrawn(client
     assert client.post(path_of(manage_url) + "/withdraw", data=form).status_code == 303
     again = client.post(path_of(manage_url) + "/withdraw?lang=en", data=form)
     assert again.status_code == 409 and "This signature was already withdrawn." in page_of(again).visible_text
-    assert stored()[0].status == S.WITHDRAWN
+    assert stored()[0].status == SignatureStatus.WITHDRAWN

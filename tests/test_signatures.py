@@ -10,8 +10,6 @@ from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, LetterStatus, Signature, SignatureStatus
 from tests.factories import db_refresh, make_collective, make_letter, make_signature
 
-S = SignatureStatus
-
 
 def counted() -> tuple[int, int, int]:
     t = letters.public_tally()
@@ -100,7 +98,7 @@ def test_one_signature_per_address_per_letter_whatever_its_case(app):
     make_signature(other, "pending", email="dana@private.example")  # another letter: fine
     signatures.withdraw(first)
     again = signatures.sign(letter, display_name="דנה", contact_email="dana@private.example")
-    assert again.status == S.UNCONFIRMED, "after withdrawing, the address may sign again"
+    assert again.status == SignatureStatus.UNCONFIRMED, "after withdrawing, the address may sign again"
 
 
 def test_one_signature_per_address_even_after_the_address_is_erased(app):
@@ -133,10 +131,10 @@ def test_an_unconfirmed_signature_past_its_window_does_not_block_the_address(app
     stale.submitted_at = utcnow() - signatures.CONFIRMATION_WINDOW - timedelta(minutes=1)
     db.session.commit()
     again = signatures.sign(letter, display_name="מאוחר", contact_email="Late@private.example")
-    assert again.status == S.UNCONFIRMED and again.public_id != stale.public_id
+    assert again.status == SignatureStatus.UNCONFIRMED and again.public_id != stale.public_id
     db.session.rollback()
     assert [s.public_id for s in db.session.execute(select(Signature)).scalars()] == [again.public_id], "the expired one is gone"
-    assert signatures.confirm(again).status == S.PENDING
+    assert signatures.confirm(again).status == SignatureStatus.PENDING
 
 
 def test_an_unconfirmed_signature_within_its_window_still_blocks_the_address(app):
@@ -160,7 +158,7 @@ def test_the_author_of_a_collective_letter_cannot_co_sign_it_while_their_address
 
     assert letters.erase_contacts(after=timedelta(0)) == 1
     signature = make_signature(db_refresh(letter), email="author@private.example")
-    assert signature.status == S.PUBLISHED, "once the address is erased there is nothing to compare with"
+    assert signature.status == SignatureStatus.PUBLISHED, "once the address is erased there is nothing to compare with"
 
 
 @pytest.mark.parametrize("change", ["withdrawn", "unpublished"])
@@ -174,7 +172,7 @@ def test_a_signature_cannot_be_confirmed_while_its_letter_is_not_public(app, cha
     with pytest.raises(signatures.NotOpenForSigning):
         signatures.confirm(signature)
     db.session.rollback()
-    assert db.session.get(Signature, signature.id).status == S.UNCONFIRMED
+    assert db.session.get(Signature, signature.id).status == SignatureStatus.UNCONFIRMED
 
 
 def test_publishing_skips_signatures_whose_letter_is_not_public(app):
@@ -186,7 +184,7 @@ def test_publishing_skips_signatures_whose_letter_is_not_public(app):
     result = signatures.decide({s.id: s.revision for s in [*waiting, fine]}, "publish", by="test")
     assert (result.done, result.skipped, result.illegal) == (1, 2, 0)
     db.session.rollback()
-    assert [db.session.get(Signature, s.id).status for s in waiting] == [S.PENDING, S.PENDING]
+    assert [db.session.get(Signature, s.id).status for s in waiting] == [SignatureStatus.PENDING, SignatureStatus.PENDING]
     assert db_refresh(letter).signatures_published == 0
     assert counted() == (2, 1, 1)
     assert letters.check_tally() == []
@@ -201,7 +199,7 @@ def test_a_move_the_state_rules_forbid_is_counted_apart_from_a_stale_one(app):
     result = signatures.decide(seen, "unpublish", by="test", reason="check")
     assert (result.done, result.skipped, result.illegal) == (1, 1, 1)
     db.session.rollback()
-    assert [db.session.get(Signature, s.id).status for s in (pending, published, stale)] == [S.PENDING, S.UNPUBLISHED, S.PENDING]
+    assert [db.session.get(Signature, s.id).status for s in (pending, published, stale)] == [SignatureStatus.PENDING, SignatureStatus.UNPUBLISHED, SignatureStatus.PENDING]
 
 
 def test_bulk_approval_skips_what_changed_since_the_page_was_shown(app):
@@ -215,7 +213,7 @@ def test_bulk_approval_skips_what_changed_since_the_page_was_shown(app):
     assert (result.done, result.skipped) == (3, 2)
     db.session.rollback()
     states = {s.id: db.session.get(Signature, s.id).status for s in shown}
-    assert [states[s.id] for s in shown] == [S.PUBLISHED, S.WITHDRAWN, S.REJECTED, S.PUBLISHED, S.PUBLISHED]
+    assert [states[s.id] for s in shown] == [SignatureStatus.PUBLISHED, SignatureStatus.WITHDRAWN, SignatureStatus.REJECTED, SignatureStatus.PUBLISHED, SignatureStatus.PUBLISHED]
     assert counted() == (4, 1, 3)
     publishes = db.session.execute(select(AuditEvent).where(AuditEvent.action == "signature:publish")).scalars().all()
     assert sorted(e.details["signature"] for e in publishes) == sorted(shown[i].public_id for i in (0, 3, 4))
@@ -290,7 +288,7 @@ def test_racing_bulk_approvals_and_a_withdrawal_keep_the_count_exact(app):
         thread.join()
     assert not errors
     db.session.rollback()
-    published = db.session.execute(select(Signature).where(Signature.status == S.PUBLISHED)).scalars().all()
+    published = db.session.execute(select(Signature).where(Signature.status == SignatureStatus.PUBLISHED)).scalars().all()
     # Withdrawn before the approvals, it is skipped (its revision moved); after them, it leaves the list:
     # every interleaving publishes the other 39, once each.
     assert len(published) == 39 and ids[7] not in {s.id for s in published}

@@ -13,7 +13,6 @@ from refusal_site.models import Letter, LetterStatus, QueuedMail, utcnow
 from tests.factories import make_letter
 from tests.pages import Page, hidden_fields, links_in, outbox, page_of, path_of
 
-S = LetterStatus
 HEBREW_TEXT = "אני מסרב לשרת.\n\nזו החלטה שקיבלתי אחרי מחשבה ארוכה, ואני כותב בשמי המלא."
 
 
@@ -51,7 +50,7 @@ def test_the_whole_journey_from_form_to_withdrawal(client, app):
     response = submit_letter(client)
     assert response.status_code == 303 and response.headers["Location"].endswith("/submit/sent")
     (letter,) = stored_letters()
-    assert (letter.status, letter.display_name, letter.language) == (S.UNCONFIRMED, "נועה כהן", "he")
+    assert (letter.status, letter.display_name, letter.language) == (LetterStatus.UNCONFIRMED, "נועה כהן", "he")
     assert "<p>אני מסרב לשרת.</p>" in letter.body_html
 
     (message,) = outbox(app)
@@ -63,11 +62,11 @@ def test_the_whole_journey_from_form_to_withdrawal(client, app):
     # Opening the link (as a mail scanner would) shows a button and changes nothing.
     opened = client.get(path_of(confirm_url))
     assert opened.status_code == 200 and page_of(opened).find("button")
-    assert stored_letters()[0].status == S.UNCONFIRMED
+    assert stored_letters()[0].status == LetterStatus.UNCONFIRMED
 
     pressed = client.post(path_of(confirm_url), data=hidden_fields(opened))
     assert pressed.status_code == 303
-    assert stored_letters()[0].status == S.PENDING
+    assert stored_letters()[0].status == LetterStatus.PENDING
     status_page = client.get(pressed.headers["Location"])
     assert "ממתין לבדיקה" in page_of(status_page).visible_text
     assert status_page.headers["Cache-Control"] == "no-store"
@@ -77,10 +76,10 @@ def test_the_whole_journey_from_form_to_withdrawal(client, app):
 
     manage = client.get(path_of(manage_url))
     refused = client.post(path_of(manage_url) + "/withdraw", data=hidden_fields(manage))
-    assert refused.status_code == 400 and stored_letters()[0].status == S.PUBLISHED
+    assert refused.status_code == 400 and stored_letters()[0].status == LetterStatus.PUBLISHED
     withdrawn = client.post(path_of(manage_url) + "/withdraw", data={**hidden_fields(manage), "understood": "y"})
     assert withdrawn.status_code == 303
-    assert stored_letters()[0].status == S.WITHDRAWN
+    assert stored_letters()[0].status == LetterStatus.WITHDRAWN
     assert client.get("/api/v1/count").json["count"] == 0
     assert client.get(f"/letters/{letter.public_id}").status_code == 404
 
@@ -250,7 +249,7 @@ def test_a_tampered_token_is_refused(client, app):
     # A management token cannot confirm.
     manage = path_of(links_in(outbox(app)[-1])[1]).split("/my-letter/")[1]
     assert client.get(f"/confirm/{manage}").status_code == 404
-    assert stored_letters()[0].status == S.UNCONFIRMED
+    assert stored_letters()[0].status == LetterStatus.UNCONFIRMED
 
 
 def test_a_reused_confirmation_link_is_refused(client, app):
@@ -262,7 +261,7 @@ def test_a_reused_confirmation_link_is_refused(client, app):
 
 
 def test_an_expired_confirmation_link_is_refused(client, app, monkeypatch):
-    letter = make_letter(S.UNCONFIRMED)
+    letter = make_letter(LetterStatus.UNCONFIRMED)
     eight_days_ago = int(itsdangerous.timed.time.time()) - 8 * 86400
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: eight_days_ago)
     token = tokens.make(tokens.Purpose.CONFIRM, letter)
@@ -276,11 +275,11 @@ def test_a_link_for_a_letter_older_than_seven_days_cannot_confirm_it(client, app
 
     from refusal_site.models import utcnow
 
-    letter = make_letter(S.UNCONFIRMED, submitted_at=utcnow() - timedelta(days=7, minutes=1))
+    letter = make_letter(LetterStatus.UNCONFIRMED, submitted_at=utcnow() - timedelta(days=7, minutes=1))
     token = tokens.make(tokens.Purpose.CONFIRM, letter)
     page = client.get(f"/confirm/{token}")
     assert client.post(f"/confirm/{token}", data=hidden_fields(page)).status_code == 410
-    assert stored_letters()[0].status == S.UNCONFIRMED
+    assert stored_letters()[0].status == LetterStatus.UNCONFIRMED
 
 
 def test_when_mail_fails_the_letter_is_kept_and_its_mail_waits_for_another_try(client, app):
@@ -289,14 +288,14 @@ def test_when_mail_fails_the_letter_is_kept_and_its_mail_waits_for_another_try(c
     assert response.status_code == 303 and response.headers["Location"].endswith("/submit/sent")
     page = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
     assert "on its way" in page.get_data(as_text=True) and page_of(page).find("a", href="/submit/resend")
-    assert [l.status for l in stored_letters()] == [S.UNCONFIRMED]
+    assert [l.status for l in stored_letters()] == [LetterStatus.UNCONFIRMED]
     (waiting,) = db.session.execute(select(QueuedMail)).scalars().all()
     assert (waiting.template, waiting.attempts, waiting.last_error) == ("confirm", 1, "ConnectionRefusedError")
     assert waiting.available_at > utcnow(), "retried later, by send-mail"
 
 
 def test_links_are_sent_again_on_request_without_revealing_who_wrote(client, app):
-    make_letter(S.PENDING, contact_email="known@private.example")
+    make_letter(LetterStatus.PENDING, contact_email="known@private.example")
     known = client.post("/submit/resend", data={**hidden_fields(client.get("/submit/resend")), "contact_email": "known@private.example"})
     unknown = client.post("/submit/resend", data={**hidden_fields(client.get("/submit/resend")), "contact_email": "nobody@private.example"})
     assert known.status_code == unknown.status_code == 200
@@ -350,9 +349,9 @@ def test_purge_and_erasure_commands(runner, app):
 
     from refusal_site.models import utcnow
 
-    old = make_letter(S.UNCONFIRMED, submitted_at=utcnow() - timedelta(days=8)).public_id
-    fresh = make_letter(S.UNCONFIRMED)
-    published = make_letter(S.PUBLISHED)
+    old = make_letter(LetterStatus.UNCONFIRMED, submitted_at=utcnow() - timedelta(days=8)).public_id
+    fresh = make_letter(LetterStatus.UNCONFIRMED)
+    published = make_letter(LetterStatus.PUBLISHED)
     result = runner.invoke(args=["purge-unconfirmed"])
     assert "deleted 1 " in result.output
     assert {l.public_id for l in stored_letters()} == {fresh.public_id, published.public_id}
