@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from .. import sanitize
-from ..i18n import LANGUAGE_NAMES
+from ..languages import LANGUAGE_NAMES
 
 NAME_MAX = 120
 DESCRIPTOR_MAX = 200

@@ -1,0 +1,44 @@
+"""The site's languages in words: each language's own name, which way it runs, and what each state of
+a letter or a co-signature means to the person who wrote or signed it. Nothing here reads a request
+(which language a visitor reads in is chosen in i18n.py)."""
+
+from flask_babel import lazy_gettext as _l
+
+RTL_LANGUAGES = frozenset({"he", "ar"})
+# Each language's own name, shown in the language switch.
+LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
+
+
+def direction(lang: str) -> str:
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
+
+
+# What each state means to the letter's author.
+STATUS_LABELS = {
+    "unconfirmed": _l("Waiting for your confirmation"),
+    "pending": _l("Waiting for a moderator"),
+    "scheduled": _l("Approved, to be published at a set time"),
+    "published": _l("Published"),
+    "rejected": _l("Not published"),
+    "withdrawn": _l("Withdrawn"),
+    "unpublished": _l("Taken down"),
+}
+STATUS_EXPLANATIONS = {
+    "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm the letter."),
+    "pending": _l("A moderator will check the letter before it is published. This usually takes a day or two."),
+    "scheduled": _l("Your letter is approved and will be published together with others at a set time."),
+    "published": _l("Your letter is public and you are counted among the public refusers."),
+    "rejected": _l("The moderators decided not to publish this letter. We wrote to you with the reason."),
+    "withdrawn": _l("You withdrew this letter. It is not shown anywhere on the site."),
+    "unpublished": _l("The moderators took this letter down. We wrote to you with the reason."),
+}
+
+# What each state of a co-signature means to the person who signed.
+SIGNATURE_EXPLANATIONS = {
+    "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm your signature."),
+    "pending": _l("A moderator will check your signature before it is shown under the letter."),
+    "published": _l("Your name is shown under the letter and you are counted among the public refusers."),
+    "rejected": _l("The moderators decided not to show this signature."),
+    "withdrawn": _l("You withdrew your signature. Your name is not shown anywhere on the site."),
+    "unpublished": _l("The moderators took your signature down."),
+}
