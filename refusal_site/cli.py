@@ -1,6 +1,5 @@
 """Thin command-line wrappers over the domain modules."""
 
-import logging
 import signal
 import sys
 import threading
@@ -9,10 +8,9 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import compilation, demo, letters, mail, moderators, signatures
+from . import demo, letters, mail, moderators, signatures
+from .compilation import assembly, cleanup, service
 from .models import Role
-
-log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
@@ -125,32 +123,24 @@ def resanitize_letters() -> None:
 @click.command("build-pdf")
 @click.option("--watch", is_flag=True, help="Keep them built as letters are published, withdrawn or corrected, until stopped (run as a service).")
 def build_pdf(watch: bool) -> None:
-    """Build the standard press compilations (all letters, and each language) for deployment or cron,
-    and prepare the parts that the next publications will add; with --watch, build them again after
-    every public change and prepare again as letters wait (SIGTERM stops it after the build in hand)."""
+    """Build the standard press compilations (all letters, and each language) for deployment or cron;
+    with --watch, build them again after every public change (SIGTERM stops it after the build in hand)."""
     def echo(built) -> None:
         for selection, language, compiled in built:
             click.echo(f"{selection.name} ({language}): {compiled.letters} letters -> {compiled.path.name}")
 
     if not watch:
-        echo(compilation.build_standard())
-        try:
-            prepared = compilation.prepare()
-        except Exception:  # what waits is a head start, not a duty: the builds after it render what they lack
-            log.exception("build-pdf: preparing the next publications failed")
-            click.echo("preparing the letters that may be published next failed (see the log); the compilations are built", err=True)
-        else:
-            click.echo(f"prepared {prepared} parts for the letters that may be published next")
+        echo(assembly.build_standard())
         days = current_app.config["PDF_KEEP_DAYS"]
-        removed = compilation.prune(timedelta(days=days))
+        removed = cleanup.prune(timedelta(days=days))
         click.echo(f"removed {removed} cached PDF files no build used for {days} days")
         return
-    compilation.become_builder_service()
+    service.become_builder_service()
     stop = _stopped_by_signals()
     click.echo("building the standard compilations after every public change, until stopped")
     try:
-        compilation.keep_built(stop, report=echo)
-    except compilation.ServiceRunning as running:
+        service.keep_built(stop, report=echo)
+    except service.ServiceRunning as running:
         raise click.ClickException(str(running)) from None
 
 

@@ -127,8 +127,6 @@ class Config:
     PDF_UNPRINTABLE_SECONDS = 3600
     # build-pdf --watch looks for a new publication, withdrawal or correction this often (seconds).
     PDF_WATCH_SECONDS = 2.0
-    # Processes that render a compilation's letters side by side (the machine's cores by default).
-    PDF_BUILD_WORKERS = os.cpu_count() or 1
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
     CONTACT_RETENTION_DAYS = 90
     # Do not let the ORM's event tracking cost memory on every write.

@@ -3,7 +3,8 @@ Checker and axe-core): public pages, forms (also showing their errors), private 
 
 from dataclasses import dataclass
 
-from refusal_site import compilation, moderators, tokens
+from refusal_site import moderators, tokens
+from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
 from refusal_site.models import LetterStatus
 from tests.factories import make_collective, make_letter, make_signature
@@ -31,10 +32,10 @@ def make_pages() -> Pages:
     pending = make_letter(LetterStatus.PENDING)
     new_signature = make_signature(collective, "unconfirmed")
     # Stored before the sanitizer bounded markup: the queue's banner lists it, its review page warns.
-    unprintable = make_letter(LetterStatus.PENDING, language="en")
-    unprintable.body_html = "<p>" + "<em> " * 250 + "deep" + " </em>" * 250 + "</p>"
+    deep = make_letter(LetterStatus.PENDING, language="en")
+    deep.body_html = "<p>" + "<em> " * 250 + "deep" + " </em>" * 250 + "</p>"
     db.session.commit()
-    assert compilation.render_problem(unprintable)
+    assert unprintable.render_problem(deep)
     moderators.create(MODERATOR_EMAIL, MODERATOR_PASSWORD)
     assert pending_signature
     return Pages(
@@ -62,7 +63,7 @@ def make_pages() -> Pages:
             "/moderate/",
             "/moderate/?state=published",
             f"/moderate/letters/{pending.public_id}",
-            f"/moderate/letters/{unprintable.public_id}",
+            f"/moderate/letters/{deep.public_id}",
             f"/moderate/letters/{collective.public_id}",
             f"/moderate/letters/{letter.public_id}/edit",
             "/moderate/signatures",

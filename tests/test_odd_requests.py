@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from refusal_site import compilation, tokens
+from refusal_site import tokens
+from refusal_site.compilation import worker
 from tests.factories import make_collective, make_letter
 from tests.pages import hidden_fields
 
@@ -49,7 +50,7 @@ def multipart(pairs: list[tuple[str, str]], as_files: list[bool]) -> dict:
 @pytest.fixture
 def odd_app(app, monkeypatch):
     app.config.update(RATELIMIT_ENABLED=False)
-    monkeypatch.setattr(compilation, "_spawn", lambda *a: None)  # range builds start no process here
+    monkeypatch.setattr(worker, "_spawn", lambda *a: None)  # range builds start no process here
     return app
 
 

@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from pypdf import PdfReader
 
-from refusal_site import compilation, letters
+from refusal_site import letters
+from refusal_site.compilation import assembly, rendering, selection
 from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterStatus
 from tests.factories import make_letter
@@ -114,12 +115,11 @@ def test_the_renderer_fetches_nothing_but_our_own_fonts_and_stylesheet(app, tmp_
     )
     caplog.set_level(logging.WARNING, logger="refusal_site.compilation")
     if made_by == "letter":
-        pdf = compilation.render_letter(letter)
+        pdf = rendering.render_letter(letter)
         db.session.rollback()
     else:
         db.session.commit()  # stored as if it had got through: the compilation reads it back
-        app.config["PDF_BUILD_WORKERS"] = 1  # rendered in this process, where caplog sees the refusals
-        pdf = compilation.build(compilation.Selection(), "en").path.read_bytes()
+        pdf = assembly.build(selection.Selection(), "en").path.read_bytes()
     server.shutdown()
     server.server_close()
     assert Canary.requests == []
@@ -178,20 +178,3 @@ def test_a_letter_with_many_signers_is_built_in_the_background_not_in_the_reques
     assert response.status_code == 200 and b"%PDF" in response.data[:8]
     text = PdfReader(__import__("io").BytesIO(response.data)).pages[0].extract_text()
     assert "Avi Cohen" in text and "Dana Katz" in text
-
-
-def test_font_subsets_of_any_size_parse_no_more_c(app):
-    """WeasyPrint allocates each font subset's glyph list as `hb_codepoint_t[N]`; with compilation's
-    shim, a new N is the same array without cffi parsing C source again (milliseconds each)."""
-    from weasyprint.text.ffi import ffi
-
-    from refusal_site import compilation  # noqa: F401  (installs the shim)
-
-    sizes = (3, 301, 4097)
-    arrays = [ffi.new(f"hb_codepoint_t[{n}]", list(range(n))) for n in sizes]
-    parsed = len(ffi._parsed_types)  # cffi's cache of C types parsed from source
-    arrays += [ffi.new(f"hb_codepoint_t[{n}]", [7] * n) for n in (5, 77, 999)]
-    assert len(ffi._parsed_types) == parsed
-    assert [list(a) for a in arrays] == [list(range(n)) for n in sizes] + [[7] * n for n in (5, 77, 999)]
-    assert [ffi.sizeof(a) for a in arrays] == [4 * n for n in (*sizes, 5, 77, 999)]
-    assert list(ffi.new("hb_tag_t[4]")) == [0, 0, 0, 0], "other allocations as before"

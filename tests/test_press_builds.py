@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from refusal_site import compilation
+from refusal_site.compilation import assembly, cache, cleanup, limits, selection, worker
 from refusal_site.models import utcnow
 from tests.factories import make_letter
 
@@ -31,7 +31,7 @@ def spawned(monkeypatch):
     def spawn(key, job, key_lock, slot):
         running.append((key, [os.dup(key_lock.fileno()), os.dup(slot.fileno())]))
 
-    monkeypatch.setattr(compilation, "_spawn", spawn)
+    monkeypatch.setattr(worker, "_spawn", spawn)
     yield running
     finish(running)
 
@@ -45,7 +45,7 @@ def finish(running: list[tuple[str, list[int]]]) -> None:
 
 
 def day(letter) -> str:
-    return compilation._day(letter.published_at).isoformat()
+    return selection.day(letter.published_at).isoformat()
 
 
 @pytest.mark.parametrize("query", ["since=2026-W01-1", "since=20260101", "since=2026-1-1", "until=2026-01-01T00:00",
@@ -66,14 +66,14 @@ def test_ranges_that_hold_the_same_letters_share_one_build_and_one_file(client, 
     """Hebrew letters fall on every other day: since=day 1 and since=day 2 hold the same Hebrew letters."""
     hebrew = [letter for letter in spread if letter.language == "he"]
     first, second = hebrew[1], hebrew[2]
-    between = (compilation._day(first.published_at) - timedelta(days=1)).isoformat()
+    between = (selection.day(first.published_at) - timedelta(days=1)).isoformat()
     for since in (day(first), between):
-        for until in (day(second), (compilation._day(second.published_at) + timedelta(days=1)).isoformat()):
+        for until in (day(second), (selection.day(second.published_at) + timedelta(days=1)).isoformat()):
             response = client.get(f"/press/letters.pdf?language=he&since={since}&until={until}")
             assert response.status_code == 202
     assert [key for key, _ in spawned] == [f"he-{day(first)}_{day(second)}-he"], "one build for four spellings"
     finish(spawned)
-    compilation.build(compilation.Selection("he", compilation._day(first.published_at), compilation._day(second.published_at)), "he")
+    assembly.build(selection.Selection("he", selection.day(first.published_at), selection.day(second.published_at)), "he")
     spawned.clear()
     for since in (day(first), between):
         assert client.get(f"/press/letters.pdf?language=he&since={since}&until={day(second)}").status_code == 200
@@ -126,8 +126,8 @@ def test_a_builder_holds_its_slot_and_key_from_before_it_starts_until_it_ends(ap
     query = f"since={day(spread[3])}&until={day(spread[5])}"
     assert client.get(f"/press/letters.pdf?{query}").status_code == 202
     key = f"all-{day(spread[3])}_{day(spread[5])}-he"
-    assert compilation.is_building(key), "the key's lock was held before the process could take it"
-    assert compilation._take_slot() is None, "and the only slot"
+    assert limits.is_locked(key), "the key's lock was held before the process could take it"
+    assert limits.take_slot() is None, "and the only slot"
     for _ in range(240):
         response = client.get(f"/press/letters.pdf?{query}")
         if response.status_code == 200:
@@ -136,14 +136,14 @@ def test_a_builder_holds_its_slot_and_key_from_before_it_starts_until_it_ends(ap
     assert response.status_code == 200
     slot = None
     for _ in range(2000):  # the builder process ends after writing the file, and its locks with it
-        if (slot := compilation._take_slot()) is not None:
+        if (slot := limits.take_slot()) is not None:
             break
         time.sleep(0.005)
     assert slot is not None, "the slot is free again"
     builders = [process for process in multiprocessing.active_children() if process.name.startswith("pdf-")]
     assert builders == [], "a slot is free only once its builder is gone: no third process beside two builds"
     slot.close()
-    assert not compilation.is_building(key)
+    assert not limits.is_locked(key)
 
 
 def test_range_builds_are_limited_per_client_but_built_ranges_still_download(app, client, spread, spawned):
@@ -157,22 +157,22 @@ def test_range_builds_are_limited_per_client_but_built_ranges_still_download(app
     # Asking again for a range being built costs nothing, and nor does a built one.
     assert client.get(f"/press/letters.pdf?since={day(spread[2])}&until={day(spread[3])}").status_code == 202
     finish(spawned)
-    compilation.build(compilation.Selection(None, compilation._day(spread[8].published_at), compilation._day(spread[9].published_at)), "he")
+    assembly.build(selection.Selection(None, selection.day(spread[8].published_at), selection.day(spread[9].published_at)), "he")
     assert client.get(f"/press/letters.pdf?since={day(spread[8])}&until={day(spread[9])}").status_code == 200
 
 
 def test_prune_deletes_ranges_nobody_asked_for_and_old_locks_but_not_held_ones(app, client, spread):
-    ranged = compilation.build(compilation.Selection(None, compilation._day(spread[2].published_at), compilation._day(spread[4].published_at)), "he")
-    asked = compilation.build(compilation.Selection(None, compilation._day(spread[5].published_at), compilation._day(spread[6].published_at)), "he")
-    whole = compilation.build(compilation.Selection(), "he")
-    locks = compilation.cache_folder() / "locks"
+    ranged = assembly.build(selection.Selection(None, selection.day(spread[2].published_at), selection.day(spread[4].published_at)), "he")
+    asked = assembly.build(selection.Selection(None, selection.day(spread[5].published_at), selection.day(spread[6].published_at)), "he")
+    whole = assembly.build(selection.Selection(), "he")
+    locks = cache.folder() / "locks"
     old = time.time() - 2 * 86400
     for path in [ranged.path, asked.path, whole.path, *locks.glob("*.lock")]:
         os.utime(path, (old, old))
-    held = compilation._try_lock(locks / "all-held-he.lock")
+    held = limits.try_lock(locks / "all-held-he.lock")
     os.utime(locks / "all-held-he.lock", (old, old))
     assert client.get(f"/press/letters.pdf?since={day(spread[5])}&until={day(spread[6])}").status_code == 200  # asked again
-    compilation.prune(timedelta(days=7))
+    cleanup.prune(timedelta(days=7))
     assert not ranged.path.exists() and asked.path.exists() and whole.path.exists()
     assert sorted(path.name for path in locks.glob("*.lock")) == ["all-held-he.lock"]
     held.close()
@@ -183,14 +183,14 @@ def test_a_letter_rendered_by_a_request_takes_a_build_slot(app, client, monkeypa
     same letter gets the page that asks again instead of holding a worker too."""
     letter = make_letter(language="en")
     app.config["PDF_MAX_BUILDS"] = 1
-    slot = compilation._take_slot()  # a build of something else holds the only slot
+    slot = limits.take_slot()  # a build of something else holds the only slot
     try:
         busy = client.get(f"/letters/{letter.public_id}.pdf", headers={"Accept-Language": "en"})
         assert busy.status_code == 503 and busy.headers["Retry-After"] == "60"
         assert "Many PDFs are being prepared right now" in busy.get_data(as_text=True)
     finally:
         slot.close()
-    key_lock = compilation._try_lock(compilation._lock_path(f"letter-{letter.public_id}"))  # another worker renders it
+    key_lock = limits.try_lock(cache.lock_path(f"letter-{letter.public_id}"))  # another worker renders it
     try:
         assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 202
     finally:

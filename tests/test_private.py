@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from refusal_site import compilation, letters, tokens
+from refusal_site import letters, tokens
+from refusal_site.compilation import assembly, cache, cleanup, selection, unprintable
 from refusal_site.models import LetterStatus
 from tests.factories import make_collective, make_letter
 from tests.pages import hidden_fields
@@ -39,7 +40,7 @@ def test_every_page_behind_a_private_link_sends_no_referrer(app, client):
 
 def cached(public_id: str) -> list[str]:
     """Cached files that hold the letter's pages or text, by what pdftotext reads in them."""
-    folder = compilation.cache_folder()
+    folder = cache.folder()
     found = []
     for path in folder.rglob("*.pdf"):
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
@@ -52,8 +53,8 @@ def cached(public_id: str) -> list[str]:
 def test_a_withdrawn_letter_leaves_no_cached_pdf_at_once(app, client):
     staying = make_letter(language="en", display_name="Avi Staying", body_text="I stay public. Marker staying-marker.")
     leaving = make_letter(language="en", display_name="Dana Leaving", body_text="I leave soon. Marker leaving-marker.")
-    compilation.build(compilation.Selection(), "en")
-    compilation.build(compilation.Selection(language="en"), "en")
+    assembly.build(selection.Selection(), "en")
+    assembly.build(selection.Selection(language="en"), "en")
     assert client.get(f"/letters/{leaving.public_id}.pdf").status_code == 200
     assert client.get(f"/letters/{staying.public_id}.pdf").status_code == 200
     assert cached("leaving-marker") and cached("staying-marker")
@@ -63,7 +64,7 @@ def test_a_withdrawn_letter_leaves_no_cached_pdf_at_once(app, client):
     assert cached("leaving-marker") == [], "no file of this machine's cache holds the withdrawn letter"
     assert any(path.startswith("letters/") for path in cached("staying-marker")), "another letter's own PDF stays"
     # The next build makes the compilations again, without it.
-    again = compilation.build(compilation.Selection(), "en")
+    again = assembly.build(selection.Selection(), "en")
     assert "staying-marker" in subprocess.run(["pdftotext", str(again.path), "-"], capture_output=True, text=True).stdout
 
 
@@ -71,23 +72,23 @@ def test_a_withdrawn_letter_leaves_no_cached_pdf_at_once(app, client):
 def test_the_builder_service_of_another_machine_forgets_what_was_withdrawn_elsewhere(app):
     leaving = make_letter(language="he", body_text="מכתב שיימחק. סימן leaving-marker.")
     pending = make_letter(status=LetterStatus.PENDING, language="he", body_text="ממתין. סימן waiting-marker.")
-    compilation.build(compilation.Selection(), "he")
-    compilation.prepare()  # the letter waiting for a moderator, rendered ahead
+    assembly.build(selection.Selection(), "he")
+    unprintable.render_problem(pending)  # a moderator's review of the waiting letter renders its pages
     assert cached("leaving-marker") and cached("waiting-marker")
-    sweep = compilation.Forgetting()
+    sweep = cleanup.Forgetting()
     assert sweep.sweep() == 0, "nothing was taken away yet"
     letters.withdraw(leaving)  # on another machine: nothing of this cache was touched
     letters.reject(pending, by="test", reason="not verifiable")
     assert cached("leaving-marker")
     # This machine's service built the compilation again (without it) before its sweep saw why.
-    fresh = compilation.build(compilation.Selection(language="he"), "he")
+    fresh = assembly.build(selection.Selection(language="he"), "he")
     assert sweep.sweep() > 0
     assert cached("leaving-marker") == [] and cached("waiting-marker") == []
     assert fresh.path.exists(), "a compilation without the letter stays"
-    assert compilation.existing(compilation.Selection(), "he") is None, "the one with it went"
-    compilation.build(compilation.Selection(), "he")
+    assert assembly.existing(selection.Selection(), "he") is None, "the one with it went"
+    assembly.build(selection.Selection(), "he")
     assert sweep.sweep() == 0, "each decision is acted on once: the new compilation stays"
-    assert compilation.existing(compilation.Selection(), "he") is not None
+    assert assembly.existing(selection.Selection(), "he") is not None
 
 
 @pytest.mark.pdf
@@ -97,17 +98,17 @@ def test_a_signer_who_leaves_and_a_correction_leave_no_cached_pdf_of_what_went(a
 
     letter = make_collective(language="en", display_name="Yael Bar", body_text="We will not fly. Marker old-text.")
     leaving = make_signature(letter, name="Dana Leavingsigner")
-    compilation.build(compilation.Selection(), "en")
+    assembly.build(selection.Selection(), "en")
     assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 200
     assert cached("Leavingsigner")
     manage = f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, leaving)}"
     assert client.post(f"{manage}/withdraw", data={**hidden_fields(client.get(manage)), "understood": "y"}).status_code == 303
     assert cached("Leavingsigner") == []
     # A correction on another machine: this machine's service sweeps the earlier text away.
-    compilation.build(compilation.Selection(), "en")
+    assembly.build(selection.Selection(), "en")
     assert client.get(f"/letters/{letter.public_id}.pdf").status_code == 200
     assert cached("old-text")
-    sweep = compilation.Forgetting()
+    sweep = cleanup.Forgetting()
     sweep.sweep()
     admin = login_as(app.test_client(), role="admin")
     letters.edit(letters.published_letter(letter.public_id), by=admin, display_name="Yael Bar", descriptor=None, title=None,

@@ -11,7 +11,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from refusal_site import compilation, letters, sanitize
+from refusal_site import letters, sanitize
+from refusal_site.compilation import assembly, cache, one_letter, pages, rendering, selection, unprintable, worker
 from refusal_site.audit import AuditAction
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
@@ -50,14 +51,12 @@ def render_failures(letter: Letter) -> list[AuditEvent]:
     return list(db.session.execute(query).scalars())
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_compilation_leaves_an_unprintable_letter_out_with_a_note_and_tells_moderators(app, tmp_path, workers):
-    app.config["PDF_BUILD_WORKERS"] = workers  # 2: the letters are rendered in a fork, which cannot write the audit trail
+def test_a_compilation_leaves_an_unprintable_letter_out_with_a_note_and_tells_moderators(app, tmp_path):
     start = utcnow() - timedelta(days=1)
     before = make_letter(language="en", body_text="The letter before.", published_at=start)
     bad = store_unbounded(make_letter(language="en", display_name="Dana Deep", body_text="x", published_at=start + timedelta(hours=1)))
     after = [make_letter(language="en", body_text=f"Letter after number {i}.", published_at=start + timedelta(hours=2 + i)) for i in range(4)]
-    built = compilation.build(compilation.Selection(language="en"), "en")
+    built = assembly.build(selection.Selection(language="en"), "en")
     text = pdf_text(built.path.read_bytes(), tmp_path)
     assert "The letter before." in text and all(f"Letter after number {i}." in text for i in range(4))
     assert "Dana Deep" in text and "could not be laid out for print" in text and "deep" not in text
@@ -68,17 +67,16 @@ def test_a_compilation_leaves_an_unprintable_letter_out_with_a_note_and_tells_mo
     assert len(events) == 1 and events[0].details["error"] == "RecursionError" and events[0].actor_label == "system"
     # The next build (one more letter) neither renders the letter again nor tells moderators again.
     laid_out = []
-    original = compilation.letters_document
+    original = rendering.letters_document
 
-    def spy(selected, fonts=None, markup=compilation._letter_markup):
+    def spy(selected, fonts=None, markup=rendering.letter_markup):
         laid_out.extend((letter.public_id, markup) for letter in selected)
         return original(selected, fonts, markup)
 
     make_letter(language="en", body_text="One more.", published_at=start + timedelta(hours=9))
-    app.config["PDF_BUILD_WORKERS"] = 1  # every render in this process, where the spy sees it
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compilation, "letters_document", spy)
-        again = compilation.build(compilation.Selection(language="en"), "en")
+        patch.setattr(rendering, "letters_document", spy)
+        again = assembly.build(selection.Selection(language="en"), "en")
     assert "One more." in pdf_text(again.path.read_bytes(), tmp_path)
     assert laid_out and bad.public_id not in [public_id for public_id, _markup in laid_out], "neither the letter nor its stand-in again"
     assert len(render_failures(bad)) == 1
@@ -88,8 +86,8 @@ def test_a_compilation_leaves_an_unprintable_letter_out_with_a_note_and_tells_mo
 def test_an_unprintable_letters_pdf_answers_503_with_retry_after_and_is_not_rendered_again(app, client, caplog, shape, monkeypatch):
     bad = store_unbounded(make_letter(language="he"), shape)
     renders = []
-    original = compilation._render_letter_pdf
-    monkeypatch.setattr(compilation, "_render_letter_pdf", lambda shown: (renders.append(shown.public_id), original(shown))[1])
+    original = rendering.letter_pdf
+    monkeypatch.setattr(rendering, "letter_pdf", lambda shown: (renders.append(shown.public_id), original(shown))[1])
     first = client.get(f"/letters/{bad.public_id}.pdf", headers=ENGLISH)
     assert first.status_code == 503 and first.mimetype == "text/html"
     assert 0 < int(first.headers["Retry-After"]) <= app.config["PDF_UNPRINTABLE_SECONDS"]
@@ -102,7 +100,7 @@ def test_an_unprintable_letters_pdf_answers_503_with_retry_after_and_is_not_rend
     assert not [record for record in caplog.records if record.exc_info], "no traceback per request"
     assert len(render_failures(bad)) == 1
     # Once the failure is old enough, the letter is tried again (and fails again).
-    for mark in (compilation.cache_folder() / "failures").glob(f"render-{bad.public_id}-*"):
+    for mark in (cache.folder() / "failures").glob(f"render-{bad.public_id}-*"):
         old = mark.stat().st_mtime - app.config["PDF_UNPRINTABLE_SECONDS"] - 1
         os.utime(mark, (old, old))
     assert client.get(f"/letters/{bad.public_id}.pdf").status_code == 503
@@ -143,7 +141,7 @@ def test_the_review_page_warns_before_approving_a_letter_that_will_not_render(ap
     assert warning not in client.get(f"/moderate/letters/{fine.public_id}", headers=ENGLISH).get_data(as_text=True)
     assert len(render_failures(bad)) == 1 and render_failures(fine) == []
     # The trial render's pages are kept: the build after approving the fine letter today renders none of it.
-    assert compilation._placed(compilation.printed([fine], {fine.id: utcnow()})[0].fingerprint) is not None
+    assert pages.placed(selection.printed([fine], {fine.id: utcnow()})[0].fingerprint) is not None
     queue = client.get("/moderate/", headers=ENGLISH).get_data(as_text=True)
     banner = queue[queue.index('id="unprintable-heading"') : queue.index("</section>", queue.index('id="unprintable-heading"'))]
     assert bad.public_id in banner and fine.public_id not in banner
@@ -181,17 +179,17 @@ def test_a_remembered_failure_starts_no_background_build_either(app, client, mon
     letter = make_collective(language="en")
     make_signature(letter)
     bad = store_unbounded(letter, "quotes")
-    with pytest.raises(compilation.Unprintable):
-        compilation.letter_pdf(bad)
+    with pytest.raises(unprintable.Unprintable):
+        one_letter.pdf(bad)
     app.config["PDF_INLINE_SIGNERS"] = 0
-    monkeypatch.setattr(compilation, "build_in_background", lambda *a, **k: pytest.fail("a build was started"))
+    monkeypatch.setattr(worker, "start", lambda *a, **k: pytest.fail("a build was started"))
     response = client.get(f"/letters/{bad.public_id}.pdf")
     assert response.status_code == 503 and int(response.headers["Retry-After"]) > 60
 
 
 def test_the_review_page_opens_when_the_trial_render_cannot_be_written(app, client, login_as, monkeypatch):
     letter = make_letter(LetterStatus.PENDING, language="en")
-    monkeypatch.setattr(compilation, "render_run", lambda *a, **k: (_ for _ in ()).throw(PermissionError("read-only cache")))
+    monkeypatch.setattr(pages, "render_run", lambda *a, **k: (_ for _ in ()).throw(PermissionError("read-only cache")))
     login_as(client)
     response = client.get(f"/moderate/letters/{letter.public_id}", headers=ENGLISH)
     assert response.status_code == 200 and "cannot be laid out for print" not in response.get_data(as_text=True)

@@ -8,7 +8,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import compilation, letters, signatures
+from .. import letters, signatures
+from ..compilation import cleanup, unprintable
 from ..models import LetterStatus
 from ..params import language_filter, page_number
 from .blueprint import bp, letter_or_404
@@ -30,7 +31,7 @@ def queue():
     except letters.PageOutOfRange:
         abort(404)
     return render_template("moderate/queue.html", page=page, counts=letters.state_counts(), state=state, language=language,
-                           unprintable=compilation.unprintable_letters())
+                           unprintable=unprintable.unprintable_letters())
 
 
 # The states from which a letter can be published: its review page says if its PDF cannot be made.
@@ -51,7 +52,7 @@ def review(public_id: str):
         reason_form=ReasonForm(revision=letter.revision),
         timezone=current_app.config["DISPLAY_TIMEZONE"],
         signature_counts=signatures.state_counts(letter) if letter.collective else None,
-        render_problem=compilation.render_problem(letter) if letter.status in APPROVABLE else None,
+        render_problem=unprintable.render_problem(letter) if letter.status in APPROVABLE else None,
     )
 
 
@@ -112,7 +113,7 @@ def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
         # Not public, or never to be: no cached PDF of this machine shows it any more (the builder
         # service of every machine sweeps its own cache too).
         shown = letter.published_at is not None
-        compilation.forget(letter.public_id, compilations=shown, contents=shown)
+        cleanup.forget(letter.public_id, compilations=shown, contents=shown)
         return done if letter.contact_email else done_unmailed
 
     return _decide(public_id, ReasonForm, decide)
@@ -178,7 +179,7 @@ def edit(public_id: str):
                 expected_revision=form.revision.data,
             )
             # No cached PDF of this machine shows the earlier text or name (each machine's builder service sweeps its own).
-            compilation.forget(letter.public_id, compilations=True, contents=True)
+            cleanup.forget(letter.public_id, compilations=True, contents=True)
             if letter.contact_email:
                 return _("Corrected. The author is told by e-mail what changed and why; the earlier version is kept in the letter's history.")
             return _("Corrected. The author's address has been erased, so they could not be told; the earlier version is kept in the letter's history.")

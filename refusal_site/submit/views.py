@@ -5,7 +5,8 @@ from functools import partial
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import compilation, letters, mail, notify, reminders, signatures, tokens
+from .. import letters, mail, notify, reminders, signatures, tokens
+from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import configured_limit, no_store
 from ..i18n import current_language
@@ -159,7 +160,7 @@ def withdraw(token: str):
         return render_template("submit/manage.html", letter=letter, token=token, form=form, already_withdrawn=True), 409
     # No cached PDF of this machine shows the letter any more (each machine's builder service sweeps its own).
     shown = letter.published_at is not None
-    compilation.forget(letter.public_id, compilations=shown, contents=shown)
+    cleanup.forget(letter.public_id, compilations=shown, contents=shown)
     return redirect(url_for(".manage", token=token), code=303)
 
 
@@ -256,5 +257,5 @@ def withdraw_signature(token: str):
     except signatures.IllegalSignatureMove:
         return _signature_page(token, form, 409, already_withdrawn=True)
     # No cached PDF of this machine shows the signer's name any more (each machine's builder service sweeps its own).
-    compilation.forget(signature.letter.public_id, compilations=True, contents=False)
+    cleanup.forget(signature.letter.public_id, compilations=True, contents=False)
     return redirect(url_for(".signature", token=token), code=303)

@@ -1,0 +1,152 @@
+"""What goes into a PDF: which published letters (Selection), what a PDF shows of each
+(PrintedLetter: public fields only), and the fingerprints that name what is kept of them."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import to_user_timezone
+
+from .. import letters, signatures
+from ..models import Language, Letter
+
+# Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
+TEMPLATE_VERSION = "6"
+
+
+@dataclass(frozen=True)
+class Signer:
+    display_name: str
+    descriptor: str | None
+
+
+@dataclass(frozen=True)
+class PrintedLetter:
+    """A published letter as PDFs show it: public fields only, so no contact address can reach a PDF,
+    and plain data, so a PDF can be rendered from it without the database."""
+
+    public_id: str
+    display_name: str
+    descriptor: str | None
+    title: str | None
+    language: str
+    body_html: str  # sanitized when the letter was stored (sanitize.py): the only markup a PDF takes
+    published_at: datetime
+    collective: bool
+    signers: tuple[Signer, ...]
+    fingerprint: str
+
+    @property
+    def direction(self) -> str:
+        return Language(self.language).direction
+
+
+def html_digest(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+def letter_fingerprint(letter: Letter, published_at: datetime | None = None) -> str:
+    """What a letter's pages depend on: its public content and signers, its address, the day they say
+    it was published (`published_at`, for a letter that is not yet), the templates. The day, not the
+    moment: pages rendered while the letter waited for a moderator are those of its approval that day.
+    The HTML too, not only the text's hash: re-sanitizing a stored letter changes its HTML alone."""
+    parts = (
+        TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash, html_digest(letter.body_html),
+        to_user_timezone(published_at or letter.published_at).date().isoformat(), str(letter.signers_version if letter.collective else 0),
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def printed(selected: list[Letter], moments: dict[int, datetime] | None = None) -> list[PrintedLetter]:
+    """The letters as PDFs show them, with the published signers of collective ones (one query).
+    `moments`: for letters not published yet, by id, the moment they would be."""
+    moments = moments or {}
+    signed = signatures.published_signers([letter.id for letter in selected if letter.collective])
+    shown = []
+    for letter in selected:
+        published_at = moments.get(letter.id) or letter.published_at
+        shown.append(PrintedLetter(
+            public_id=letter.public_id, display_name=letter.display_name, descriptor=letter.descriptor,
+            title=letter.title, language=letter.language, body_html=letter.body_html, published_at=published_at,
+            collective=letter.collective,
+            signers=tuple(Signer(s.display_name, s.descriptor) for s in signed.get(letter.id, ())),
+            fingerprint=letter_fingerprint(letter, published_at),
+        ))
+    return shown
+
+
+def day(moment: datetime) -> date:
+    """The day a moment falls on where the site's dates are shown (DISPLAY_TIMEZONE)."""
+    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which published letters a compilation holds."""
+
+    language: str | None = None
+    since: date | None = None  # first day included, in DISPLAY_TIMEZONE
+    until: date | None = None  # last day included
+
+    @property
+    def name(self) -> str:
+        parts = [self.language or "all"]
+        if self.since or self.until:
+            parts.append(f"{self.since or 'start'}_{self.until or 'now'}")
+        return "-".join(str(p) for p in parts)
+
+    @property
+    def is_range(self) -> bool:
+        return bool(self.since or self.until)
+
+    def letters(self) -> list[Letter]:
+        zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+        start = datetime.combine(self.since, time.min, zone) if self.since else None
+        end = datetime.combine(self.until + timedelta(days=1), time.min, zone) if self.until else None
+        return letters.compilation_letters(language=self.language, since=start, until=end)
+
+    def key(self, language: str) -> str:
+        """The name its compilation in `language` goes by (its build's lock, its failure mark)."""
+        return f"{self.name}-{language}"
+
+
+STANDARD = [Selection(), *(Selection(language=code) for code in ("he", "ar", "en"))]
+
+
+def standard_jobs() -> list[tuple[Selection, str]]:
+    """Every standard compilation, in each language it is offered in: all letters in every site
+    language, and each language's letters in that language."""
+    languages = list(current_app.config["LANGUAGES"])
+    return [(selection, language) for selection in STANDARD for language in ([selection.language] if selection.language else languages)]
+
+
+def standard_keys() -> set[str]:
+    return {selection.key(language) for selection, language in standard_jobs()}
+
+
+def choose(language: str | None, since: date | None, until: date | None) -> tuple[Selection, list[Letter]]:
+    """The compilation of the letters (of `language`) published from `since` to `until` (days in
+    DISPLAY_TIMEZONE, both included; None: open), and those letters (none, when none was).
+
+    Ranges that hold the same letters name one compilation, so any number of spellings of a range
+    start one build and keep one file: the range is narrowed to its first and last letters' days,
+    and left open at an end that no letter lies beyond. Days far outside the publications (year 1,
+    year 9999) never reach a query."""
+    span = letters.publication_span(language)
+    if span is None or (since and since > day(span[1])) or (until and until < day(span[0])):
+        return Selection(language, since, until), []
+    since = since if since and since > day(span[0]) else None
+    until = until if until and until < day(span[1]) else None
+    selected = Selection(language, since, until).letters()
+    if not selected:
+        return Selection(language, since, until), []
+    first, last = day(selected[0].published_at), day(selected[-1].published_at)
+    return Selection(language, since and first, until and last), selected
+
+
+def fingerprint(selection: Selection, selected: list[Letter], language: str) -> str:
+    """What a compilation depends on: its selection, its language and each of its letters' pages."""
+    parts = [TEMPLATE_VERSION, current_app.config["BUILD_ID"], selection.name, language, *(letter_fingerprint(l) for l in selected)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
