@@ -57,7 +57,7 @@ LIMITED_BLUEPRINTS = frozenset({"submit", "moderate"})
 def has_no_limits() -> bool:
     """Whether this request may skip the rate limiter: it is outside LIMITED_BLUEPRINTS and no default
     or application-wide limit is configured. The limiter would otherwise resolve blueprint limits and
-    exemptions for each reader's page and PDF, a tenth of the cost of serving a cached compilation."""
+    exemptions for each reader's page and PDF, a cost that shows beside serving a cached compilation."""
     config = current_app.config
     return request.blueprint not in LIMITED_BLUEPRINTS and not (config.get("RATELIMIT_DEFAULT") or config.get("RATELIMIT_APPLICATION"))
 
