@@ -42,14 +42,14 @@ ELEMENTS_PER_LEVEL = {"ul > li": 2}
 
 
 def _letter(html: str, language: str = "he"):
-    from refusal_site.compilation import PrintedLetter
+    from refusal_site.compilation.selection import PrintedLetter
 
     return PrintedLetter(public_id="bench-letter-01", display_name="דנה כהן", descriptor=None, title=None, language=language,
                          body_html=html, published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="bench")
 
 
 def _renders(html: str) -> bool:
-    from refusal_site.compilation import letters_document
+    from refusal_site.compilation.rendering import letters_document
 
     try:
         letters_document([_letter(html)]).write_pdf()
@@ -81,7 +81,8 @@ def _seconds(call, runs: int = 3) -> float:
 
 def main() -> None:
     from refusal_site import create_app, sanitize
-    from refusal_site.compilation import letters_document, render_run
+    from refusal_site.compilation.pages import render_run
+    from refusal_site.compilation.rendering import letters_document
     from tests.factories import TEXTS
 
     folder = Path(tempfile.mkdtemp(prefix="bench-markup-"))

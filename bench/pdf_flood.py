@@ -7,7 +7,7 @@ server and drops it at the end):
 
 1. 1,000 published demo letters (bench.lib.databases' seeding: spread over the past 180 days), and 100
    distinct ranges of --width days (default 7) that begin and end on days holding letters, checked
-   in-process with compilation.choose to name 100 different compilations (no two spellings of one).
+   in-process with selection.choose to name 100 different compilations (no two spellings of one).
 2. Quiet baseline: --readers threads (default 3) GET / back to back for --baseline seconds.
 3. The flood: 100 threads, released together by a barrier, each GET /press/letters.pdf?since=..&until=..
    for its own range (one connection each, http.client). A 202 is polled again every 5 s (as the
@@ -18,8 +18,8 @@ server and drops it at the end):
 4. Every 100 ms, from /proc, nothing taken or locked: the builder processes (children of the gunicorn
    workers started by multiprocessing's spawn), which of them have a build slot's file open (the
    builds: a builder holds its slot from before it starts until its build ends), the slots locked
-   (locks/builder-N.slot in /proc/locks), the builds' render forks (PDF_BUILD_WORKERS - 1 each, one
-   per core beside the builder), the summed RSS and PSS of all of them, and the machine's used memory
+   (locks/builder-N.slot in /proc/locks), any Python process under a builder (a build is one
+   process: none is expected), the summed RSS and PSS of all of them, and the machine's used memory
    (MemTotal - MemAvailable); and per builder, how long it lived before holding its slot and after
    letting go of it.
 
@@ -75,7 +75,7 @@ REQUESTS = 100
 PATH = "/press/letters.pdf"
 POLL_SECONDS = 5  # what the "preparing" page's refresh waits
 SAMPLE_SECONDS = 0.1
-SPAWNED = "multiprocessing.spawn"  # in a spawned builder's command line (and its forks')
+SPAWNED = "multiprocessing.spawn"  # in a spawned builder's command line
 
 
 def log(message: str) -> None:
@@ -87,18 +87,18 @@ def log(message: str) -> None:
 
 def distinct_ranges(database: Database, count: int, width: int) -> list[tuple[date, date, int]]:
     """`count` ranges of `width` days with letters at both ends, each naming its own compilation
-    (compilation.choose, as the route does); with the number of letters each holds."""
-    from refusal_site import compilation
+    (selection.choose, as the route does); with the number of letters each holds."""
+    from refusal_site.compilation.selection import Selection, choose
     from refusal_site.extensions import db
 
     with database.app.app_context():
         zone = ZoneInfo(database.app.config["DISPLAY_TIMEZONE"])
-        days = sorted({letter.published_at.astimezone(zone).date() for letter in compilation.Selection().letters()})
+        days = sorted({letter.published_at.astimezone(zone).date() for letter in Selection().letters()})
         ranges, names = [], set()
         # Not the first day nor the last: a range reaching either end is left open (another name).
         for start in range(1, len(days) - width):
             since, until = days[start], days[start + width - 1]
-            selection, selected = compilation.choose(None, since, until)
+            selection, selected = choose(None, since, until)
             if selection.name not in names and selection.since and selection.until:
                 names.add(selection.name)
                 ranges.append((since, until, len(selected)))
@@ -184,7 +184,7 @@ class Sample:
     at: float
     builders: int  # builder processes (spawned by a worker), whatever they are doing
     builds: int  # builder processes holding a slot's file: the builds running
-    processes: int  # builders and their forked render workers
+    processes: int  # builders and any Python process under them (a build is one process: none expected)
     slots: int  # slot files locked now
     zombies: int  # builders that ended and that their worker has not reaped yet
     rss_kb: int
@@ -226,7 +226,7 @@ class Sampler(threading.Thread):
                 seen[2] = seen[2] or now
                 seen[3] = now
         below = [p for b in builders for p in descendants(b)]
-        # Python processes: the builders and their render forks (a fork keeps its builder's command
+        # Python processes: the builders and any they started (one would keep its builder's command
         # line); the rest are tools (gcc and ld, which ctypes.util.find_library runs as WeasyPrint loads).
         processes = builders + [p for p in below if SPAWNED in _cmdline(p)]
         inodes = set()
@@ -450,7 +450,7 @@ class Outcome:
             ["a builder alive after it let go of its slot: median / max", _spread(lingered)],
             ["builders never seen holding a slot (lived under 100 ms with it)", str(never)],
             ["peak slots held (flock on locks/builder-N.slot)", str(peak_slots)],
-            ["peak Python processes of builds (builders + their render forks, PDF_BUILD_WORKERS - 1 each)", str(peak_processes)],
+            ["peak Python processes of builds (a build is one process: builders + any under them)", str(peak_processes)],
             ["builds in all (distinct builder processes seen)", str(self.builders_seen)],
             ["most ended builders not yet reaped by their worker (zombies: no memory, no slot)", str(max((s.zombies for s in self.samples), default=0))],
             ["peak summed RSS of build processes (with the tools they run)", f"{peak_rss:,.0f} MB"],
@@ -493,6 +493,8 @@ def _spread(values: list[float]) -> str:
 
 
 def run(args: argparse.Namespace, backend: Backend, workdir: Path) -> Outcome:
+    from refusal_site.compilation import cache
+
     if args.range_limit != "default":
         os.environ["REFUSAL_PDF_RANGE_RATE_LIMIT"] = args.range_limit
     info = [(k, os.environ.get("BENCH_CODE", v) if k == "commit" else v)
@@ -505,9 +507,7 @@ def run(args: argparse.Namespace, backend: Backend, workdir: Path) -> Outcome:
     askers = [Asker(since, until, n) for since, until, n in distinct_ranges(database, REQUESTS, args.width)]
     with database.app.app_context():
         max_builds = database.app.config["PDF_MAX_BUILDS"]
-        from refusal_site import compilation
-
-        slot_files = [cache / "locks" / f"builder-{n}.slot" for cache in [compilation.cache_folder()] for n in range(max_builds)]
+        slot_files = cache.slot_paths()
     database.release()
     with gunicorn(database, workdir, args.workers, ROOT / "gunicorn.conf.py") as server:
         for _ in range(args.workers * 3):

@@ -348,15 +348,11 @@ def start_service(database: Database, workdir: Path, *command: str) -> tuple[sub
 
 def compilations_current(database: Database) -> bool:
     """Whether every standard compilation of what is published now is built."""
-    from refusal_site import compilation
+    from refusal_site.compilation.assembly import existing
+    from refusal_site.compilation.selection import standard_jobs
 
     with database.app.app_context():
-        languages = database.app.config["LANGUAGES"]
-        return all(
-            compilation.existing(selection, language) is not None
-            for selection in compilation.STANDARD
-            for language in ([selection.language] if selection.language else languages)
-        )
+        return all(existing(selection, language) is not None for selection, language in standard_jobs())
 
 
 def wait_for_compilations(database: Database, seconds: float, since: float | None = None) -> float | None:
@@ -406,7 +402,7 @@ def postgres_backends(database: Database) -> list[int]:
 # --- the run ------------------------------------------------------------------------------------------
 
 
-def prepare(database: Database, published: int, pending: int) -> str:
+def set_up(database: Database, published: int, pending: int) -> str:
     """Published letters for the readers, pending ones for the moderator, the moderator; the PDF's letter."""
     from refusal_site import letters, moderators
     from refusal_site.extensions import db
@@ -489,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         info = machine_info(backend, args)
         uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         database = Database.create(backend, "spike", workdir)
-        pdf_id = prepare(database, args.published, args.pending)
+        pdf_id = set_up(database, args.published, args.pending)
         readers = ["/", "/letters", "/api/v1/count", f"/letters/{pdf_id}.pdf"]
         with gunicorn(database, workdir, args.workers, args.gunicorn_config) as server, \
                 (nginx(server.base.removeprefix("http://")) if args.via_nginx else nullcontext()) as front:  # fmt: skip
@@ -523,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
             tracked["SMTP sink"] = [sink.process.pid]
             cpu_before = {k: sum(process_cpu(p) for p in pids) for k, pids in tracked.items()}
             if builder:
-                cpu_before["build-pdf --watch (niced, with its forked workers)"] = tree_cpu(builder.pid)
+                cpu_before["build-pdf --watch (niced)"] = tree_cpu(builder.pid)
             self_before, machine_before = sum(os.times()[:2]), machine_busy()
 
             wrks = [start_wrk(args.wrk, base + path, args.seconds, args.reader_connections, script) for path in readers]
@@ -543,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
 
             cpu_after = {k: sum(process_cpu(p) for p in pids) for k, pids in tracked.items()}
             if builder:
-                cpu_after["build-pdf --watch (niced, with its forked workers)"] = tree_cpu(builder.pid)
+                cpu_after["build-pdf --watch (niced)"] = tree_cpu(builder.pid)
             self_after, machine_after = sum(os.times()[:2]), machine_busy()
             drained = wait_for_outbox(database, args.drain) if sender or args.mail == "after-response" else 0.0
             caught_up = wait_for_compilations(database, args.drain * 5, since=load_ended) if builder else None
