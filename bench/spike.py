@@ -420,7 +420,7 @@ def set_up(database: Database, published: int, pending: int) -> str:
 def final_state(database: Database, run: str, approved: list[str]) -> dict:
     from sqlalchemy import func, select
 
-    from refusal_site import letters
+    from refusal_site import tally
     from refusal_site.extensions import db
     from refusal_site.models import Letter, LetterStatus, QueuedMail
 
@@ -430,8 +430,8 @@ def final_state(database: Database, run: str, approved: list[str]) -> dict:
         state = {
             "stored": stored,
             "approved_published": sum(1 for s in statuses.values() if s == LetterStatus.PUBLISHED),
-            "tally": letters.public_tally().refusers,
-            "drift": letters.check_tally(),
+            "tally": tally.row().refusers,
+            "drift": tally.check(),
             "mail_left": db.session.execute(select(func.count()).select_from(QueuedMail)).scalar_one(),
         }
         db.session.remove()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import demo, letters, mail, moderators, signatures
+from . import demo, letters, mail, moderators, signatures, tally
 from .compilation import assembly, cleanup, service
 from .models import Role
 
@@ -66,22 +66,22 @@ def seed_demo(count: int, if_empty: bool, rng_seed: int | None, signature_count:
     """Publish synthetic letters in Hebrew, Arabic and English, spread over the past months."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production")
-    if if_empty and letters.public_tally().refusers > 0:
+    if if_empty and tally.row().refusers > 0:
         click.echo("letters already published; nothing seeded")
         return
     demo.seed(count, rng_seed=rng_seed)
     if signature_count:
         demo.seed_collective(signature_count, rng_seed=rng_seed)
-    click.echo(f"published {count} demo letters; {letters.public_tally().refusers} public refusers")
+    click.echo(f"published {count} demo letters; {tally.row().refusers} public refusers")
 
 
 @click.command("check-count")
 @click.option("--repair", is_flag=True, help="Store the recounted values when they differ.")
 def check_count(repair: bool) -> None:
     """Recount public refusers from the letters and report (or repair) any drift in the stored count."""
-    drift = letters.check_tally(repair=repair)
+    drift = tally.check(repair=repair)
     if not drift:
-        click.echo(f"count is exact: {letters.public_tally().refusers} public refusers")
+        click.echo(f"count is exact: {tally.row().refusers} public refusers")
         return
     for item in drift:
         click.echo(f"{item.field}: stored {item.stored}, actual {item.actual}")

@@ -3,13 +3,13 @@
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert
 
-from . import audit, sanitize
+from . import audit, sanitize, tally
 from .audit import AuditAction
 from .extensions import db
 from .letters import content_hash
-from .models import Letter, LetterStatus, PublicTally, Signature, SignatureStatus, new_public_id, utcnow
+from .models import Letter, LetterStatus, Signature, SignatureStatus, new_public_id, utcnow
 from .signatures import email_key
 from .storage import write_transaction
 
@@ -87,6 +87,7 @@ def seed(count: int, *, days: int = 180, rng_seed: int | None = None, now: datet
     html_cache: dict[str, str] = {}
     per_language = dict.fromkeys(languages, 0)
     with write_transaction():
+        tally.lock()
         for start in range(0, count, 1000):
             rows = []
             for _ in range(min(1000, count - start)):
@@ -113,30 +114,9 @@ def seed(count: int, *, days: int = 180, rng_seed: int | None = None, now: datet
                 )
                 per_language[fields["language"]] += 1
             db.session.execute(insert(Letter), rows)
-        _count_seeded(per_language)
+        tally.count_letters(per_language)
         audit.record("cli", AuditAction.DEMO_SEED, None, letters=count)
     return count
-
-
-def _count_seeded(letters: dict[str, int], *, signatures: int = 0) -> None:
-    """Add seeded published letters (per language) and signatures to the public tally, in the
-    caller's transaction, as the real transitions would have one by one."""
-    last_published_at = db.session.execute(
-        select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
-    ).scalar_one()
-    db.session.execute(
-        update(PublicTally)
-        .where(PublicTally.id == 1)
-        .values(
-            {
-                **{f"letters_{language}": getattr(PublicTally, f"letters_{language}") + n for language, n in letters.items()},
-                "refusers": PublicTally.refusers + sum(letters.values()) + signatures,
-                "signatures": PublicTally.signatures + signatures,
-                "last_published_at": last_published_at,
-                "revision": PublicTally.revision + 1,
-            }
-        )
-    )
 
 
 SIGNER_NAMES = {
@@ -154,6 +134,7 @@ def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int
     fields["title"] = {"he": "מכתב הטייסים", "ar": "رسالة جماعية", "en": "A collective letter"}[language]
     published_at = now - timedelta(days=30)
     with write_transaction():
+        tally.lock()
         letter = Letter(
             **fields,
             body_html=sanitize.text_to_html(fields["body_text"]),
@@ -189,6 +170,6 @@ def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int
             )
         for start in range(0, len(rows), 1000):
             db.session.execute(insert(Signature), rows[start : start + 1000])
-        _count_seeded({language: 1}, signatures=signature_count)
+        tally.count_letters({language: 1}, signatures=signature_count)
         audit.record("cli", AuditAction.DEMO_SEED, letter, signatures=signature_count)
     return letter

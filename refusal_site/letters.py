@@ -5,13 +5,13 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, notify, retention, sanitize, similarity
+from . import audit, notify, retention, sanitize, similarity, tally
 from .audit import AuditAction
 from .extensions import db
 from .models import (
@@ -21,13 +21,12 @@ from .models import (
     LetterStatus,
     LetterVersion,
     Moderator,
-    PublicTally,
     Role,
     Signature,
     SignatureStatus,
     utcnow,
 )
-from .storage import read_one, read_raw, write_transaction
+from .storage import write_transaction
 from .tokens import CONFIRMATION_WINDOW
 
 # The only moves a letter can make. Anything else is a domain error, never a silent change.
@@ -190,7 +189,7 @@ def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
 def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, expected_revision: int | None = None) -> Letter:
     """Make the letter public and count its author."""
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         letter = _move(letter, LetterStatus.PUBLISHED, expected_revision)
         _publish_moved(letter, by, at or utcnow())
     return letter
@@ -202,8 +201,8 @@ def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
     letter.scheduled_at = None
     letter.decided_at = utcnow()
     audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
-    _recount_change(letter, +1)
-    _refresh_next_release()
+    tally.count_letter(letter, +1)
+    tally.refresh_next_release()
 
 
 def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: int | None = None, now: datetime | None = None) -> Letter:
@@ -211,22 +210,22 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
     if at <= (now or utcnow()):
         raise ScheduleInPast(at.isoformat())
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         letter = _move(letter, LetterStatus.SCHEDULED, expected_revision)
         letter.scheduled_at = at
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
-        _refresh_next_release()
+        tally.refresh_next_release()
     return letter
 
 
 def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None = None) -> Letter:
     """Lift the embargo without publishing: the letter goes back to the queue."""
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         letter = _move(letter, LetterStatus.PENDING, expected_revision)
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
-        _refresh_next_release()
+        tally.refresh_next_release()
     return letter
 
 
@@ -235,14 +234,14 @@ def release_due(*, now: datetime | None = None) -> int:
     now = now or utcnow()
     with write_transaction():
         # Of several workers noticing the same moment, one releases; the others then find nothing due.
-        _lock_tally()
+        tally.lock()
         due = db.session.execute(
             select(Letter).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at <= now).order_by(Letter.scheduled_at, Letter.id)
         ).scalars().all()
         for letter in due:
             letter = _move(letter, LetterStatus.PUBLISHED)
             _publish_moved(letter, "system", letter.scheduled_at)
-        _refresh_next_release()
+        tally.refresh_next_release()
     return len(due)
 
 
@@ -266,8 +265,8 @@ def edit(
     body_text = sanitize.clean_text(body_text)
     _check_lengths(display_name=display_name, descriptor=descriptor, title=title, body_text=body_text)
     with write_transaction():
-        _lock_tally()
-        letter = _lock(letter, expected_revision)
+        tally.lock()
+        letter = lock(letter, expected_revision)
         if letter.status not in (LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.PUBLISHED, LetterStatus.UNPUBLISHED):
             raise IllegalTransition(letter, LetterStatus(letter.status))
         new_hash = content_hash(display_name, descriptor, letter.language, title, body_text)
@@ -301,7 +300,7 @@ def edit(
         audit.record(by, AuditAction.LETTER_EDIT, letter, reason=reason, hash_before=old_hash, hash_after=new_hash)
         notify.queue_correction(letter, before, reason)
         if letter.status == LetterStatus.PUBLISHED:
-            db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+            tally.bump_revision()
     return letter
 
 
@@ -312,8 +311,8 @@ def resanitize(letter: Letter, *, by: Moderator | str) -> bool:
     if sanitize.text_to_html(letter.body_text) == letter.body_html:
         return False
     with write_transaction():
-        _lock_tally()
-        letter = _lock(letter)
+        tally.lock()
+        letter = lock(letter)
         html = sanitize.text_to_html(letter.body_text)  # of the text as it is now, under the lock
         if html == letter.body_html:
             return False
@@ -321,7 +320,7 @@ def resanitize(letter: Letter, *, by: Moderator | str) -> bool:
         letter.revision += 1
         audit.record(by, AuditAction.LETTER_RESANITIZE, letter, hash_before=letter.content_hash, hash_after=letter.content_hash)
         if letter.status == LetterStatus.PUBLISHED:
-            db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+            tally.bump_revision()
     return True
 
 
@@ -353,12 +352,12 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
     """Decline a pending letter, with the reason on the record and in a mail to the author."""
     reason = sanitize.clean_text(reason)
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         letter = _move(letter, LetterStatus.REJECTED, expected_revision)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
-        _refresh_next_release()
+        tally.refresh_next_release()
         notify.queue_decision(letter, "rejected", reason)
     return letter
 
@@ -366,17 +365,17 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
 def withdraw(letter: Letter) -> Letter:
     """The author takes the letter back, before or after publication; it leaves every public surface."""
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         # Decided on the locked row: a publication committed a moment ago must be uncounted too.
-        letter = _lock(letter)
+        letter = lock(letter)
         was_public = letter.status == LetterStatus.PUBLISHED
         letter = _move(letter, LetterStatus.WITHDRAWN)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
         if was_public:
-            _recount_change(letter, -1)
-        _refresh_next_release()
+            tally.count_letter(letter, -1)
+        tally.refresh_next_release()
     return letter
 
 
@@ -384,11 +383,11 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
     """Take a published letter down, with the reason on the record and in a mail to the author."""
     reason = sanitize.clean_text(reason)
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         letter = _move(letter, LetterStatus.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
-        _recount_change(letter, -1)
+        tally.count_letter(letter, -1)
         notify.queue_decision(letter, "unpublished", reason)
     return letter
 
@@ -428,16 +427,7 @@ def letter_by_public_id(public_id: str) -> Letter | None:
     return db.session.execute(select(Letter).where(Letter.public_id == public_id)).scalar_one_or_none()
 
 
-def _lock_tally() -> None:
-    """Take the tally's row lock first in every change that may touch it.
-
-    One lock order (tally, then letters) for every writer, so two writers can never wait
-    on each other (on SQLite, BEGIN IMMEDIATE already serializes writers).
-    """
-    db.session.execute(select(PublicTally.id).where(PublicTally.id == 1).with_for_update())
-
-
-def _lock(letter: Letter, expected_revision: int | None = None) -> Letter:
+def lock(letter: Letter, expected_revision: int | None = None) -> Letter:
     """Re-read the letter under a write lock; refuse if it changed since the caller looked."""
     fresh = db.session.execute(
         select(Letter).where(Letter.id == letter.id).with_for_update().execution_options(populate_existing=True)
@@ -451,7 +441,7 @@ def _lock(letter: Letter, expected_revision: int | None = None) -> Letter:
 
 def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
     """Re-read the letter under a write lock and move it to `target`, or refuse."""
-    fresh = _lock(letter, expected_revision)
+    fresh = lock(letter, expected_revision)
     if target not in TRANSITIONS[LetterStatus(fresh.status)]:
         raise IllegalTransition(fresh, target)
     fresh.status = target
@@ -459,112 +449,20 @@ def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = 
     return fresh
 
 
-def _recount_change(letter: Letter, delta: int) -> None:
-    """Move the public tally by one letter (`delta` is +1 or -1), with its published signatures,
-    in the same transaction as the change."""
-    column = getattr(PublicTally, f"letters_{Language(letter.language).value}")
-    signed = delta * letter.signatures_published
-    db.session.flush()
-    # The increment takes the tally's row lock first; on PostgreSQL the statements after it
-    # then see every change committed before ours, so the latest date cannot go stale.
-    db.session.execute(
-        update(PublicTally)
-        .where(PublicTally.id == 1)
-        .values(
-            {
-                PublicTally.refusers: PublicTally.refusers + delta + signed,
-                PublicTally.signatures: PublicTally.signatures + signed,
-                column: column + delta,
-                PublicTally.revision: PublicTally.revision + 1,
-            }
-        )
-    )
-    last_published_at = db.session.execute(
-        select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
-    ).scalar_one()
-    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(last_published_at=last_published_at))
+# --- what every public page starts from ------------------------------------------------------
 
 
-def _refresh_next_release() -> None:
-    """Keep the earliest embargo on the tally row, so public reads know when to release."""
-    db.session.flush()
-    earliest = db.session.execute(select(func.min(Letter.scheduled_at)).where(Letter.status == LetterStatus.SCHEDULED)).scalar_one()
-    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(next_release_at=earliest))
-
-
-# --- the tally -------------------------------------------------------------------------------
-
-
-def public_tally() -> PublicTally:
-    """The count of public refusers and the public revision: one primary-key read."""
-    return db.session.execute(
-        select(PublicTally).where(PublicTally.id == 1).execution_options(populate_existing=True)
-    ).scalar_one()
-
-
-@dataclass(frozen=True)
-class TallySnapshot:
-    """The public tally as read at one moment (what every public page starts from)."""
-
-    refusers: int
-    letters_he: int
-    letters_ar: int
-    letters_en: int
-    last_published_at: datetime | None
-    revision: int
-    next_release_at: datetime | None
-    signatures: int = 0
-
-    @property
-    def letters(self) -> int:
-        return self.letters_he + self.letters_ar + self.letters_en
-
-    def letters_in(self, language: str) -> int:
-        return getattr(self, f"letters_{Language(language).value}")
-
-
-_T = PublicTally.__table__
-_SNAPSHOT = select(
-    _T.c.refusers,
-    _T.c.letters_he,
-    _T.c.letters_ar,
-    _T.c.letters_en,
-    _T.c.last_published_at,
-    _T.c.revision,
-    _T.c.next_release_at,
-    _T.c.signatures,
-).where(_T.c.id == 1)
-
-
-def tally_snapshot() -> TallySnapshot:
-    """The count and the public revision in one primary-key read, outside any transaction.
-
-    This is the read every public request makes, so it skips the ORM session: its cost
-    is one statement whatever the number of letters.
-    """
-    row = read_one(_SNAPSHOT)
-    # The read engine bypasses the ORM's type decorators: hand back aware UTC like the models do.
-    return TallySnapshot(*row[:4], _utc(row[4]), row[5], _utc(row[6]), row[7])
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def public_state(*, now: datetime | None = None) -> TallySnapshot:
+def public_state(*, now: datetime | None = None) -> tally.TallySnapshot:
     """The snapshot every public page starts from, after releasing any embargo whose time has come.
 
     So embargoed letters appear and are counted at their moment, on whichever request comes
     first, with nobody pressing a button and no scheduler to keep alive.
     """
-    snapshot = tally_snapshot()
+    snapshot = tally.snapshot()
     if snapshot.next_release_at is not None and snapshot.next_release_at <= (now or utcnow()):
         release_due(now=now)
-        snapshot = tally_snapshot()
+        snapshot = tally.snapshot()
     return snapshot
-
-
-_REVISION = f"SELECT revision, next_release_at FROM {PublicTally.__tablename__} WHERE id = 1"
 
 
 def public_revision() -> int:
@@ -572,63 +470,8 @@ def public_revision() -> int:
 
     While an embargo is pending, or if the raw read fails, public_state() answers: it releases what
     is due, and retries or reports a database error as every public page does."""
-    row = read_raw(_REVISION)
-    if row is None or row[1] is not None:
-        return public_state().revision
-    return row[0]
-
-
-@dataclass(frozen=True)
-class TallyDrift:
-    field: str
-    stored: int | datetime | None
-    actual: int | datetime | None
-
-
-def recount() -> dict[str, int | datetime | None]:
-    """Count the public refusers from the letter rows themselves (a full scan; for checks only)."""
-    per_language = dict(
-        db.session.execute(
-            select(Letter.language, func.count()).where(Letter.status == LetterStatus.PUBLISHED).group_by(Letter.language)
-        ).all()
-    )
-    actual: dict[str, int | datetime | None] = {
-        f"letters_{lang.value}": per_language.get(lang.value, 0) for lang in Language
-    }
-    actual["signatures"] = db.session.execute(
-        select(func.count())
-        .select_from(Signature)
-        .join(Letter, Signature.letter_id == Letter.id)
-        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == LetterStatus.PUBLISHED)
-    ).scalar_one()
-    actual["refusers"] = sum(per_language.values()) + actual["signatures"]
-    actual["last_published_at"] = db.session.execute(
-        select(func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
-    ).scalar_one()
-    return actual
-
-
-def check_tally(*, repair: bool = False) -> list[TallyDrift]:
-    """Compare the stored tally with a recount; with `repair`, store the recount."""
-    with write_transaction():
-        tally = db.session.execute(select(PublicTally).where(PublicTally.id == 1).with_for_update()).scalar_one_or_none()
-        if tally is None:
-            tally = PublicTally(id=1, refusers=0, signatures=0, letters_he=0, letters_ar=0, letters_en=0, revision=0)
-            db.session.add(tally)
-        actual = recount()
-        drift = [
-            TallyDrift(field, getattr(tally, field), value)
-            for field, value in actual.items()
-            if getattr(tally, field) != value
-        ]
-        if drift and repair:
-            for item in drift:
-                setattr(tally, item.field, item.actual)
-            tally.revision += 1
-            audit.record("cli", AuditAction.TALLY_REPAIR, None, drift={d.field: [str(d.stored), str(d.actual)] for d in drift})
-        elif not repair:
-            db.session.rollback()
-    return drift
+    revision = tally.settled_revision()
+    return public_state().revision if revision is None else revision
 
 
 # --- public queries: one query feeds the HTML list, the API and the feed ---------------------
@@ -662,9 +505,9 @@ class Page:
         return self.number < self.pages
 
 
-def published_page(number: int, per_page: int, tally: "TallySnapshot", language: str | None = None) -> Page:
+def published_page(number: int, per_page: int, counted: tally.TallySnapshot, language: str | None = None) -> Page:
     """One page of published letters; the total comes from the tally the caller read, not from COUNT(*)."""
-    total = tally.letters if language is None else tally.letters_in(language)
+    total = counted.letters if language is None else counted.letters_in(language)
     pages = max(1, math.ceil(total / per_page))
     if not 1 <= number <= pages:
         raise PageOutOfRange(f"page {number} of {pages}")

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import audit, notify, retention, sanitize
+from . import audit, letters, notify, retention, sanitize, tally
 from .audit import AuditAction
 from .extensions import db
 from .letters import (
@@ -26,10 +26,8 @@ from .letters import (
     Page,
     PageOutOfRange,
     StaleLetter,
-    _lock,
-    _lock_tally,
 )
-from .models import Letter, LetterStatus, Moderator, PublicTally, Signature, SignatureStatus, utcnow
+from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, utcnow
 from .storage import write_transaction
 
 TRANSITIONS: dict[SignatureStatus, frozenset[SignatureStatus]] = {
@@ -103,8 +101,8 @@ def close_signing(letter: Letter, *, by: Moderator, expected_revision: int | Non
 
 def _set_signing(letter: Letter, by: Moderator, expected_revision: int | None, *, collective: bool, closed: bool) -> Letter:
     with write_transaction():
-        _lock_tally()
-        letter = _lock(letter, expected_revision)
+        tally.lock()
+        letter = letters.lock(letter, expected_revision)
         if letter.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
             raise IllegalTransition(letter, LetterStatus(letter.status))
         was_closed = letter.signing_closed_at is not None
@@ -116,7 +114,7 @@ def _set_signing(letter: Letter, by: Moderator, expected_revision: int | None, *
         action = AuditAction.LETTER_CLOSE_SIGNING if closed else AuditAction.LETTER_OPEN_SIGNING
         audit.record(by, action, letter)
         if letter.status == LetterStatus.PUBLISHED:
-            _bump_public_revision()
+            tally.bump_revision()
     return letter
 
 
@@ -207,7 +205,7 @@ def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
     letter is not public (withdrawn, taken down): nobody can co-sign it then."""
     at = at or utcnow()
     with write_transaction():
-        # Letter before signature, the lock order of every writer; shared, as signing takes it.
+        # Shared, as signing takes it; the letter before the signature, in the order tally.lock() states.
         letter = db.session.execute(
             select(Letter).where(Letter.id == signature.letter_id).with_for_update(read=True).execution_options(populate_existing=True)
         ).scalar_one_or_none()
@@ -227,7 +225,7 @@ def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
 def withdraw(signature: Signature) -> Signature:
     """The signer takes the signature back; if it was public, it leaves the list and the count at once."""
     with write_transaction():
-        _lock_tally()
+        tally.lock()
         letter = _lock_letter(signature.letter_id)
         signature = _lock_signature(signature)
         was_public = signature.status == SignatureStatus.PUBLISHED
@@ -265,8 +263,7 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
     reason = sanitize.clean_text(reason) if reason else None
     done = illegal = 0
     with write_transaction():
-        # One lock order for every writer: the tally, then letters, then their signatures.
-        _lock_tally()
+        tally.lock()
         ids = list(seen)
         letter_ids = sorted(set(db.session.execute(select(Signature.letter_id).where(Signature.id.in_(ids))).scalars()))
         letters_by_id = {
@@ -304,24 +301,11 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
 
 
 def _count(letter: Letter, delta: int) -> None:
-    """Move the letter's published signatures by `delta`; while the letter is public, the tally too."""
+    """Move the letter's published signatures by `delta`, and the tally with them."""
     letter.signatures_published += delta
     letter.signers_version += 1
     db.session.flush()
-    if letter.status == LetterStatus.PUBLISHED:
-        db.session.execute(
-            update(PublicTally)
-            .where(PublicTally.id == 1)
-            .values(
-                refusers=PublicTally.refusers + delta,
-                signatures=PublicTally.signatures + delta,
-                revision=PublicTally.revision + 1,
-            )
-        )
-
-
-def _bump_public_revision() -> None:
-    db.session.execute(update(PublicTally).where(PublicTally.id == 1).values(revision=PublicTally.revision + 1))
+    tally.count_signatures(letter, delta)
 
 
 def _lock_letter(letter_id: int) -> Letter:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from refusal_site import letters
+from refusal_site import tally
 from refusal_site.extensions import db
 from refusal_site.models import Letter, Moderator
 from tests.factories import make_letter
@@ -41,20 +41,20 @@ def test_weak_passwords_and_duplicate_addresses_are_refused(runner):
 def test_seed_demo_publishes_letters_in_three_languages(runner, app):
     result = runner.invoke(args=["seed-demo", "--letters", "40", "--seed", "3", "--signatures", "0"])
     assert result.exit_code == 0, result.output
-    assert letters.public_tally().refusers == 40
+    assert tally.row().refusers == 40
     languages = set(db.session.execute(select(Letter.language)).scalars())
     assert languages == {"he", "ar", "en"}
-    assert letters.check_tally() == []
+    assert tally.check() == []
     assert runner.invoke(args=["seed-demo", "--if-empty"]).output.startswith("letters already published")
-    assert letters.public_tally().refusers == 40
+    assert tally.row().refusers == 40
 
 
 def test_seed_demo_adds_a_collective_letter_whose_signers_count(runner, app, client):
     result = runner.invoke(args=["seed-demo", "--letters", "5", "--signatures", "30"])
     assert result.exit_code == 0, result.output
-    tally = letters.public_tally()
-    assert (tally.refusers, tally.signatures) == (36, 30)
-    assert letters.check_tally() == []
+    stored = tally.row()
+    assert (stored.refusers, stored.signatures) == (36, 30)
+    assert tally.check() == []
     collective = db.session.execute(select(Letter).where(Letter.collective)).scalar_one()
     assert client.get(f"/api/v1/letters/{collective.public_id}/signers").json["total"] == 30
 
@@ -63,17 +63,17 @@ def test_seed_demo_refuses_to_run_in_production(runner, app):
     app.config["ENV"] = "production"
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 1 and "production" in result.output
-    assert letters.public_tally().refusers == 0
+    assert tally.row().refusers == 0
 
 
 def test_check_count_reports_and_repairs_drift(runner, app):
     make_letter()
     assert "count is exact: 1" in runner.invoke(args=["check-count"]).output
-    tally = letters.public_tally()
-    tally.refusers = 5
+    stored = tally.row()
+    stored.refusers = 5
     db.session.commit()
     report = runner.invoke(args=["check-count"])
     assert report.exit_code == 1 and "refusers: stored 5, actual 1" in report.output
     repaired = runner.invoke(args=["check-count", "--repair"])
     assert repaired.exit_code == 0 and "repaired" in repaired.output
-    assert letters.public_tally().refusers == 1
+    assert tally.row().refusers == 1

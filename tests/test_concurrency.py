@@ -5,7 +5,7 @@ import multiprocessing
 import pytest
 from sqlalchemy import select
 
-from refusal_site import create_app, letters
+from refusal_site import create_app, letters, tally
 from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterStatus
 from tests.factories import make_letter
@@ -54,7 +54,7 @@ def test_concurrent_writers_lose_nothing_and_keep_the_count_exact(app, app_confi
         assert worker.exitcode == 0
     assert sum(results.get(timeout=5) for _ in workers) == 0
     withdrawn = PROCESSES * len(range(0, per_worker, 3))
-    assert letters.public_tally().refusers == PROCESSES * per_worker - withdrawn
-    assert letters.check_tally() == []
+    assert tally.row().refusers == PROCESSES * per_worker - withdrawn
+    assert tally.check() == []
     submitted = db.session.execute(select(Letter).where(Letter.status == LetterStatus.UNCONFIRMED)).scalars().all()
     assert len(submitted) == PROCESSES * per_worker

@@ -5,14 +5,14 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from refusal_site import letters, signatures
+from refusal_site import letters, signatures, tally
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, LetterStatus, Signature, SignatureStatus
 from tests.factories import db_refresh, make_collective, make_letter, make_signature
 
 
 def counted() -> tuple[int, int, int]:
-    t = letters.public_tally()
+    t = tally.row()
     return t.refusers, t.letters, t.signatures
 
 
@@ -37,18 +37,18 @@ def test_each_published_signature_counts_as_a_refuser_while_the_letter_is_public
     assert counted() == (3, 2, 1)
     letters.withdraw(letter)
     assert counted() == (1, 1, 0)
-    assert letters.check_tally() == []
+    assert tally.check() == []
 
 
 def test_check_count_recounts_signatures_and_repairs_drift(app):
     letter = make_collective()
     make_signature(letter)
-    tally = letters.public_tally()
-    tally.refusers, tally.signatures = 7, 5
+    stored = tally.row()
+    stored.refusers, stored.signatures = 7, 5
     db.session.commit()
-    drift = {item.field: (item.stored, item.actual) for item in letters.check_tally(repair=True)}
+    drift = {item.field: (item.stored, item.actual) for item in tally.check(repair=True)}
     assert drift == {"refusers": (7, 2), "signatures": (5, 1)}
-    assert counted() == (2, 1, 1) and letters.check_tally() == []
+    assert counted() == (2, 1, 1) and tally.check() == []
 
 
 @pytest.mark.parametrize("setup", ["individual", "closed", "withdrawn", "unpublished", "pending"])
@@ -187,7 +187,7 @@ def test_publishing_skips_signatures_whose_letter_is_not_public(app):
     assert [db.session.get(Signature, s.id).status for s in waiting] == [SignatureStatus.PENDING, SignatureStatus.PENDING]
     assert db_refresh(letter).signatures_published == 0
     assert counted() == (2, 1, 1)
-    assert letters.check_tally() == []
+    assert tally.check() == []
 
 
 def test_a_move_the_state_rules_forbid_is_counted_apart_from_a_stale_one(app):
@@ -217,7 +217,7 @@ def test_bulk_approval_skips_what_changed_since_the_page_was_shown(app):
     assert counted() == (4, 1, 3)
     publishes = db.session.execute(select(AuditEvent).where(AuditEvent.action == "signature:publish")).scalars().all()
     assert sorted(e.details["signature"] for e in publishes) == sorted(shown[i].public_id for i in (0, 3, 4))
-    assert letters.check_tally() == []
+    assert tally.check() == []
 
 
 def test_the_same_bulk_approval_twice_publishes_once(app):
@@ -293,7 +293,7 @@ def test_racing_bulk_approvals_and_a_withdrawal_keep_the_count_exact(app):
     # every interleaving publishes the other 39, once each.
     assert len(published) == 39 and ids[7] not in {s.id for s in published}
     assert counted() == (1 + len(published), 1, len(published))
-    assert letters.check_tally() == []
+    assert tally.check() == []
 
 
 def test_a_signature_waits_for_a_close_being_committed_and_is_refused(app):

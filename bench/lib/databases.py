@@ -113,7 +113,7 @@ class Database:
 
     def seed_to(self, total: int, log: Callable[[str], None]) -> None:
         """Publish demo letters until `total` are published, in transactions of SEED_BATCH letters."""
-        from refusal_site import demo, letters
+        from refusal_site import demo, tally
         from refusal_site.extensions import db
 
         if self.letters >= total:
@@ -126,7 +126,7 @@ class Database:
                 db.session.remove()
             self.letters += batch
         with self.app.app_context():
-            stored = letters.public_tally().refusers
+            stored = tally.row().refusers
         self.release()
         if stored != total:
             raise RuntimeError(f"the tally says {stored} letters after seeding {total}")
