@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 
 from . import mail, tokens
 from .models import Letter, LetterStatus, Signature, SignatureStatus
-from .storage import write_transaction
 from .urls import site_url
 
 
@@ -59,21 +58,6 @@ def queue_signer_links(signature: Signature, template: str = "sign_confirm") -> 
         template, signature.contact_email, language=letter.language, about=signature,
         letter=letter, signature=signature, **signer_links(signature),
     )  # fmt: skip
-
-
-def tell_already_signed(signature: Signature) -> None:
-    """Tell an address that already signed, with its links: nobody learns from the web page whether an
-    address had signed, and no second signature is made."""
-    with write_transaction():
-        queue_signer_links(signature, template="sign_again")
-
-
-def tell_author_signing(letter: Letter) -> None:
-    """Tell a letter's author who asked to co-sign it that no signature was made (they are counted as
-    its author), with their letter's private page: the web page answers as for any signer."""
-    with write_transaction():
-        if letter.contact_email:
-            queue_links(letter, template="sign_own_letter")
 
 
 # What each corrected field is called in the author's mail.

@@ -125,8 +125,9 @@ def sign(
     letter: Letter, *, display_name: str, contact_email: str, descriptor: str | None = None, submission_key: str | None = None
 ) -> Signature:
     """Store a new, unconfirmed signature and queue the signer's confirmation mail; refuse a re-posted
-    form (DuplicateSigning), a closed letter, a second signature from the same address (AlreadySigned, so
-    the caller can tell that address) and the letter's author (AuthorSigning: already counted).
+    form (DuplicateSigning), a closed letter, a second signature from the same address (AlreadySigned)
+    and the letter's author (AuthorSigning: already counted). The last two are told by mail, queued in
+    the same transaction, so the web page can answer them as it answers a first signature.
 
     An unconfirmed signature from the same address whose confirmation window has passed is deleted
     (as purge_unconfirmed would), so its expired link does not block the address."""
@@ -135,54 +136,51 @@ def sign(
     for name, value in (("display_name", display_name), ("descriptor", descriptor)):
         if value is not None and len(value) > LIMITS[name]:
             raise FieldTooLong(name)
+    fields = {"display_name": display_name, "descriptor": descriptor, "contact_email": contact_email.strip(), "submission_key": submission_key}
     key = email_key(contact_email)
     try:
-        with write_transaction():
-            if submission_key:
-                same_form = db.session.execute(select(Signature).where(Signature.submission_key == submission_key)).scalar_one_or_none()
-                if same_form is not None:
-                    raise DuplicateSigning(same_form)
-            # A shared lock: a close, withdrawal or take-down committed while we sign waits for us, or we for it.
-            fresh = db.session.execute(
-                select(Letter).where(Letter.id == letter.id).with_for_update(read=True).execution_options(populate_existing=True)
-            ).scalar_one_or_none()
-            if fresh is None or not fresh.open_for_signing:
-                raise NotOpenForSigning(letter.public_id)
-            existing = _live_signature(fresh.id, key)
-            if existing is not None and _expired(existing, utcnow()):
-                # As purge_unconfirmed would (its unsent mail goes with it); a racing signer's insert
-                # then meets the unique index and is told this address signed.
-                db.session.execute(delete(Signature).where(Signature.id == existing.id, Signature.status == SignatureStatus.UNCONFIRMED))
-                audit.record("system", AuditAction.SIGNATURE_PURGE, fresh, signatures=1)
-                existing = None
-            if existing is not None:
-                raise AlreadySigned(existing)
-            if fresh.contact_email and fresh.contact_email.strip().lower() == contact_email.strip().lower():
-                raise AuthorSigning(fresh)
-            signature = Signature(
-                letter_id=fresh.id,
-                display_name=display_name,
-                descriptor=descriptor,
-                contact_email=contact_email.strip(),
-                email_key=key,
-                submission_key=submission_key,
-                status=SignatureStatus.UNCONFIRMED,
-            )
+        return _sign(letter, key, **fields)
+    except IntegrityError:
+        # Two racing posts: the unique indexes decided; looking again finds the one that got in.
+        return _sign(letter, key, **fields)
+
+
+def _sign(letter: Letter, key: str, **fields) -> Signature:
+    """One attempt at sign(), in one transaction with the mail it causes."""
+    with write_transaction():
+        if fields["submission_key"]:
+            same_form = db.session.execute(select(Signature).where(Signature.submission_key == fields["submission_key"])).scalar_one_or_none()
+            if same_form is not None:
+                raise DuplicateSigning(same_form)
+        # A shared lock: a close, withdrawal or take-down committed while we sign waits for us, or we for it.
+        fresh = db.session.execute(
+            select(Letter).where(Letter.id == letter.id).with_for_update(read=True).execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if fresh is None or not fresh.open_for_signing:
+            raise NotOpenForSigning(letter.public_id)
+        existing = _live_signature(fresh.id, key)
+        if existing is not None and _expired(existing, utcnow()):
+            # As purge_unconfirmed would (its unsent mail goes with it); a racing signer's insert
+            # then meets the unique index and is told this address signed.
+            db.session.execute(delete(Signature).where(Signature.id == existing.id, Signature.status == SignatureStatus.UNCONFIRMED))
+            audit.record("system", AuditAction.SIGNATURE_PURGE, fresh, signatures=1)
+            existing = None
+        if existing is not None:
+            # The address is told again, with its links; no second signature is made.
+            notify.queue_signer_links(existing, template="sign_again")
+            refusal: SignatureError = AlreadySigned(existing)
+        elif fresh.contact_email and fresh.contact_email.strip().lower() == fields["contact_email"].lower():
+            # The author is told that they are counted as the letter's author, with its private page.
+            notify.queue_links(fresh, template="sign_own_letter")
+            refusal = AuthorSigning(fresh)
+        else:
+            signature = Signature(letter_id=fresh.id, email_key=key, status=SignatureStatus.UNCONFIRMED, **fields)
             db.session.add(signature)
             db.session.flush()
             audit.record("signer", AuditAction.SIGNATURE_SUBMIT, fresh, signature=signature.public_id)
             notify.queue_signer_links(signature)
-        return signature
-    except IntegrityError:
-        # Two racing posts: the unique indexes decide, then we say which rule it was.
-        if submission_key:
-            same_form = db.session.execute(select(Signature).where(Signature.submission_key == submission_key)).scalar_one_or_none()
-            if same_form is not None:
-                raise DuplicateSigning(same_form) from None
-        existing = _live_signature(letter.id, key)
-        if existing is not None:
-            raise AlreadySigned(existing) from None
-        raise
+            return signature
+    raise refusal
 
 
 def _live_signature(letter_id: int, key: str) -> Signature | None:

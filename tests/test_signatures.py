@@ -3,11 +3,11 @@
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from refusal_site import letters, signatures, tally
 from refusal_site.extensions import db
-from refusal_site.models import AuditEvent, LetterStatus, Signature, SignatureStatus
+from refusal_site.models import AuditEvent, LetterStatus, QueuedMail, Signature, SignatureStatus
 from tests.factories import db_refresh, make_collective, make_letter, make_signature
 
 
@@ -159,6 +159,22 @@ def test_the_author_of_a_collective_letter_cannot_co_sign_it_while_their_address
     assert letters.erase_contacts(after=timedelta(0)) == 1
     signature = make_signature(db_refresh(letter), email="author@private.example")
     assert signature.status == SignatureStatus.PUBLISHED, "once the address is erased there is nothing to compare with"
+
+
+def test_a_refused_signer_is_told_by_mail_queued_in_the_refusal_s_own_transaction(app):
+    letter = make_collective(contact_email="author@private.example")
+    make_signature(letter, "pending", email="dana@private.example")
+    db.session.rollback()
+    commits = []
+    event.listen(db.session(), "after_commit", lambda session: commits.append(session))
+    with pytest.raises(signatures.AlreadySigned):
+        signatures.sign(letter, display_name="דנה", contact_email="Dana@private.example")
+    with pytest.raises(signatures.AuthorSigning):
+        signatures.sign(letter, display_name="המחברת", contact_email=" author@private.EXAMPLE ")
+    assert len(commits) == 2, "one transaction for each refusal and its mail"
+    templates = db.session.execute(select(QueuedMail.template).order_by(QueuedMail.id)).scalars().all()
+    assert templates[-2:] == ["sign_again", "sign_own_letter"]
+    assert len(db.session.execute(select(Signature)).all()) == 1, "and no second signature"
 
 
 @pytest.mark.parametrize("change", ["withdrawn", "unpublished"])

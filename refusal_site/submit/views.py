@@ -5,7 +5,7 @@ from functools import partial
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import letters, mail, notify, reminders, signatures, tokens
+from .. import letters, mail, reminders, signatures, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import configured_limit, no_store
@@ -180,7 +180,7 @@ def sign(public_id: str):
         form.submission_key.data = SignForm.new_submission_key()
     elif form.validate_on_submit():
         try:
-            signature = signatures.sign(
+            signatures.sign(
                 letter,
                 display_name=form.display_name.data,
                 descriptor=form.descriptor.data,
@@ -191,12 +191,10 @@ def sign(public_id: str):
             return render_template("submit/sign_duplicate.html", letter=letter), 409
         except signatures.NotOpenForSigning:
             return render_template("submit/sign_closed.html", letter=letter), 409
-        except signatures.AlreadySigned as already:
+        except (signatures.AlreadySigned, signatures.AuthorSigning):
             # The same page as a first signature, so the page never tells whether an address signed;
-            # the address itself is told, with its links.
-            notify.tell_already_signed(already.signature)
-        except signatures.AuthorSigning as author:
-            notify.tell_author_signing(author.letter)
+            # the address itself was told by mail, with its links.
+            pass
         return redirect(url_for(".sign_sent", public_id=letter.public_id), code=303)
     return render_template("submit/sign.html", form=form, letter=letter), 400 if request.method == "POST" else 200
 
