@@ -1,21 +1,19 @@
-"""Press compilations, read back: contents that point at the right pages, bookmarks, numbers, freshness."""
+"""A compilation read back: contents that point at the right pages, bookmarks, page numbers, and
+what one more approval, a withdrawal or a correction renders again."""
 
-import io
-import re
-import shutil
 import subprocess
-import threading
-import time
 from datetime import timedelta
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
 from refusal_site import letters
-from refusal_site.compilation import assembly, cache, front, limits, pages, rendering, selection, service, stamping, worker
+from refusal_site.compilation import assembly, cache, front, rendering, selection, stamping
 from refusal_site.extensions import db
-from refusal_site.models import Letter, LetterStatus, utcnow
+from refusal_site.models import Letter, utcnow
 from tests.factories import make_letter
+from tests.pdfs import layout_text, names, plain, printed_number, publish_mixed
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
@@ -24,42 +22,6 @@ pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 def backend(request):
     """Compilations read the same query as the public pages (tested on both backends); one is enough here."""
     return request.param
-
-
-def publish_mixed(count: int = 6) -> list[Letter]:
-    start = utcnow() - timedelta(days=count)
-    made = []
-    for i in range(count):
-        language = "he ar en".split()[i % 3]
-        body = "\n\n".join(["Paragraph " + "x" * 40] * (40 if i == 2 else 2))  # the third letter runs over a page
-        made.append(make_letter(language=language, published_at=start + timedelta(hours=i), body_text=body,
-                                contact_email=f"private{i}@mail.example"))
-    return made
-
-
-def pdf_text(path) -> str:
-    """The text of a PDF as pdftotext reads it."""
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
-def plain(text: str) -> str:
-    return text.translate(dict.fromkeys(range(0x202A, 0x202F)))
-
-
-def names(text: str, name: str) -> bool:
-    """The name is on the page (extractors may order a number within right-to-left text visually)."""
-    return all(word in plain(text).split() for word in name.split())
-
-
-def layout_text(path, page: int) -> str:
-    """One page's text as pdftotext lays it out (0-based page): columns stay apart."""
-    done = subprocess.run(["pdftotext", "-f", str(page + 1), "-l", str(page + 1), "-layout", str(path), "-"], capture_output=True, text=True, check=True)
-    return plain(done.stdout)
-
-
-def printed_number(path, page: int) -> str:
-    """The number printed at the foot of a page (its last word, as pdftotext reads it)."""
-    return layout_text(path, page).split()[-1]
 
 
 def test_contents_bookmarks_and_links_point_where_each_letter_starts(app):
@@ -150,8 +112,6 @@ def test_pages_are_numbered_and_the_file_says_what_it_is(app, tmp_path):
 
 
 def test_numbers_are_stamped_from_digits_centred_on_every_letter_page(app, tmp_path):
-    import pikepdf
-
     with pikepdf.new() as blank:
         for _ in range(123):
             blank.add_blank_page(page_size=(595.28, 841.89))
@@ -237,14 +197,12 @@ def test_numbers_of_two_digits_in_the_contents_read_in_order_at_the_lines_end(ap
 
 @pytest.mark.parametrize("language", ["he", "en"])
 def test_page_numbers_of_three_and_four_digits_stand_in_order_in_the_contents(app, language, tmp_path):
-    import pikepdf
-
     for i in range(3):
         make_letter(language="en", display_name=f"Writer {chr(65 + i)}", published_at=utcnow() - timedelta(minutes=10 - i))
     assembly.build(selection.Selection(), language)  # keeps the page of contents and the digits
-    pages = front.contents(selection.Selection().letters(), language)
+    entries = front.contents(selection.Selection().letters(), language)
     digits = stamping.digits(language)[1]
-    with pikepdf.new() as out, pikepdf.open(cache.contents_path(language, 0, pages[0])) as contents:
+    with pikepdf.new() as out, pikepdf.open(cache.contents_path(language, 0, entries[0])) as contents:
         out.add_blank_page(page_size=(595.28, 841.89))  # the cover
         out.pages.append(contents.pages[0])
         for _ in range(1234):
@@ -270,8 +228,6 @@ def _gray(path, page: int, box: tuple[int, int, int, int]) -> list[int]:
 def test_an_entry_too_long_for_its_line_is_cut_before_the_room_of_its_number(app, language):
     """Entries are cut short before layout by an estimate of their width; one that still runs long
     (em dashes are wider than the estimate) is clipped before its number, which stays readable."""
-    import pikepdf
-
     make_letter(language="en", display_name="—" * 70)
     path = assembly.build(selection.Selection(), language).path
     with pikepdf.open(path) as pdf:
@@ -292,99 +248,6 @@ def test_a_language_compilation_holds_only_that_language(app):
     titles = [item.title for item in PdfReader(assembly.build(selection.Selection(language="ar"), "ar").path).outline][1:]
     assert titles and all(any(l.display_name in t for l in made if l.language == "ar") for t in titles)
     assert len(titles) == sum(1 for l in made if l.language == "ar")
-
-
-def test_concurrent_requests_build_a_compilation_once(app, make_app, monkeypatch):
-    publish_mixed(3)
-    renders = []
-    real_render = rendering.render
-    monkeypatch.setattr(rendering, "render", lambda template, *a, **k: renders.append(k.get("cover") and "cover") or real_render(template, *a, **k))
-    results = []
-
-    def build() -> None:
-        with app.app_context():
-            results.append(assembly.build(selection.Selection(), "en").path)
-            db.session.remove()
-
-    threads = [threading.Thread(target=build) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert len(set(results)) == 1 and len(results) == 3
-    assert renders.count("cover") == 1, renders
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "PDF_BUILD_SECONDS": 120}
-
-
-def test_a_journalist_downloads_a_compilation_built_in_the_background(client, app, monkeypatch):
-    made = publish_mixed(3)
-    started = []
-    real_spawn = worker._spawn
-    monkeypatch.setattr(worker, "_spawn", lambda key, *a: started.append(key) or real_spawn(key, *a))
-    first = client.get("/press/letters.pdf?language=he", headers={"Accept-Language": "en"})
-    assert first.status_code == 202 and '<meta http-equiv="refresh"' in first.get_data(as_text=True)
-    for _ in range(120):
-        response = client.get("/press/letters.pdf?language=he")
-        if response.status_code == 200:
-            break
-        time.sleep(0.5)
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert len(started) == 1, "the requests while it was starting up started no other builder"
-    assert "public-refusers-he-" in response.headers["Content-Disposition"]
-    titles = [item.title for item in PdfReader(io.BytesIO(response.data)).outline]
-    assert titles == ["תוכן העניינים"] + [l.display_name for l in made if l.language == "he"]
-    assert client.get("/press/letters.pdf?language=he", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
-
-
-@pytest.mark.parametrize("query", ["since=yesterday", "until=2026-13-01", "since=2026-02-01&until=2026-01-01", "language=xx"])
-def test_bad_ranges_are_refused(client, query):
-    assert client.get(f"/press/letters.pdf?{query}").status_code == 400
-
-
-def test_a_range_too_large_for_one_request_is_refused(client, app):
-    app.config["PDF_MAX_LETTERS"] = 2
-    make_letter(language="he", published_at=utcnow() - timedelta(days=10))
-    since = selection.day(publish_mixed(3)[0].published_at)
-    response = client.get(f"/press/letters.pdf?since={since}", headers={"Accept-Language": "en"})
-    assert response.status_code == 400 and "shorter range" in response.get_data(as_text=True)
-
-
-def test_build_pdf_builds_the_standard_compilations(runner, app):
-    publish_mixed(3)
-    result = runner.invoke(args=["build-pdf"])
-    assert result.exit_code == 0, result.output
-    assert "all (he): 3 letters" in result.output and "ar (ar): 1 letters" in result.output
-    assert assembly.existing(selection.Selection(), "en") is not None
-    # Run again (by cron, say), it finds them built: the same files.
-    assert runner.invoke(args=["build-pdf"]).output == result.output
-
-
-def test_build_pdf_prunes_what_no_build_used_for_days_and_keeps_what_is_current(runner, app, tmp_path):
-    import os
-
-    made = publish_mixed(3)
-    before = assembly.build(selection.Selection(), "he").path
-    letters.withdraw(db.session.get(Letter, next(l for l in made if l.language == "en").id))
-    cache = tmp_path / "instance" / "pdf"
-    week_ago = time.time() - 8 * 86400
-    for path in cache.rglob("*.*"):
-        os.utime(path, (week_ago, week_ago))  # everything built so far: last used more than a week ago
-    result = runner.invoke(args=["build-pdf"])
-    assert result.exit_code == 0, result.output
-    assert not before.exists(), "the compilation that still held the withdrawn letter is gone"
-    current = assembly.existing(selection.Selection(), "he")
-    assert current is not None and current.path.exists()
-    assert "all (he): 2 letters" in result.output and re.search(r"removed [1-9]\d* cached PDF files", result.output)
-    reader = PdfReader(current.path)
-    assert [item.title.split(" · ")[0] for item in reader.outline][1:] == [made[0].display_name, made[1].display_name]
-
-
-
-
 
 
 def test_one_more_approval_renders_one_letter_the_cover_and_the_last_page_of_contents(app, monkeypatch, tmp_path):
@@ -419,9 +282,9 @@ def _same_as_built_from_nothing(path, chosen, language, monkeypatch, tmp_path) -
         fresh.setattr(rendering, "render", _REAL_RENDER)
         fresh.setattr(rendering, "_pool", _REAL_POOL)
         again = assembly.build(chosen, language).path
-    pages = len(PdfReader(again).pages)
-    assert len(PdfReader(path).pages) == pages
-    assert [layout_text(path, n) for n in range(pages)] == [layout_text(again, n) for n in range(pages)]
+    count = len(PdfReader(again).pages)
+    assert len(PdfReader(path).pages) == count
+    assert [layout_text(path, n) for n in range(count)] == [layout_text(again, n) for n in range(count)]
 
 
 @pytest.fixture
@@ -453,67 +316,6 @@ def test_a_collective_letter_prints_its_text_once_then_its_signers_and_they_coun
     assert "14 public refusers" in text and "2 letters" in text
 
 
-def test_a_served_compilation_never_outlives_a_withdrawal(client, app):
-    made = publish_mixed(3)
-    assembly.build(selection.Selection(language="en"), "en")
-    assert client.get("/press/letters.pdf?language=en").status_code == 200
-    assert client.get("/press/letters.pdf?language=en").status_code == 200  # served from what is known
-    letters.withdraw(db.session.get(Letter, next(l for l in made if l.language == "en").id))
-    assert client.get("/press/letters.pdf?language=en").status_code == 202, "a new compilation is needed"
-
-
-def test_a_download_after_an_embargo_ends_holds_the_released_letter(client, app):
-    from refusal_site import moderators
-    from refusal_site.models import LetterStatus
-
-    made = publish_mixed(2)
-    assembly.build(selection.Selection(language="he"), "he")
-    assert client.get("/press/letters.pdf?language=he").status_code == 200
-    embargoed = make_letter(LetterStatus.PENDING, language="he")
-    moment = utcnow() - timedelta(seconds=1)  # the embargo's time has just come (the domain refuses past times)
-    letters.schedule(embargoed, by=moderators.create("m@team.example", "a long enough password"), at=moment, now=moment - timedelta(minutes=1))
-    # The download's revision read sees a pending embargo and lets public_state() release it.
-    assert client.get("/press/letters.pdf?language=he").status_code == 202, "a new compilation is needed"
-    db.session.rollback()
-    assert db.session.get(Letter, embargoed.id).status == LetterStatus.PUBLISHED
-    built = assembly.build(selection.Selection(language="he"), "he")
-    assert built.letters == sum(1 for l in made if l.language == "he") + 1
-    assert client.get("/press/letters.pdf?language=he").status_code == 200
-
-
-def test_the_bound_is_for_date_ranges_not_for_the_standard_compilations(client, app):
-    app.config["PDF_MAX_LETTERS"] = 2
-    publish_mixed(3)
-    assert client.get("/press/letters.pdf").status_code == 202, "all letters: built in the background"
-
-
-def test_an_unwritable_pdf_cache_is_a_clear_error_and_pages_keep_working(client, app, tmp_path):
-    publish_mixed(1)
-    cache = tmp_path / "instance" / "pdf"
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text("not a folder")  # nothing can be created under it, even as root
-    response = client.get("/press/letters.pdf", headers={"Accept-Language": "en"})
-    assert response.status_code == 503 and "unavailable for a moment" in response.get_data(as_text=True)
-    assert client.get("/press").status_code == 200 and client.get("/letters").status_code == 200
-
-
-def test_a_build_that_fails_is_reported_instead_of_promised_forever(client, app, tmp_path):
-    publish_mixed(1)
-    pages = tmp_path / "instance" / "pdf" / "pages"
-    pages.parent.mkdir(parents=True, exist_ok=True)
-    pages.write_text("not a folder")  # the builder cannot keep any letter's pages
-    assert client.get("/press/letters.pdf").status_code == 202
-    for _ in range(120):
-        response = client.get("/press/letters.pdf", headers={"Accept-Language": "en"})
-        if response.status_code != 202:
-            break
-        time.sleep(0.5)
-    assert response.status_code == 503
-    pages.unlink()
-    app.config["PDF_RETRY_AFTER_FAILURE"] = 0  # the wait is over: the next request tries again
-    assert client.get("/press/letters.pdf").status_code == 202
-
-
 @pytest.mark.parametrize("language", ["he", "en"])
 def test_a_long_title_is_cut_short_in_the_contents_and_its_name_and_page_still_show(app, language):
     made = [make_letter(language="he", display_name="נועה כהן", title=("כותרת ארוכה מאוד " * 10).strip()),
@@ -538,43 +340,6 @@ def test_an_entry_of_wide_capitals_is_cut_to_one_line_with_its_signers_and_page(
     assert any(word.startswith("WWWW") for word in rows[0]) and "…" in " ".join(rows[0]) and "אדם" in " ".join(rows[0]), rows
 
 
-def test_no_more_background_builds_than_allowed_run_at_once(client, app, tmp_path, monkeypatch):
-    import fcntl
-
-    publish_mixed(2)
-    app.config["PDF_MAX_BUILDS"] = 1
-    started = []
-    monkeypatch.setattr(worker, "_spawn", lambda key, *a: started.append(key))
-    slot = tmp_path / "instance" / "pdf" / "locks" / "builder-0.slot"
-    slot.parent.mkdir(parents=True, exist_ok=True)
-    with open(slot, "w") as busy:
-        fcntl.flock(busy, fcntl.LOCK_EX)  # a build of some other date range holds the only slot
-        response = client.get("/press/letters.pdf?since=2000-01-01", headers={"Accept-Language": "en"})
-        assert response.status_code == 503 and response.headers["Retry-After"] == "60"
-        assert "Many PDFs are being prepared right now" in response.get_data(as_text=True) and started == []
-    assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202 and len(started) == 1
-
-
-def test_a_withdrawn_signature_leaves_the_next_compilation_and_the_letters_pdf(client, app):
-    from refusal_site import signatures
-    from tests.factories import make_collective, make_signature
-
-    letter = make_collective(language="en", display_name="Yael Bar", body_text="We will not fly.")
-    staying, leaving = make_signature(letter, name="Avi Cohen"), make_signature(letter, name="Dana Katz")
-    first = assembly.build(selection.Selection(), "en")
-    first_etag = client.get(f"/letters/{letter.public_id}.pdf").headers["ETag"]
-    assert "Dana Katz" in layout_text(first.path, 2) and "3 public refusers" in layout_text(first.path, 0)
-    signatures.withdraw(leaving)
-    second = assembly.build(selection.Selection(), "en")
-    assert second.fingerprint != first.fingerprint
-    text = layout_text(second.path, 2)
-    assert "Avi Cohen" in text and "Dana Katz" not in text and "2 public refusers" in layout_text(second.path, 0)
-    again = client.get(f"/letters/{letter.public_id}.pdf")
-    assert again.headers["ETag"] != first_etag and b"Dana Katz" not in again.data
-    assert "Dana Katz" not in PdfReader(io.BytesIO(again.data)).pages[0].extract_text()
-    assert staying.display_name in PdfReader(io.BytesIO(again.data)).pages[0].extract_text()
-
-
 def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_page(app):
     made = publish_mixed(3)  # the third letter runs over a page
     assembly.build(selection.Selection(), "en")
@@ -589,133 +354,6 @@ def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_
     assert int(row[-1]) > len(made) + 1, "after the long letter's pages"
 
 
-def _bookmarked(path) -> list[str]:
-    """The letters a compilation holds, by their bookmarks (the first is the contents)."""
-    return [item.title.split(" · ")[0] for item in PdfReader(path).outline][1:]
-
-
-def _wait_for(found, seconds: float = 120):
-    """Poll `found()` until it returns something, at most `seconds` (CI's machine may be busy)."""
-    deadline = time.monotonic() + seconds
-    while (result := found()) is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return result
-
-
-def _service_thread(app, stop: threading.Event, rounds: list) -> threading.Thread:
-    """`build-pdf --watch`'s loop, started in a thread of this process, until `stop` is set."""
-
-    def run_service() -> None:
-        with app.app_context():
-            service.keep_built(stop, report=rounds.append)
-
-    thread = threading.Thread(target=run_service)
-    thread.start()
-    return thread
-
-
-def test_the_builder_service_builds_again_after_each_public_change(app):
-    """`build-pdf --watch`'s loop: a publication and a withdrawal each reach every standard compilation
-    without any download asking for it, and the service stops when told."""
-    app.config.update(PDF_WATCH_SECONDS=0.05)
-    made = publish_mixed(2)
-    first, second, first_id = made[0].display_name, made[1].display_name, made[0].id
-    db.session.remove()
-    stop, rounds = threading.Event(), []
-
-    def current(language: str, holding: list[str]):
-        built = assembly.existing(selection.Selection(), language)
-        return built if built is not None and _bookmarked(built.path) == holding else None
-
-    thread = _service_thread(app, stop, rounds)
-    try:
-        assert _wait_for(lambda: current("ar", [first, second]))
-        assert service.keeps_built(selection.Selection().key("ar")), "the service says it keeps it"
-        newest = make_letter(language="en", published_at=utcnow()).display_name
-        db.session.remove()
-        assert _wait_for(lambda: current("he", [first, second, newest]))
-        letters.withdraw(db.session.get(Letter, first_id))
-        db.session.remove()
-        assert _wait_for(lambda: current("en", [second, newest]))
-        english = assembly.existing(selection.Selection(language="en"), "en")
-        assert english is not None and _bookmarked(english.path) == [newest]
-    finally:
-        stop.set()
-        thread.join(timeout=120)
-    assert not thread.is_alive(), "stopped when asked"
-    assert len(rounds) >= 3 and all(len(built) == 6 for built in rounds), "every round builds all six standard compilations"
-    assert not service.keeps_built(selection.Selection().key("ar")), "stopped: downloads build again"
-
-
-def test_the_builder_service_survives_a_failed_round(app, monkeypatch, caplog):
-    """A round that fails is logged and tried again later; the service does not die of it."""
-    app.config.update(PDF_WATCH_SECONDS=0.05, PDF_RETRY_AFTER_FAILURE=0.1)
-    publish_mixed(1)
-    db.session.remove()
-    calls, real = [], assembly.build
-
-    def fails_once(selection, language):
-        calls.append(1)
-        if len(calls) == 1:
-            raise MemoryError("out of memory in a render")
-        return real(selection, language)
-
-    monkeypatch.setattr(assembly, "build", fails_once)
-    stop, rounds = threading.Event(), []
-
-    thread = _service_thread(app, stop, rounds)
-    try:
-        assert _wait_for(lambda: rounds or None)
-    finally:
-        stop.set()
-        thread.join(timeout=60)
-    assert len(calls) >= 7 and "this round failed" in caplog.text and len(rounds[0]) == 6
-    # Downloads were told for a while that the compilation it failed on is not coming.
-    assert limits.failed_recently(selection.Selection().key("he"), within=60)
-    assert assembly.existing(selection.Selection(), "he") is not None
-
-
-
-
-def test_the_builder_service_runs_as_a_process_and_stops_on_sigterm(app, app_config):
-    """`flask build-pdf --watch` as production runs it, on the same database and instance folder."""
-    import os
-    import signal
-    import sys
-    from pathlib import Path
-
-    first = publish_mixed(1)[0].display_name
-    db.session.remove()
-    env = {
-        **os.environ,
-        "REFUSAL_DATABASE_URL": app_config["DATABASE_URL"],
-        "REFUSAL_SECRET_KEY": app_config["SECRET_KEY"],
-        "REFUSAL_INSTANCE_PATH": app.instance_path,
-        "REFUSAL_PDF_WATCH_SECONDS": "0.1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "refusal_site", "build-pdf", "--watch"],
-        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        built = _wait_for(lambda: assembly.existing(selection.Selection(), "he"))
-        assert built is not None and _bookmarked(built.path) == [first]
-        newest = make_letter(language="he", published_at=utcnow()).display_name
-        db.session.remove()
-        built = _wait_for(lambda: assembly.existing(selection.Selection(), "he"))
-        assert built is not None and _bookmarked(built.path) == [first, newest]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
-    assert process.returncode == 0, output
-    assert "all (he): 1 letters" in output and "all (he): 2 letters" in output
-    assert "private0@mail.example" not in output
-
-
-
-
-
-
 def test_front_matter_whose_part_runs_over_its_page_is_refused_not_filed_under_another(app):
     """Pages of contents are kept by their place in the document: a page that ran over would file the
     next page under another part's key. It is an error."""
@@ -723,68 +361,3 @@ def test_front_matter_whose_part_runs_over_its_page_is_refused_not_filed_under_a
     with pytest.raises(ValueError, match="ran over"):
         front.render_front("en", None, [(0, rows[:3]), (1, rows)])
     assert not any(cache.folder().glob("contents/*.pdf")), "nothing kept"
-
-
-def test_while_the_builder_service_runs_downloads_of_its_compilations_start_no_build(client, app, monkeypatch):
-    """The service will build a standard compilation in its next round: a download waits for it
-    (202) instead of starting a second build in a new process. A date range is not the service's."""
-    import os
-
-    publish_mixed(2)
-    latest = make_letter(language="en", published_at=utcnow())
-    today = selection.day(latest.published_at)
-    started = []
-    monkeypatch.setattr(worker, "_spawn", lambda key, *a: started.append(key))
-    with service._presence():
-        service._heartbeat()
-        assert client.get("/press/letters.pdf?language=he").status_code == 202
-        assert client.get("/press/letters.pdf", headers={"Accept-Language": "ar"}).status_code == 202
-        assert client.get("/press/letters.pdf?since=2000-01-01").status_code == 202, "all letters: the service's"
-        assert started == []
-        assert client.get(f"/press/letters.pdf?since={today}").status_code == 202
-        assert started == [f"all-{today}_now-he"]
-        with pytest.raises(service.ServiceRunning):  # one service an instance folder
-            with service._presence():
-                pass
-        # A service silent for a minute is stuck: downloads build again.
-        stale = time.time() - service.HEARTBEAT_SECONDS - 1
-        os.utime(cache.service_path(), (stale, stale))
-        assert client.get("/press/letters.pdf?language=en").status_code == 202
-        assert started == [f"all-{today}_now-he", "en-en"]
-        service._heartbeat()
-        assert client.get("/press/letters.pdf?language=ar").status_code == 202 and len(started) == 2
-    # A heartbeat without the service holding its lock (it stopped) promises nothing.
-    service._heartbeat()
-    assert client.get("/press/letters.pdf?language=ar").status_code == 202
-    assert started == [f"all-{today}_now-he", "en-en", "ar-ar"]
-
-
-def test_a_builder_service_killed_outright_is_gone_at_once_and_a_second_one_refuses_to_start(client, app, app_config, monkeypatch):
-    """The out-of-memory killer leaves no time to clean up: the service's lock goes with its process,
-    so downloads start their own builds at once instead of waiting for a round that never comes."""
-    import os
-    import signal
-    import sys
-    from pathlib import Path
-
-    publish_mixed(1)
-    db.session.remove()
-    env = {**os.environ, "REFUSAL_DATABASE_URL": app_config["DATABASE_URL"], "REFUSAL_SECRET_KEY": app_config["SECRET_KEY"],
-           "REFUSAL_INSTANCE_PATH": app.instance_path}  # fmt: skip
-    command = [sys.executable, "-m", "flask", "--app", "refusal_site", "build-pdf", "--watch"]
-    root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert _wait_for(lambda: service._alive() or None)
-        second = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
-        assert second.returncode != 0 and "another builder service keeps the compilations" in second.stderr, second.stderr
-        assert process.poll() is None and service._alive()
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-    assert cache.service_path().exists(), "killed outright, it cleaned nothing up"
-    assert not service._alive()
-    started = []
-    monkeypatch.setattr(worker, "_spawn", lambda key, *a: started.append(key))
-    monkeypatch.setattr(assembly, "existing", lambda *a, **k: None)  # whatever the service built before it died
-    assert client.get("/press/letters.pdf?language=en").status_code == 202 and started == ["en-en"]
