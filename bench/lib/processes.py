@@ -58,7 +58,7 @@ def process_cpu(pid: int) -> float:
 
 def tree_cpu(pid: int) -> float:
     """User + system seconds of a process, of the children it has waited for, and of those still
-    running (its forked PDF workers, mid-round)."""
+    running (a PDF worker a download started, mid-build)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
