@@ -1,5 +1,7 @@
 """refusal_site: public letters of refusal, moderated, counted and compiled for the press."""
 
+import os
+
 from flask import Flask
 
 from . import cli, http, i18n, mail_http
@@ -43,6 +45,4 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _migrations_directory() -> str:
-    import os
-
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
