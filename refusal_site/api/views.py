@@ -6,7 +6,7 @@ from .. import letters, signatures
 from . import openapi
 from ..http import site_url
 from ..models import Letter, Signature
-from ..public.cache import cached_response
+from ..page_cache import cached_response
 from ..params import language_filter, page_number
 
 bp = Blueprint("api", __name__)

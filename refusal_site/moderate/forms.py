@@ -5,18 +5,18 @@ from wtforms import BooleanField, DateTimeLocalField, EmailField, HiddenField, I
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..models import Role
-from ..submit.forms import (
+from .. import sanitize
+from ..forms import (
     DESCRIPTOR_MAX,
     NAME_MAX,
-    Form,
     TITLE_MAX,
+    Form,
     letter_text_checks,
     no_control_characters,
     not_blank_after_cleaning,
     one_line_checks,
 )
-from .. import sanitize
+from ..models import Role
 
 REASON_MAX = 2000
 

@@ -9,7 +9,7 @@ from ..compilation import downloads
 from ..extensions import limiter
 from ..http import client_key, error_response, no_store
 from ..i18n import select_locale
-from ..public.cache import cached_response
+from ..page_cache import cached_response
 from ..params import language_filter
 
 bp = Blueprint("press", __name__)

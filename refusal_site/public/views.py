@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from .. import letters, signatures
+from ..page_cache import cached_response
 from ..params import language_filter, page_number
-from .cache import cached_response
 
 bp = Blueprint("public", __name__)
 

@@ -12,7 +12,7 @@ from ..http import configured_limit, no_store
 from ..i18n import current_language
 from ..mail_http import after_response
 from ..models import Letter, LetterStatus, Signature, SignatureStatus
-from ..public.cache import page_cache
+from ..page_cache import page_cache
 from .forms import ConfirmForm, LetterForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
 
 bp = Blueprint("submit", __name__)

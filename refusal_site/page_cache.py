@@ -12,8 +12,8 @@ from threading import Lock
 
 from flask import Response, current_app, g, request
 
-from .. import letters
-from ..i18n import current_language
+from . import letters
+from .i18n import current_language
 
 
 class PageCache:

@@ -1,0 +1,104 @@
+"""What every form of the site shares: the base Form (NUL refused in any field), and the checks of a
+letter's public fields (name, descriptor, title, text), the same wherever they are typed: by an
+author, a co-signer or a moderator correcting a letter."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from . import sanitize
+
+NAME_MAX = 120
+DESCRIPTOR_MAX = 200
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+# Longer than any word or web address a letter needs; a 5,000-character "word" is an attack on layout.
+WORD_MAX = 300
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Category Cc (the C0 and C1 controls, the same 65 characters in every Unicode version) but tab, LF, CR.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_WORD = re.compile(r"\S+")
+
+
+def no_control_characters(form, field) -> None:
+    """NUL and other control characters (tab and newlines aside) are refused, not silently eaten."""
+    if _CONTROLS.search(field.data or ""):
+        raise ValidationError(_l("This contains invisible control characters. Please type it again."))
+
+
+def no_direction_controls(form, field) -> None:
+    if _BIDI_CONTROLS.search(field.data or ""):
+        raise ValidationError(
+            _l("This contains invisible characters that change the direction of text. Please type it again without them.")
+        )
+
+
+def not_blank_after_cleaning(clean):
+    def check(form, field) -> None:
+        if field.data and not clean(field.data):
+            raise ValidationError(_l("This cannot be empty."))
+
+    return check
+
+
+def cleaned_length(maximum: int, clean):
+    """The limit applies to what is stored: NFC can make a text longer than what was typed."""
+
+    def check(form, field) -> None:
+        if field.data and len(clean(field.data)) > maximum:
+            raise ValidationError(_l("This can have up to %(max)s characters.", max=maximum))
+
+    return check
+
+
+def no_overlong_words(form, field) -> None:
+    if any(len(word) > WORD_MAX for word in _WORD.findall(field.data or "")):
+        raise ValidationError(_l("A word in the text is longer than %(max)s characters. Please break it up.", max=WORD_MAX))
+
+
+def bounded_markup(form, field) -> None:
+    """The text's formatting fits the sanitizer's bounds, which would otherwise show part of it as tags."""
+    exceeded = sanitize.exceeded_bound(field.data or "")
+    if exceeded == "depth":
+        raise ValidationError(
+            _l("The formatting in the text is nested more than %(max)s levels deep. Please simplify it.", max=sanitize.MAX_DEPTH)
+        )
+    if exceeded == "elements":
+        raise ValidationError(
+            _l("The text has more than %(max)s paragraphs, line breaks, links and formatting tags in all. Please simplify it.",
+               max=f"{sanitize.MAX_ELEMENTS:,}")
+        )
+
+
+class Form(FlaskForm):
+    """Every form of the site. A field holding NUL is refused next to it, with what was typed kept,
+    whatever its own checks: nothing may store NUL, and PostgreSQL cannot even look it up (an
+    address typed at sign-in)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data and not field.errors:
+                field.errors = [_l("This contains invisible control characters. Please type it again.")]
+                valid = False
+        return valid
+
+
+def one_line_checks(maximum: int, required: str | None = None) -> list:
+    """What every one-line public field (name, descriptor, title) must pass, wherever it is typed."""
+    presence = [InputRequired(required), not_blank_after_cleaning(sanitize.clean_line)] if required else [Optional()]
+    return [*presence, no_control_characters, no_direction_controls, cleaned_length(maximum, sanitize.clean_line)]
+
+
+def letter_text_checks(required: str) -> list:
+    """What a letter's text must pass, wherever it is typed."""
+    return [
+        InputRequired(required),
+        no_control_characters,
+        not_blank_after_cleaning(sanitize.clean_text),
+        cleaned_length(TEXT_MAX, sanitize.clean_text),
+        no_overlong_words,
+        bounded_markup,
+    ]
