@@ -25,12 +25,23 @@ _resend_limit = configured_limit("RESEND_RATE_LIMIT")
 _sign_limit = configured_limit("SIGN_RATE_LIMIT")
 
 
+class LinkProblem(Exception):
+    """What a private link leads to cannot be done: the link has expired, was already used, or its
+    letter is gone or not public. `problem` names the explanation link_problem.html gives."""
+
+    def __init__(self, problem: str, status: int) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.status = status
+
+
 @bp.errorhandler(tokens.TokenError)
-def _link_problem(error: tokens.TokenError):
-    """A link that is forged, names nothing any more, or has expired: one page for every route."""
-    if isinstance(error, tokens.TokenExpired):
-        return render_template("submit/link_problem.html", problem="expired"), 410
-    return render_template("submit/link_problem.html", problem="invalid"), 404
+@bp.errorhandler(LinkProblem)
+def _link_problem(error: tokens.TokenError | LinkProblem):
+    """A link that is forged, names nothing any more, has expired or was already used: one page for every route."""
+    if isinstance(error, tokens.TokenError):
+        error = LinkProblem("expired", 410) if isinstance(error, tokens.TokenExpired) else LinkProblem("invalid", 404)
+    return render_template("submit/link_problem.html", problem=error.problem), error.status
 
 
 def _letter(purpose: tokens.Purpose, token: str) -> Letter:
@@ -122,17 +133,15 @@ def _resend_links(address: str) -> None:
 def confirm(token: str):
     letter = _letter(tokens.Purpose.CONFIRM, token)
     if letter.status != LetterStatus.UNCONFIRMED:
-        return render_template("submit/link_problem.html", problem="used", letter=letter), 410
+        raise LinkProblem("used", 410)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
             letter = letters.confirm(letter)
-        except letters.ConfirmationExpired:
-            return render_template("submit/link_problem.html", problem="expired"), 410
+        except (letters.ConfirmationExpired, letters.LetterGone):
+            raise LinkProblem("expired", 410) from None
         except letters.IllegalTransition:
-            return render_template("submit/link_problem.html", problem="used", letter=letter), 410
-        except letters.LetterGone:
-            return render_template("submit/link_problem.html", problem="expired"), 410
+            raise LinkProblem("used", 410) from None
         return redirect(url_for(".manage", token=tokens.make(tokens.Purpose.MANAGE, letter), confirmed=1), code=303)
     return render_template("submit/confirm.html", form=form, letter=letter)
 
@@ -155,7 +164,7 @@ def withdraw(token: str):
     try:
         letter = letters.withdraw(letter)
     except letters.LetterGone:
-        return render_template("submit/link_problem.html", problem="invalid"), 410
+        raise LinkProblem("invalid", 410) from None
     except letters.IllegalTransition:
         return render_template("submit/manage.html", letter=letter, token=token, form=form, already_withdrawn=True), 409
     # No cached PDF of this machine shows the letter any more (each machine's builder service sweeps its own).
@@ -212,19 +221,19 @@ def sign_sent(public_id: str):
 def confirm_signature(token: str):
     signature = _signature(tokens.Purpose.SIGNATURE_CONFIRM, token)
     if signature.status != SignatureStatus.UNCONFIRMED:
-        return render_template("submit/link_problem.html", problem="signature_used"), 410
+        raise LinkProblem("signature_used", 410)
     if signature.letter.status != LetterStatus.PUBLISHED:
-        return render_template("submit/link_problem.html", problem="letter_not_public"), 409
+        raise LinkProblem("letter_not_public", 409)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
             signature = signatures.confirm(signature)
         except (signatures.SignatureExpired, letters.LetterGone):
-            return render_template("submit/link_problem.html", problem="expired"), 410
+            raise LinkProblem("expired", 410) from None
         except signatures.IllegalSignatureMove:
-            return render_template("submit/link_problem.html", problem="signature_used"), 410
+            raise LinkProblem("signature_used", 410) from None
         except signatures.NotOpenForSigning:
-            return render_template("submit/link_problem.html", problem="letter_not_public"), 409
+            raise LinkProblem("letter_not_public", 409) from None
         manage_token = tokens.make(tokens.Purpose.SIGNATURE_MANAGE, signature)
         return redirect(url_for(".signature", token=manage_token, confirmed=1), code=303)
     return render_template("submit/confirm_signature.html", form=form, signature=signature, letter=signature.letter)
@@ -251,7 +260,7 @@ def withdraw_signature(token: str):
     try:
         signature = signatures.withdraw(signature)
     except letters.LetterGone:
-        return render_template("submit/link_problem.html", problem="invalid"), 410
+        raise LinkProblem("invalid", 410) from None
     except signatures.IllegalSignatureMove:
         return _signature_page(token, form, 409, already_withdrawn=True)
     # No cached PDF of this machine shows the signer's name any more (each machine's builder service sweeps its own).
