@@ -1,5 +1,6 @@
 """The tables: letters, the public tally, moderators, the audit trail and the mail waiting to go out."""
 
+import re
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -60,6 +61,16 @@ class Role(StrEnum):
 def new_public_id() -> str:
     """An unguessable id for URLs: 96 random bits, URL-safe."""
     return secrets.token_urlsafe(12)
+
+
+# What new_public_id() makes, with room to spare; anything else names no row (and NUL bytes never
+# reach PostgreSQL).
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+
+def looks_like_public_id(value: str) -> bool:
+    """Whether `value` has the shape of a public id, so it is worth looking up."""
+    return bool(_PUBLIC_ID.fullmatch(value))
 
 
 def _enum_check(column: str, enum: type[StrEnum]) -> str:

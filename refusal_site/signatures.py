@@ -3,7 +3,6 @@ letter's signing settings; the public list of signers. Each published signature 
 
 import hashlib
 import hmac
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,11 +22,10 @@ from .letters import (
     LetterError,
     LetterGone,
     NothingChanged,
-    Page,
-    PageOutOfRange,
     StaleLetter,
 )
-from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, utcnow
+from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, looks_like_public_id, utcnow
+from .paging import Page, count_pages
 from .storage import write_transaction
 
 TRANSITIONS: dict[SignatureStatus, frozenset[SignatureStatus]] = {
@@ -347,30 +345,15 @@ def erase_contacts(*, after: timedelta, now: datetime | None = None) -> int:
 # --- reading ----------------------------------------------------------------------------------------
 
 
-_PUBLIC_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-
-
 def signature_by_public_id(public_id: str) -> Signature | None:
-    if not (8 <= len(public_id) <= 32 and set(public_id) <= _PUBLIC_ID_CHARS):
+    if not looks_like_public_id(public_id):
         return None
     return db.session.execute(select(Signature).where(Signature.public_id == public_id)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
-class SignerPage:
-    items: list[Signature]
-    number: int
-    pages: int
-    total: int
+class SignerPage(Page):
     first: int  # the position (1-based) of the first signer on this page
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 # Order of signing: when the signer confirmed (a signature exists from then), then the row order.
@@ -380,9 +363,7 @@ SIGNING_ORDER = (Signature.confirmed_at.asc(), Signature.id.asc())
 def signer_page(letter: Letter, number: int, per_page: int) -> SignerPage:
     """One page of a letter's published signers, in order of signing; the total from the letter row."""
     total = letter.signatures_published
-    pages = max(1, math.ceil(total / per_page))
-    if not 1 <= number <= pages:
-        raise PageOutOfRange(f"page {number} of {pages}")
+    pages = count_pages(number, per_page, total)
     query = (
         select(Signature)
         .where(Signature.letter_id == letter.id, Signature.status == SignatureStatus.PUBLISHED)
@@ -413,9 +394,7 @@ def queue_page(number: int, per_page: int, *, status: str = SignatureStatus.PEND
         query = query.where(Signature.letter_id == letter.id)
         count = count.where(Signature.letter_id == letter.id)
     total = db.session.execute(count).scalar_one()
-    pages = max(1, math.ceil(total / per_page))
-    if not 1 <= number <= pages:
-        raise PageOutOfRange(f"page {number} of {pages}")
+    pages = count_pages(number, per_page, total)
     items = list(
         db.session.execute(
             query.options(selectinload(Signature.letter))

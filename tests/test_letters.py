@@ -75,16 +75,3 @@ def test_content_hash_covers_what_the_public_sees():
     assert letters.content_hash(**base) == letters.content_hash(**base)
     for field, other in [("display_name", "B"), ("descriptor", "x"), ("title", "t"), ("body_text", "text2"), ("language", "he")]:
         assert letters.content_hash(**{**base, field: other}) != letters.content_hash(**base)
-
-
-def test_published_page_takes_its_total_from_the_tally(app):
-    for language in ("he", "he", "ar"):
-        make_letter(language=language)
-    counted = tally.snapshot()
-    page = letters.published_page(1, 2, counted)
-    assert (page.total, page.pages, len(page.items)) == (3, 2, 2)
-    assert letters.published_page(1, 2, counted, "ar").total == 1
-    with pytest.raises(letters.PageOutOfRange):
-        letters.published_page(3, 2, counted)
-    with pytest.raises(letters.PageOutOfRange):
-        letters.published_page(0, 2, counted)

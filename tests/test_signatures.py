@@ -8,6 +8,7 @@ from sqlalchemy import event, select
 from refusal_site import letters, signatures, tally
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, LetterStatus, QueuedMail, Signature, SignatureStatus
+from refusal_site.paging import PageOutOfRange
 from tests.factories import db_refresh, make_collective, make_letter, make_signature
 
 
@@ -271,7 +272,7 @@ def test_signers_are_listed_in_order_of_signing_page_by_page(app):
     assert [len(p.items) for p in pages] == [3, 3, 1]
     assert (pages[0].total, pages[0].pages, pages[2].first) == (7, 3, 7)
     assert [s.display_name for s in signatures.published_signers([letter.id])[letter.id]] == listed, "the PDF's order too"
-    with pytest.raises(letters.PageOutOfRange):
+    with pytest.raises(PageOutOfRange):
         signatures.signer_page(letter, 4, 3)
 
 

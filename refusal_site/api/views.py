@@ -2,11 +2,12 @@
 
 from flask import Blueprint, abort, current_app, json
 
-from .. import letters, signatures
+from .. import letters, published, signatures
 from . import openapi
 from ..http import site_url
 from ..models import Letter, Signature
 from ..page_cache import cached_response
+from ..paging import PageOutOfRange
 from ..params import language_filter, page_number
 
 bp = Blueprint("api", __name__)
@@ -73,8 +74,8 @@ def letter_list():
     def render() -> str:
         tally = letters.public_state()
         try:
-            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
-        except letters.PageOutOfRange:
+            page = published.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
+        except PageOutOfRange:
             abort(404)
         link = lambda n: site_url("api.letter_list", page=n, language=language) if n else None  # noqa: E731
         return _json(
@@ -94,7 +95,7 @@ def letter_list():
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
     def render() -> str:
-        found = letters.published_letter(public_id)
+        found = published.published_letter(public_id)
         if found is None:
             abort(404)
         return _json(public_letter(found))
@@ -107,12 +108,12 @@ def signers(public_id: str):
     number = page_number()
 
     def render() -> str:
-        found = letters.published_letter(public_id)
+        found = published.published_letter(public_id)
         if found is None or not found.collective:
             abort(404)
         try:
             page = signatures.signer_page(found, number, current_app.config["SIGNERS_PER_PAGE"])
-        except letters.PageOutOfRange:
+        except PageOutOfRange:
             abort(404)
         link = lambda n: site_url("api.signers", public_id=public_id, page=n) if n else None  # noqa: E731
         return _json(

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from .. import letters, signatures
+from .. import letters, published, signatures
 from ..page_cache import cached_response
+from ..paging import PageOutOfRange
 from ..params import language_filter, page_number
 
 bp = Blueprint("public", __name__)
@@ -14,7 +15,7 @@ def index():
     return cached_response(
         "index",
         lambda: render_template(
-            "public/index.html", tally=letters.public_state(), latest=letters.latest_published(current_app.config["LATEST_LETTERS"])
+            "public/index.html", tally=letters.public_state(), latest=published.latest_published(current_app.config["LATEST_LETTERS"])
         ),
     )
 
@@ -26,8 +27,8 @@ def letter_list():
     def render() -> str:
         tally = letters.public_state()
         try:
-            page = letters.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
-        except letters.PageOutOfRange:
+            page = published.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
+        except PageOutOfRange:
             abort(404)
         return render_template("public/letters.html", page=page, language=language, tally=tally)
 
@@ -39,14 +40,14 @@ def letter(public_id: str):
     number = page_number()
 
     def render() -> str:
-        found = letters.published_letter(public_id)
+        found = published.published_letter(public_id)
         if found is None:
             abort(404)
         signers = None
         if found.collective:
             try:
                 signers = signatures.signer_page(found, number, current_app.config["SIGNERS_PER_PAGE"])
-            except letters.PageOutOfRange:
+            except PageOutOfRange:
                 abort(404)
         elif number != 1:
             abort(404)
@@ -60,7 +61,7 @@ def feed():
     return cached_response(
         "feed",
         lambda: render_template(
-            "public/feed.atom.xml", tally=letters.public_state(), entries=letters.latest_published(current_app.config["LATEST_LETTERS"])
+            "public/feed.atom.xml", tally=letters.public_state(), entries=published.latest_published(current_app.config["LATEST_LETTERS"])
         ),
         mimetype="application/atom+xml",
     )

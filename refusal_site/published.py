@@ -1,0 +1,118 @@
+"""What the public reads: the published letters (a page of them, the latest, one by its public id),
+how many refusers were published each day, and what the press compiles (which letters, over which
+span, and what was taken from the public since a time). One query feeds the HTML list, the feed,
+the API and the PDFs. Only letters.py changes what is published.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+
+from .extensions import db
+from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, looks_like_public_id
+from .paging import Page, count_pages
+from .tally import TallySnapshot
+
+
+def published_letters(language: str | None = None) -> Select[tuple[Letter]]:
+    """Published letters, newest first, optionally in one language."""
+    query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+    return query.order_by(Letter.published_at.desc(), Letter.id.desc())
+
+
+def latest_published(limit: int) -> list[Letter]:
+    return list(db.session.execute(published_letters().limit(limit)).scalars())
+
+
+def published_page(number: int, per_page: int, counted: TallySnapshot, language: str | None = None) -> Page:
+    """One page of published letters; the total comes from the tally the caller read, not from COUNT(*)."""
+    total = counted.letters if language is None else counted.letters_in(language)
+    pages = count_pages(number, per_page, total)
+    query = published_letters(language).limit(per_page).offset((number - 1) * per_page)
+    return Page(list(db.session.execute(query).scalars()), number, pages, total)
+
+
+def published_letter(public_id: str) -> Letter | None:
+    """A published letter by its public id, or None (unknown and non-public letters alike)."""
+    if not looks_like_public_id(public_id):
+        return None
+    return db.session.execute(
+        select(Letter).where(Letter.public_id == public_id, Letter.status == LetterStatus.PUBLISHED)
+    ).scalar_one_or_none()
+
+
+# --- the press ---------------------------------------------------------------------------------------
+
+
+def publications_per_day(timezone: str) -> list[tuple[date, int]]:
+    """How many of the refusers public now were published on each day (in `timezone`), oldest first:
+    letters by their publication, co-signatures by theirs. Cached with the public pages, so it runs
+    once per public revision.
+    """
+    zone = ZoneInfo(timezone)
+    days: dict[date, int] = {}
+    signed = (
+        select(Signature.published_at)
+        .join(Letter, Signature.letter_id == Letter.id)
+        .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == LetterStatus.PUBLISHED)
+    )
+    for query in (select(Letter.published_at).where(Letter.status == LetterStatus.PUBLISHED), signed):
+        for (moment,) in db.session.execute(query):
+            day = moment.astimezone(zone).date()
+            days[day] = days.get(day, 0) + 1
+    return sorted(days.items())
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change after which cached PDFs must not show what a letter showed before (see taken_away)."""
+
+    public_id: str
+    compilations: bool  # compilations may show what went (the letter, a signer, an earlier text)
+    contents: bool  # pages of contents may show it (its name, its title)
+    at: datetime
+
+
+def taken_away(since: datetime) -> list[Change]:
+    """What was taken from the public since `since`: letters withdrawn, unpublished or rejected (the
+    compilations and contents held them if they had been published), letters corrected (their
+    earlier text and name), and letters a published signer left (their names under the letter)."""
+    gone = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
+        Letter.status.in_([LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED, LetterStatus.REJECTED]), Letter.updated_at >= since
+    )
+    corrected = select(Letter.public_id, Letter.corrected_at).where(Letter.corrected_at >= since)
+    left = (
+        select(Letter.public_id, func.max(Signature.decided_at))
+        .join(Signature, Signature.letter_id == Letter.id)
+        .where(Signature.status.in_([SignatureStatus.WITHDRAWN, SignatureStatus.UNPUBLISHED]), Signature.decided_at >= since)
+        .group_by(Letter.public_id)
+    )
+    changes = [Change(public_id, bool(shown), bool(shown), at) for public_id, shown, at in db.session.execute(gone)]
+    changes += [Change(public_id, True, True, at) for public_id, at in db.session.execute(corrected)]
+    changes += [Change(public_id, True, False, at) for public_id, at in db.session.execute(left)]
+    return changes
+
+
+def publication_span(language: str | None = None) -> tuple[datetime, datetime] | None:
+    """When the first and the last of the published letters (of `language`) were published, if any."""
+    query = select(func.min(Letter.published_at), func.max(Letter.published_at)).where(Letter.status == LetterStatus.PUBLISHED)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+    first, last = db.session.execute(query).one()
+    return (first, last) if first is not None else None
+
+
+def compilation_letters(*, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> list[Letter]:
+    """Published letters for a press compilation: oldest first, in publication order."""
+    query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
+    if language is not None:
+        query = query.where(Letter.language == Language(language).value)
+    if since is not None:
+        query = query.where(Letter.published_at >= since)
+    if until is not None:
+        query = query.where(Letter.published_at < until)
+    return list(db.session.execute(query.order_by(Letter.published_at.asc(), Letter.id.asc())).scalars())
