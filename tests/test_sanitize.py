@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from refusal_site import letters, sanitize
+from refusal_site.compilation.rendering import letters_document
+from refusal_site.compilation.selection import PrintedLetter
 
 
 def test_paragraphs_and_line_breaks_are_kept():
@@ -184,8 +186,6 @@ def _at_stack_depth(frames: int, call):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=markup(), language=st.sampled_from(["he", "ar", "en"]))
 def test_whatever_the_sanitizer_makes_weasyprint_lays_out(app, text, language):
-    from refusal_site.compilation import PrintedLetter, letters_document
-
     html = sanitize.text_to_html(text)
     letter = PrintedLetter(public_id="x" * 16, display_name="Dana", descriptor=None, title=None, language=language, body_html=html,
                            published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
@@ -199,8 +199,6 @@ def test_whatever_the_sanitizer_makes_weasyprint_lays_out(app, text, language):
 @pytest.mark.parametrize("nesting", ["<ul> ", "<ol> <li> ", "<blockquote> ", "<ul> <blockquote> ", "<ol> <ul> <li> "])
 def test_markup_nested_to_the_bound_never_squeezes_the_text(app, nesting):
     """Each list or quote indents; lists in lists to the bound once left a word a line (80 pages for a page of text)."""
-    from refusal_site.compilation import PrintedLetter, letters_document
-
     html = sanitize.text_to_html(nesting * sanitize.MAX_DEPTH + "word " * 400)
     letter = PrintedLetter(public_id="x" * 16, display_name="Dana", descriptor=None, title=None, language="en", body_html=html,
                            published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
