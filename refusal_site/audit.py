@@ -43,6 +43,8 @@ class AuditAction(StrEnum):
     MODERATOR_SIGN_IN = "moderator:sign-in"
     MODERATOR_SIGN_IN_FAILED = "moderator:sign-in-failed"
     MODERATOR_LOCKED = "moderator:locked"
+    # A known browser failed MAX_FAILURES times: the account's known browsers are forgotten.
+    MODERATOR_BROWSERS_FORGET = "moderator:browsers-forget"
     MODERATOR_SIGN_OUT = "moderator:sign-out"
     MODERATOR_PASSWORD_CHANGE = "moderator:password-change"
     MODERATOR_TOTP_ENABLE = "moderator:totp-enable"

@@ -242,6 +242,11 @@ class Moderator(db.Model):
     # When the failures counted in failed_sign_ins began: older ones no longer count.
     failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Held (with the id) by each browser this moderator signed in with: a lock set by other browsers'
+    # failures does not keep a known browser out. Changed to forget them all (moderators.py).
+    known_browser_key: Mapped[str | None] = mapped_column(String(64))
+    # Failures from known browsers since the last sign-in; they do not count toward the lock.
+    known_browser_failures: Mapped[int] = mapped_column(Integer, default=0)
 
     def __repr__(self) -> str:
         return f"<Moderator {self.id} {self.role}>"

@@ -1,4 +1,4 @@
-"""Moderator accounts: creation, sign-in with lockout, one-time codes, roles, sessions."""
+"""Moderator accounts: creation, sign-in with lockout, known browsers, one-time codes, roles, sessions."""
 
 import hashlib
 import secrets
@@ -26,6 +26,11 @@ MAX_PASSWORD_LENGTH = 256
 # Attempts during a lock are refused without counting, and the count starts again from zero when it
 # ends: keeping someone else out costs MAX_FAILURES attempts per LOCKOUT, which the per-client
 # SIGN_IN_RATE_LIMIT meters, instead of one attempt now and then locking the account for good.
+# The lock slows guessing from everywhere to MAX_FAILURES per LOCKOUT, however many addresses the
+# guesser has, but it does not keep out a known browser (one holding the key the account gives a
+# browser at each complete sign-in): nobody can keep a moderator out of the browser they use. A known
+# browser's failures are also counted apart, and after MAX_FAILURES of them with no sign-in between,
+# the account forgets its known browsers, so a stolen key buys few guesses past a lock.
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 RECOVERY_CODES = 10
@@ -125,8 +130,9 @@ def by_session_id(session_id: str) -> Moderator | None:
     return moderator
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> Moderator:
+def authenticate(email: str, password: str, *, known_browser: str | None = None, now: datetime | None = None) -> Moderator:
     """Check address and password, with a lockout after repeated failures; every attempt is audited.
+    `known_browser` is what the browser holds from an earlier sign-in (see known_browser_token), if anything.
 
     Every refusal is the same SignInFailed after the same work (one argon2 verification, one write), so
     neither the answer nor its time tells an unknown address from a real one, locked or not."""
@@ -140,13 +146,13 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> M
     matches = _password_matches(password_hash, password) and usable
     with write_transaction():
         moderator = _locked_row(found_id)
+        known = moderator is not None and _is_known_browser(moderator, known_browser)
         if moderator is None or not moderator.is_active:
             audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None)
-        elif _is_locked(moderator, now):
+        elif not known and _is_locked(moderator, now):
             audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, locked=True)
         elif not matches or moderator.password_hash != password_hash:
-            _count_failure(moderator, now)
-            audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id)
+            _count_failure(moderator, now, known_browser=known)
         else:
             if _hasher.check_needs_rehash(moderator.password_hash):
                 moderator.password_hash = _hasher.hash(password)
@@ -174,22 +180,61 @@ def _is_locked(moderator: Moderator, now: datetime) -> bool:
     return False
 
 
-def _count_failure(moderator: Moderator, now: datetime) -> None:
-    if moderator.failures_since is None or now - moderator.failures_since > LOCKOUT:
-        moderator.failures_since = now
-        moderator.failed_sign_ins = 0
-    moderator.failed_sign_ins += 1
-    if moderator.failed_sign_ins >= MAX_FAILURES:
-        moderator.locked_until = now + LOCKOUT
-        audit.record("system", AuditAction.MODERATOR_LOCKED, None, moderator_id=moderator.id, until=moderator.locked_until.isoformat())
+def _count_failure(moderator: Moderator, now: datetime, *, known_browser: bool, **details) -> None:
+    """Count a failed password or code toward the lock, and audit it. A known browser's failure is also
+    counted toward its own limit, and not toward a lock already in force (which it passes)."""
+    if known_browser:
+        moderator.known_browser_failures += 1
+        if moderator.known_browser_failures >= MAX_FAILURES:
+            _forget_known_browsers(moderator)
+            audit.record("system", AuditAction.MODERATOR_BROWSERS_FORGET, None, moderator_id=moderator.id)
+        details["known_browser"] = True
+    if not (known_browser and _is_locked(moderator, now)):
+        if moderator.failures_since is None or now - moderator.failures_since > LOCKOUT:
+            moderator.failures_since = now
+            moderator.failed_sign_ins = 0
+        moderator.failed_sign_ins += 1
+        if moderator.failed_sign_ins >= MAX_FAILURES:
+            moderator.locked_until = now + LOCKOUT
+            audit.record("system", AuditAction.MODERATOR_LOCKED, None, moderator_id=moderator.id, until=moderator.locked_until.isoformat())
+    audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, **details)
 
 
-def complete_sign_in(moderator: Moderator) -> Moderator:
-    """Password (and code, when needed) accepted: reset the failure count, audit the sign-in."""
+def complete_sign_in(moderator: Moderator, *, known_browser: str | None = None, now: datetime | None = None) -> Moderator:
+    """Password (and code, when needed) accepted: reset the failure counts, audit the sign-in, and make
+    sure the account has a known-browser key for this browser to keep (known_browser_token).
+
+    A known browser that passed a lock leaves it in force: otherwise whoever set it would get
+    MAX_FAILURES fresh guesses each time the moderator signs in."""
+    now = now or utcnow()
     with write_transaction():
-        db.session.execute(update(Moderator).where(Moderator.id == moderator.id).values(failed_sign_ins=0, failures_since=None, locked_until=None))
+        moderator = _locked_row(moderator.id)
+        moderator.known_browser_failures = 0
+        if not (_is_known_browser(moderator, known_browser) and _is_locked(moderator, now)):
+            moderator.failed_sign_ins, moderator.failures_since, moderator.locked_until = 0, None, None
+        if moderator.known_browser_key is None:
+            _forget_known_browsers(moderator)
         audit.record(moderator, AuditAction.MODERATOR_SIGN_IN, None)
-    return db.session.get(Moderator, moderator.id)
+    return moderator
+
+
+def known_browser_token(moderator: Moderator) -> str:
+    """What a browser keeps after a complete sign-in to be a known browser of this account."""
+    return f"{moderator.id}:{moderator.known_browser_key}"
+
+
+def _is_known_browser(moderator: Moderator, token: str | None) -> bool:
+    if not token or moderator.known_browser_key is None:
+        return False
+    moderator_id, _, key = token.partition(":")
+    # Bytes: compare_digest refuses str with characters outside ASCII, and a cookie may hold any.
+    return moderator_id == str(moderator.id) and secrets.compare_digest(key.encode(), moderator.known_browser_key.encode())
+
+
+def _forget_known_browsers(moderator: Moderator) -> None:
+    """A new known-browser key: every browser that held the old one is an unknown browser again."""
+    moderator.known_browser_key = secrets.token_hex(32)
+    moderator.known_browser_failures = 0
 
 
 def sign_out(moderator: Moderator) -> None:
@@ -200,7 +245,8 @@ def sign_out(moderator: Moderator) -> None:
 
 
 def change_password(moderator: Moderator, current: str, new: str) -> Moderator:
-    """Replace the password and end every other session."""
+    """Replace the password, end every other session and forget the known browsers (this one is
+    given the new key: known_browser_token)."""
     if not _password_matches(moderator.password_hash, current):
         raise SignInFailed()
     new_hash = hash_password(new)
@@ -208,6 +254,8 @@ def change_password(moderator: Moderator, current: str, new: str) -> Moderator:
         moderator = db.session.get(Moderator, moderator.id)
         moderator.password_hash = new_hash
         _rotate_sessions(moderator)
+        # Whoever signed in with the old password is not let past a lock by the browser they used.
+        _forget_known_browsers(moderator)
         audit.record(moderator, AuditAction.MODERATOR_PASSWORD_CHANGE, None)
     return moderator
 
@@ -261,15 +309,17 @@ def enable_totp(moderator: Moderator, secret: str, code: str, *, now: datetime |
     return moderator, recovery_codes
 
 
-def verify_code(moderator: Moderator, code: str, *, now: datetime | None = None) -> None:
+def verify_code(moderator: Moderator, code: str, *, known_browser: str | None = None, now: datetime | None = None) -> None:
     """Accept a one-time code once (the same code, or an older one, is refused afterwards), or a
-    recovery code once. A wrong code counts against the lockout as a wrong password does."""
+    recovery code once. A wrong code counts against the lockout as a wrong password does, and a
+    known browser passes a lock as it does at the password."""
     now = now or utcnow()
     with write_transaction():
         fresh = _locked_row(moderator.id)
+        known = fresh is not None and _is_known_browser(fresh, known_browser)
         if fresh is None or not fresh.is_active:
             failure: CodeRejected = CodeRejected("no such moderator")
-        elif _is_locked(fresh, now):
+        elif not known and _is_locked(fresh, now):
             audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code", locked=True)
             failure = AccountLocked(fresh.locked_until)
         else:
@@ -281,8 +331,7 @@ def verify_code(moderator: Moderator, code: str, *, now: datetime | None = None)
                 return
             except CodeRejected as rejected:
                 failure = rejected
-                _count_failure(fresh, now)
-                audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code")
+                _count_failure(fresh, now, known_browser=known, step="code")
     # Committed above: the failure counts even though we refuse.
     raise failure
 

@@ -1,5 +1,6 @@
 """Sign-in holds: one lockout for passwords and codes, one answer for every address, locks that end,
-QR codes and recovery codes, the lost-phone command, and the page after sign-in."""
+known browsers that a lock set by others does not keep out, QR codes and recovery codes, the
+lost-phone command, and the page after sign-in."""
 
 import re
 import statistics
@@ -213,6 +214,103 @@ def test_one_client_is_allowed_fewer_attempts_than_keeping_an_account_locked_tak
     to_keep_locked = moderators.MAX_FAILURES * (hour / moderators.LOCKOUT)
     allowed = min(item.amount * hour / timedelta(seconds=item.get_expiry()) for item in parse_many(Config.SIGN_IN_RATE_LIMIT))
     assert allowed < to_keep_locked
+
+
+# --- a lock set by others does not keep a moderator out of their own browser ----------------------
+
+GUESSERS = ["203.0.113.7", "198.51.100.23", "2001:db8:0:1::9", "2001:db8:0:2::9", "2001:db8:0:3::9"]
+
+
+def guess_from(app, address, email):
+    """A wrong password from a browser of its own at `address` (the per-client limit counts each apart)."""
+    guesser = app.test_client()
+    environ = {"REMOTE_ADDR": address}
+    form = hidden_fields(guesser.get("/moderate/sign-in", environ_base=environ))
+    return guesser.post("/moderate/sign-in", data={**form, "email": email, "password": WRONG}, environ_base=environ)
+
+
+def known_browser_cookie(client):
+    return client.get_cookie("known_browser", path="/moderate")
+
+
+def test_guessers_at_many_addresses_lock_new_browsers_but_not_the_moderators_own(app, client):
+    moderator = moderators.create("m@team.example", PASSWORD)
+    assert sign_in(client, "m@team.example", PASSWORD).status_code == 302
+    client.post("/moderate/sign-out", data=hidden_fields(client.get("/moderate/")))
+    # One wrong password from each address: no client reaches its own limit, the account is locked.
+    assert [guess_from(app, address, moderator.email).status_code for address in GUESSERS] == [400] * 5
+    assert fresh(moderator).locked_until > utcnow()
+    assert sign_in(app.test_client(), "m@team.example", PASSWORD).status_code == 400, "a new browser waits"
+    assert sign_in(client, "m@team.example", PASSWORD).headers["Location"] == "/moderate/"
+    assert client.get("/moderate/").status_code == 200
+    assert fresh(moderator).locked_until > utcnow(), "the guessers get no fresh attempts from the moderator's sign-in"
+    assert guess_from(app, "192.0.2.1", moderator.email).status_code == 400
+    assert fresh(moderator).failed_sign_ins == moderators.MAX_FAILURES, "attempts during the lock still do not count"
+
+
+def test_a_known_browser_passes_a_lock_at_the_code_step_too(app, client):
+    moderator, totp, _ = with_codes()
+    assert sign_in(client, moderator.email, PASSWORD).status_code == 302
+    assert send_code(client, totp.now()).status_code == 302
+    client.post("/moderate/sign-out", data=hidden_fields(client.get("/moderate/")))
+    lock(moderator.email)
+    assert sign_in(app.test_client(), moderator.email, PASSWORD).status_code == 400
+    assert sign_in(client, moderator.email, PASSWORD).headers["Location"] == "/moderate/sign-in/code"
+    refused = send_code(client, wrong_code(totp))
+    assert refused.status_code == 400 and "wait 15 minutes" not in refused.get_data(as_text=True), "a wrong code, not the lock"
+    assert fresh(moderator).failed_sign_ins == moderators.MAX_FAILURES and fresh(moderator).known_browser_failures == 1
+    # The next step's code: this step's was spent by the first sign-in.
+    assert send_code(client, totp.at(time.time() + 30)).headers["Location"] == "/moderate/"
+
+
+def test_a_known_browsers_failures_count_too_and_enough_of_them_forget_it(app, make_app):
+    client = make_app(RATELIMIT_ENABLED=False).test_client()
+    moderator = moderators.create("m@team.example", PASSWORD)
+    assert sign_in(client, "m@team.example", PASSWORD).status_code == 302
+    for _ in range(moderators.MAX_FAILURES - 1):
+        assert sign_in(client, "m@team.example", WRONG).status_code == 400
+    assert fresh(moderator).failed_sign_ins == fresh(moderator).known_browser_failures == moderators.MAX_FAILURES - 1
+    assert sign_in(client, "m@team.example", PASSWORD).status_code == 302
+    assert fresh(moderator).failed_sign_ins == fresh(moderator).known_browser_failures == 0, "a sign-in starts both again"
+    for _ in range(moderators.MAX_FAILURES):
+        assert sign_in(client, "m@team.example", WRONG).status_code == 400
+    assert actions().count("moderator:browsers-forget") == 1 and actions().count("moderator:locked") == 1
+    assert sign_in(client, "m@team.example", PASSWORD).status_code == 400, "no longer known: the lock holds it too"
+
+
+def test_only_the_accounts_own_key_makes_a_known_browser(app):
+    moderator = moderators.create("m@team.example", PASSWORD)
+    other = moderators.create("o@team.example", PASSWORD)
+    token = moderators.known_browser_token(moderators.complete_sign_in(moderator))
+    others_token = moderators.known_browser_token(moderators.complete_sign_in(other))
+    key = token.partition(":")[2]
+    lock("m@team.example")
+    for forged in [None, "", others_token, f"{other.id}:{key}", f"{moderator.id}:", f"{moderator.id}:{key[:-1]}0",
+                   f"{moderator.id}:{key}é", f"{moderator.id}:ключ", f"0{moderator.id}:{key}", key, "x" * 5000]:
+        with pytest.raises(moderators.SignInFailed):
+            moderators.authenticate("m@team.example", PASSWORD, known_browser=forged)
+    assert moderators.authenticate("m@team.example", PASSWORD, known_browser=token).id == moderator.id
+
+
+def test_a_password_change_forgets_every_other_known_browser(app, client):
+    moderators.create("m@team.example", PASSWORD)
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, "m@team.example", PASSWORD).status_code == 302
+    assert sign_in(client, "m@team.example", PASSWORD).status_code == 302
+    account = client.get("/moderate/account")
+    changed = client.post("/moderate/account", data={**hidden_fields(account), "current": PASSWORD, "new": "a new long password"})
+    assert changed.status_code == 302
+    lock("m@team.example")
+    assert sign_in(elsewhere, "m@team.example", "a new long password").status_code == 400
+    assert sign_in(client, "m@team.example", "a new long password").status_code == 302, "this browser got the new key"
+
+
+def test_the_known_browser_cookie_goes_only_to_the_moderation_pages(client):
+    moderators.create("m@team.example", PASSWORD)
+    response = sign_in(client, "m@team.example", PASSWORD)
+    [cookie] = [header for header in response.headers.getlist("Set-Cookie") if header.startswith("known_browser=")]
+    assert {"HttpOnly", "SameSite=Strict", "Path=/moderate"} <= {part.strip() for part in cookie.split(";")}
+    assert "Max-Age=" in cookie
 
 
 # --- setting codes up: the QR code and the recovery codes ----------------------------------------

@@ -1,10 +1,11 @@
 """Signing in (the password, then a one-time code or setting codes up), signing out, and the
-moderator's own account: password, recovery codes, codes turned on."""
+moderator's own account: password, recovery codes, codes turned on. A browser that signed in keeps
+a cookie that makes it a known browser of the account, which a lock set by others does not keep out."""
 
 import re
 import time
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, after_this_request, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -16,6 +17,10 @@ from .blueprint import bp
 from .forms import CodeForm, PasswordForm, RenewRecoveryCodesForm, SignInForm, TotpSetupForm
 
 _sign_in_limit = configured_limit("SIGN_IN_RATE_LIMIT")
+
+KNOWN_BROWSER_COOKIE = "known_browser"
+# Renewed at each sign-in: a browser stays known while its moderator signs in now and then.
+KNOWN_BROWSER_DAYS = 90
 
 
 # A moderation page's path as the gate records it: plain segments of letters, digits, "-", "_" and
@@ -32,8 +37,26 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _known_browser() -> str | None:
+    return request.cookies.get(KNOWN_BROWSER_COOKIE)
+
+
+def _keep_known_browser(moderator: Moderator) -> None:
+    """Give this browser the account's known-browser key with the response, whatever page it is."""
+    token = moderators.known_browser_token(moderator)
+
+    @after_this_request
+    def _set_cookie(response: Response) -> Response:
+        response.set_cookie(
+            KNOWN_BROWSER_COOKIE, token, max_age=KNOWN_BROWSER_DAYS * 86400, path=bp.url_prefix,
+            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Strict",
+        )
+        return response
+
+
 def _start_session(moderator: Moderator):
-    moderator = moderators.complete_sign_in(moderator)
+    moderator = moderators.complete_sign_in(moderator, known_browser=_known_browser())
+    _keep_known_browser(moderator)
     next_page = session.get("next")
     session.clear()  # a fresh session: nothing from before sign-in carries over
     login_user(moderator)
@@ -50,11 +73,12 @@ def sign_in():
         session["next"] = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            moderator = moderators.authenticate(form.email.data, form.password.data)
+            moderator = moderators.authenticate(form.email.data, form.password.data, known_browser=_known_browser())
         except moderators.SignInFailed:
             # One answer for an unknown address, a wrong password and a locked account alike.
             form.password.errors.append(
-                _("Wrong e-mail address or password, or too many failed attempts: then wait 15 minutes and try again.")
+                _("Wrong e-mail address or password, or too many failed attempts: then wait 15 minutes and try again, "
+                  "or sign in from a browser you have signed in with before.")
             )
         else:
             if not moderator.needs_totp and not moderator.totp_secret:
@@ -82,9 +106,11 @@ def sign_in_code():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            moderators.verify_code(moderator, form.code.data)
+            moderators.verify_code(moderator, form.code.data, known_browser=_known_browser())
         except moderators.AccountLocked:
-            form.code.errors.append(_("Too many failed attempts: wait 15 minutes, then sign in again."))
+            form.code.errors.append(
+                _("Too many failed attempts: wait 15 minutes, then sign in again, or sign in from a browser you have signed in with before.")
+            )
         except moderators.CodeRejected:
             form.code.errors.append(_("This code is wrong or was already used. Wait for the next code and try again."))
         else:
@@ -144,6 +170,7 @@ def account():
             form.current.errors.append(_("This is not your current password."))
         else:
             login_user(moderator)  # this session continues under the new token; all others end
+            _keep_known_browser(moderator)  # the only browser still known to the account
             flash(_("Password changed. Every other session of yours has been signed out."))
             return redirect(url_for(".account"))
     return render_template(
