@@ -1,17 +1,12 @@
-"""Synthetic demo letters in Hebrew, Arabic and English. Every name and unit here is invented."""
+"""Synthetic demo letters in Hebrew, Arabic and English, and co-signers of a collective one. Every name
+and unit here is invented; they are published through the same transitions as real letters, in bulk."""
 
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
-
-from . import audit, sanitize, tally
+from . import letters, signatures
 from .audit import AuditAction
-from .extensions import db
-from .letters import content_hash
-from .models import Letter, LetterStatus, Signature, SignatureStatus, new_public_id, utcnow
-from .signatures import email_key
-from .storage import write_transaction
+from .models import Letter, utcnow
 
 FIRST_NAMES = {
     "he": ["נועה", "יונתן", "מיכל", "איתי", "תמר", "עומר", "שירה", "אביב", "רוני", "דניאל", "יעל", "גיל", "מאיה", "אורי", "ליאור", "עדי"],
@@ -79,44 +74,20 @@ def synthetic_letter(rng: random.Random, language: str) -> dict:
 
 
 def seed(count: int, *, days: int = 180, rng_seed: int | None = None, now: datetime | None = None) -> int:
-    """Insert `count` published demo letters spread over the past `days`; update the tally with them."""
+    """Submit, confirm and publish `count` demo letters spread over the past `days`, in bulk, through
+    letters.publish_many (which the tally counts)."""
     rng = random.Random(rng_seed)
     now = now or utcnow()
     languages = list(LANGUAGE_WEIGHTS)
     weights = list(LANGUAGE_WEIGHTS.values())
-    html_cache: dict[str, str] = {}
-    per_language = dict.fromkeys(languages, 0)
-    with write_transaction():
-        tally.lock()
-        for start in range(0, count, 1000):
-            rows = []
-            for _ in range(min(1000, count - start)):
-                fields = synthetic_letter(rng, rng.choices(languages, weights)[0])
-                published_at = now - timedelta(seconds=rng.randint(60, days * 86400))
-                submitted_at = published_at - timedelta(hours=rng.randint(2, 72))
-                body_html = html_cache.get(fields["body_text"]) or html_cache.setdefault(
-                    fields["body_text"], sanitize.text_to_html(fields["body_text"])
-                )
-                rows.append(
-                    {
-                        **fields,
-                        "public_id": new_public_id(),
-                        "body_html": body_html,
-                        "status": LetterStatus.PUBLISHED.value,
-                        "submitted_at": submitted_at,
-                        "confirmed_at": submitted_at + timedelta(minutes=rng.randint(1, 90)),
-                        "published_at": published_at,
-                        "updated_at": published_at,
-                        "contact_email": None,
-                        "content_hash": content_hash(**fields),
-                        "revision": 3,
-                    }
-                )
-                per_language[fields["language"]] += 1
-            db.session.execute(insert(Letter), rows)
-        tally.count_letters(per_language)
-        audit.record("cli", AuditAction.DEMO_SEED, None, letters=count)
-    return count
+    drafts = []
+    for _ in range(count):
+        fields = synthetic_letter(rng, rng.choices(languages, weights)[0])
+        published_at = now - timedelta(seconds=rng.randint(60, days * 86400))
+        submitted_at = published_at - timedelta(hours=rng.randint(2, 72))
+        confirmed_at = submitted_at + timedelta(minutes=rng.randint(1, 90))
+        drafts.append({**fields, "collective": False, "submitted_at": submitted_at, "confirmed_at": confirmed_at, "published_at": published_at})
+    return len(letters.publish_many(drafts, by="cli", action=AuditAction.DEMO_SEED))
 
 
 SIGNER_NAMES = {
@@ -127,49 +98,29 @@ SIGNER_NAMES = {
 
 
 def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int | None = None, now: datetime | None = None) -> Letter:
-    """Publish one collective demo letter with `signature_count` published co-signatures; update the tally."""
+    """Publish one collective demo letter with `signature_count` published co-signatures, through
+    letters.publish_many and signatures.publish_many (which the tally counts)."""
     rng = random.Random(rng_seed)
     now = now or utcnow()
     fields = synthetic_letter(rng, language)
     fields["title"] = {"he": "מכתב הטייסים", "ar": "رسالة جماعية", "en": "A collective letter"}[language]
     published_at = now - timedelta(days=30)
-    with write_transaction():
-        tally.lock()
-        letter = Letter(
-            **fields,
-            body_html=sanitize.text_to_html(fields["body_text"]),
-            status=LetterStatus.PUBLISHED,
-            submitted_at=published_at - timedelta(days=1),
-            confirmed_at=published_at - timedelta(hours=20),
-            published_at=published_at,
-            content_hash=content_hash(**fields),
-            collective=True,
-            signatures_published=signature_count,
-            signers_version=1,
+    history = {"submitted_at": published_at - timedelta(days=1), "confirmed_at": published_at - timedelta(hours=20), "published_at": published_at}
+    (public_id,) = letters.publish_many([{**fields, "collective": True, **history}], by="cli", action=AuditAction.DEMO_SEED)
+    letter = letters.letter_by_public_id(public_id)
+    signers = []
+    for i in range(signature_count):
+        signed_at = published_at + timedelta(seconds=rng.randint(60, 29 * 86400))
+        signers.append(
+            {
+                "display_name": f"{rng.choice(SIGNER_NAMES[language])} {i + 1}",
+                "descriptor": None,
+                "contact_email": None,  # as if erased: a demo signer has no address to keep
+                "email_key": signatures.email_key(f"demo-{letter.public_id}-{i}@demo.invalid"),
+                "submitted_at": signed_at - timedelta(minutes=5),
+                "confirmed_at": signed_at,
+                "published_at": signed_at,
+            }
         )
-        db.session.add(letter)
-        db.session.flush()
-        rows = []
-        for i in range(signature_count):
-            signed_at = published_at + timedelta(seconds=rng.randint(60, 29 * 86400))
-            rows.append(
-                {
-                    "public_id": new_public_id(),
-                    "letter_id": letter.id,
-                    "display_name": f"{rng.choice(SIGNER_NAMES[language])} {i + 1}",
-                    "descriptor": None,
-                    "status": SignatureStatus.PUBLISHED.value,
-                    "submitted_at": signed_at - timedelta(minutes=5),
-                    "confirmed_at": signed_at,
-                    "published_at": signed_at,
-                    "decided_at": signed_at,
-                    "contact_email": None,
-                    "email_key": email_key(f"demo-{letter.public_id}-{i}@demo.invalid"),
-                    "revision": 3,
-                }
-            )
-        for start in range(0, len(rows), 1000):
-            db.session.execute(insert(Signature), rows[start : start + 1000])
-        tally.count_letters({language: 1}, signatures=signature_count)
-        audit.record("cli", AuditAction.DEMO_SEED, letter, signatures=signature_count)
+    signatures.publish_many(letter, signers, by="cli", action=AuditAction.DEMO_SEED)
     return letter

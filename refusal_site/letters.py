@@ -7,21 +7,22 @@ in tally.py.
 
 import hashlib
 import json
+from collections import Counter
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, notify, retention, sanitize, similarity, tally
 from .audit import AuditAction
 from .extensions import db
-from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, looks_like_public_id, utcnow
+from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
 from .storage import write_transaction
 from .tokens import CONFIRMATION_WINDOW
 
-# Reads that moved to published.py, moderation.py and paging.py, still named here for the callers
-# being rewritten alongside this split (compilation/, press/, moderate/ and their tests): they go
-# once those import the reads from where they live.
+# Reads that live in published.py, moderation.py and paging.py, named here for compilation/, press/,
+# moderate/ and their tests until those import them from where they live.
 from .moderation import letter_history, possible_duplicates, queue_page, state_counts, upcoming, upcoming_key, versions  # noqa: F401
 from .paging import PageOutOfRange  # noqa: F401
 from .published import Change, compilation_letters, publication_span, publications_per_day, published_letter, taken_away  # noqa: F401
@@ -90,24 +91,11 @@ def submit(
     a repeated submission key is refused.
 
     A collective letter is open for co-signing once published."""
-    display_name = sanitize.clean_line(display_name)
-    descriptor = sanitize.clean_line(descriptor or "") or None
-    title = sanitize.clean_line(title or "") or None
-    body_text = sanitize.clean_text(body_text)
-    language = Language(language).value
-    _check_lengths(display_name=display_name, descriptor=descriptor, title=title, body_text=body_text)
+    fields = _public_fields(display_name, descriptor, language, title, body_text)
     try:
         return _insert_letter(
-            display_name=display_name,
-            descriptor=descriptor,
-            language=language,
-            title=title,
-            body_text=body_text,
-            body_html=sanitize.text_to_html(body_text),
+            **fields,
             contact_email=contact_email.strip(),
-            content_hash=content_hash(display_name, descriptor, language, title, body_text),
-            name_key=similarity.name_key(display_name),
-            text_simhash=similarity.text_simhash(body_text),
             status=LetterStatus.UNCONFIRMED,
             submitted_at=submitted_at or utcnow(),
             submission_key=submission_key,
@@ -122,6 +110,28 @@ def submit(
         if existing:
             raise DuplicateSubmission(existing) from None
         raise
+
+
+def _public_fields(display_name: str, descriptor: str | None, language: str, title: str | None, body_text: str) -> dict:
+    """What the public sees of a new letter, as it is stored: cleaned, within LIMITS, with its HTML,
+    its content hash and the keys that point moderators at duplicates."""
+    display_name = sanitize.clean_line(display_name)
+    descriptor = sanitize.clean_line(descriptor or "") or None
+    title = sanitize.clean_line(title or "") or None
+    body_text = sanitize.clean_text(body_text)
+    language = Language(language).value
+    _check_lengths(display_name=display_name, descriptor=descriptor, title=title, body_text=body_text)
+    return {
+        "display_name": display_name,
+        "descriptor": descriptor,
+        "language": language,
+        "title": title,
+        "body_text": body_text,
+        "body_html": sanitize.text_to_html(body_text),
+        "content_hash": content_hash(display_name, descriptor, language, title, body_text),
+        "name_key": similarity.name_key(display_name),
+        "text_simhash": similarity.text_simhash(body_text),
+    }
 
 
 def _insert_letter(**values) -> Letter:
@@ -232,6 +242,42 @@ def release_due(*, now: datetime | None = None) -> int:
             _publish_moved(letter, "system", letter.scheduled_at)
         tally.refresh_next_release()
     return len(due)
+
+
+def publish_many(drafts: list[dict], *, by: str, action: AuditAction) -> list[str]:
+    """Submit, confirm and publish many letters, each at its own times (demo data, at any scale): stored
+    as submit() stores them, moved as confirm() and publish() move them, a thousand a statement, counted
+    as publish() counts them; one audit row, `action`, and no mail. A draft holds submit()'s public
+    fields, `collective`, and when it was submitted, confirmed and published; return the public ids."""
+    public_ids: list[str] = []
+    per_language: Counter[str] = Counter()
+    with write_transaction():
+        tally.lock()
+        for start in range(0, len(drafts), 1000):
+            rows = [_unconfirmed(draft) for draft in drafts[start : start + 1000]]
+            db.session.execute(insert(Letter), rows)
+            batch = [row["public_id"] for row in rows]
+            for target, dated in _TO_PUBLIC:
+                if (stuck := move_many(Letter, TRANSITIONS, batch, target, **dated)) is not None:
+                    raise IllegalTransition(stuck, target)
+            public_ids += batch
+            per_language.update(row["language"] for row in rows)
+        tally.count_letters(dict(per_language))
+        audit.record(by, action, None, letters=len(public_ids))
+    return public_ids
+
+
+# The moves of publish_many(), each dated as if made at its time.
+_TO_PUBLIC = (
+    (LetterStatus.PENDING, {"updated_at": Letter.confirmed_at}),
+    (LetterStatus.PUBLISHED, {"updated_at": Letter.published_at, "decided_at": Letter.published_at}),
+)
+
+
+def _unconfirmed(draft: dict) -> dict:
+    """A draft of publish_many() as submit() stores it."""
+    public = _public_fields(draft["display_name"], draft["descriptor"], draft["language"], draft["title"], draft["body_text"])
+    return {**draft, **public, "public_id": new_public_id(), "status": LetterStatus.UNCONFIRMED}
 
 
 def edit(
@@ -423,6 +469,19 @@ def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = 
     fresh.status = target
     fresh.revision += 1
     return fresh
+
+
+def move_many(rows: type[Letter] | type[Signature], transitions: dict, public_ids: list[str], target: StrEnum, **values) -> Letter | Signature | None:
+    """Move many letters (or signatures, by their own table) to `target` in one statement, each from a
+    state `transitions` lets it leave for `target`, as _move() moves one; return one that may not
+    move, for the caller to refuse (and so roll the others back), or None."""
+    sources = [status for status, targets in transitions.items() if target in targets]
+    chosen = rows.public_id.in_(public_ids)
+    moved = db.session.execute(
+        update(rows).where(chosen, rows.status.in_(sources)).values(status=target, revision=rows.revision + 1, **values),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    return None if moved == len(public_ids) else db.session.scalars(select(rows).where(chosen, rows.status.not_in(sources))).first()
 
 
 # --- what every public page starts from ------------------------------------------------------

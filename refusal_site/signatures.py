@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +24,7 @@ from .letters import (
     NothingChanged,
     StaleLetter,
 )
-from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, looks_like_public_id, utcnow
+from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, looks_like_public_id, new_public_id, utcnow
 from .paging import Page, count_pages
 from .storage import write_transaction
 
@@ -129,18 +129,22 @@ def sign(
 
     An unconfirmed signature from the same address whose confirmation window has passed is deleted
     (as purge_unconfirmed would), so its expired link does not block the address."""
-    display_name = sanitize.clean_line(display_name)
-    descriptor = sanitize.clean_line(descriptor or "") or None
-    for name, value in (("display_name", display_name), ("descriptor", descriptor)):
-        if value is not None and len(value) > LIMITS[name]:
-            raise FieldTooLong(name)
-    fields = {"display_name": display_name, "descriptor": descriptor, "contact_email": contact_email.strip(), "submission_key": submission_key}
+    fields = {**_public_fields(display_name, descriptor), "contact_email": contact_email.strip(), "submission_key": submission_key}
     key = email_key(contact_email)
     try:
         return _sign(letter, key, **fields)
     except IntegrityError:
         # Two racing posts: the unique indexes decided; looking again finds the one that got in.
         return _sign(letter, key, **fields)
+
+
+def _public_fields(display_name: str, descriptor: str | None) -> dict:
+    """What the public sees of a new signature, cleaned and within the letters' LIMITS."""
+    fields = {"display_name": sanitize.clean_line(display_name), "descriptor": sanitize.clean_line(descriptor or "") or None}
+    for name, value in fields.items():
+        if value is not None and len(value) > LIMITS[name]:
+            raise FieldTooLong(name)
+    return fields
 
 
 def _sign(letter: Letter, key: str, **fields) -> Signature:
@@ -231,6 +235,37 @@ def withdraw(signature: Signature) -> Signature:
         if was_public:
             _count(letter, -1)
     return signature
+
+
+def publish_many(letter: Letter, signers: list[dict], *, by: str, action: AuditAction) -> int:
+    """Sign, confirm and publish many signatures of a public collective letter at once, each at its
+    own times (demo data): stored as sign() stores them, moved as confirm() and decide() move them, a
+    thousand a statement, and counted as decide() counts them; one audit row for the batch, `action`,
+    and no mail. A signer holds sign()'s fields (the address as its email_key) and when they signed,
+    confirmed and were published; return how many."""
+    with write_transaction():
+        tally.lock()
+        letter = letters.lock(letter)
+        if not letter.open_for_signing:
+            raise NotOpenForSigning(letter.public_id)
+        for start in range(0, len(signers), 1000):
+            rows = [
+                {**signer, **_public_fields(signer["display_name"], signer["descriptor"]), "public_id": new_public_id(), "letter_id": letter.id, "status": SignatureStatus.UNCONFIRMED}
+                for signer in signers[start : start + 1000]
+            ]
+            db.session.execute(insert(Signature), rows)
+            batch = [row["public_id"] for row in rows]
+            for target, dated in _TO_PUBLIC:
+                if (stuck := letters.move_many(Signature, TRANSITIONS, batch, target, **dated)) is not None:
+                    raise IllegalSignatureMove(stuck, target)
+        if signers:
+            _count(letter, len(signers))
+        audit.record(by, action, letter, signatures=len(signers))
+    return len(signers)
+
+
+# The moves of publish_many(), each dated as if made at its time.
+_TO_PUBLIC = ((SignatureStatus.PENDING, {}), (SignatureStatus.PUBLISHED, {"decided_at": Signature.published_at}))
 
 
 @dataclass(frozen=True)

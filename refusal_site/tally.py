@@ -1,6 +1,6 @@
 """The public tally: the one row every public page starts from (how many refusers, in which language,
 when the latest was published, the next embargo to end, and the public revision that keys every
-cached page and PDF). This module alone writes it; letters, signatures and demo data ask it to.
+cached page and PDF). This module alone writes it; letters and signatures ask it to.
 
 One lock order for every writer: the tally, then letters, then their signatures. A change that may
 touch the tally calls lock() before it locks anything else, so two writers can never wait on each
