@@ -205,7 +205,7 @@ def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
     letter is not public (withdrawn, taken down): nobody can co-sign it then."""
     at = at or utcnow()
     with write_transaction():
-        # Shared, as signing takes it; the letter before the signature, in the order tally.lock() states.
+        # Shared, as signing takes it (the lock order is in tally's docstring).
         letter = db.session.execute(
             select(Letter).where(Letter.id == signature.letter_id).with_for_update(read=True).execution_options(populate_existing=True)
         ).scalar_one_or_none()
