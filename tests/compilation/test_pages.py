@@ -18,12 +18,6 @@ from tests.pdfs import layout_text, names, plain, printed_number, publish_mixed
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request):
-    """Compilations read the same query as the public pages (tested on both backends); one is enough here."""
-    return request.param
-
-
 def test_contents_bookmarks_and_links_point_where_each_letter_starts(app):
     made = publish_mixed()
     built = assembly.build(selection.Selection(), "en")

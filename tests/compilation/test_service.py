@@ -22,17 +22,6 @@ from tests.pdfs import bookmarked, publish_mixed, wait_for
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request):
-    """Compilations read the same query as the public pages (tested on both backends); one is enough here."""
-    return request.param
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "PDF_BUILD_SECONDS": 120}
-
-
 def test_build_pdf_builds_the_standard_compilations(runner, app):
     publish_mixed(3)
     result = runner.invoke(args=["build-pdf"])
@@ -155,7 +144,7 @@ def test_the_builder_service_runs_as_a_process_and_stops_on_sigterm(app, app_con
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "refusal_site", "build-pdf", "--watch"],
-        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         built = wait_for(lambda: assembly.existing(selection.Selection(), "he"))
@@ -218,7 +207,7 @@ def test_a_builder_service_killed_outright_is_gone_at_once_and_a_second_one_refu
     env = {**os.environ, "REFUSAL_DATABASE_URL": app_config["DATABASE_URL"], "REFUSAL_SECRET_KEY": app_config["SECRET_KEY"],
            "REFUSAL_INSTANCE_PATH": app.instance_path}  # fmt: skip
     command = [sys.executable, "-m", "flask", "--app", "refusal_site", "build-pdf", "--watch"]
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert wait_for(lambda: service._alive() or None)

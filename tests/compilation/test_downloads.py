@@ -19,17 +19,6 @@ from tests.pdfs import layout_text, publish_mixed
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request):
-    """Compilations read the same query as the public pages (tested on both backends); one is enough here."""
-    return request.param
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "PDF_BUILD_SECONDS": 120}
-
-
 def test_concurrent_requests_build_a_compilation_once(app, make_app, monkeypatch):
     publish_mixed(3)
     renders = []
