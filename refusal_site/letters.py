@@ -21,12 +21,6 @@ from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Ro
 from .storage import write_transaction
 from .tokens import CONFIRMATION_WINDOW
 
-# Reads that live in published.py, moderation.py and paging.py, named here for compilation/, press/,
-# moderate/ and their tests until those import them from where they live.
-from .moderation import letter_history, possible_duplicates, queue_page, state_counts, upcoming, upcoming_key, versions  # noqa: F401
-from .paging import PageOutOfRange  # noqa: F401
-from .published import Change, compilation_letters, publication_span, publications_per_day, published_letter, taken_away  # noqa: F401
-
 # The only moves a letter can make. Anything else is a domain error, never a silent change.
 TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     LetterStatus.UNCONFIRMED: frozenset({LetterStatus.PENDING, LetterStatus.WITHDRAWN}),

@@ -1,6 +1,6 @@
-"""What moderators read about letters: the queue in its order, the letters that may be published next,
-how many letters are in each state, and for one letter its possible duplicates, its audit trail and
-its earlier versions. Only letters.py changes them.
+"""What moderators read about letters: the queue in its order, how many letters are in each state,
+and for one letter its possible duplicates, its audit trail and its earlier versions. Only
+letters.py changes them.
 """
 
 from sqlalchemy import func, select
@@ -15,32 +15,6 @@ QUEUE_ORDER = {
     LetterStatus.PENDING: (Letter.confirmed_at.asc(), Letter.id.asc()),
     LetterStatus.SCHEDULED: (Letter.scheduled_at.asc(), Letter.id.asc()),
 }
-
-
-def _next_release_time():
-    return select(func.min(Letter.scheduled_at)).where(Letter.status == LetterStatus.SCHEDULED).scalar_subquery()
-
-
-def _upcoming(limit: int, *columns):
-    """The first `limit` letters of the moderators' queue, in its order, and the letters of the next
-    embargo to end, each as `columns` (two queries)."""
-    head = select(*columns).where(Letter.status == LetterStatus.PENDING).order_by(*QUEUE_ORDER[LetterStatus.PENDING]).limit(limit)
-    embargo = select(*columns).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at == _next_release_time()).order_by(Letter.id)
-    return db.session.execute(head), db.session.execute(embargo)
-
-
-def upcoming(limit: int) -> tuple[list[Letter], list[Letter]]:
-    """The letters that may be published next: the first `limit` letters of the moderators' queue, in
-    its order (each approved on its own), and the letters of the next embargo to end (published
-    together, at its time)."""
-    head, embargo = _upcoming(limit, Letter)
-    return list(head.scalars()), list(embargo.scalars())
-
-
-def upcoming_key(limit: int) -> tuple:
-    """What upcoming() would return, as ids, content hashes and times only: to notice that it changed."""
-    head, embargo = _upcoming(limit, Letter.id, Letter.content_hash, Letter.scheduled_at)
-    return tuple(map(tuple, head)), tuple(map(tuple, embargo))
 
 
 def state_counts() -> dict[str, int]:

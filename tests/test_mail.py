@@ -76,7 +76,7 @@ def test_the_mail_is_queued_in_the_transaction_of_the_change_and_rolled_back_wit
     seen_inside = []
 
     def queue_then_fail(*args, **kwargs):
-        row = real_queue(*args, **kwargs)
+        real_queue(*args, **kwargs)
         # The row is in the database, inside the change's transaction...
         seen_inside.append(db.session.execute(select(func.count()).select_from(QueuedMail)).scalar_one())
         raise RuntimeError("the change fails after its mail was queued")

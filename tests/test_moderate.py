@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from refusal_site import letters, moderators, tally
 from refusal_site.extensions import db
-from refusal_site.models import AuditEvent, Letter, LetterStatus, Moderator, utcnow
+from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_letter
 from tests.pages import hidden_fields, outbox, page_of

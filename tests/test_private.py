@@ -5,10 +5,10 @@ import subprocess
 
 import pytest
 
-from refusal_site import letters, tokens
+from refusal_site import letters, published, tokens
 from refusal_site.compilation import assembly, cache, cleanup, selection, unprintable
 from refusal_site.models import LetterStatus
-from tests.factories import make_collective, make_letter
+from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import hidden_fields
 
 
@@ -93,8 +93,6 @@ def test_the_builder_service_of_another_machine_forgets_what_was_withdrawn_elsew
 
 @pytest.mark.pdf
 def test_a_signer_who_leaves_and_a_correction_leave_no_cached_pdf_of_what_went(app, client, login_as):
-    from refusal_site import signatures
-    from tests.factories import make_signature
 
     letter = make_collective(language="en", display_name="Yael Bar", body_text="We will not fly. Marker old-text.")
     leaving = make_signature(letter, name="Dana Leavingsigner")
@@ -111,7 +109,7 @@ def test_a_signer_who_leaves_and_a_correction_leave_no_cached_pdf_of_what_went(a
     sweep = cleanup.Forgetting()
     sweep.sweep()
     admin = login_as(app.test_client(), role="admin")
-    letters.edit(letters.published_letter(letter.public_id), by=admin, display_name="Yael Bar", descriptor=None, title=None,
+    letters.edit(published.published_letter(letter.public_id), by=admin, display_name="Yael Bar", descriptor=None, title=None,
                  body_text="We will not fly. Marker new-text.", reason="typo")
     assert sweep.sweep() > 0
     assert cached("old-text") == []

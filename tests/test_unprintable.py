@@ -2,7 +2,6 @@
 sanitizer bounded its markup) is left out of compilations with a note, its own PDF answers 503 for a
 while instead of failing on every request, and moderators are told."""
 
-import io
 import os
 import subprocess
 from datetime import timedelta
@@ -11,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from refusal_site import letters, sanitize, tally
+from refusal_site import letters, moderation, sanitize, tally
 from refusal_site.compilation import assembly, cache, one_letter, pages, rendering, selection, unprintable, worker
 from refusal_site.audit import AuditAction
 from refusal_site.extensions import db
@@ -125,7 +124,7 @@ def test_moderators_see_the_unprintable_letters_in_the_queue_until_they_are_re_s
     assert stored.body_html == sanitize.text_to_html(stored.body_text) and "<em>fine</em>" in stored.body_html
     assert stored.content_hash == letters.content_hash(stored.display_name, stored.descriptor, stored.language, stored.title, stored.body_text)
     assert tally.row().revision == revision + 1  # cached pages and compilations are looked up again
-    assert [e.action for e in letters.letter_history(stored)][-1] == AuditAction.LETTER_RESANITIZE.value
+    assert [e.action for e in moderation.letter_history(stored)][-1] == AuditAction.LETTER_RESANITIZE.value
     assert "Letters whose PDF cannot be made" not in client.get("/moderate/", headers=ENGLISH).get_data(as_text=True)
     response = client.get(f"/letters/{bad.public_id}.pdf")
     assert response.status_code == 200 and "fine" in pdf_text(response.data, tmp_path)

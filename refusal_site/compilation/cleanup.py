@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from .. import letters
+from .. import published
 from ..models import utcnow
 from . import cache, limits
 
@@ -91,7 +91,7 @@ class Forgetting:
 
     def sweep(self) -> int:
         now = utcnow()
-        taken = [change for change in letters.taken_away(self.since - self.OVERLAP) if (change.public_id, change.at) not in self.done]
+        taken = [change for change in published.taken_away(self.since - self.OVERLAP) if (change.public_id, change.at) not in self.done]
         removed = sum(forget(change.public_id, compilations=change.compilations, contents=change.contents) for change in taken)
         self.done = {(public_id, at) for public_id, at in self.done if at >= self.since - self.OVERLAP}
         self.done |= {(change.public_id, change.at) for change in taken}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import to_user_timezone
 
-from .. import letters, signatures
+from .. import published, signatures
 from ..models import Language, Letter
 
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
@@ -105,7 +105,7 @@ class Selection:
         zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
         start = datetime.combine(self.since, time.min, zone) if self.since else None
         end = datetime.combine(self.until + timedelta(days=1), time.min, zone) if self.until else None
-        return letters.compilation_letters(language=self.language, since=start, until=end)
+        return published.compilation_letters(language=self.language, since=start, until=end)
 
     def key(self, language: str) -> str:
         """The name its compilation in `language` goes by (its build's lock, its failure mark)."""
@@ -134,7 +134,7 @@ def choose(language: str | None, since: date | None, until: date | None) -> tupl
     start one build and keep one file: the range is narrowed to its first and last letters' days,
     and left open at an end that no letter lies beyond. Days far outside the publications (year 1,
     year 9999) never reach a query."""
-    span = letters.publication_span(language)
+    span = published.publication_span(language)
     if span is None or (since and since > day(span[1])) or (until and until < day(span[0])):
         return Selection(language, since, until), []
     since = since if since and since > day(span[0]) else None

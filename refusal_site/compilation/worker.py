@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from .. import create_app, letters
+from .. import create_app, published
 from . import assembly, limits, one_letter
 from .selection import Selection
 
@@ -78,7 +78,7 @@ def _run(config: dict, key: str, job: tuple, key_lock: io.TextIOWrapper, slot: i
         app = create_app(config)
         with app.app_context():
             if job[0] == "letter":
-                letter = letters.published_letter(job[1])
+                letter = published.published_letter(job[1])
                 if letter is not None:
                     one_letter.pdf(letter)
             else:

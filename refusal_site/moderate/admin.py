@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, letters, moderators, params
+from .. import audit, models, moderators, params
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db
 from ..models import Moderator, Role
@@ -37,7 +37,7 @@ def _audit_filter() -> AuditFilter:
         return datetime.combine(value, datetime.min.time(), ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
 
     letter = args.get("letter") or None
-    if letter is not None and not letters.looks_like_public_id(letter):
+    if letter is not None and not models.looks_like_public_id(letter):
         abort(400)
     return AuditFilter(action, int(moderator_id) if moderator_id else None, letter, day("since"), day("until"))
 

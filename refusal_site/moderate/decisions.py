@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import letters, signatures
+from .. import letters, moderation, paging, signatures
 from ..compilation import cleanup, unprintable
 from ..models import LetterStatus
 from ..params import language_filter, page_number
@@ -27,10 +27,10 @@ def _state_filter() -> str:
 def queue():
     state, language, number = _state_filter(), language_filter(), page_number()
     try:
-        page = letters.queue_page(number, current_app.config["QUEUE_PER_PAGE"], status=state, language=language)
-    except letters.PageOutOfRange:
+        page = moderation.queue_page(number, current_app.config["QUEUE_PER_PAGE"], status=state, language=language)
+    except paging.PageOutOfRange:
         abort(404)
-    return render_template("moderate/queue.html", page=page, counts=letters.state_counts(), state=state, language=language,
+    return render_template("moderate/queue.html", page=page, counts=moderation.state_counts(), state=state, language=language,
                            unprintable=unprintable.unprintable_letters())
 
 
@@ -44,9 +44,9 @@ def review(public_id: str):
     return render_template(
         "moderate/review.html",
         letter=letter,
-        duplicates=letters.possible_duplicates(letter),
-        versions=letters.versions(letter),
-        history=letters.letter_history(letter),
+        duplicates=moderation.possible_duplicates(letter),
+        versions=moderation.versions(letter),
+        history=moderation.letter_history(letter),
         decision=DecisionForm(revision=letter.revision),
         schedule_form=ScheduleForm(revision=letter.revision),
         reason_form=ReasonForm(revision=letter.revision),

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import letters, signatures
+from .. import paging, signatures
 from ..models import Letter, SignatureStatus
 from ..params import page_number
 from .blueprint import SMALL_INTEGER, bp, letter_or_404
@@ -34,7 +34,7 @@ def signature_queue():
 def _signature_page(state: str, letter: Letter | None, number: int, form: SignatureDecisionForm, problem: str | None = None):
     try:
         page = signatures.queue_page(number, current_app.config["SIGNATURE_QUEUE_PER_PAGE"], status=state, letter=letter)
-    except letters.PageOutOfRange:
+    except paging.PageOutOfRange:
         abort(404)
     return render_template(
         "moderate/signatures.html", page=page, state=state, letter=letter, counts=signatures.state_counts(letter), form=form, problem=problem

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from flask_babel import format_date, gettext as _
 from limits import parse_many
 
-from .. import chart, letters, params
+from .. import chart, letters, params, published
 from ..compilation import downloads
 from ..extensions import limiter
 from ..http import client_key, error_response, no_store
@@ -21,7 +21,7 @@ BUSY_RETRY_AFTER = 60
 @bp.get("/press")
 def press():
     def render() -> str:
-        points = chart.cumulative(letters.publications_per_day(current_app.config["DISPLAY_TIMEZONE"]))
+        points = chart.cumulative(published.publications_per_day(current_app.config["DISPLAY_TIMEZONE"]))
         description = (
             _("From %(first)s to %(last)s: %(total)s public refusers.", first=format_date(points[0].day), last=format_date(points[-1].day), total=points[-1].total)
             if points
@@ -40,7 +40,7 @@ def press():
 
 @bp.get("/letters/<public_id>.pdf")
 def letter_pdf(public_id: str):
-    letter = letters.published_letter(public_id)
+    letter = published.published_letter(public_id)
     if letter is None:
         abort(404)
     return _answer(downloads.letter_pdf(letter))

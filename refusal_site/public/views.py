@@ -1,6 +1,6 @@
 """The public site: home page with the count, the list of letters, each letter, the Atom feed."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 
 from .. import letters, published, signatures
 from ..page_cache import cached_response

@@ -5,7 +5,7 @@ from functools import partial
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import letters, mail, reminders, signatures, tokens
+from .. import letters, mail, published, reminders, signatures, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import configured_limit, no_store
@@ -68,7 +68,7 @@ def submit():
     form = LetterForm()
     if form.validate_on_submit():
         try:
-            letter = letters.submit(
+            letters.submit(
                 display_name=form.display_name.data,
                 descriptor=form.descriptor.data,
                 language=form.language.data,
@@ -179,7 +179,7 @@ def withdraw(token: str):
 @bp.route("/letters/<public_id>/sign", methods=["GET", "POST"])
 @limiter.limit(_sign_limit, methods=["POST"])
 def sign(public_id: str):
-    letter = letters.published_letter(public_id)
+    letter = published.published_letter(public_id)
     if letter is None or not letter.collective:
         abort(404)
     if not letter.open_for_signing:
@@ -210,7 +210,7 @@ def sign(public_id: str):
 
 @bp.get("/letters/<public_id>/sign/sent")
 def sign_sent(public_id: str):
-    letter = letters.published_letter(public_id)
+    letter = published.published_letter(public_id)
     if letter is None:
         abort(404)
     return render_template("submit/sign_sent.html", letter=letter)
