@@ -226,13 +226,14 @@ def run_child(kind: str, database: Database, output: Path) -> list[Run]:
 
 
 def seed_with_fixed_ids(database: Database, size: int, log) -> None:
-    """bench.lib.databases' seeding (demo.seed), with public ids drawn from a fixed seed: the letters
-    (and so the order of equal publication times) are the same (demo content and dates are
-    seeded already). The ids look like models.new_public_id()'s: 12 bytes, URL-safe base64."""
-    from refusal_site import demo
+    """bench.lib.databases' seeding (demo.seed, which stores letters as letters.submit does), with
+    public ids drawn from a fixed seed: the letters (and so the order of equal publication times) are
+    the same (demo content and dates are seeded already). The ids look like models.new_public_id()'s:
+    12 bytes, URL-safe base64."""
+    from refusal_site import letters
 
     ids = random.Random(f"bench-pdf-{size}")
-    with mock.patch.object(demo, "new_public_id", lambda: base64.urlsafe_b64encode(ids.randbytes(12)).decode()):
+    with mock.patch.object(letters, "new_public_id", lambda: base64.urlsafe_b64encode(ids.randbytes(12)).decode()):
         database.seed_to(size, log)
 
 
