@@ -404,14 +404,14 @@ def postgres_backends(database: Database) -> list[int]:
 
 def set_up(database: Database, published: int, pending: int) -> str:
     """Published letters for the readers, pending ones for the moderator, the moderator; the PDF's letter."""
-    from refusal_site import moderators, published
+    from refusal_site import moderators, published as reads
     from refusal_site.extensions import db
 
     database.seed_to(published, log)
     with database.app.app_context():
         seed_pending(pending)
         moderators.create(MODERATOR_EMAIL, MODERATOR_PASSWORD)
-        public_id = published.latest_published(1)[0].public_id
+        public_id = reads.latest_published(1)[0].public_id
         db.session.remove()
     database.release()
     return public_id
