@@ -48,11 +48,11 @@ class Browser:
     def __init__(self, base: str) -> None:
         self.address = urlsplit(base).netloc
         self.connection = http.client.HTTPConnection(self.address, timeout=30)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: str | bytes | None = None,
                 content_type: str = "application/x-www-form-urlencoded") -> http.client.HTTPResponse:  # fmt: skip
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())} if self.cookies else {}
         if body is not None:
             headers["Content-Type"] = content_type
         try:
@@ -62,9 +62,10 @@ class Browser:
             self.connection.close()
             self.connection = http.client.HTTPConnection(self.address, timeout=30)
             raise
-        set_cookie = response.getheader("Set-Cookie")
-        if set_cookie:
-            self.cookie = set_cookie.split(";", 1)[0]
+        # Every cookie the site sets (the session, and a moderator's known-browser mark), as a browser keeps them.
+        for set_cookie in response.headers.get_all("Set-Cookie") or ():
+            name, _, value = set_cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value
         return response
 
     def submit(self, name: str) -> bool:
