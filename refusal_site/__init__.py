@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(press_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
+    # A PDF worker process builds its app as this one was built: the factory is handed down, not
+    # imported by the domain (which would make the domain depend on the blueprints above it).
+    app.extensions["app_factory"] = create_app
     cli.register(app)
     i18n.init_app(app, babel)
     http.init_app(app)

@@ -1,18 +1,20 @@
 """The worker process a download starts when its PDF is not built: a separate process, with memory
 and time limits, so a large render can neither stall nor exhaust the web worker that asked for it.
-The only module of the package that builds an app (the worker's own)."""
+The only module of the package that builds an app (the worker's own), with the factory the running
+app was built by (app.extensions["app_factory"]): the domain imports no factory."""
 
 import io
 import logging
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from multiprocessing import reduction
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 
-from .. import create_app, published
+from .. import published
 from . import assembly, limits, one_letter
 from .selection import Selection
 
@@ -58,13 +60,14 @@ def _spawn(key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrap
     """Start the process that does `job`, handing it the key's lock and the slot."""
     config = {name: value for name, value in current_app.config.items() if name.isupper()}
     config["INSTANCE_PATH"] = current_app.instance_path
+    factory = current_app.extensions["app_factory"]
     process = multiprocessing.get_context("spawn").Process(
-        target=_run, args=(config, key, job, _HandedLock(key_lock), _HandedLock(slot)), name=f"pdf-{key}", daemon=False
+        target=_run, args=(factory, config, key, job, _HandedLock(key_lock), _HandedLock(slot)), name=f"pdf-{key}", daemon=False
     )
     process.start()
 
 
-def _run(config: dict, key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrapper) -> None:
+def _run(factory: Callable[[dict], Flask], config: dict, key: str, job: tuple, key_lock: io.TextIOWrapper, slot: io.TextIOWrapper) -> None:
     """The worker's life. It holds the key's lock and the slot it was handed until it is gone (the
     system lets go of them with its last open file), and once its PDF is written it ends at once: an
     interpreter's orderly exit takes seconds, during which the slot would be free to start another
@@ -75,7 +78,7 @@ def _run(config: dict, key: str, job: tuple, key_lock: io.TextIOWrapper, slot: i
     limits.held[key] = key_lock
     limits.held[f"{key} slot"] = slot
     try:
-        app = create_app(config)
+        app = factory(config)
         with app.app_context():
             if job[0] == "letter":
                 letter = published.published_letter(job[1])
