@@ -4,18 +4,13 @@ a letter or a co-signature means to the person who wrote or signed it. Nothing h
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Language
-
+RTL_LANGUAGES = frozenset({"he", "ar"})
 # Each language's own name, shown in the language switch.
 LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 
 
 def direction(lang: str) -> str:
-    """Which way text in `lang` runs, as models.Language says it; a language the site lacks, left to right."""
-    try:
-        return Language(lang).direction
-    except ValueError:
-        return "ltr"
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
 
 
 # What each state means to the letter's author.
