@@ -12,7 +12,7 @@ row leaves it to be sent again when its claim runs out (with the same Message-ID
 Nobody can make the site flood an address: a message anyone can cause by typing an address
 (a confirmation, links, a sign-again notice) is not queued once its recipient got
 MAIL_RECIPIENT_HOURLY of them in the last hour or MAIL_RECIPIENT_DAILY in the last day. A moderator's
-decision about a letter (`DECISIONS`) is never held back: strangers cannot cause it, and its
+decision about a letter or a signature (`DECISIONS`) is never held back: strangers cannot cause it, and its
 recipient needs every one. The limit counts mail_marks rows, keyed by a keyed hash of the address.
 """
 
@@ -59,9 +59,10 @@ _QUEUED_HERE = "refusal_queued_mail"
 _INTERNATIONAL = default_policy.clone(utf8=True)
 _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 
-# Messages about a moderator's decision on a letter: strangers cannot cause them and their recipient
-# needs every one, so the per-recipient limit never holds them back. Every other kind is limited.
-DECISIONS = frozenset({"rejected", "unpublished", "corrected"})
+# Messages about a moderator's decision on a letter or a signature: strangers cannot cause them and
+# their recipient needs every one, so the per-recipient limit never holds them back. Every other kind
+# is limited.
+DECISIONS = frozenset({"rejected", "unpublished", "corrected", "published", "scheduled", "signature_published"})
 # Mailbox providers that ignore dots in the local part: "a.b@gmail.com" is "ab@gmail.com".
 _DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 

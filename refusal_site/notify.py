@@ -10,7 +10,12 @@ title, no text; the private page it links to shows them. Messages to a letter's 
 """
 
 import difflib
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from babel import dates
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from . import mail, tokens
@@ -41,6 +46,43 @@ def queue_decision(letter: Letter, template: str, reason: str) -> bool:
     return True
 
 
+def queue_published(letter: Letter) -> bool:
+    """Tell the author their letter is public, with its public link to share (in the caller's
+    transaction); False when there is no address to tell."""
+    if not letter.contact_email:
+        return False
+    mail.queue(
+        "published", letter.contact_email, language=letter.language, about=letter, letter=letter,
+        public_url=site_url("public.letter", public_id=letter.public_id), manage_url=author_links(letter)["manage_url"],
+    )  # fmt: skip
+    return True
+
+
+def queue_scheduled(letter: Letter) -> bool:
+    """Tell the author their letter is approved and when it will be public (in the caller's
+    transaction); False when there is no address to tell."""
+    if not letter.contact_email:
+        return False
+    mail.queue(
+        "scheduled", letter.contact_email, language=letter.language, about=letter, letter=letter, site_time=site_time,
+        public_url=site_url("public.letter", public_id=letter.public_id), manage_url=author_links(letter)["manage_url"],
+    )  # fmt: skip
+    return True
+
+
+def site_time(moment: datetime) -> dict[str, str]:
+    """A moment as read where the site is (DISPLAY_TIMEZONE), in the language being rendered: the
+    date, the hour and minute, and the zone's name."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    locale = get_locale()
+    local = moment.astimezone(zone)
+    return {
+        "date": dates.format_date(local, "long", locale=locale),
+        "time": dates.format_time(local, "short", tzinfo=zone, locale=locale),
+        "zone": dates.get_timezone_name(zone, "long", locale=locale),
+    }
+
+
 def signer_links(signature: Signature) -> dict[str, str]:
     """The co-signer's private page, and while unconfirmed the confirmation page, as absolute links."""
     links = {"manage_url": site_url("submit.signature", token=tokens.make(tokens.Purpose.SIGNATURE_MANAGE, signature))}
@@ -58,6 +100,19 @@ def queue_signer_links(signature: Signature, template: str = "sign_confirm") -> 
         template, signature.contact_email, language=letter.language, about=signature,
         letter=letter, signature=signature, **signer_links(signature),
     )  # fmt: skip
+
+
+def queue_signature_published(signature: Signature) -> bool:
+    """Tell the co-signer their signature is shown under the letter, with the letter's public link
+    (in the caller's transaction); False when there is no address to tell."""
+    if not signature.contact_email:
+        return False
+    letter = signature.letter
+    mail.queue(
+        "signature_published", signature.contact_email, language=letter.language, about=signature, letter=letter,
+        signature=signature, public_url=site_url("public.letter", public_id=letter.public_id), manage_url=signer_links(signature)["manage_url"],
+    )  # fmt: skip
+    return True
 
 
 # What each corrected field is called in the author's mail.

@@ -321,6 +321,7 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
             signature.decided_at = utcnow()
             if target == SignatureStatus.PUBLISHED:
                 signature.published_at = signature.published_at or signature.decided_at
+                notify.queue_signature_published(signature)
             audit.record(by, action, letters_by_id[signature.letter_id], reason=reason, signature=signature.public_id)
             delta = 1 if target == SignatureStatus.PUBLISHED else (-1 if was_public else 0)
             changes[signature.letter_id] = changes.get(signature.letter_id, 0) + delta
