@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     LETTER_CLOSE_SIGNING = "letter:close-signing"
     LETTER_RESANITIZE = "letter:resanitize"
     LETTER_RENDER_FAILED = "letter:render-failed"
+    LETTER_CORRECT_ADDRESS = "letter:correct-address"  # by the author, before confirming
+    LETTER_CORRECT_TEXT = "letter:correct-text"  # by the author, before confirming
     SIGNATURE_SUBMIT = "signature:submit"
     SIGNATURE_CONFIRM = "signature:confirm"
     SIGNATURE_PUBLISH = "signature:publish"

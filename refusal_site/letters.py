@@ -85,7 +85,7 @@ def submit(
     a repeated submission key is refused.
 
     A collective letter is open for co-signing once published."""
-    fields = _public_fields(display_name, descriptor, language, title, body_text)
+    fields = public_fields(display_name, descriptor, language, title, body_text)
     try:
         return _insert_letter(
             **fields,
@@ -106,7 +106,7 @@ def submit(
         raise
 
 
-def _public_fields(display_name: str, descriptor: str | None, language: str, title: str | None, body_text: str) -> dict:
+def public_fields(display_name: str, descriptor: str | None, language: str, title: str | None, body_text: str) -> dict:
     """What the public sees of a new letter, as it is stored: cleaned, within LIMITS, with its HTML,
     its content hash and the keys that point moderators at duplicates."""
     display_name = sanitize.clean_line(display_name)
@@ -272,7 +272,7 @@ _TO_PUBLIC = (
 
 def _unconfirmed(draft: dict) -> dict:
     """A draft of publish_many() as submit() stores it."""
-    public = _public_fields(draft["display_name"], draft["descriptor"], draft["language"], draft["title"], draft["body_text"])
+    public = public_fields(draft["display_name"], draft["descriptor"], draft["language"], draft["title"], draft["body_text"])
     return {**draft, **public, "public_id": new_public_id(), "status": LetterStatus.UNCONFIRMED}
 
 

@@ -129,6 +129,9 @@ class Letter(db.Model):
     signers_version: Mapped[int] = mapped_column(Integer, default=0)
     # When a moderator last changed what the public had already seen (shown as "corrected on").
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Signed into the author's links (tokens.py): bumped when the author corrects the contact address
+    # before confirming, so the links mailed to the old address stop working.
+    link_version: Mapped[int] = mapped_column(Integer, default=0)
 
     @property
     def direction(self) -> str:
@@ -247,6 +250,8 @@ class Moderator(db.Model):
     known_browser_key: Mapped[str | None] = mapped_column(String(64))
     # Failures from known browsers since the last sign-in; they do not count toward the lock.
     known_browser_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether this moderator gets the digest mail of what waits for moderation (digest.py).
+    digest_mail: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:
         return f"<Moderator {self.id} {self.role}>"
@@ -350,6 +355,30 @@ class QueuedMail(db.Model):
 
     def __repr__(self) -> str:
         return f"<QueuedMail {self.id} {self.template} attempts={self.attempts}>"
+
+
+class ModerationDigest(db.Model):
+    """One row: when the last digest of waiting letters and signatures went to the moderators. Whoever
+    holds its lock decides whether a digest is due, so with many senders one digest goes per window."""
+
+    __tablename__ = "moderation_digest"
+    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DelayNotice(db.Model):
+    """What authors of a waiting letter are told about how long moderators take, in one language, as
+    an admin set it; a language without a row gets the default sentence."""
+
+    __tablename__ = "delay_notices"
+    __table_args__ = (CheckConstraint(_enum_check("language", Language), name="language"),)
+
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    text: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
 
 
 class MailMark(db.Model):

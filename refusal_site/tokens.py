@@ -1,6 +1,8 @@
 """Signed links for a letter's author and for co-signers: one salt per purpose, some expiring.
 
-A leaf: it signs a public id and reads it back; the caller looks the letter or signature up."""
+A leaf: it signs a public id (and a letter's link_version) and reads them back; the caller looks the
+letter or signature up and refuses a link made for an older version (one mailed to an address the
+author has since corrected)."""
 
 from datetime import timedelta
 from enum import StrEnum
@@ -50,18 +52,24 @@ def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
 def make(purpose: Purpose, subject: Letter | Signature) -> str:
     if (purpose in SIGNATURE_PURPOSES) != isinstance(subject, Signature):
         raise ValueError(f"a {purpose} token is not for a {type(subject).__name__}")
-    return _serializer(purpose).dumps(subject.public_id)
+    if isinstance(subject, Signature) or not subject.link_version:
+        return _serializer(purpose).dumps(subject.public_id)
+    return _serializer(purpose).dumps([subject.public_id, subject.link_version])
 
 
-def read(purpose: Purpose, token: str) -> str:
-    """The public id a token was made for, or TokenInvalid / TokenExpired."""
+def read(purpose: Purpose, token: str) -> tuple[str, int]:
+    """The public id a token was made for and the link version it carries (0 for a signature's, and
+    for a letter's made before any correction of its address), or TokenInvalid / TokenExpired."""
     max_age = MAX_AGE[purpose]
     try:
-        public_id = _serializer(purpose).loads(token, max_age=max_age.total_seconds() if max_age else None)
+        payload = _serializer(purpose).loads(token, max_age=max_age.total_seconds() if max_age else None)
     except SignatureExpired:
         raise TokenExpired(purpose) from None
     except BadSignature:
         raise TokenInvalid(purpose) from None
-    if not isinstance(public_id, str):
-        raise TokenInvalid(purpose)
-    return public_id
+    if isinstance(payload, str):
+        return payload, 0
+    match payload:
+        case [str(public_id), int(version)] if version > 0 and purpose not in SIGNATURE_PURPOSES:
+            return public_id, version
+    raise TokenInvalid(purpose)

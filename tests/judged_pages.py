@@ -53,6 +53,9 @@ def make_pages() -> Pages:
             f"/letters/{collective.public_id}/sign/sent",
             f"/confirm/{tokens.make(tokens.Purpose.CONFIRM, unconfirmed)}",
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, pending)}",
+            # Before confirmation: the address and text can be corrected.
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}",
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}/text",
             f"/signature/confirm/{tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, new_signature)}",
             f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, new_signature)}",
             "/confirm/not-a-real-token",

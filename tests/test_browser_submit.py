@@ -34,6 +34,7 @@ def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
     page.check("#consent_public")
     page.click("button[type=submit]")
     page.wait_for_url("**/submit/sent")
+    expect(page.locator("bdi", has_text="noa@private.example").first).to_be_visible()  # where the mail went
 
     (message,) = delivered(app)
     confirm_url, manage_url = links_in(message)
@@ -43,12 +44,21 @@ def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
     page.wait_for_url("**/my-letter/**")
     expect(page.locator(".status--pending")).to_have_count(1)
 
+    from refusal_site import letters, mail
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+
+    db.session.rollback()
+    letters.publish(db.session.query(Letter).one(), by="test")
+    mail.deliver_due()
+    told = delivered(app, 2)[-1]
+    assert path_of(links_in(told)[0]).startswith("/letters/"), "told of publication, with the public link"
+    page.reload()
+    expect(page.locator(".status--published")).to_have_count(1)
+
     page.check("#understood")
     page.click("button.button--danger")
     expect(page.locator(".status--withdrawn")).to_have_count(1)
-
-    from refusal_site.extensions import db
-    from refusal_site.models import Letter
 
     db.session.expire_all()
     assert db.session.query(Letter).one().status == LetterStatus.WITHDRAWN

@@ -1,11 +1,12 @@
 """Refusers: submit a letter, confirm it by a button behind a mailed link, see its status, withdraw it."""
 
+import time
 from functools import partial
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import letters, mail, published, reminders, signatures, tokens
+from .. import drafts, letters, mail, published, reminders, signatures, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import configured_limit, no_store
@@ -13,6 +14,7 @@ from ..i18n import current_language
 from ..mail_http import after_response
 from ..models import Letter, LetterStatus, Signature, SignatureStatus
 from ..page_cache import page_cache
+from .correct_forms import AddressForm, CorrectTextForm
 from .forms import ConfirmForm, LetterForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
 
 bp = Blueprint("submit", __name__)
@@ -45,16 +47,20 @@ def _link_problem(error: tokens.TokenError | LinkProblem):
 
 
 def _letter(purpose: tokens.Purpose, token: str) -> Letter:
-    """The letter a link names, or TokenError."""
-    letter = letters.letter_by_public_id(tokens.read(purpose, token))
+    """The letter a link names, or TokenError; LinkProblem for a link mailed to an address the author
+    has since corrected."""
+    public_id, link_version = tokens.read(purpose, token)
+    letter = letters.letter_by_public_id(public_id)
     if letter is None:
         raise tokens.TokenInvalid(purpose)
+    if link_version != letter.link_version:
+        raise LinkProblem("superseded", 410)
     return letter
 
 
 def _signature(purpose: tokens.Purpose, token: str) -> Signature:
     """The signature a link names, or TokenError."""
-    signature = signatures.signature_by_public_id(tokens.read(purpose, token))
+    signature = signatures.signature_by_public_id(tokens.read(purpose, token)[0])
     if signature is None:
         raise tokens.TokenInvalid(purpose)
     return signature
@@ -68,7 +74,7 @@ def submit():
     form = LetterForm()
     if form.validate_on_submit():
         try:
-            letters.submit(
+            letter = letters.submit(
                 display_name=form.display_name.data,
                 descriptor=form.descriptor.data,
                 language=form.language.data,
@@ -80,6 +86,7 @@ def submit():
             )
         except letters.DuplicateSubmission:
             return render_template("submit/duplicate.html"), 409
+        _remember_submitted(letter)
         return redirect(url_for(".sent"), code=303)
     return render_template("submit/form.html", form=form), 400
 
@@ -106,9 +113,88 @@ def _blank_letter_form() -> Response:
     return Response(body, mimetype=page[1])
 
 
+# --- before confirming: the address the mail went to, and corrections ---------------------------
+
+# How long the "check your e-mail" page shows this browser the address it submitted with: long
+# enough to come back when no mail arrives, short enough that a shared computer's next user does
+# not find it there days later.
+SUBMITTED_SHOWN_SECONDS = 24 * 3600
+
+
+def _remember_submitted(letter: Letter) -> None:
+    """Keep in this browser's signed session (never in a URL) which letter it submitted."""
+    session["submitted"] = {"letter": letter.public_id, "at": int(time.time())}
+
+
+def _submitted_letter() -> Letter | None:
+    """The unconfirmed letter this browser submitted lately, or None."""
+    mine = session.get("submitted")
+    if not isinstance(mine, dict) or not isinstance(mine.get("at"), int) or time.time() - mine["at"] > SUBMITTED_SHOWN_SECONDS:
+        return None
+    letter = letters.letter_by_public_id(str(mine.get("letter", "")))
+    return letter if letter is not None and letter.status == LetterStatus.UNCONFIRMED else None
+
+
 @bp.get("/submit/sent")
 def sent():
-    return render_template("submit/sent.html")
+    letter = _submitted_letter()
+    return render_template("submit/sent.html", letter=letter, form=AddressForm(formdata=None) if letter else None)
+
+
+@bp.post("/submit/sent/address")
+@limiter.limit(_resend_limit)
+def correct_sent_address():
+    letter = _submitted_letter()
+    if letter is None:
+        raise LinkProblem("not_submitted_here", 409)
+    form = AddressForm()
+    if not form.validate_on_submit():
+        return render_template("submit/sent.html", letter=letter, form=form), 400
+    return _correct_address(letter, form.contact_email.data)
+
+
+@bp.post("/my-letter/<token>/address")
+@limiter.limit(_resend_limit)
+def correct_address(token: str):
+    letter = _letter(tokens.Purpose.MANAGE, token)
+    form = AddressForm()
+    if not form.validate_on_submit():
+        return render_template("submit/manage.html", letter=letter, token=token, form=WithdrawForm(formdata=None), address_form=form), 400
+    return _correct_address(letter, form.contact_email.data)
+
+
+def _correct_address(letter: Letter, address: str):
+    """A new confirmation to the new address; this browser then sees where it went."""
+    try:
+        letter = drafts.correct_address(letter, address)
+    except letters.NothingChanged:
+        pass
+    except (letters.ConfirmationExpired, letters.LetterGone):
+        raise LinkProblem("expired", 410) from None
+    except letters.IllegalTransition:
+        raise LinkProblem("used", 410) from None
+    _remember_submitted(letter)
+    return redirect(url_for(".sent"), code=303)
+
+
+@bp.route("/my-letter/<token>/text", methods=["GET", "POST"])
+@limiter.limit(_confirm_limit, methods=["POST"])
+def correct_text(token: str):
+    letter = _letter(tokens.Purpose.MANAGE, token)
+    if letter.status != LetterStatus.UNCONFIRMED:
+        raise LinkProblem("used", 410)
+    form = CorrectTextForm(data={"display_name": letter.display_name, "descriptor": letter.descriptor, "title": letter.title, "body": letter.body_text})
+    if form.validate_on_submit():
+        try:
+            drafts.correct_text(letter, display_name=form.display_name.data, descriptor=form.descriptor.data, title=form.title.data, body_text=form.body.data)
+        except letters.NothingChanged:
+            pass
+        except (letters.ConfirmationExpired, letters.LetterGone):
+            raise LinkProblem("expired", 410) from None
+        except letters.IllegalTransition:
+            raise LinkProblem("used", 410) from None
+        return redirect(url_for(".manage", token=token), code=303)
+    return render_template("submit/correct_text.html", form=form, letter=letter, token=token), 400 if request.method == "POST" else 200
 
 
 @bp.route("/submit/resend", methods=["GET", "POST"])
@@ -150,8 +236,9 @@ def confirm(token: str):
 def manage(token: str):
     letter = _letter(tokens.Purpose.MANAGE, token)
     return render_template(
-        "submit/manage.html", letter=letter, token=token, form=WithdrawForm(), just_confirmed=bool(request.args.get("confirmed"))
-    )
+        "submit/manage.html", letter=letter, token=token, form=WithdrawForm(), address_form=AddressForm(formdata=None),
+        just_confirmed=bool(request.args.get("confirmed")),
+    )  # fmt: skip
 
 
 @bp.post("/my-letter/<token>/withdraw")
@@ -160,7 +247,7 @@ def withdraw(token: str):
     letter = _letter(tokens.Purpose.MANAGE, token)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        return render_template("submit/manage.html", letter=letter, token=token, form=form), 400
+        return render_template("submit/manage.html", letter=letter, token=token, form=form, address_form=AddressForm(formdata=None)), 400
     try:
         letter = letters.withdraw(letter)
     except letters.LetterGone:
