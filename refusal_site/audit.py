@@ -57,6 +57,7 @@ class AuditAction(StrEnum):
     MODERATOR_DEACTIVATE = "moderator:deactivate"
     MODERATOR_ACTIVATE = "moderator:activate"
     MODERATOR_ROLE_CHANGE = "moderator:role-change"
+    MODERATOR_DIGEST_MAIL = "moderator:digest-mail"  # turned the moderation digest on or off
     AUDIT_EXPORT = "audit:export"
     DEMO_SEED = "demo:seed"
 

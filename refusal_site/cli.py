@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import demo, letters, mail, moderators, signatures, tally
+from . import demo, digest, letters, mail, moderators, signatures, tally
 from .compilation import assembly, cleanup, service
 from .models import Role
 
@@ -147,18 +147,20 @@ def build_pdf(watch: bool) -> None:
 @click.command("send-mail")
 @click.option("--loop", "--forever", "forever", is_flag=True, help="Keep sending as mail is queued, until stopped (run as a service).")
 def send_mail(forever: bool) -> None:
-    """Deliver the queued mail that is due, retrying failures; with --loop, keep at it (SIGTERM stops it
-    after the batch in hand). Any number may run at once, on any number of machines."""
+    """Deliver the queued mail that is due, retrying failures, and the moderators' digest when it is due;
+    with --loop, keep at it (SIGTERM stops it after the batch in hand). Any number may run at once, on
+    any number of machines: one digest goes per window."""
     def echo(result: mail.Delivery) -> None:
         click.echo(f"sent {result.sent}; {result.retrying} failed and will be retried; {result.dropped} dropped")
 
     if not forever:
         mail.prune_marks()
+        digest.queue_if_due()
         echo(mail.deliver_due())
         return
     stop = _stopped_by_signals()
     click.echo("sending queued mail until stopped")
-    mail.send_until(stop, report=echo)
+    mail.send_until(stop, report=echo, every_minute=digest.queue_if_due)
 
 
 def _stopped_by_signals() -> threading.Event:

@@ -95,6 +95,8 @@ class Config:
     # Below the 20 an hour it takes to keep an account locked (5 failures per 15-minute lock), so one
     # client cannot keep a moderator out for good.
     SIGN_IN_RATE_LIMIT = "10 per minute; 15 per hour"
+    # Moderators get one digest mail of what waits for them at most this often (minutes), from send-mail.
+    MODERATION_DIGEST_MINUTES = 60
     # Letters per page in the moderation queue, and audit rows per page.
     QUEUE_PER_PAGE = 50
     # Signatures per moderation page: one "approve all shown" decides this many at once.

@@ -63,6 +63,8 @@ _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 # their recipient needs every one, so the per-recipient limit never holds them back. Every other kind
 # is limited.
 DECISIONS = frozenset({"rejected", "unpublished", "corrected", "published", "scheduled", "signature_published"})
+# Mail to the team, not to an address anyone typed: the moderators' digest goes at most once a window.
+TO_MODERATORS = frozenset({"moderation_digest"})
 # Mailbox providers that ignore dots in the local part: "a.b@gmail.com" is "ab@gmail.com".
 _DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -95,13 +97,13 @@ def compose(template: str, to: str, *, language: str, **context) -> bytes:
     return message.as_bytes()
 
 
-def queue(template: str, to: str, *, language: str, about: Letter | Signature, **context) -> QueuedMail | None:
+def queue(template: str, to: str, *, language: str, about: Letter | Signature | None, **context) -> QueuedMail | None:
     """Compose the message now and add it to the current write transaction: it is stored if and only
     if the change that causes it is, and sent after the commit. None when the recipient's limit
     holds it back (logged without the address)."""
     if not in_write_transaction():
         raise RuntimeError("mail.queue() belongs inside the write transaction of the change that causes the mail")
-    if template not in DECISIONS and not _within_limit(template, to):
+    if template not in DECISIONS | TO_MODERATORS and not _within_limit(template, to):
         return None
     row = QueuedMail(
         template=template,
@@ -197,16 +199,22 @@ def deliver_due(*, now: datetime | None = None, stop: threading.Event | None = N
     return total
 
 
-def send_until(stop: threading.Event, report: Callable[[Delivery], None] = lambda _: None) -> None:
+def send_until(
+    stop: threading.Event, report: Callable[[Delivery], None] = lambda _: None, every_minute: Callable[[], object] = lambda: None
+) -> None:
     """The sender process (`send-mail --loop`): deliver what is due, wait MAIL_POLL_SECONDS when nothing
-    is, until `stop` is set (it finishes the batch in hand first). A database that cannot be reached
-    is waited for, not fatal."""
-    outage, pruned = 0, 0.0
+    is, until `stop` is set (it finishes the batch in hand first); call `every_minute` (mail that is
+    due by the clock, such as the moderators' digest) about once a minute. A database that cannot be
+    reached is waited for, not fatal."""
+    outage, pruned, ticked = 0, 0.0, 0.0
     while not stop.is_set():
         try:
             if time.monotonic() - pruned > 3600:
                 prune_marks()
                 pruned = time.monotonic()
+            if time.monotonic() - ticked > 60:
+                every_minute()
+                ticked = time.monotonic()
             result = deliver_due(stop=stop)
         except (OperationalError, DBAPIError) as error:
             if not isinstance(error, OperationalError) and not error.connection_invalidated:

@@ -9,12 +9,13 @@ from flask import Response, abort, after_this_request, current_app, flash, redir
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import moderators
+from .. import digest, moderators
 from ..extensions import limiter
 from ..http import configured_limit
 from ..models import Moderator
 from .blueprint import bp
 from .forms import CodeForm, PasswordForm, RenewRecoveryCodesForm, SignInForm, TotpSetupForm
+from .notice_forms import DigestForm
 
 _sign_in_limit = configured_limit("SIGN_IN_RATE_LIMIT")
 
@@ -174,8 +175,19 @@ def account():
             flash(_("Password changed. Every other session of yours has been signed out."))
             return redirect(url_for(".account"))
     return render_template(
-        "moderate/account.html", form=form, renew_form=RenewRecoveryCodesForm(), codes_left=moderators.recovery_codes_left(current_user)
-    ), 400 if request.method == "POST" else 200
+        "moderate/account.html", form=form, renew_form=RenewRecoveryCodesForm(), codes_left=moderators.recovery_codes_left(current_user),
+        digest_form=DigestForm(formdata=None, wanted=current_user.digest_mail),
+    ), 400 if request.method == "POST" else 200  # fmt: skip
+
+
+@bp.post("/account/digest")
+def account_digest():
+    form = DigestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    digest.set_wanted(current_user, form.wanted.data)
+    flash(_("You will get the digest mail.") if form.wanted.data else _("You will not get the digest mail any more."))
+    return redirect(url_for(".account"), code=303)
 
 
 @bp.post("/account/recovery-codes")
