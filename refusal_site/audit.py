@@ -58,6 +58,7 @@ class AuditAction(StrEnum):
     MODERATOR_ACTIVATE = "moderator:activate"
     MODERATOR_ROLE_CHANGE = "moderator:role-change"
     MODERATOR_DIGEST_MAIL = "moderator:digest-mail"  # turned the moderation digest on or off
+    DELAY_NOTICE_EDIT = "delay-notice:edit"
     AUDIT_EXPORT = "audit:export"
     DEMO_SEED = "demo:seed"
 

@@ -25,7 +25,8 @@ STATUS_LABELS = {
 }
 STATUS_EXPLANATIONS = {
     "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm the letter."),
-    "pending": _l("A moderator will check the letter before it is published. This usually takes a day or two."),
+    # Followed on the author's page by the delay notice admins set (delay_notice.py).
+    "pending": _l("A moderator will check the letter before it is published."),
     "scheduled": _l("Your letter is approved and will be published together with others at a set time."),
     "published": _l("Your letter is public and you are counted among the public refusers."),
     "rejected": _l("The moderators decided not to publish this letter. We wrote to you with the reason."),

@@ -1,16 +1,18 @@
 """Moderators get one digest of what waits, at most every MODERATION_DIGEST_MINUTES, however many
-senders run; with counts and the oldest wait, never an author's address; each can turn it off."""
+senders run; with counts and the oldest wait, never an author's address; each can turn it off.
+Admins set the delay notice authors see."""
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from refusal_site import digest, mail, moderators
+from refusal_site import delay_notice, digest, mail, moderators, tokens
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, LetterStatus, Moderator, QueuedMail, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_collective, make_letter, make_signature
-from tests.pages import hidden_fields, outbox
+from tests.pages import hidden_fields, outbox, page_of
 
 
 def digests() -> list[QueuedMail]:
@@ -95,3 +97,39 @@ def test_the_send_mail_command_sends_the_digest(app, runner):
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0, result.output
     assert [m["To"] for m in outbox(app) if m["To"] == "a@team.example"] == ["a@team.example"]
+
+
+# --- the delay notice ------------------------------------------------------------------------------
+
+
+def test_authors_see_the_default_delay_notice_in_their_pages_language(app, client):
+    letter = make_letter(LetterStatus.PENDING)
+    manage = f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}"
+    assert "Moderators usually answer within a day or two." in client.get(manage, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert delay_notice.notice("he") != delay_notice.notice("en")
+
+
+def test_an_admin_sets_the_delay_notice_in_three_languages(app, client, login_as):
+    login_as(client, "admin")
+    form = hidden_fields(client.get("/moderate/delay-notice"))
+    response = client.post("/moderate/delay-notice", data={**form, "he": "בדרך כלל תוך שבוע.", "ar": "", "en": "Moderators usually answer within a week."})
+    assert response.status_code == 303
+    letter = make_letter(LetterStatus.PENDING)
+    manage = f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}"
+    assert "within a week" in client.get(manage, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "בדרך כלל תוך שבוע." in client.get(manage, headers={"Accept-Language": "he"}).get_data(as_text=True)
+    assert delay_notice.notice("ar") == delay_notice.notice("ar") and "week" not in delay_notice.notice("ar"), "empty: the default"
+    assert len(db.session.execute(select(AuditEvent).where(AuditEvent.action == "delay-notice:edit")).all()) == 2
+
+
+def test_only_admins_set_the_delay_notice(app, client, login_as):
+    login_as(client)
+    assert client.get("/moderate/delay-notice").status_code == 403
+
+
+@pytest.mark.parametrize("field", ["he", "en"])
+def test_an_over_long_notice_is_refused(app, client, login_as, field):
+    login_as(client, "admin")
+    form = hidden_fields(client.get("/moderate/delay-notice"))
+    response = client.post("/moderate/delay-notice", data={**form, field: "x" * 301})
+    assert response.status_code == 400 and page_of(response).find(id=f"{field}-error")

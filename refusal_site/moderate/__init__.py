@@ -5,10 +5,11 @@ the modules of this package, each owning one part of the work:
     decisions        the queue, a letter's review page, and every decision on a letter
     signature_queue  co-signatures, decided many at a time
     admin            the audit log and the team (admins only)
+    notices          the delay notice authors see, in each language (admins only)
 """
 
 # Imported for their routes, which each module adds to bp.
-from . import account, admin, decisions, signature_queue
+from . import account, admin, decisions, notices, signature_queue
 from .blueprint import bp
 
-__all__ = ["bp", "account", "admin", "decisions", "signature_queue"]
+__all__ = ["bp", "account", "admin", "decisions", "notices", "signature_queue"]

@@ -22,7 +22,8 @@ SMALL_INTEGER = re.compile(r"[0-9]{1,9}")
 # The only moderation pages a visitor without a session may open.
 SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "moderate.setup_code"})
 ADMIN_ENDPOINTS = frozenset(
-    {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action"}
+    {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action",
+     "moderate.delay_notice_edit"}
 )
 
 

@@ -6,7 +6,7 @@ from functools import partial
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import drafts, letters, mail, published, reminders, signatures, tokens
+from .. import delay_notice, drafts, letters, mail, published, reminders, signatures, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import configured_limit, no_store
@@ -237,7 +237,7 @@ def manage(token: str):
     letter = _letter(tokens.Purpose.MANAGE, token)
     return render_template(
         "submit/manage.html", letter=letter, token=token, form=WithdrawForm(), address_form=AddressForm(formdata=None),
-        just_confirmed=bool(request.args.get("confirmed")),
+        just_confirmed=bool(request.args.get("confirmed")), delay_notice=delay_notice.notice(current_language()),
     )  # fmt: skip
 
 
