@@ -5,7 +5,7 @@ way each runs, is in languages.py."""
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
-from .languages import LANGUAGE_NAMES, SIGNATURE_EXPLANATIONS, STATUS_EXPLANATIONS, STATUS_LABELS, direction
+from .languages import LANGUAGE_NAMES, LANGUAGE_NAMES_IN_TEXT, SIGNATURE_EXPLANATIONS, STATUS_EXPLANATIONS, STATUS_LABELS, direction
 
 
 class UnknownLanguage(ValueError):
@@ -48,4 +48,4 @@ def init_app(app: Flask, babel: Babel) -> None:
     @app.context_processor
     def _language_context() -> dict:
         lang = current_language()
-        return {"page_lang": lang, "page_dir": direction(lang), "language_names": LANGUAGE_NAMES}
+        return {"page_lang": lang, "page_dir": direction(lang), "language_names": LANGUAGE_NAMES, "language_in_text": LANGUAGE_NAMES_IN_TEXT}

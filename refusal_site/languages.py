@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 RTL_LANGUAGES = frozenset({"he", "ar"})
 # Each language's own name, shown in the language switch.
 LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
+# Each language's name in the reader's language, for sentences: "letters in Arabic" on a Hebrew page
+# is "מכתבים בערבית", not a Hebrew sentence ending in Arabic letters.
+LANGUAGE_NAMES_IN_TEXT = {"he": _l("Hebrew"), "ar": _l("Arabic"), "en": _l("English")}
 
 
 def direction(lang: str) -> str:

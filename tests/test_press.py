@@ -65,3 +65,14 @@ def test_the_press_page_counts_the_author_and_each_published_co_signer(client):
     count = html[html.index('<p class="count"'): html.index("</p>", html.index('<p class="count-breakdown"')) + 4]
     text = Page(count).visible_text
     assert text == "3 public refusers 1 letter · 2 co-signatures on collective letters"
+
+
+def test_language_editions_are_named_in_the_page_s_language(client):
+    """A Hebrew sentence names Arabic in Hebrew ("מכתבים בערבית"), not in Arabic letters mid-sentence."""
+    make_letter(language="ar")
+    hebrew = client.get("/press", headers={"Accept-Language": "he"}).get_data(as_text=True)
+    assert "מכתבים בערבית" in hebrew and "מכתבים באנגלית" in hebrew and "בالعربية" not in hebrew
+    arabic = client.get("/press", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "رسائل باللغة العبرية" in arabic and "رسائل باللغة עברית" not in arabic
+    english = client.get("/press", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Letters in Hebrew" in english and "Letters in Arabic" in english

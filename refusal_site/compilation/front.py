@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from .. import chart
 from ..extensions import db
-from ..languages import LANGUAGE_NAMES
+from ..languages import LANGUAGE_NAMES_IN_TEXT
 from ..models import Letter, Signature, SignatureStatus, utcnow
 from . import cache, rendering
 from .selection import Selection, day
@@ -72,7 +72,7 @@ def _cut(text: str, room: float) -> str:
 
 def title(selection: Selection) -> str:
     if selection.language:
-        return gettext("Public refusers: letters in %(language)s", language=LANGUAGE_NAMES[selection.language])
+        return gettext("Public refusers: letters in %(language)s", language=str(LANGUAGE_NAMES_IN_TEXT[selection.language]))
     return gettext("Public refusers: letters")
 
 
