@@ -75,6 +75,18 @@ def test_each_letter_carries_its_own_language_and_direction(client):
     assert sorted((a["lang"], a["dir"]) for a in articles) == [("ar", "rtl"), ("en", "ltr"), ("he", "rtl")]
 
 
+@pytest.mark.parametrize("page_lang, page_dir, month", [("he", "rtl", "בדצמבר"), ("ar", "rtl", "ديسمبر"), ("en", "ltr", "December")])
+def test_a_date_in_a_letter_of_the_other_direction_is_isolated_in_the_page_s(client, page_lang, page_dir, month):
+    """The date is written in the page's language: inside a letter that runs the other way it keeps its
+    own direction ("4 בדצמבר 2026", not "4 2026 בדצמבר") and says which language it is in."""
+    moment = utcnow().replace(month=12, day=4)
+    other = "he" if page_lang == "en" else "en"
+    letter = make_letter(language=other, published_at=moment)
+    html = client.get(f"/letters/{letter.public_id}", headers={"Accept-Language": page_lang}).get_data(as_text=True)
+    (date,) = re.findall(r'<time datetime="[^"]*" lang="([a-z]+)" dir="([a-z]+)">([^<]*)</time>', html)
+    assert date[:2] == (page_lang, page_dir) and month in date[2]
+
+
 def test_names_are_isolated_so_they_cannot_reorder_the_page(client):
     letter = make_letter(display_name="\u202eevil\u202c Name", language="en")
     assert letter.display_name == "evil Name"
