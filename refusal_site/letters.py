@@ -196,7 +196,7 @@ def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
     audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
     tally.count_letter(letter, +1)
     tally.refresh_next_release()
-    notify.queue_published(letter)
+    notify.queue_publication(letter)
 
 
 def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: int | None = None, now: datetime | None = None) -> Letter:
@@ -209,7 +209,7 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
         letter.scheduled_at = at
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
         tally.refresh_next_release()
-        notify.queue_scheduled(letter)
+        notify.queue_publication(letter, "scheduled")
     return letter
 
 

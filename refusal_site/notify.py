@@ -46,25 +46,14 @@ def queue_decision(letter: Letter, template: str, reason: str) -> bool:
     return True
 
 
-def queue_published(letter: Letter) -> bool:
-    """Tell the author their letter is public, with its public link to share (in the caller's
-    transaction); False when there is no address to tell."""
+def queue_publication(letter: Letter, template: str = "published") -> bool:
+    """Tell the author their letter is public ("published") or approved to be at a set time
+    ("scheduled"), with its public link to share (in the caller's transaction); False when there is
+    no address to tell."""
     if not letter.contact_email:
         return False
     mail.queue(
-        "published", letter.contact_email, language=letter.language, about=letter, letter=letter,
-        public_url=site_url("public.letter", public_id=letter.public_id), manage_url=author_links(letter)["manage_url"],
-    )  # fmt: skip
-    return True
-
-
-def queue_scheduled(letter: Letter) -> bool:
-    """Tell the author their letter is approved and when it will be public (in the caller's
-    transaction); False when there is no address to tell."""
-    if not letter.contact_email:
-        return False
-    mail.queue(
-        "scheduled", letter.contact_email, language=letter.language, about=letter, letter=letter, site_time=site_time,
+        template, letter.contact_email, language=letter.language, about=letter, letter=letter, site_time=site_time,
         public_url=site_url("public.letter", public_id=letter.public_id), manage_url=author_links(letter)["manage_url"],
     )  # fmt: skip
     return True

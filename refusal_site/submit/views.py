@@ -3,13 +3,14 @@
 import time
 from functools import partial
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import generate_csrf
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from .. import delay_notice, drafts, letters, mail, published, reminders, signatures, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
-from ..http import configured_limit, no_store
+from ..http import CSRF_EXPIRED, configured_limit, csrf_refusal, no_store
 from ..i18n import current_language
 from ..mail_http import after_response
 from ..models import Letter, LetterStatus, Signature, SignatureStatus
@@ -44,6 +45,16 @@ def _link_problem(error: tokens.TokenError | LinkProblem):
     if isinstance(error, tokens.TokenError):
         error = LinkProblem("expired", 410) if isinstance(error, tokens.TokenExpired) else LinkProblem("invalid", 404)
     return render_template("submit/link_problem.html", problem=error.problem), error.status
+
+
+@bp.errorhandler(CSRFError)
+def _form_refused(error: CSRFError):
+    """A letter can take longer to write than a form's token lives: a letter form sent after that comes
+    back whole, with a fresh token, to be sent again. Any other refusal gets the site's usual page."""
+    if request.endpoint != "submit.submit" or error.description != CSRF_EXPIRED:
+        return csrf_refusal()
+    flash(_("This form was open longer than we can accept, so it was not sent. Everything you wrote is still here: please check it and send it again."))
+    return render_template("submit/form.html", form=LetterForm()), 400
 
 
 def _letter(purpose: tokens.Purpose, token: str) -> Letter:
@@ -159,7 +170,7 @@ def correct_address(token: str):
     letter = _letter(tokens.Purpose.MANAGE, token)
     form = AddressForm()
     if not form.validate_on_submit():
-        return render_template("submit/manage.html", letter=letter, token=token, form=WithdrawForm(formdata=None), address_form=form), 400
+        return _manage_page(letter, token, 400, address_form=form)
     return _correct_address(letter, form.contact_email.data)
 
 
@@ -234,11 +245,15 @@ def confirm(token: str):
 
 @bp.get("/my-letter/<token>")
 def manage(token: str):
-    letter = _letter(tokens.Purpose.MANAGE, token)
-    return render_template(
-        "submit/manage.html", letter=letter, token=token, form=WithdrawForm(), address_form=AddressForm(formdata=None),
-        just_confirmed=bool(request.args.get("confirmed")), delay_notice=delay_notice.notice(current_language()),
-    )  # fmt: skip
+    return _manage_page(_letter(tokens.Purpose.MANAGE, token), token, just_confirmed=bool(request.args.get("confirmed")))
+
+
+def _manage_page(letter: Letter, token: str, status: int = 200, **context):
+    """The letter's private page: its forms (blank unless given), and for a waiting letter the delay notice."""
+    context.setdefault("form", WithdrawForm(formdata=None))
+    context.setdefault("address_form", AddressForm(formdata=None))
+    page = render_template("submit/manage.html", letter=letter, token=token, delay_notice=delay_notice.notice(current_language()), **context)
+    return page, status
 
 
 @bp.post("/my-letter/<token>/withdraw")
@@ -247,13 +262,13 @@ def withdraw(token: str):
     letter = _letter(tokens.Purpose.MANAGE, token)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        return render_template("submit/manage.html", letter=letter, token=token, form=form, address_form=AddressForm(formdata=None)), 400
+        return _manage_page(letter, token, 400, form=form)
     try:
         letter = letters.withdraw(letter)
     except letters.LetterGone:
         raise LinkProblem("invalid", 410) from None
     except letters.IllegalTransition:
-        return render_template("submit/manage.html", letter=letter, token=token, form=form, already_withdrawn=True), 409
+        return _manage_page(letter, token, 409, form=form, already_withdrawn=True)
     # No cached PDF of this machine shows the letter any more (each machine's builder service sweeps its own).
     shown = letter.published_at is not None
     cleanup.forget(letter.public_id, compilations=shown, contents=shown)
