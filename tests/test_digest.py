@@ -132,4 +132,4 @@ def test_an_over_long_notice_is_refused(app, client, login_as, field):
     login_as(client, "admin")
     form = hidden_fields(client.get("/moderate/delay-notice"))
     response = client.post("/moderate/delay-notice", data={**form, field: "x" * 301})
-    assert response.status_code == 400 and page_of(response).find(id=f"{field}-error")
+    assert response.status_code == 400 and page_of(response).find("p", id=f"{field}-error")

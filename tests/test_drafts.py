@@ -79,7 +79,7 @@ def test_a_bad_address_is_refused_next_to_its_field(client, app):
     client.post("/submit", data=valid_form(client))
     form = hidden_fields(client.get("/submit/sent"))
     response = client.post("/submit/sent/address", data={**form, "address-contact_email": "not an address"})
-    assert response.status_code == 400 and page_of(response).find(id="address-contact_email-error")
+    assert response.status_code == 400 and page_of(response).find("p", id="address-contact_email-error")
 
 
 def test_another_browser_cannot_correct_the_address(client, app):

@@ -58,7 +58,7 @@ def test_a_scheduled_letter_mails_the_time_in_the_sites_zone_in_its_language(app
     letters.schedule(letter, by="test", at=datetime(2031, 6, 2, 12, 0, tzinfo=UTC))
     (message,) = [m for m in delivered_to(smtp_server, f"{language}@private.example").values() if "2031" in m.get_content()]
     assert message["Content-Language"] == language
-    body = message.get_content()
+    body = " ".join(message.get_content().split())  # the languages' own spaces (e.g. before "PM") as plain ones
     assert hour in body and zone in body and "12:00" not in body, body
     public_url, manage_url = links_in(message)
     assert path_of(public_url) == f"/letters/{letter.public_id}" and "/my-letter/" in manage_url
