@@ -49,7 +49,9 @@ def test_a_moderator_approves_the_oldest_and_rejects_another(page, app, live_ser
     page.click("form[action$='/reject'] button")
     page.wait_for_url("**/moderate/")
 
-    (message,) = delivered(app)
+    # The approved letter's author is told it is public; the other, why it is not.
+    published, message = delivered(app, 2)
+    assert published["To"] == oldest.contact_email and "/letters/" in published.get_content()
     assert message["To"] == "sami@private.example" and message["Content-Language"] == "ar"
     assert "We could not verify that this letter is yours." in message.get_content()
     assert all(url.startswith(live_server) for url in page.requested_urls)
