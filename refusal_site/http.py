@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import redis
 
 from flask import Flask, Response, current_app, make_response, render_template, request, session, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -31,13 +32,32 @@ CONTENT_SECURITY_POLICY = (
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# Each error page's title says what happened, in plain words; its message, what to do next.
+ERROR_TITLES = {
+    400: lambda: _("Something in the request was wrong"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("Not possible on this page"),
+    409: lambda: _("Changed in the meantime"),
+    410: lambda: _("This link no longer works"),
+    413: lambda: _("Too much was sent at once"),
+    429: lambda: _("Too many requests for now"),
+    500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("Not available at the moment"),
+}
+
 ERROR_MESSAGES = {
     400: lambda: _("The request was not understood. Please check the address and try again."),
-    404: lambda: _("There is no public page at this address. The letter may have been withdrawn."),
-    405: lambda: _("This page does not accept that kind of request."),
+    404: lambda: _("There is no public page at this address; the letter may have been withdrawn. Please check the address, or look among all the letters."),
+    405: lambda: _("This page does not accept that kind of request. Please go back and use the links and buttons on the page."),
     409: lambda: _("This was changed in the meantime. Please reload and try again."),
-    410: lambda: _("This link is no longer valid."),
-    413: lambda: _("What you sent is too large."),
+    410: lambda: _("This link is no longer valid. If it came in an e-mail from us, please ask for your links again."),
+    # Nothing of the body was read, so nothing can be shown again: the page says how to send less.
+    413: lambda: _(
+        "What you sent is too large: this site takes up to %(size)s KB at once, so nothing was saved. "
+        "Please go back, shorten the text (each box says how many characters it takes) and send it again. "
+        "If the box is empty when you go back, paste your text again from where you wrote it.",
+        size=format_decimal(current_app.config["MAX_CONTENT_LENGTH"] // 1024),
+    ),
     429: lambda: _("Too many requests. Please wait a minute and try again."),
     500: lambda: _("Something went wrong on our side. Nothing you sent was lost; please try again later."),
     503: lambda: _("The site is unavailable for a moment. Please try again in a minute; if you were sending a form, go back and send it again."),
@@ -134,14 +154,16 @@ def build_id(app: Flask) -> str:
     return digest.hexdigest()[:12]
 
 
-def error_response(status: int, message: str | None = None):
+def error_response(status: int, message: str | None = None, title: str | None = None):
+    """The page (or, for the API, the JSON) of an error: what happened, and what to do next."""
     if isinstance(request.routing_exception, SecurityError):
         # A Host header outside TRUSTED_HOSTS: Flask cannot build URLs for it, so no page either.
         return Response("Unknown host.\n", status=400, mimetype="text/plain")
     message = message or ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])()
     if request.blueprint == "api":
         return {"error": status, "message": message}, status
-    return render_template("errors/error.html", status=status, message=message), status
+    title = title or ERROR_TITLES.get(status, ERROR_TITLES[500])()
+    return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 def init_app(app: Flask) -> None:
@@ -212,7 +234,7 @@ def init_app(app: Flask) -> None:
     def _csrf_error(error: CSRFError):
         # Usually a form left open past its time limit, or posted from another site.
         message = _("This form has expired or did not come from this site. Please reload the page and send it again; what you typed may need to be copied first.")
-        return error_response(400, message)
+        return error_response(400, message, title=_("This form has expired"))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -76,9 +76,10 @@ def _answer(answer: downloads.Answer) -> Response:
         case downloads.Unavailable():
             abort(503)  # the log says why
         case downloads.NoLetters():
-            return error_response(404, _("No letter was published in these days. Please choose other dates."))
+            return error_response(404, _("No letter was published in these days. Please choose other dates."), title=_("No letters in these days"))
         case downloads.TooManyLetters():
-            return error_response(400, _("These days hold more letters than one download may. Please choose a shorter range, or download every letter."))
+            return error_response(400, _("These days hold more letters than one download may. Please choose a shorter range, or download every letter."),
+                                  title=_("Too many letters for one download"))
         case downloads.TooManyRanges():
             return _retry_later(429, _("You asked for many different date ranges. Please wait a few minutes before the next."), 60)
     raise AssertionError(answer)
