@@ -1,9 +1,12 @@
-"""What every form of the site shares: the base Form (NUL refused in any field), and the checks of a
-letter's public fields (name, descriptor, title, text), the same wherever they are typed: by an
-author, a co-signer or a moderator correcting a letter."""
+"""What every form of the site shares: the base Form (NUL refused in any field), the one way a length
+is limited (refused with a message, never cut), and the checks of a letter's public fields (name,
+descriptor, title, text), the same wherever they are typed: by an author, a co-signer or a moderator
+correcting a letter."""
 
 import re
+from collections.abc import Callable
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -14,6 +17,7 @@ NAME_MAX = 120
 DESCRIPTOR_MAX = 200
 TITLE_MAX = 200
 TEXT_MAX = 20_000
+EMAIL_MAX = 254
 # Longer than any word or web address a letter needs; a 5,000-character "word" is an attack on layout.
 WORD_MAX = 300
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -43,14 +47,28 @@ def not_blank_after_cleaning(clean):
     return check
 
 
-def cleaned_length(maximum: int, clean):
-    """The limit applies to what is stored: NFC can make a text longer than what was typed."""
+class CharacterLimit:
+    """At most `maximum` characters of what is stored (`clean`: NFC can make a text longer than what
+    was typed). A longer text is refused next to its field, never cut: a browser's maxlength cuts a
+    pasted text without a word, so the limit reaches the page as the flag `character_limit` (for the
+    counter, static/js/counter.js), never as a maxlength attribute."""
 
-    def check(form, field) -> None:
-        if field.data and len(clean(field.data)) > maximum:
-            raise ValidationError(_l("This can have up to %(max)s characters.", max=maximum))
+    def __init__(self, maximum: int, clean: Callable[[str], str] = str, message: str | None = None) -> None:
+        self.maximum = maximum
+        self.clean = clean
+        self.message = message
+        self.field_flags = {"character_limit": maximum}
 
-    return check
+    def __call__(self, form, field) -> None:
+        length = len(self.clean(field.data or ""))
+        if length <= self.maximum:
+            return
+        if self.message:
+            raise ValidationError(self.message)
+        raise ValidationError(
+            _l("This has %(length)s characters and can have up to %(max)s: please shorten it by %(over)s. Everything you wrote is still here.",
+               length=format_decimal(length), max=format_decimal(self.maximum), over=format_decimal(length - self.maximum))
+        )
 
 
 def no_overlong_words(form, field) -> None:
@@ -89,7 +107,7 @@ class Form(FlaskForm):
 def one_line_checks(maximum: int, required: str | None = None) -> list:
     """What every one-line public field (name, descriptor, title) must pass, wherever it is typed."""
     presence = [InputRequired(required), not_blank_after_cleaning(sanitize.clean_line)] if required else [Optional()]
-    return [*presence, no_control_characters, no_direction_controls, cleaned_length(maximum, sanitize.clean_line)]
+    return [*presence, no_control_characters, no_direction_controls, CharacterLimit(maximum, sanitize.clean_line)]
 
 
 def letter_text_checks(required: str) -> list:
@@ -98,7 +116,7 @@ def letter_text_checks(required: str) -> list:
         InputRequired(required),
         no_control_characters,
         not_blank_after_cleaning(sanitize.clean_text),
-        cleaned_length(TEXT_MAX, sanitize.clean_text),
+        CharacterLimit(TEXT_MAX, sanitize.clean_text),
         no_overlong_words,
         bounded_markup,
     ]

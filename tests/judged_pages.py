@@ -17,6 +17,8 @@ MODERATOR_PASSWORD = "a long enough password"
 class Pages:
     public: list[str]
     forms_with_errors: list[str]  # POSTed empty (with a CSRF token): the page shows its errors
+    # Each field with a limit sent over it: the page keeps the text, shows the error and the counter
+    overlong: list[str]
     moderation: list[str]
 
 
@@ -61,6 +63,7 @@ def make_pages() -> Pages:
             "/confirm/not-a-real-token",
             "/letters/AAAAAAAAAAAA",
         ],
+        overlong=["/submit", f"/letters/{collective.public_id}/sign"],
         forms_with_errors=["/submit", f"/letters/{collective.public_id}/sign", "/submit/resend"],
         moderation=[
             "/moderate/",

@@ -51,6 +51,11 @@ class Page(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
 
+def over_the_limit(limit) -> str:
+    """A text of short words, longer than `limit` characters."""
+    return ("אב " * int(limit))[: int(limit) + 10].strip()
+
+
 def page_of(response) -> Page:
     return Page(response.get_data(as_text=True))
 

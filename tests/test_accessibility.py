@@ -14,6 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Every field with a limit filled past it, as a paste would (one input event each).
+OVER_THE_LIMIT = """fields => fields.forEach(field => {
+  field.value = "אב ".repeat(Number(field.dataset.limit));
+  field.dispatchEvent(new Event("input"));
+})"""
 
 
 @pytest.fixture(params=["sqlite"])
@@ -52,6 +57,17 @@ def test_no_wcag_21_aa_violation_on_any_page_in_hebrew_or_english(app, judge_con
             tab.wait_for_load_state()
             expect(tab.locator(".error-summary")).to_be_visible()
             found += violations(tab)
+        for url in pages.overlong:
+            tab.goto(url + f"?lang={lang}")
+            tab.eval_on_selector_all("[data-limit]", OVER_THE_LIMIT)
+            tab.click("form[method=post] button[type=submit]")
+            expect(tab.locator(".counter--over").first).to_be_visible()
+            found += violations(tab)
+        tab.goto(f"/submit?lang={lang}")
+        tab.eval_on_selector("#body", "box => { box.value = 'אב '.repeat(100000); }")
+        tab.click("form[method=post] button[type=submit]")
+        expect(tab.locator(".error-message")).to_be_visible()  # the page for a body too large
+        found += violations(tab)
     from refusal_site import moderators
 
     moderators.create("axe@team.example", "a long enough password")

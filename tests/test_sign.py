@@ -122,7 +122,7 @@ def test_an_individual_letter_has_no_signing_form(client):
         ("display_name", "\u202eןמחנ", "change the direction of text"),
         ("display_name", "a\x00b", "control characters"),
         ("display_name", "", "name to sign with"),
-        ("display_name", "x" * 121, "up to 120 characters"),
+        ("display_name", "x" * 121, "can have up to 120"),
         ("contact_email", "not-an-address", "valid e-mail address"),
         ("consent_public", None, "your name will be public"),
         ("website", "http://spam.example", "must stay empty"),

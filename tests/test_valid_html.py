@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from tests.judged_pages import MODERATOR_EMAIL, make_pages
-from tests.pages import hidden_fields
+from tests.pages import hidden_fields, over_the_limit, page_of
 
 pytestmark = [pytest.mark.slow]
 
@@ -54,6 +54,12 @@ def test_every_page_is_valid_html_in_hebrew_and_english(app, client, tmp_path, l
         for url in pages.forms_with_errors:
             token = hidden_fields(client.get(url))["csrf_token"]
             keep(f"{lang}-errors{url}", client.post(url + f"?lang={lang}", data={"csrf_token": token}), 400)
+        for url in pages.overlong:
+            form = page_of(client.get(url))
+            data = {**hidden_fields(client.get(url)), **{f["name"]: over_the_limit(f["data-limit"]) for _, f in form.elements if "data-limit" in f}}
+            keep(f"{lang}-overlong{url}", client.post(url + f"?lang={lang}", data=data), 400)
+        too_large = {**hidden_fields(client.get("/submit")), "body": over_the_limit(200_000)}
+        keep(f"{lang}-too-large", client.post(f"/submit?lang={lang}", data=too_large, content_type="multipart/form-data"), 413)
     keep("moderate-sign-in", client.get("/moderate/sign-in"), 200)
     token = hidden_fields(client.get("/moderate/sign-in"))["csrf_token"]
     keep("moderate-sign-in-failed", client.post("/moderate/sign-in", data={"csrf_token": token, "email": MODERATOR_EMAIL, "password": "wrong"}), 400)

@@ -38,18 +38,29 @@ def queue():
 APPROVABLE = frozenset({LetterStatus.PENDING, LetterStatus.SCHEDULED, LetterStatus.UNPUBLISHED})
 
 
+# Where the review page shows each form that has fields a moderator fills in.
+_REVIEW_SLOTS = {ScheduleForm: "schedule_form", ReasonForm: "reason_form"}
+
+
 @bp.get("/letters/<public_id>")
 def review(public_id: str):
-    letter = letter_or_404(public_id)
+    return _review_page(letter_or_404(public_id))
+
+
+def _review_page(letter, **sent_back):
+    """The review page; `sent_back` is a decision form refused, shown with its errors and all that was typed."""
+    blank = {
+        "decision": DecisionForm(revision=letter.revision),
+        "schedule_form": ScheduleForm(revision=letter.revision),
+        "reason_form": ReasonForm(revision=letter.revision),
+    }
     return render_template(
         "moderate/review.html",
         letter=letter,
         duplicates=moderation.possible_duplicates(letter),
         versions=moderation.versions(letter),
         history=moderation.letter_history(letter),
-        decision=DecisionForm(revision=letter.revision),
-        schedule_form=ScheduleForm(revision=letter.revision),
-        reason_form=ReasonForm(revision=letter.revision),
+        **(blank | sent_back),
         timezone=current_app.config["DISPLAY_TIMEZONE"],
         signature_counts=signatures.state_counts(letter) if letter.collective else None,
         render_problem=unprintable.render_problem(letter) if letter.status in APPROVABLE else None,
@@ -61,6 +72,9 @@ def _decide(public_id: str, form_class, decide):
     letter = letter_or_404(public_id)
     form = form_class()
     if not form.validate_on_submit():
+        if form_class in _REVIEW_SLOTS and "revision" not in form.errors:
+            # A reason too long or missing: back in its box, whole, with the message next to it.
+            return _review_page(letter, **{_REVIEW_SLOTS[form_class]: form}), 400
         return render_template("moderate/decision_error.html", letter=letter, form=form), 400
     try:
         message = decide(letter, form)

@@ -8,8 +8,10 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from .. import sanitize
 from ..forms import (
     DESCRIPTOR_MAX,
+    EMAIL_MAX,
     NAME_MAX,
     TITLE_MAX,
+    CharacterLimit,
     Form,
     letter_text_checks,
     no_control_characters,
@@ -22,8 +24,8 @@ REASON_MAX = 2000
 
 
 class SignInForm(Form):
-    email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Please enter your password.")), Length(max=1024)])
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please enter your e-mail address.")), CharacterLimit(EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Please enter your password.")), CharacterLimit(1024, message=_l("A password has up to 1,024 characters."))])
 
 
 class CodeForm(Form):
@@ -56,7 +58,7 @@ class ReasonForm(DecisionForm):
         _l("Reason"),
         validators=[
             InputRequired(_l("Please give a reason: the author will read it.")),
-            Length(max=REASON_MAX, message=_l("The reason can have up to %(max)d characters.")),
+            CharacterLimit(REASON_MAX, sanitize.clean_text),
             no_control_characters,
             not_blank_after_cleaning(sanitize.clean_text),
         ],
@@ -69,13 +71,14 @@ class EditForm(DecisionForm):
     title = StringField(_l("Title"), validators=one_line_checks(TITLE_MAX))
     body = TextAreaField(_l("Text"), validators=letter_text_checks(_l("Please write your letter.")))
     reason = StringField(
-        _l("What was corrected"), validators=[InputRequired(_l("Please say what you corrected.")), Length(max=REASON_MAX), no_control_characters]
+        _l("What was corrected"), validators=[InputRequired(_l("Please say what you corrected.")), CharacterLimit(REASON_MAX, sanitize.clean_text), no_control_characters]
     )
 
 
 class PasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
-    new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, max=256, message=_l("A password has 12 to 256 characters."))])
+    new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, message=_l("A password has 12 to 256 characters.")),
+                                                    CharacterLimit(256, message=_l("A password has 12 to 256 characters."))])
 
 
 class TotpSetupForm(Form):
@@ -91,7 +94,7 @@ class RenewRecoveryCodesForm(Form):
 
 
 class CreateModeratorForm(Form):
-    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), CharacterLimit(EMAIL_MAX)])
     role = RadioField(
         _l("Role"),
         choices=[SelectChoice(Role.MODERATOR.value, _l("Moderator")), SelectChoice(Role.ADMIN.value, _l("Admin"))],
@@ -120,7 +123,7 @@ class SignatureDecisionForm(Form):
         _l("Reason (for rejecting or taking down)"),
         validators=[
             Optional(),
-            Length(max=REASON_MAX, message=_l("The reason can have up to %(max)d characters.")),
+            CharacterLimit(REASON_MAX, sanitize.clean_text),
             no_control_characters,
         ],
     )

@@ -7,12 +7,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 
-from ..forms import DESCRIPTOR_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, Form, letter_text_checks, one_line_checks
+from ..forms import DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, one_line_checks
 from ..languages import LANGUAGE_NAMES
-
-EMAIL_MAX = 254
 
 
 def deliverable_address(form, field) -> None:
@@ -47,7 +45,7 @@ class LetterForm(Form):
     )
     contact_email = EmailField(
         _l("Your e-mail address (never published)"),
-        validators=[InputRequired(_l("Please give an e-mail address: we send the confirmation link there.")), Length(max=EMAIL_MAX), deliverable_address],
+        validators=[InputRequired(_l("Please give an e-mail address: we send the confirmation link there.")), CharacterLimit(EMAIL_MAX), deliverable_address],
         description=_l("We send a link there to confirm that the letter is yours. Moderators may write to you. It is never shown to anyone else."),
     )
     consent_name = BooleanField(
@@ -89,7 +87,7 @@ class WithdrawForm(Form):
 class ResendForm(Form):
     contact_email = EmailField(
         _l("The e-mail address you gave with your letter"),
-        validators=[InputRequired(_l("Please enter the e-mail address you gave with your letter.")), Length(max=EMAIL_MAX), deliverable_address],
+        validators=[InputRequired(_l("Please enter the e-mail address you gave with your letter.")), CharacterLimit(EMAIL_MAX), deliverable_address],
     )
 
 
@@ -108,7 +106,7 @@ class SignForm(Form):
     )
     contact_email = EmailField(
         _l("Your e-mail address (never published)"),
-        validators=[InputRequired(_l("Please give an e-mail address: we send the confirmation link there.")), Length(max=EMAIL_MAX), deliverable_address],
+        validators=[InputRequired(_l("Please give an e-mail address: we send the confirmation link there.")), CharacterLimit(EMAIL_MAX), deliverable_address],
         description=_l("We send a link there to confirm that the signature is yours. It is never shown to anyone else."),
     )
     consent_public = BooleanField(
