@@ -63,6 +63,9 @@ ERROR_MESSAGES = {
     503: lambda: _("The site is unavailable for a moment. Please try again in a minute; if you were sending a form, go back and send it again."),
 }
 
+# Flask-WTF's reason for refusing a token older than WTF_CSRF_TIME_LIMIT.
+CSRF_EXPIRED = "The CSRF token has expired."
+
 # Seconds a visitor (or a proxy) is told to wait when the database cannot be reached.
 DATABASE_RETRY_AFTER = 30
 # How often a worker asks Redis for the key of the day again: after Redis was unreachable or lost
@@ -166,6 +169,12 @@ def error_response(status: int, message: str | None = None, title: str | None = 
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def csrf_refusal():
+    """A form refused by its CSRF check: usually left open past its time limit, or posted from another site."""
+    message = _("This form has expired or did not come from this site. Please reload the page and send it again; what you typed may need to be copied first.")
+    return error_response(400, message, title=_("This form has expired"))
+
+
 def init_app(app: Flask) -> None:
     if app.config["PROXY_COUNT"]:
         # Only as many X-Forwarded-* hops as there are proxies we run; the rest could be forged.
@@ -232,9 +241,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        # Usually a form left open past its time limit, or posted from another site.
-        message = _("This form has expired or did not come from this site. Please reload the page and send it again; what you typed may need to be copied first.")
-        return error_response(400, message, title=_("This form has expired"))
+        return csrf_refusal()
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
