@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import demo, digest, letters, mail, moderators, signatures, tally
+from . import contact, demo, digest, letters, mail, moderators, signatures, tally
 from .compilation import assembly, cleanup, service
 from .models import Role
 
@@ -103,11 +103,14 @@ def purge_unconfirmed() -> None:
 @click.command("erase-contacts")
 @click.option("--days", type=click.IntRange(0), default=None, help="Override CONTACT_RETENTION_DAYS.")
 def erase_contacts(days: int | None) -> None:
-    """Erase authors' and co-signers' e-mail addresses some days after their letter was decided (run daily)."""
+    """Erase authors' and co-signers' e-mail addresses some days after their letter was decided, and
+    delete contact messages as long after they were handled (run daily)."""
     days = current_app.config["CONTACT_RETENTION_DAYS"] if days is None else days
     count = letters.erase_contacts(after=timedelta(days=days))
     signed = signatures.erase_contacts(after=timedelta(days=days))
+    messages = contact.purge_handled(after=timedelta(days=days))
     click.echo(f"erased the contact address of {count} letters and {signed} signatures decided more than {days} days ago")
+    click.echo(f"deleted {messages} contact messages handled more than {days} days ago")
 
 
 @click.command("resanitize-letters")

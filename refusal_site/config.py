@@ -73,6 +73,7 @@ class Config:
     CONFIRM_RATE_LIMIT = "20 per minute"
     RESEND_RATE_LIMIT = "3 per minute; 10 per hour"
     SIGN_RATE_LIMIT = "10 per minute; 60 per hour"
+    CONTACT_RATE_LIMIT = "5 per minute; 20 per hour"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # If Redis goes away, keep limiting per process rather than failing requests.
@@ -131,6 +132,9 @@ class Config:
     PDF_WATCH_SECONDS = 2.0
     # Contact addresses are erased this many days after a letter is published, rejected or withdrawn.
     CONTACT_RETENTION_DAYS = 90
+    # Where contact-form messages are mailed as well as kept in the moderators' inbox; None: inbox only.
+    # They are deleted CONTACT_RETENTION_DAYS after a moderator marks them handled.
+    CONTACT_TEAM_EMAIL: str | None = None
     # Do not let the ORM's event tracking cost memory on every write.
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 

@@ -18,7 +18,7 @@ from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-TABLES = ("mail_marks", "queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally", "moderation_digest", "delay_notices")
+TABLES = ("contact_messages", "site_pages", "mail_marks", "queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally", "moderation_digest", "delay_notices")
 
 
 def pytest_configure(config) -> None:

@@ -3,7 +3,7 @@ Checker and axe-core): public pages, forms (also showing their errors), private 
 
 from dataclasses import dataclass
 
-from refusal_site import moderators, tokens
+from refusal_site import contact, moderators, tokens
 from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
 from refusal_site.models import LetterStatus
@@ -20,6 +20,7 @@ class Pages:
     # Each field with a limit sent over it: the page keeps the text, shows the error and the counter
     overlong: list[str]
     moderation: list[str]
+    admin: list[str]  # open to admins only
 
 
 def make_pages() -> Pages:
@@ -40,6 +41,8 @@ def make_pages() -> Pages:
     assert unprintable.render_problem(deep)
     moderators.create(MODERATOR_EMAIL, MODERATOR_PASSWORD)
     assert pending_signature
+    press = contact.receive(kind="press", name="דנה לוי", reply_email="dana@press.example", body="שאלה לעיתון.\nשורה שנייה.", language="he")
+    contact.receive(kind="question", name=None, reply_email=None, body="A question in English.", language="en")
     return Pages(
         public=[
             "/",
@@ -62,9 +65,13 @@ def make_pages() -> Pages:
             f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, new_signature)}",
             "/confirm/not-a-real-token",
             "/letters/AAAAAAAAAAAA",
+            "/contact",
+            "/contact/sent",
+            "/about",
+            "/privacy",
         ],
         overlong=["/submit", f"/letters/{collective.public_id}/sign"],
-        forms_with_errors=["/submit", f"/letters/{collective.public_id}/sign", "/submit/resend"],
+        forms_with_errors=["/submit", f"/letters/{collective.public_id}/sign", "/submit/resend", "/contact"],
         moderation=[
             "/moderate/",
             "/moderate/?state=published",
@@ -75,5 +82,8 @@ def make_pages() -> Pages:
             "/moderate/signatures",
             f"/moderate/signatures?letter={collective.public_id}",
             "/moderate/account",
+            "/moderate/inbox",
+            f"/moderate/inbox/{press.id}",
         ],
+        admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar"],
     )

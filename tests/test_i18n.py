@@ -38,7 +38,11 @@ def test_templates_wrap_their_text_for_translation():
         assert not bare, (path.name, bare)
 
 
-def test_letter_html_is_marked_safe_in_one_place_only():
+def test_sanitized_html_is_marked_safe_in_one_place_each():
+    """A letter's HTML, and an About or Privacy text (sanitized the same way), each in its own partial."""
     templates = Path(__file__).parent.parent / "refusal_site" / "templates"
-    uses = [(p.name, line) for p in templates.rglob("*") if p.is_file() for line in p.read_text().splitlines() if "|safe" in line]
-    assert uses == [("_letter.html", '  <div class="letter-body">{{ letter.body_html|safe }}</div>')]
+    uses = sorted((p.name, line) for p in templates.rglob("*") if p.is_file() for line in p.read_text().splitlines() if "|safe" in line)
+    assert uses == [
+        ("_letter.html", '  <div class="letter-body">{{ letter.body_html|safe }}</div>'),
+        ("_site_page.html", '<div class="site-page-text">{{ body_html|safe }}</div>'),
+    ]

@@ -2,13 +2,14 @@
 every time, never a 5xx, for a visitor and for a signed-in admin."""
 
 import io
+import re
 from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from refusal_site import tokens
+from refusal_site import contact, tokens
 from refusal_site.compilation import worker
 from tests.factories import make_collective, make_letter
 from tests.pages import hidden_fields
@@ -66,9 +67,11 @@ def routes(odd_app):
     from refusal_site import moderators
 
     other = moderators.create("other@team.example", "another long password")
+    message = contact.receive(kind="press", name="Dana Katz", reply_email="dana@press.example", body="A question.", language="en")
     values = {
         "public_id": letter.public_id, "moderator_id": str(other.id),
         "token": tokens.make(tokens.Purpose.MANAGE, pending), "filename": "css/site.css",
+        "message_id": str(message.id), "mark": "handled", "slug": "about", "language": "he",
     }  # fmt: skip
     signature_token = tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, signature)
     found = []
@@ -78,7 +81,7 @@ def routes(odd_app):
         path = rule.rule
         for name in rule.arguments:
             value = signature_token if "signature" in rule.endpoint and name == "token" else values[name]
-            path = path.replace(f"<{name}>", value).replace(f"<int:{name}>", value).replace(f"<path:{name}>", value)
+            path = re.sub(rf"<(?:[^<>]*:)?{name}>", value, path)  # <name>, <int:name>, <any(a, b):name>
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((method, path))
     return found

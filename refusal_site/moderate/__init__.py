@@ -4,12 +4,14 @@ the modules of this package, each owning one part of the work:
     account          signing in (password, one-time code), signing out, the moderator's own account
     decisions        the queue, a letter's review page, and every decision on a letter
     signature_queue  co-signatures, decided many at a time
+    inbox            messages sent through the contact form
     admin            the audit log and the team (admins only)
+    site_pages       the About and Privacy pages in each language (admins only)
     notices          the delay notice authors see, in each language (admins only)
 """
 
 # Imported for their routes, which each module adds to bp.
-from . import account, admin, decisions, notices, signature_queue
+from . import account, admin, decisions, inbox, notices, signature_queue, site_pages
 from .blueprint import bp
 
-__all__ = ["bp", "account", "admin", "decisions", "notices", "signature_queue"]
+__all__ = ["bp", "account", "admin", "decisions", "inbox", "notices", "signature_queue", "site_pages"]

@@ -23,6 +23,7 @@ SMALL_INTEGER = re.compile(r"[0-9]{1,9}")
 SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "moderate.setup_code"})
 ADMIN_ENDPOINTS = frozenset(
     {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action",
+     "moderate.site_pages_list", "moderate.site_page_edit",
      "moderate.delay_notice_edit"}
 )
 

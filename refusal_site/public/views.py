@@ -1,8 +1,11 @@
-"""The public site: home page with the count, the list of letters, each letter, the Atom feed."""
+"""The public site: home page with the count, the list of letters, each letter, the Atom feed, and the
+site's own pages (About, Privacy)."""
 
 from flask import Blueprint, abort, current_app, render_template
 
-from .. import letters, published, signatures
+from .. import letters, published, signatures, site_pages
+from ..i18n import current_language
+from ..models import SitePageSlug
 from ..page_cache import cached_response
 from ..paging import PageOutOfRange
 from ..params import language_filter, page_number
@@ -64,4 +67,21 @@ def feed():
             "public/feed.atom.xml", tally=letters.public_state(), entries=published.latest_published(current_app.config["LATEST_LETTERS"])
         ),
         mimetype="application/atom+xml",
+    )
+
+
+@bp.get("/about")
+def about():
+    return _site_page(SitePageSlug.ABOUT)
+
+
+@bp.get("/privacy")
+def privacy():
+    return _site_page(SitePageSlug.PRIVACY)
+
+
+def _site_page(slug: SitePageSlug):
+    # Cached like every public page: an admin's edit moves the public revision (site_pages.save).
+    return cached_response(
+        slug.value, lambda: render_template("public/site_page.html", slug=slug.value, body_html=site_pages.html(slug, current_language()))
     )
