@@ -85,5 +85,5 @@ def make_pages() -> Pages:
             "/moderate/inbox",
             f"/moderate/inbox/{press.id}",
         ],
-        admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar"],
+        admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar", "/moderate/delay-notice"],
     )
