@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     LETTER_RENDER_FAILED = "letter:render-failed"
     LETTER_CORRECT_ADDRESS = "letter:correct-address"  # by the author, before confirming
     LETTER_CORRECT_TEXT = "letter:correct-text"  # by the author, before confirming
+    LETTER_PAUSE = "letter:pause"  # hidden for now, by its author or an admin (with a reason)
+    LETTER_RESUME = "letter:resume"  # shown again, with its original date
     SIGNATURE_SUBMIT = "signature:submit"
     SIGNATURE_CONFIRM = "signature:confirm"
     SIGNATURE_PUBLISH = "signature:publish"

@@ -25,6 +25,7 @@ STATUS_LABELS = {
     "rejected": _l("Not published"),
     "withdrawn": _l("Withdrawn"),
     "unpublished": _l("Taken down"),
+    "paused": _l("Hidden for now"),
 }
 STATUS_EXPLANATIONS = {
     "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm the letter."),
@@ -35,6 +36,7 @@ STATUS_EXPLANATIONS = {
     "rejected": _l("The moderators decided not to publish this letter. We wrote to you with the reason."),
     "withdrawn": _l("You withdrew this letter. It is not shown anywhere on the site."),
     "unpublished": _l("The moderators took this letter down. We wrote to you with the reason."),
+    "paused": _l("Your letter is hidden from the site, the feeds and future press compilations, and you are not counted for now. Shown again, it keeps its original date."),
 }
 
 # What each state of a co-signature means to the person who signed.

@@ -26,7 +26,8 @@ TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     LetterStatus.UNCONFIRMED: frozenset({LetterStatus.PENDING, LetterStatus.WITHDRAWN}),
     LetterStatus.PENDING: frozenset({LetterStatus.PUBLISHED, LetterStatus.SCHEDULED, LetterStatus.REJECTED, LetterStatus.WITHDRAWN}),
     LetterStatus.SCHEDULED: frozenset({LetterStatus.PUBLISHED, LetterStatus.PENDING, LetterStatus.REJECTED, LetterStatus.WITHDRAWN}),
-    LetterStatus.PUBLISHED: frozenset({LetterStatus.UNPUBLISHED, LetterStatus.WITHDRAWN}),
+    LetterStatus.PUBLISHED: frozenset({LetterStatus.UNPUBLISHED, LetterStatus.WITHDRAWN, LetterStatus.PAUSED}),
+    LetterStatus.PAUSED: frozenset({LetterStatus.PUBLISHED, LetterStatus.WITHDRAWN}),
     LetterStatus.UNPUBLISHED: frozenset({LetterStatus.PUBLISHED, LetterStatus.WITHDRAWN}),
     LetterStatus.REJECTED: frozenset({LetterStatus.WITHDRAWN}),
     LetterStatus.WITHDRAWN: frozenset(),
@@ -173,7 +174,7 @@ def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
     with write_transaction():
         if letter.status == LetterStatus.UNCONFIRMED and letter.submitted_at < (at or utcnow()) - CONFIRMATION_WINDOW:
             raise ConfirmationExpired(letter.public_id)
-        letter = _move(letter, LetterStatus.PENDING)
+        letter = move(letter, LetterStatus.PENDING)
         letter.confirmed_at = at or utcnow()
         audit.record("author", AuditAction.LETTER_CONFIRM, letter)
     return letter
@@ -183,7 +184,7 @@ def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, 
     """Make the letter public and count its author."""
     with write_transaction():
         tally.lock()
-        letter = _move(letter, LetterStatus.PUBLISHED, expected_revision)
+        letter = move(letter, LetterStatus.PUBLISHED, expected_revision)
         _publish_moved(letter, by, at or utcnow())
     return letter
 
@@ -205,7 +206,7 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
         raise ScheduleInPast(at.isoformat())
     with write_transaction():
         tally.lock()
-        letter = _move(letter, LetterStatus.SCHEDULED, expected_revision)
+        letter = move(letter, LetterStatus.SCHEDULED, expected_revision)
         letter.scheduled_at = at
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
         tally.refresh_next_release()
@@ -217,7 +218,7 @@ def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None =
     """Lift the embargo without publishing: the letter goes back to the queue."""
     with write_transaction():
         tally.lock()
-        letter = _move(letter, LetterStatus.PENDING, expected_revision)
+        letter = move(letter, LetterStatus.PENDING, expected_revision)
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
         tally.refresh_next_release()
@@ -234,7 +235,7 @@ def release_due(*, now: datetime | None = None) -> int:
             select(Letter).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at <= now).order_by(Letter.scheduled_at, Letter.id)
         ).scalars().all()
         for letter in due:
-            letter = _move(letter, LetterStatus.PUBLISHED)
+            letter = move(letter, LetterStatus.PUBLISHED)
             _publish_moved(letter, "system", letter.scheduled_at)
         tally.refresh_next_release()
     return len(due)
@@ -375,7 +376,7 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
     reason = sanitize.clean_text(reason)
     with write_transaction():
         tally.lock()
-        letter = _move(letter, LetterStatus.REJECTED, expected_revision)
+        letter = move(letter, LetterStatus.REJECTED, expected_revision)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
@@ -391,7 +392,7 @@ def withdraw(letter: Letter) -> Letter:
         # Decided on the locked row: a publication committed a moment ago must be uncounted too.
         letter = lock(letter)
         was_public = letter.status == LetterStatus.PUBLISHED
-        letter = _move(letter, LetterStatus.WITHDRAWN)
+        letter = move(letter, LetterStatus.WITHDRAWN)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
@@ -406,7 +407,7 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
     reason = sanitize.clean_text(reason)
     with write_transaction():
         tally.lock()
-        letter = _move(letter, LetterStatus.UNPUBLISHED, expected_revision)
+        letter = move(letter, LetterStatus.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
         tally.count_letter(letter, -1)
@@ -457,8 +458,9 @@ def lock(letter: Letter, expected_revision: int | None = None) -> Letter:
     return fresh
 
 
-def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
-    """Re-read the letter under a write lock and move it to `target`, or refuse."""
+def move(letter: Letter, target: LetterStatus, expected_revision: int | None = None) -> Letter:
+    """Re-read the letter under a write lock and move it to `target`, or refuse (TRANSITIONS): every
+    change of a letter's state goes through here, inside the caller's write transaction."""
     fresh = lock(letter, expected_revision)
     if target not in TRANSITIONS[LetterStatus(fresh.status)]:
         raise IllegalTransition(fresh, target)
@@ -469,7 +471,7 @@ def _move(letter: Letter, target: LetterStatus, expected_revision: int | None = 
 
 def move_many(rows: type[Letter] | type[Signature], transitions: dict, public_ids: list[str], target: StrEnum, **values) -> Letter | Signature | None:
     """Move many letters (or signatures, by their own table) to `target` in one statement, each from a
-    state `transitions` lets it leave for `target`, as _move() moves one; return one that may not
+    state `transitions` lets it leave for `target`, as move() moves one; return one that may not
     move, for the caller to refuse (and so roll the others back), or None."""
     sources = [status for status, targets in transitions.items() if target in targets]
     chosen = rows.public_id.in_(public_ids)

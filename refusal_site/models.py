@@ -52,6 +52,7 @@ class LetterStatus(StrEnum):
     REJECTED = "rejected"  # a moderator declined it
     WITHDRAWN = "withdrawn"  # the author took it back
     UNPUBLISHED = "unpublished"  # was public, a moderator took it down
+    PAUSED = "paused"  # was public, hidden for now by its author or an admin; comes back with its date
 
 
 class Role(StrEnum):
@@ -130,6 +131,8 @@ class Letter(db.Model):
     signers_version: Mapped[int] = mapped_column(Integer, default=0)
     # When a moderator last changed what the public had already seen (shown as "corrected on").
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who hid a paused letter: "author" (who may bring it back) or "team" (an admin's emergency hide).
+    paused_by: Mapped[str | None] = mapped_column(String(16))
     # Signed into the author's links (tokens.py): bumped when the author corrects the contact address
     # before confirming, so the links mailed to the old address stop working.
     link_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -153,6 +156,7 @@ class SignatureStatus(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"  # the signer took it back
     UNPUBLISHED = "unpublished"  # was public, a moderator took it down
+    PAUSED = "paused"  # was public, hidden for now by its author or an admin; comes back with its date
 
 
 class Signature(db.Model):

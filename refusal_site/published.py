@@ -78,11 +78,12 @@ class Change:
 
 
 def taken_away(since: datetime) -> list[Change]:
-    """What was taken from the public since `since`: letters withdrawn, unpublished or rejected (the
-    compilations and contents held them if they had been published), letters corrected (their
+    """What was taken from the public since `since`: letters withdrawn, unpublished, paused or rejected
+    (the compilations and contents held them if they had been published), letters corrected (their
     earlier text and name), and letters a published signer left (their names under the letter)."""
     gone = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
-        Letter.status.in_([LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED, LetterStatus.REJECTED]), Letter.updated_at >= since
+        Letter.status.in_([LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED, LetterStatus.PAUSED, LetterStatus.REJECTED]),
+        Letter.updated_at >= since,
     )
     corrected = select(Letter.public_id, Letter.corrected_at).where(Letter.corrected_at >= since)
     left = (

@@ -3,7 +3,7 @@ Checker and axe-core): public pages, forms (also showing their errors), private 
 
 from dataclasses import dataclass
 
-from refusal_site import contact, moderators, tokens
+from refusal_site import contact, moderators, pauses, tokens
 from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
 from refusal_site.models import LetterStatus
@@ -34,6 +34,8 @@ def make_pages() -> Pages:
     unconfirmed = make_letter(LetterStatus.UNCONFIRMED)
     pending = make_letter(LetterStatus.PENDING)
     new_signature = make_signature(collective, "unconfirmed")
+    hidden = make_letter(language="en", title="Hidden for a while")
+    pauses.pause(hidden)
     # Stored before the sanitizer bounded markup: the queue's banner lists it, its review page warns.
     deep = make_letter(LetterStatus.PENDING, language="en")
     deep.body_html = "<p>" + "<em> " * 250 + "deep" + " </em>" * 250 + "</p>"
@@ -58,6 +60,9 @@ def make_pages() -> Pages:
             f"/letters/{collective.public_id}/sign/sent",
             f"/confirm/{tokens.make(tokens.Purpose.CONFIRM, unconfirmed)}",
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, pending)}",
+            # Published (the button that hides it at once) and hidden for now (the one that shows it again).
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}",
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, hidden)}",
             # Before confirmation: the address and text can be corrected.
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}",
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}/text",
@@ -77,6 +82,7 @@ def make_pages() -> Pages:
             "/moderate/?state=published",
             f"/moderate/letters/{pending.public_id}",
             f"/moderate/letters/{deep.public_id}",
+            f"/moderate/letters/{hidden.public_id}",
             f"/moderate/letters/{collective.public_id}",
             f"/moderate/letters/{letter.public_id}/edit",
             "/moderate/signatures",

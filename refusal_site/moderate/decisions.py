@@ -8,12 +8,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import letters, moderation, paging, signatures
+from .. import letters, moderation, pauses, paging, signatures
 from ..compilation import cleanup, unprintable
 from ..models import LetterStatus
 from ..params import language_filter, page_number
 from .blueprint import bp, letter_or_404
-from .forms import DecisionForm, EditForm, ReasonForm, ScheduleForm
+from .forms import DecisionForm, EditForm, HideForm, ReasonForm, ScheduleForm
 
 
 def _state_filter() -> str:
@@ -53,6 +53,7 @@ def _review_page(letter, **sent_back):
         "decision": DecisionForm(revision=letter.revision),
         "schedule_form": ScheduleForm(revision=letter.revision),
         "reason_form": ReasonForm(revision=letter.revision),
+        "hide_form": HideForm(prefix=HideForm.PREFIX, revision=letter.revision),
     }
     return render_template(
         "moderate/review.html",
@@ -82,7 +83,7 @@ def _decide(public_id: str, form_class, decide):
         return render_template("moderate/decision_error.html", letter=letter, stale=True), 409
     except letters.LetterGone:
         return render_template("moderate/decision_error.html", letter=None, gone=True), 410
-    except (letters.IllegalTransition, letters.NothingChanged):
+    except (letters.IllegalTransition, letters.NothingChanged, pauses.NotYours):
         return render_template("moderate/decision_error.html", letter=letter, illegal=True), 409
     except letters.ScheduleInPast:
         return render_template("moderate/decision_error.html", letter=letter, past=True), 400
@@ -131,6 +132,27 @@ def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
         return done if letter.contact_email else done_unmailed
 
     return _decide(public_id, ReasonForm, decide)
+
+
+@bp.post("/letters/<public_id>/hide")
+def hide(public_id: str):
+    """An admin's emergency hide of one letter: off the site, the count and future PDFs at once."""
+
+    def decide(letter, form):
+        letter = pauses.pause(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
+        cleanup.forget(letter.public_id)
+        return _("Hidden: the letter is off the site and not counted until an admin shows it again.")
+
+    return _decide(public_id, lambda: HideForm(prefix=HideForm.PREFIX), decide)
+
+
+@bp.post("/letters/<public_id>/show")
+def show(public_id: str):
+    def decide(letter, form):
+        pauses.resume(letter, by=current_user, expected_revision=form.revision.data)
+        return _("Shown again: the letter is public with its original date, and counted.")
+
+    return _decide(public_id, DecisionForm, decide)
 
 
 @bp.post("/letters/<public_id>/reject")

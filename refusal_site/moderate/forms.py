@@ -65,6 +65,33 @@ class ReasonForm(DecisionForm):
     )
 
 
+class HideForm(DecisionForm):
+    """An admin hides a letter at once (for its author's safety, or while something is checked). On the
+    review page beside the reason to take it down: its fields are named apart (PREFIX)."""
+
+    PREFIX = "hide"
+
+    reason = TextAreaField(
+        _l("Why it is hidden (kept on the record)"),
+        validators=[
+            InputRequired(_l("Please say why the letter is hidden.")),
+            CharacterLimit(REASON_MAX, sanitize.clean_text),
+            no_control_characters,
+            not_blank_after_cleaning(sanitize.clean_text),
+        ],
+    )
+
+
+class HideManyForm(Form):
+    """An admin hides many letters at once: their addresses or public ids, one a line, and one reason."""
+
+    letters = TextAreaField(
+        _l("Letters to hide: their addresses on the site or their ids, one a line"),
+        validators=[InputRequired(_l("Please list the letters to hide.")), CharacterLimit(20000), no_control_characters],
+    )
+    reason = HideForm.reason
+
+
 class EditForm(DecisionForm):
     display_name = StringField(_l("Name"), validators=one_line_checks(NAME_MAX, _l("Please write the name to publish the letter under.")))
     descriptor = StringField(_l("Rank, unit or role"), validators=one_line_checks(DESCRIPTOR_MAX))

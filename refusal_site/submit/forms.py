@@ -5,9 +5,10 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
 
 from ..forms import DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, one_line_checks
 from ..languages import LANGUAGE_NAMES
@@ -82,6 +83,13 @@ class WithdrawForm(Form):
         _l("I understand that my letter will be removed from the site and cannot be restored."),
         validators=[DataRequired(_l("Please tick the box to confirm the withdrawal."))],
     )
+
+
+class PauseForm(Form):
+    """Hide the letter for now, or show it again: the page's revision of the letter, so that a press on
+    a page older than the letter's state is refused instead of acted on."""
+
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class ResendForm(Form):

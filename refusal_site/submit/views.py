@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from .. import delay_notice, drafts, letters, mail, published, reminders, signatures, tokens
+from .. import delay_notice, drafts, letters, mail, pauses, published, reminders, signatures, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import CSRF_EXPIRED, configured_limit, csrf_refusal, no_store
@@ -16,7 +16,7 @@ from ..mail_http import after_response
 from ..models import Letter, LetterStatus, Signature, SignatureStatus
 from ..page_cache import page_cache
 from .correct_forms import AddressForm, CorrectTextForm
-from .forms import ConfirmForm, LetterForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
+from .forms import ConfirmForm, LetterForm, PauseForm, ResendForm, SignForm, WithdrawForm, WithdrawSignatureForm
 
 bp = Blueprint("submit", __name__)
 
@@ -252,6 +252,7 @@ def _manage_page(letter: Letter, token: str, status: int = 200, **context):
     """The letter's private page: its forms (blank unless given), and for a waiting letter the delay notice."""
     context.setdefault("form", WithdrawForm(formdata=None))
     context.setdefault("address_form", AddressForm(formdata=None))
+    context.setdefault("pause_form", PauseForm(formdata=None, revision=letter.revision))
     page = render_template("submit/manage.html", letter=letter, token=token, delay_notice=delay_notice.notice(current_language()), **context)
     return page, status
 
@@ -272,6 +273,38 @@ def withdraw(token: str):
     # No cached PDF of this machine shows the letter any more (each machine's builder service sweeps its own).
     shown = letter.published_at is not None
     cleanup.forget(letter.public_id, compilations=shown, contents=shown)
+    return redirect(url_for(".manage", token=token), code=303)
+
+
+@bp.post("/my-letter/<token>/hide")
+@limiter.limit(_confirm_limit)
+def pause(token: str):
+    """The safety pause: the author hides their published letter at once, to show it again later."""
+    return _pause_or_resume(token, pauses.pause)
+
+
+@bp.post("/my-letter/<token>/show")
+@limiter.limit(_confirm_limit)
+def resume(token: str):
+    return _pause_or_resume(token, pauses.resume)
+
+
+def _pause_or_resume(token: str, act):
+    letter = _letter(tokens.Purpose.MANAGE, token)
+    form = PauseForm()
+    if not form.validate_on_submit():
+        return _manage_page(letter, token, 400, out_of_date=True)
+    try:
+        letter = act(letter, expected_revision=form.revision.data)
+    except letters.LetterGone:
+        raise LinkProblem("invalid", 410) from None
+    except (letters.StaleLetter, letters.IllegalTransition, pauses.NotYours):
+        # Pressed on a page older than the letter's state (another tab, a moderator's decision): nothing
+        # was done; the page as it stands now says what can be done.
+        return _manage_page(letters.letter_by_public_id(letter.public_id), token, 409, out_of_date=True)
+    if letter.status == LetterStatus.PAUSED:
+        # No cached PDF of this machine shows it meanwhile (each machine's builder service sweeps its own).
+        cleanup.forget(letter.public_id)
     return redirect(url_for(".manage", token=token), code=303)
 
 
