@@ -171,3 +171,11 @@ def test_the_tally_stays_exact_through_pauses(app):
     pauses.pause(db.session.get(Letter, letter.id))
     assert tally.check() == []
     assert letters.public_state().refusers == 0
+
+
+def test_moderators_find_hidden_letters_in_the_queue_by_their_state(client, login_as):
+    letter = make_letter(language="en", display_name="Found Again")
+    pauses.pause(letter)
+    login_as(client, "moderator")
+    page = client.get("/moderate/?state=paused", headers=ENGLISH).get_data(as_text=True)
+    assert "Found Again" in page and "Hidden for now (1)" in page
