@@ -43,7 +43,11 @@ def resume(letter: Letter, *, by: Moderator | str = AUTHOR, expected_revision: i
     with write_transaction():
         tally.lock()
         current = letters.lock(letter, expected_revision)
-        if current.status == LetterStatus.PAUSED and current.paused_by != (AUTHOR if by == AUTHOR else TEAM):
+        if current.status != LetterStatus.PAUSED:
+            # Not a way round moderation: a pending letter, or one the moderators took down, is not
+            # "shown again" by its author (TRANSITIONS alone would let both become public).
+            raise letters.IllegalTransition(current, LetterStatus.PUBLISHED)
+        if current.paused_by != (AUTHOR if by == AUTHOR else TEAM):
             raise NotYours(current.public_id)
         letter = letters.move(current, LetterStatus.PUBLISHED, expected_revision)
         letter.paused_by = None

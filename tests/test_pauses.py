@@ -179,3 +179,16 @@ def test_moderators_find_hidden_letters_in_the_queue_by_their_state(client, logi
     login_as(client, "moderator")
     page = client.get("/moderate/?state=paused", headers=ENGLISH).get_data(as_text=True)
     assert "Found Again" in page and "Hidden for now (1)" in page
+
+
+@pytest.mark.parametrize("status", [LetterStatus.PENDING, LetterStatus.UNPUBLISHED])
+def test_showing_again_is_no_way_round_moderation(client, login_as, status):
+    letter = make_letter(status, language="en")
+    url = manage_url(letter)
+    token = hidden_fields(client.get("/submit"))["csrf_token"]
+    response = client.post(f"{url}/show", data={"csrf_token": token, "revision": letter.revision}, headers=ENGLISH)
+    assert response.status_code == 409 and "Nothing was changed" in response.get_data(as_text=True)
+    login_as(client, "admin")
+    review = client.get(f"/moderate/letters/{letter.public_id}")
+    assert client.post(f"/moderate/letters/{letter.public_id}/show", data=hidden_fields(review)).status_code == 409
+    assert db.session.get(Letter, letter.id).status == status and count(client) == 0
