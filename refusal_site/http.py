@@ -12,9 +12,10 @@ from urllib.parse import urlencode, urlsplit
 
 import redis
 
-from flask import Flask, Response, current_app, make_response, render_template, request, session, url_for
+from flask import Flask, Response, current_app, g, make_response, render_template, request, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,11 +25,16 @@ from .config import redis_options
 from .i18n import UnknownLanguage, requested_language
 from .urls import site_url
 
-# No third-party host anywhere, no inline script, nothing may frame our pages.
+# No third-party host anywhere, no inline script, nothing may frame our pages (but the one page
+# made to be framed, which sets g.frameable: it has no form and reads no cookie).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+FRAMEABLE_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+# Blueprints whose answers depend on no cookie and set none: pages other sites show.
+COOKIELESS_BLUEPRINTS = frozenset({"embed"})
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -175,7 +181,16 @@ def csrf_refusal():
     return error_response(400, message, title=_("This form has expired"))
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never sent on the pages other sites show: they must not set
+    (or refresh) a cookie on the reader of another site."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        return request.blueprint not in COOKIELESS_BLUEPRINTS and super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     if app.config["PROXY_COUNT"]:
         # Only as many X-Forwarded-* hops as there are proxies we run; the rest could be forged.
         count = app.config["PROXY_COUNT"]
@@ -196,6 +211,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _remember_language() -> None:
+        if request.blueprint in COOKIELESS_BLUEPRINTS:
+            return
         try:
             lang = requested_language()
         except UnknownLanguage:
@@ -229,14 +246,16 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        frameable = g.get("frameable", False)
+        response.headers.setdefault("Content-Security-Policy", FRAMEABLE_SECURITY_POLICY if frameable else CONTENT_SECURITY_POLICY)
         # A page reached by a private link (a token in its address) names no page to anyone, not
         # even to our own: the address is the key to the letter. An address that matched no route
         # (a 404, a 405) may be such a link misspelled or asked with the wrong method.
         private = request.url_rule is None or "token" in (request.view_args or {})
         response.headers.setdefault("Referrer-Policy", "no-referrer" if private else "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not frameable:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @app.errorhandler(CSRFError)

@@ -74,6 +74,7 @@ def make_pages() -> Pages:
             "/contact/sent",
             "/about",
             "/privacy",
+            "/embed/count?lang=ar&size=small",
         ],
         overlong=["/submit", f"/letters/{collective.public_id}/sign"],
         forms_with_errors=["/submit", f"/letters/{collective.public_id}/sign", "/submit/resend", "/contact"],

@@ -1,6 +1,6 @@
 """The public JSON API. The public shape of a letter is defined here, once."""
 
-from flask import Blueprint, abort, current_app, json
+from flask import Blueprint, abort, current_app, json, request
 
 from .. import letters, published, signatures
 from . import openapi
@@ -11,6 +11,17 @@ from ..paging import PageOutOfRange
 from ..params import language_filter, page_number
 
 bp = Blueprint("api", __name__)
+
+
+@bp.after_request
+def _readable_from_any_site(response):
+    """Any site's script may read the public API (GET only, never with the reader's cookies: there
+    is no Access-Control-Allow-Credentials, so a browser sends none)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 def public_letter(letter: Letter) -> dict:
