@@ -50,7 +50,8 @@ class Config:
     MAIL_USE_SSL = False  # TLS from the first byte (port 465)
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
-    MAIL_SENDER = "Public refusers <no-reply@refusers.invalid>"
+    # The address mail comes from; its display name is the site's name in the mail's language (languages.SITE_NAME).
+    MAIL_SENDER = "no-reply@refusers.invalid"
     MAIL_TIMEOUT = 10  # seconds
     # Mail is queued in the database with the change that causes it and sent outside the request:
     # by `flask send-mail --loop`, and (unless turned off) right after the response by the worker

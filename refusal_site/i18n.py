@@ -5,7 +5,7 @@ way each runs, is in languages.py."""
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
-from .languages import LANGUAGE_NAMES, LANGUAGE_NAMES_IN_TEXT, SIGNATURE_EXPLANATIONS, STATUS_EXPLANATIONS, STATUS_LABELS, direction
+from .languages import LANGUAGE_NAMES, LANGUAGE_NAMES_IN_TEXT, SIGNATURE_EXPLANATIONS, SITE_NAME, STATUS_EXPLANATIONS, STATUS_LABELS, direction
 
 
 class UnknownLanguage(ValueError):
@@ -42,7 +42,8 @@ def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, format_datetime=format_datetime)
     app.jinja_env.globals.update(
-        status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get, signature_explanation=SIGNATURE_EXPLANATIONS.get
+        status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get, signature_explanation=SIGNATURE_EXPLANATIONS.get,
+        site_name=SITE_NAME,
     )
 
     @app.context_processor

@@ -4,6 +4,11 @@ a letter or a co-signature means to the person who wrote or signed it. Nothing h
 
 from flask_babel import lazy_gettext as _l
 
+# The site's one name in each language, said only here: the title and header of every page, the
+# subject of every mail and the name mail comes from. A sentence that names the site takes it as
+# %(site)s, so no translation spells it another way.
+SITE_NAME = _l("Public refusers")
+
 RTL_LANGUAGES = frozenset({"he", "ar"})
 # Each language's own name, shown in the language switch.
 LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}

@@ -37,7 +37,7 @@ from email.mime.text import MIMEText
 from email.parser import HeaderParser
 from email.policy import compat32
 from email.policy import default as default_policy
-from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr, quote
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -45,6 +45,7 @@ from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .extensions import db
+from .languages import SITE_NAME
 from .models import Letter, MailMark, QueuedMail, Signature, utcnow
 from .sanitize import unlinked
 from .storage import in_write_transaction, write_transaction
@@ -77,8 +78,9 @@ def compose(template: str, to: str, *, language: str, **context) -> bytes:
         context.setdefault("unlinked", unlinked)
         subject = " ".join(render_template(f"email/{template}/subject.txt", **context).split())
         body = render_template(f"email/{template}/body.txt", **context).strip() + "\n"
-    sender = current_app.config["MAIL_SENDER"]
-    sender_name, sender_address = parseaddr(sender)
+        # The mail comes from the site, by its name in the mail's language.
+        sender_name = str(SITE_NAME)
+    sender_address = _sender_address()
     if (to + sender_address).isascii():
         # The email package's compat32 classes: a third of what the default policy's header objects
         # and refolding cost (every submission composes a message). Non-ASCII text is encoded here.
@@ -87,6 +89,8 @@ def compose(template: str, to: str, *, language: str, **context) -> bytes:
     else:
         message = EmailMessage(policy=_INTERNATIONAL)
         message.set_content(body)
+        # As written, in UTF-8 (headerregistry.Address refuses a local part that is not ASCII).
+        sender = f'"{quote(sender_name)}" <{sender_address}>'
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -95,6 +99,11 @@ def compose(template: str, to: str, *, language: str, **context) -> bytes:
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = language  # after set_content, which drops Content-* headers
     return message.as_bytes()
+
+
+def _sender_address() -> str:
+    """The address MAIL_SENDER sets; a display name given with it ("Name <address>") yields to the site's name."""
+    return parseaddr(current_app.config["MAIL_SENDER"])[1]
 
 
 def queue(template: str, to: str, *, language: str, about: Letter | Signature | None, **context) -> QueuedMail | None:

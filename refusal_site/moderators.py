@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit
 from .audit import AuditAction
 from .extensions import db
+from .languages import SITE_NAME
 from .models import AuditEvent, Moderator, RecoveryCode, Role, utcnow
 from .storage import write_transaction
 
@@ -39,7 +40,6 @@ RECOVERY_CODES = 10
 # argon2 would, and the code step finds a code with one indexed query instead of ten slow hashes.
 _RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _RECOVERY_LENGTH = 16
-TOTP_ISSUER = "Public refusers"
 # A dummy hash to verify against for unknown addresses, so timing does not reveal which exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
@@ -274,7 +274,8 @@ def new_totp_secret() -> str:
 
 
 def totp_uri(moderator: Moderator, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=moderator.email, issuer_name=TOTP_ISSUER)
+    """The authenticator app's entry, named after the site in the language the moderator reads."""
+    return pyotp.TOTP(secret).provisioning_uri(name=moderator.email, issuer_name=str(SITE_NAME))
 
 
 def _accepted_step(secret: str, code: str, last_step: int | None, now: datetime) -> int:

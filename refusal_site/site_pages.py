@@ -11,6 +11,7 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from . import audit, sanitize, tally
@@ -41,7 +42,9 @@ def saved(slug: str, language: str) -> SitePage | None:
 
 
 def default_text(slug: str, language: str) -> str:
-    return render_template(f"site_pages/{SitePageSlug(slug).value}.{Language(language).value}.txt", **retention_facts()).strip()
+    """The page's default text in `language`, naming the site (site_name) in that language too."""
+    with force_locale(Language(language).value):
+        return render_template(f"site_pages/{SitePageSlug(slug).value}.{Language(language).value}.txt", **retention_facts()).strip()
 
 
 def text(slug: str, language: str) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from .. import chart
 from ..extensions import db
-from ..languages import LANGUAGE_NAMES_IN_TEXT
+from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME
 from ..models import Letter, Signature, SignatureStatus, utcnow
 from . import cache, rendering
 from .selection import Selection, day
@@ -72,8 +72,8 @@ def _cut(text: str, room: float) -> str:
 
 def title(selection: Selection) -> str:
     if selection.language:
-        return gettext("Public refusers: letters in %(language)s", language=str(LANGUAGE_NAMES_IN_TEXT[selection.language]))
-    return gettext("Public refusers: letters")
+        return gettext("%(site)s: letters in %(language)s", site=str(SITE_NAME), language=str(LANGUAGE_NAMES_IN_TEXT[selection.language]))
+    return gettext("%(site)s: letters", site=str(SITE_NAME))
 
 
 def _subtitle(selection: Selection) -> str:

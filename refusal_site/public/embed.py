@@ -10,12 +10,12 @@ parameter but the language and a size from a fixed list changes what they show.
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, render_template, request
-from flask_babel import force_locale, format_decimal, gettext, ngettext
+from flask_babel import force_locale, format_decimal, ngettext
 from markupsafe import escape
 from PIL import ImageFont
 
 from .. import letters
-from ..languages import direction
+from ..languages import SITE_NAME, direction
 from ..page_cache import cached_response
 from ..urls import site_url
 
@@ -35,7 +35,7 @@ def embed_language() -> str:
 @bp.app_template_global()
 def embed_snippets(lang: str) -> dict:
     """The HTML another site pastes to show the count, in `lang` (shown on the press page)."""
-    name = escape(gettext("Public refusers"))
+    name = escape(str(SITE_NAME))
     return {
         "frame": f'<iframe src="{escape(site_url("embed.count", lang=lang, size="medium"))}" title="{name}" '
         f'width="260" height="150" style="border:0"></iframe>',
