@@ -46,3 +46,24 @@ def test_sanitized_html_is_marked_safe_in_one_place_each():
         ("_letter.html", '  <div class="letter-body">{{ letter.body_html|safe }}</div>'),
         ("_site_page.html", '<div class="site-page-text">{{ body_html|safe }}</div>'),
     ]
+
+
+# Hebrew speaks to the reader as the pages do, whoever they are: impersonally ("יש לפתוח", "אפשר
+# למשוך", "שלך"), never in the plural, with a slash for two genders, or in the masculine.
+HEBREW_OTHER_ADDRESS = re.compile(
+    r"[\u05d0-\u05ea]/[\u05d0-\u05ea]"  # את/ה, חותם/ת
+    r"|(?<![\u05d0-\u05ea])(לכם|שלכם|אתכם|לעצמכם|אליכם|עליכם|פתחו|לחצו|שמרו|סמנו|החילו|פנו|תקנו|השאירו|שלחו|בדקו|נסו|תאשרו|תציגו"
+    r"|אינך מסכים|ככותב|המנחים|למנחים|מנחה)(?![\u05d0-\u05ea])"
+)
+
+
+def test_hebrew_addresses_the_reader_in_one_form():
+    with open(TRANSLATIONS / "he" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    other = [
+        (message.id, string, found.group(0))
+        for message in catalog if message.id
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+        for found in [HEBREW_OTHER_ADDRESS.search(string)] if found
+    ]
+    assert not other, other
