@@ -15,7 +15,7 @@ import pikepdf
 from flask_babel import force_locale, gettext
 
 from ..models import Language, Letter, utcnow
-from . import cache, front, limits, rendering, stamping, unprintable
+from . import cache, front, limits, rendering, stamping, tagging, unprintable
 from .pages import Placed, placed, runs
 from .selection import Selection, fingerprint, letter_fingerprint, printed, standard_jobs
 
@@ -92,26 +92,28 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, made:
     cache.mark_used(*{*(file for file, _ in made.pages), *(cache.pages_path(kept.file) for kept in where)})
     rendered = pikepdf.open(io.BytesIO(made.document)) if made.document is not None else contextlib.nullcontext()
     with pikepdf.new() as out, rendered:
+        # Each part brings its structure (tags) along with its pages, in the order they are joined.
+        joined = tagging.Joined(out)
         for file, page in made.pages:
             # A page rendered for this build is taken from its document, sharing its fonts.
-            out.pages.append(rendered.pages[page] if page is not None else source(file).pages[0])
+            joined.append(*((rendered, [page]) if page is not None else (source(file), [0])))
         front_pages = len(out.pages)  # cover and contents: the letters are numbered from the next one
         starts = []
-        for kept in where:
+        for letter, kept in zip(selected, where, strict=True):
             starts.append(len(out.pages))
-            file_pages = source(cache.pages_path(kept.file)).pages
-            for index in range(kept.first, kept.first + kept.count):
-                out.pages.append(file_pages[index])
+            joined.append(source(cache.pages_path(kept.file)), range(kept.first, kept.first + kept.count), letter.language)
+        entries = [letter.display_name + (f" · {letter.title}" if letter.title else "") for letter in selected]
         footer_digits, toc_digits = stamping.digits(language)
         stamping.stamp_numbers(out, front_pages, footer_digits)
-        stamping.number_contents(out, front_pages, starts, toc_digits, language)
+        stamping.number_contents(joined, front_pages, starts, toc_digits, language, entries)
+        joined.finish()
         with force_locale(language):
             title = front.title(selection)
             contents_label = gettext("Contents")
         with out.open_outline() as outline:
             outline.root.append(pikepdf.OutlineItem(contents_label, 1))
-            for letter, start in zip(selected, starts, strict=True):
-                outline.root.append(pikepdf.OutlineItem(letter.display_name + (f" · {letter.title}" if letter.title else ""), start))
+            for entry, start in zip(entries, starts, strict=True):
+                outline.root.append(pikepdf.OutlineItem(entry, start))
         # Viewers show the printed numbers: i, ii, ... for the cover and contents, 1, 2, ... for letters.
         out.Root.PageLabels = pikepdf.Dictionary(
             Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.r), front_pages, pikepdf.Dictionary(S=pikepdf.Name.D)])
@@ -121,6 +123,7 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, made:
         out.Root.ViewerPreferences = pikepdf.Dictionary(
             DisplayDocTitle=True, Direction=pikepdf.Name.R2L if Language(language).direction == "rtl" else pikepdf.Name.L2R
         )
+        tagging.identify(out, title, language)
         out.docinfo = out.make_indirect(pikepdf.Dictionary(
             Title=pikepdf.String(title), Creator=pikepdf.String("refusal_site"), CreationDate=pikepdf.String(_pdf_date(utcnow()))
         ))

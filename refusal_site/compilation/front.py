@@ -21,7 +21,7 @@ from .. import chart
 from ..extensions import db
 from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME
 from ..models import Letter, Signature, SignatureStatus, utcnow
-from . import cache, rendering
+from . import cache, rendering, tagging
 from .selection import Selection, day
 
 CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
@@ -155,7 +155,7 @@ def render_front(language: str, shown: dict | None, todo: list[tuple[int, list[d
     document = rendering.render("press/front_pdf.html", language, rendering.fonts(), extra_css="\n".join(numbering), cover=drawn,
                       contents=[{"rows": rows, "first": n == 0} for n, rows in todo], toc_link=TOC_LINK, toc_digit=TOC_DIGIT,
                       digits=with_digits, toc_digits=with_toc_digits)
-    data = document.write_pdf()
+    data = rendering.write_tagged(document)
     del document
     where = {}
     with pikepdf.open(io.BytesIO(data)) as made:
@@ -182,7 +182,9 @@ def _keep_pages(source: pikepdf.Pdf, pages: Iterable[int], path: Path) -> None:
     """Write some pages of `source` to a file of their own (atomically), with only the fonts they use:
     WeasyPrint gives every page of a document the same resources, the cover's fonts included."""
     with pikepdf.new() as kept, cache.atomic_path(path) as tmp:
-        kept.pages.extend(source.pages[index] for index in pages)
+        joined = tagging.Joined(kept)
+        joined.append(source, pages)
+        joined.finish()
         for page in kept.pages:
             page.remove_unreferenced_resources()
         kept.save(tmp)

@@ -47,7 +47,7 @@ def render_run(run: list[PrintedLetter], font_config: FontConfiguration | None, 
     with no_cycle_collection():
         document = rendering.letters_document(run, font_config, markup)
         starts = {label: target[0] for label, target, _children, _state in document.make_bookmark_tree()}
-        data, pages = document.write_pdf(), len(document.pages)
+        data, pages = rendering.write_tagged(document), len(document.pages)
         del document
     name = hashlib.sha256("|".join(letter.fingerprint for letter in run).encode()).hexdigest()[:32] + ".pdf"
     cache.write_atomically(cache.pages_path(name), data)

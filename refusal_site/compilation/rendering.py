@@ -17,6 +17,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Language, Letter
+from . import tagging
 from .selection import PrintedLetter, printed
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,12 @@ def letter_pdf(shown: PrintedLetter) -> bytes:
                                page_lang=shown.language, page_dir=shown.direction)
     document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=StaticOnlyFetcher(current_app.static_folder))
     with no_cycle_collection():
-        return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+        return write_tagged(document, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+
+
+def write_tagged(document, **options) -> bytes:
+    """A WeasyPrint HTML or Document as a tagged PDF (PDF/UA-1 structure), its margins' content marked as artifacts."""
+    return tagging.tidy(document.write_pdf(**{**tagging.RENDER_OPTIONS, **options}))
 
 
 def render_letter(letter: Letter) -> bytes:

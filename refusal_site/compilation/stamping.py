@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pikepdf
 from flask import current_app
+from flask_babel import force_locale, gettext
 from fontTools.ttLib import TTFont
 
 from ..models import Language
-from . import cache
+from . import cache, tagging
 from .front import TOC_DIGIT, TOC_LINK, render_front
 
+FOOTER = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
 NUMBER_SIZE = 9  # points: the page numbers' size in pdf.css (.numbers pages)
 CONTENTS_NUMBER_SIZE = 11  # points: the contents' page numbers (pdf.css: the page's font size, which .toc-row keeps)
 
@@ -60,6 +62,8 @@ class Numbers:
             self.glyphs = [zero, *(others[i : i + size] for i in range(0, len(others), size))]
             operations = []
             for operands, operator in pikepdf.parse_content_stream(digits.pages[0]):
+                if str(operator) in ("BDC", "BMC", "EMC"):
+                    continue  # how the digits were tagged there: each number is marked where it is drawn
                 kind = {"Tf": "/Font", "gs": "/ExtGState"}.get(str(operator))
                 if kind is not None:  # the digits' own font and graphics state, under names of ours
                     name = pikepdf.Name(f"/{prefix}{str(operands[0])[1:]}")
@@ -92,11 +96,12 @@ class Numbers:
             for name, value in named.items():
                 page.obj.Resources[kind][name] = value
 
-    def draw(self, shown: str, x: float, y: float) -> bytes:
+    def draw(self, shown: str, x: float, y: float, marked: bytes) -> bytes:
         """The drawing of the number `shown`, its first digit moved by (x, y) points from where the
-        first page's digit stands (on a page given the resources: add_to)."""
+        first page's digit stands (on a page given the resources: add_to), as the marked content
+        that `marked` begins (a tagged element's or an artifact's)."""
         glyphs = b"".join(self.glyphs[int(digit)] for digit in shown).hex().encode()
-        return b"q 1 0 0 1 %.3f %.3f cm %s\n[<%s>] TJ\n%s Q" % (x, y, self.before, glyphs, self.after)
+        return b"%s q 1 0 0 1 %.3f %.3f cm %s\n[<%s>] TJ\n%s Q EMC" % (marked, x, y, self.before, glyphs, self.after)
 
 
 def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> None:
@@ -106,7 +111,8 @@ def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> No
 
 
 def stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
-    """Print 1, 2, 3 ... at the foot of every letter page, from the digits, centred.
+    """Print 1, 2, 3 ... at the foot of every letter page, from the digits, centred: pagination
+    artifacts, which a screen reader skips (a viewer says the page's label instead).
 
     Nothing is rendered per page: each number is the digits' drawing given the number's glyphs."""
     numbers = Numbers(out, digits, "RefusalDigits")
@@ -115,7 +121,7 @@ def stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
         shown = str(number)
         stamped = pikepdf.Page(page)
         numbers.add_to(stamped)
-        _draw_over(out, stamped, [numbers.draw(shown, -(len(shown) - 1) / 2 * advance, 0.0)])
+        _draw_over(out, stamped, [numbers.draw(shown, -(len(shown) - 1) / 2 * advance, 0.0, FOOTER)])
 
 
 def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:
@@ -143,10 +149,12 @@ def _links(page: pikepdf.Page, prefix: str) -> dict[int, list[pikepdf.Dictionary
     return links
 
 
-def number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Path, language: str) -> None:
+def number_contents(joined: tagging.Joined, front: int, starts: list[int], digits: Path, language: str, entries: list[str]) -> None:
     """Turn each entry of the contents (a link the width of the line, TOC_LINK) into a jump to the
-    page its letter starts on, and print that page's number in the room the entry leaves at its end,
-    from the digits, where a number laid out there would stand."""
+    page its letter starts on, described as the entry and its page (`entries`: each letter's), and
+    print that page's number in the room the entry leaves at its end, from the digits, where a
+    number laid out there would stand: tagged at the end of the entry's link, read after its text."""
+    out = joined.out
     numbers = Numbers(out, digits, "RefusalTocDigits")
     with pikepdf.open(digits) as sample:
         # The line in which the digit 0 stands in that room: the widest of its link's rectangles.
@@ -158,14 +166,19 @@ def number_contents(out: pikepdf.Pdf, front: int, starts: list[int], digits: Pat
         drawing = []
         for index, annotations in _links(stamped, TOC_LINK).items():
             jump = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([out.pages[starts[index]].obj, pikepdf.Name.Fit]))
+            shown = str(starts[index] - front + 1)
+            with force_locale(language):
+                described = pikepdf.String(gettext("%(entry)s, page %(page)s", entry=entries[index], page=shown))
             for annotation in annotations:
                 annotation.A = jump
-            shown = str(starts[index] - front + 1)
+                annotation.Contents = described
             # Entries and the digit's line run across the same page width, so a number stands where the
             # digit does, moved to the entry's line (its tallest rectangle: the line, not a text within it).
-            line = max(map(_rect, annotations), key=lambda rect: rect[3] - rect[1])
+            line_annotation = max(annotations, key=lambda annotation: _rect(annotation)[3] - _rect(annotation)[1])
+            line = _rect(line_annotation)
             x = 0.0 if right_to_left else -(len(shown) - 1) * advance
-            drawing.append(numbers.draw(shown, x, line[1] - digit_line[1]))
+            mcid = joined.mark(stamped, joined.element_of(line_annotation))
+            drawing.append(numbers.draw(shown, x, line[1] - digit_line[1], b"/Span <</MCID %d>> BDC" % mcid))
         if drawing:
             numbers.add_to(stamped)
             _draw_over(out, stamped, drawing)

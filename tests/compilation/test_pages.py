@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from refusal_site import letters
-from refusal_site.compilation import assembly, cache, front, rendering, selection, stamping
+from refusal_site.compilation import assembly, cache, front, rendering, selection, stamping, tagging
 from refusal_site.extensions import db
 from refusal_site.models import Letter, utcnow
 from tests.factories import make_letter
@@ -196,12 +196,14 @@ def test_page_numbers_of_three_and_four_digits_stand_in_order_in_the_contents(ap
     assembly.build(selection.Selection(), language)  # keeps the page of contents and the digits
     entries = front.contents(selection.Selection().letters(), language)
     digits = stamping.digits(language)[1]
-    with pikepdf.new() as out, pikepdf.open(cache.contents_path(language, 0, entries[0])) as contents:
-        out.add_blank_page(page_size=(595.28, 841.89))  # the cover
-        out.pages.append(contents.pages[0])
+    cover = front.front(selection.Selection(), selection.Selection().letters(), language, entries).pages[0][0]  # kept: nothing rendered
+    with pikepdf.new() as out, pikepdf.open(cover) as cover, pikepdf.open(cache.contents_path(language, 0, entries[0])) as contents:
+        joined = tagging.Joined(out)
+        joined.append(cover, [0])
+        joined.append(contents, [0])
         for _ in range(1234):
             out.add_blank_page(page_size=(595.28, 841.89))
-        stamping.number_contents(out, 2, [2, 2 + 99, 2 + 1233], digits, language)
+        stamping.number_contents(joined, 2, [2, 2 + 99, 2 + 1233], digits, language, ["Writer A", "Writer B", "Writer C"])
         out.save(tmp_path / "numbers.pdf")
     lines = [line.split() for line in layout_text(tmp_path / "numbers.pdf", 1).splitlines()[1:] if line.strip()][:-1]
     assert [words[0] if language == "he" else words[-1] for words in lines] == ["1", "100", "1234"], lines
