@@ -83,6 +83,17 @@ def test_a_moderator_who_is_not_an_admin_cannot_edit(client, login_as):
     assert b"/moderate/pages" not in client.get("/moderate/").data, "no link to what they cannot open"
 
 
+@pytest.mark.parametrize("lang, names", [("he", ("פרטיות · ערבית", "על האתר · אנגלית")), ("en", ("Privacy · Arabic", "About this site · Hebrew"))])
+def test_the_admins_pages_name_each_language_in_the_admin_s_language(client, login_as, lang, names):
+    login_as(client, "admin")
+    listing = page_of(client.get(f"/moderate/pages?lang={lang}")).visible_text
+    assert all(name in listing for name in names)
+    editor = page_of(client.get(f"/moderate/pages/privacy/ar?lang={lang}"))
+    # In the tab's title (first) and the heading: an admin with two editors open tells them apart.
+    assert editor.visible_text.startswith(names[0]) and editor.visible_text.count(names[0]) == 2
+    assert "· العربية" not in editor.visible_text
+
+
 def test_unknown_pages_and_languages_are_404(client, login_as):
     login_as(client, "admin")
     assert client.get("/moderate/pages/terms/he").status_code == 404
