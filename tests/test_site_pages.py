@@ -28,6 +28,12 @@ def test_the_default_about_page_says_who_runs_the_site_and_how_letters_are_check
     assert response.status_code == 200 and words in page_of(response).visible_text
 
 
+@pytest.mark.parametrize("lang, words", [("he", "להסתיר אותו"), ("ar", "إخفاؤها"), ("en", "hide it")])
+def test_the_default_pages_tell_an_author_they_can_hide_their_letter_themselves(client, lang, words):
+    for slug in ("about", "privacy"):
+        assert words in page_of(client.get(f"/{slug}?lang={lang}")).visible_text, slug
+
+
 def edit(client, slug: str, lang: str, text: str, **overrides):
     form = hidden_fields(client.get(f"/moderate/pages/{slug}/{lang}"))
     return client.post(f"/moderate/pages/{slug}/{lang}", data={**form, "body": text, **overrides})
