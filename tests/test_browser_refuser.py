@@ -112,6 +112,7 @@ def test_a_refuser_is_told_at_every_step_from_an_overlong_letter_to_a_pause(page
     expect(page.locator(".status--published")).to_have_count(1)
     page.click("form[action$='/hide'] button")
     page.wait_for_url(f"**{path_of(manage_url)}")
+    expect(page.locator(".flash")).to_have_text("בוצע: המכתב שלך מוסתר. איש לא רואה אותו באתר עד להצגתו מחדש מהדף הזה.")
     expect(page.locator(".status--paused")).to_contain_text("מוסתר לעת עתה")
     expect(page.locator("form[action$='/show'] button")).to_have_text("הצגת המכתב שלי מחדש")
     assert public_list(page) == (shown - 1, ["מכתב חדש יותר", "מכתב קודם"])
@@ -120,6 +121,7 @@ def test_a_refuser_is_told_at_every_step_from_an_overlong_letter_to_a_pause(page
     page.goto(path_of(manage_url))
     page.click("form[action$='/show'] button")
     page.wait_for_url(f"**{path_of(manage_url)}")
+    expect(page.locator(".flash")).to_have_text("בוצע: המכתב שלך חזר לאתר עם תאריכו המקורי, ושמך נספר שוב.")
     expect(page.locator(".status--published")).to_have_count(1)
     assert public_list(page) == (shown, ["מכתב חדש יותר", TITLE, "מכתב קודם"]), "back in its place, with its date"
     page.goto(path_of(public_url))

@@ -11,7 +11,7 @@ from refusal_site import letters, pauses, published, tally, tokens
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
 from tests.factories import make_letter
-from tests.pages import hidden_fields
+from tests.pages import hidden_fields, page_of
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -37,16 +37,20 @@ def test_an_author_hides_their_letter_at_once_and_shows_it_again_with_its_date(c
     url = manage_url(letter)
     before = count(client)
     assert press(client, url, "hide").status_code == 303
+    page = client.get(url, headers=ENGLISH).get_data(as_text=True)
+    assert "Done: your letter is hidden." in page, "the author is told it is done"
+    assert "Hidden for now" in page and "Show my letter again" in page
     assert count(client) == before - 1
     assert client.get(f"/letters/{letter.public_id}").status_code in (404, 410)
     listing = client.get("/letters", headers=ENGLISH).get_data(as_text=True)
     assert "Noa Hidden" not in listing and other.display_name in listing
     assert "Noa Hidden" not in client.get("/feed.atom").get_data(as_text=True)
     assert letter.public_id not in client.get("/api/v1/letters").get_data(as_text=True)
-    page = client.get(url, headers=ENGLISH).get_data(as_text=True)
-    assert "Hidden for now" in page and "Show my letter again" in page
 
     assert press(client, url, "show").status_code == 303
+    page = client.get(url, headers=ENGLISH).get_data(as_text=True)
+    assert "Done: your letter is back on the site with its original date" in page
+    assert "Done: your letter is hidden." not in page, "each notice is shown once"
     assert count(client) == before
     again = db.session.get(Letter, letter.id)
     assert again.status == LetterStatus.PUBLISHED and again.published_at == published_at
@@ -119,6 +123,7 @@ def test_an_admin_hides_one_letter_with_a_reason_and_only_the_team_shows_it_agai
     # The author cannot undo the team's hide, and is told why there is no button.
     page = client.get(url, headers=ENGLISH).get_data(as_text=True)
     assert "Show my letter again" not in page and "team hid your letter" in page
+    assert "To ask why, or to ask for it to be shown again: Write to the team" in page_of(client.get(url, headers=ENGLISH)).visible_text
     assert press(client, url, "show", revision=db.session.get(Letter, letter.id).revision).status_code == 409
     review = client.get(f"/moderate/letters/{letter.public_id}")
     assert client.post(f"/moderate/letters/{letter.public_id}/show", data=hidden_fields(review)).status_code == 303

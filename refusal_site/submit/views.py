@@ -305,6 +305,9 @@ def _pause_or_resume(token: str, act):
     if letter.status == LetterStatus.PAUSED:
         # No cached PDF of this machine shows it meanwhile (each machine's builder service sweeps its own).
         cleanup.forget(letter.public_id)
+        flash(_("Done: your letter is hidden. Nobody sees it on the site until you show it again from this page."))
+    else:
+        flash(_("Done: your letter is back on the site with its original date, and you are counted again."))
     return redirect(url_for(".manage", token=token), code=303)
 
 
