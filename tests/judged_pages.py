@@ -53,6 +53,8 @@ def make_pages() -> Pages:
             f"/letters/{letter.public_id}",
             f"/letters/{collective.public_id}",
             "/press",
+            "/press/range?since=2000-01-01&until=1999-01-01&language=xx",  # the form's errors next to its fields
+            "/press/range?until=2000-01-01",  # days that hold no letter
             "/submit",
             "/submit/sent",
             "/submit/resend",

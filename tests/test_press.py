@@ -77,3 +77,48 @@ def test_language_editions_are_named_in_the_page_s_language(client):
     assert "رسائل باللغة العبرية" in arabic and "رسائل باللغة עברית" not in arabic
     english = client.get("/press", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Letters in Hebrew" in english and "Letters in Arabic" in english
+
+
+def test_a_range_with_no_letters_is_an_error_next_to_its_field_in_the_page_s_language(client):
+    make_letter(published_at=utcnow() - timedelta(days=3))
+    response = client.get("/press/range?since=2030-01-01&until=2030-01-31", headers={"Accept-Language": "he"})
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    page = page_of(response)
+    (since,) = page.find("input", name="since")
+    assert since["value"] == "2030-01-01" and since["aria-invalid"] == "true", "what was typed is kept"
+    assert page.find("p", id=since["aria-describedby"], **{"class": "field-error"})
+    html = response.get_data(as_text=True)
+    assert "לא פורסם אף מכתב בימים האלה" in html[html.index('id="since-error"'):]
+    assert page.find("figure"), "the press page itself, with its count and chart, not an error page"
+    assert "1 סרבן או סרבנית בפומבי" in page.visible_text
+
+
+def test_days_in_the_wrong_order_or_spelling_are_refused_next_to_their_field(client):
+    make_letter(published_at=utcnow() - timedelta(days=3))
+    wrong_order = page_of(client.get("/press/range?since=2026-07-01&until=2026-06-30", headers={"Accept-Language": "ar"}))
+    assert wrong_order.find("p", id="until-error") and "اليوم الأخير يسبق اليوم الأول" in wrong_order.visible_text
+    odd = client.get("/press/range?since=2026-07-1x&language=xx", headers={"Accept-Language": "en"})
+    assert odd.status_code == 400
+    text = page_of(odd).visible_text
+    assert "Please give a day like 2026-03-01." in text and "Please choose one of the languages." in text
+
+
+def test_a_range_that_holds_letters_leads_to_its_compilation(client):
+    letter = make_letter(language="en", published_at=utcnow() - timedelta(days=3))
+    day = letter.published_at.date()
+    response = client.get(f"/press/range?since={day - timedelta(days=1)}&until=&language=en")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/press/letters.pdf?language=en&since={day - timedelta(days=1)}"
+
+
+def test_an_edition_of_nobody_is_never_a_pdf(client):
+    """No English letter yet: the press page offers no link to it, and its address says so in words."""
+    make_letter(language="he")
+    page = page_of(client.get("/press", headers={"Accept-Language": "en"}))
+    assert not page.find("a", href="/press/letters.pdf?language=en") and page.find("a", href="/press/letters.pdf?language=he")
+    assert "Letters in English (none yet)" in " ".join(page.visible_text.split())
+    response = client.get("/press/letters.pdf?language=en", headers={"Accept-Language": "he"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "עדיין לא פורסם אף מכתב באנגלית" in response.get_data(as_text=True)
+    asked = client.get("/press/range?language=en", headers={"Accept-Language": "en"})
+    assert asked.status_code == 400 and page_of(asked).find("p", id="language-error")

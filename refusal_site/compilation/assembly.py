@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext
 from ..models import Language, Letter, utcnow
 from . import cache, front, limits, rendering, stamping, tagging, unprintable
 from .pages import Placed, placed, runs
-from .selection import Selection, fingerprint, letter_fingerprint, printed, standard_jobs
+from .selection import Selection, SiteCount, fingerprint, letter_fingerprint, printed, standard_jobs, whole_site
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +32,15 @@ class Compilation:
 def existing(selection: Selection, language: str, selected: list[Letter] | None = None) -> Compilation | None:
     """The compilation of what is published now (`selected`, if the caller read it), if built already."""
     selected = selection.letters() if selected is None else selected
-    digest = fingerprint(selection, selected, language)
+    digest = fingerprint(selection, selected, language, whole_site(selection))
     path = cache.compilation_path(selection, digest)
     return Compilation(path, digest, len(selected)) if path.exists() else None
 
 
 def build(selection: Selection, language: str) -> Compilation:
     """Build (or find) the compilation of what is published now. Concurrent builders build it once."""
-    selected = selection.letters()
-    digest = fingerprint(selection, selected, language)
+    selected, site = selection.letters(), whole_site(selection)
+    digest = fingerprint(selection, selected, language, site)
     path = cache.compilation_path(selection, digest)
     with limits.locked(selection.key(language)):
         if path.exists():
@@ -48,7 +48,7 @@ def build(selection: Selection, language: str) -> Compilation:
         else:
             # Which letters it holds, written first: a compilation is never without its list.
             cache.write_atomically(cache.manifest_path(path), "\n".join(letter.public_id for letter in selected).encode())
-            pages = _render_and_assemble(selection, selected, language, path)
+            pages = _render_and_assemble(selection, selected, language, path, site)
             log.info("built %s: %d letters, %d pages", path.name, len(selected), pages)
     return Compilation(path, digest, len(selected))
 
@@ -58,13 +58,13 @@ def build_standard() -> list[tuple[Selection, str, Compilation]]:
     return [(selection, language, build(selection, language)) for selection, language in standard_jobs()]
 
 
-def _render_and_assemble(selection: Selection, selected: list[Letter], language: str, path: Path) -> int:
+def _render_and_assemble(selection: Selection, selected: list[Letter], language: str, path: Path, site: SiteCount | None) -> int:
     where = [placed(letter_fingerprint(letter)) for letter in selected]
     missing = printed([letter for letter, kept in zip(selected, where) if kept is None])
     for run in runs([letter for letter in missing if not unprintable.failed(letter)]):
         unprintable.render_safely(run, rendering.fonts())
     pages = front.contents(selected, language)
-    made = front.front(selection, selected, language, pages)
+    made = front.front(selection, selected, language, pages, site)
     fingerprints = [letter_fingerprint(letter) for letter in selected]
     where = [kept or placed(fp) for fp, kept in zip(fingerprints, where)]
     # A letter whose pages could not be rendered (now or lately) is left out: a note stands in its place.

@@ -96,8 +96,8 @@ def compilation_pdf(asked: str | None, since: date | None, until: date | None, l
     selection, built = known.get(remembered, (None, None))
     if built is None or not built.path.exists():
         selection, selected = choose(asked, since, until)
-        if not selected and (since or until):
-            return NoLetters()
+        if not selected:
+            return NoLetters()  # never a compilation of nobody
         built = assembly.existing(selection, language, selected)
         if built is not None:
             if len(known) > 256:
@@ -112,6 +112,17 @@ def compilation_pdf(asked: str | None, since: date | None, until: date | None, l
     if selection.is_range:
         cache.mark_used(built.path)  # pruning keeps a range's file while people ask for it
     return Ready(built.path, built.fingerprint, f"public-refusers-{selection.name}-{utcnow():%Y-%m-%d}.pdf")
+
+
+def range_problem(asked: str | None, since: date | None, until: date | None) -> NoLetters | TooManyLetters | None:
+    """What would stop a download of the letters (in the language `asked`) published from `since` to
+    `until`, said before the download is asked for (the press page's form); None: nothing would."""
+    selection, selected = choose(asked, since, until)
+    if not selected:
+        return NoLetters()
+    if selection.is_range and len(selected) > current_app.config["PDF_MAX_LETTERS"]:
+        return TooManyLetters()
+    return None
 
 
 def _start(key: str, budget: RangeBudget | None = None, **job) -> Answer:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pikepdf
-from flask_babel import force_locale, format_number, get_translations, gettext
+from flask_babel import force_locale, format_date, format_number, get_translations, gettext
 from sqlalchemy import select
 
 from .. import chart
@@ -22,7 +22,7 @@ from ..extensions import db
 from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME
 from ..models import Letter, Signature, SignatureStatus, utcnow
 from . import cache, rendering, tagging
-from .selection import Selection, day
+from .selection import Selection, SiteCount, day
 
 CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
 # The contents' links, an entry's line (placeholders turned into jumps to its letter's first page when
@@ -76,21 +76,26 @@ def title(selection: Selection) -> str:
     return gettext("%(site)s: letters", site=str(SITE_NAME))
 
 
-def _subtitle(selection: Selection) -> str:
-    if selection.is_range:
-        return gettext("Published from %(since)s to %(until)s", since=selection.since or "…", until=selection.until or "…")
+def _subtitle(selection: Selection, selected: list[Letter]) -> str:
+    if selection.is_range and selected:
+        # The days of its first and last letters: an open end says where the letters stop.
+        first, last = (format_date(day(letter.published_at), "long") for letter in (selected[0], selected[-1]))
+        return gettext("Published from %(since)s to %(until)s", since=first, until=last)
     return gettext("Every published letter, oldest first")
 
 
-def cover(selection: Selection, selected: list[Letter], language: str) -> dict:
-    """What a compilation's cover says, as plain data (the key its page is kept under). The day it
-    was compiled, not the moment: the file's own creation date, in its metadata, is to the second."""
+def cover(selection: Selection, selected: list[Letter], language: str, site: SiteCount | None = None) -> dict:
+    """What a compilation's cover says, as plain data (the key its page is kept under): the public
+    refusers it holds and what they are (letters, co-signatures), and for part of the site (`site`)
+    what the whole site counts. The day it was compiled, not the moment: the file's own creation
+    date, in its metadata, is to the second."""
     signed = _signature_moments([letter.id for letter in selected if letter.collective and letter.signatures_published])
+    signatures = sum(letter.signatures_published for letter in selected if letter.collective)
     with force_locale(language):
-        heading, subtitle = title(selection), _subtitle(selection)
+        heading, subtitle = title(selection), _subtitle(selection, selected)
     return {
-        "language": language, "title": heading, "subtitle": subtitle, "letters": len(selected),
-        "refusers": len(selected) + sum(letter.signatures_published for letter in selected if letter.collective),
+        "language": language, "title": heading, "subtitle": subtitle, "letters": len(selected), "signatures": signatures,
+        "refusers": len(selected) + signatures, "site": None if site is None else [site.refusers, site.letters, site.signatures],
         "compiled": day(utcnow()).isoformat(),
         "days": [[when.isoformat(), count] for when, count in _per_day([letter.published_at for letter in selected] + signed)],
     }
@@ -119,11 +124,11 @@ class Front:
     pages: list[tuple[Path, int | None]]
 
 
-def front(selection: Selection, selected: list[Letter], language: str, pages: list[list[dict]]) -> Front:
+def front(selection: Selection, selected: list[Letter], language: str, pages: list[list[dict]], site: SiteCount | None = None) -> Front:
     """The cover and every page of contents; those not kept yet, and (the first time) the digits that
     page numbers are stamped with, rendered in ONE document: each document costs a layout and a
     subsetting of its fonts however little it holds. Nothing is rendered when every part is kept."""
-    shown = cover(selection, selected, language)
+    shown = cover(selection, selected, language, site)
     paths = [cache.cover_path(shown), *(cache.contents_path(language, n, rows) for n, rows in enumerate(pages))]
     todo = [(n, pages[n]) for n, path in enumerate(paths[1:]) if not path.exists()]
     have_digits = cache.digits_path().exists() and cache.contents_digits_path(language).exists()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import to_user_timezone
 
-from .. import published, signatures
+from .. import published, signatures, tally
 from ..models import Language, Letter
 
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
@@ -146,7 +146,29 @@ def choose(language: str | None, since: date | None, until: date | None) -> tupl
     return Selection(language, since and first, until and last), selected
 
 
-def fingerprint(selection: Selection, selected: list[Letter], language: str) -> str:
-    """What a compilation depends on: its selection, its language and each of its letters' pages."""
+@dataclass(frozen=True)
+class SiteCount:
+    """What the whole site counts, as its tally says: public refusers, the letters and the
+    co-signatures they are made of."""
+
+    refusers: int
+    letters: int
+    signatures: int
+
+
+def whole_site(selection: Selection) -> SiteCount | None:
+    """What the whole site counts, for an edition that holds part of it (one language, a date range),
+    whose cover says both; None for the edition of every letter, whose own count is the site's."""
+    if not (selection.language or selection.is_range):
+        return None
+    counted = tally.snapshot()
+    return SiteCount(counted.refusers, counted.letters, counted.signatures)
+
+
+def fingerprint(selection: Selection, selected: list[Letter], language: str, site: SiteCount | None = None) -> str:
+    """What a compilation depends on: its selection, its language, each of its letters' pages and,
+    for part of the site (`site`: whole_site), what the whole site counts, which its cover says."""
     parts = [TEMPLATE_VERSION, current_app.config["BUILD_ID"], selection.name, language, *(letter_fingerprint(l) for l in selected)]
+    if site is not None:
+        parts.append(f"site:{site.refusers}:{site.letters}:{site.signatures}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

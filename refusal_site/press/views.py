@@ -1,6 +1,6 @@
 """Journalists: the count, when the last letter was published, the curve over time, the PDFs."""
 
-from flask import Blueprint, Response, abort, current_app, make_response, render_template, send_file
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date, gettext as _
 from limits import parse_many
 
@@ -10,7 +10,9 @@ from ..extensions import limiter
 from ..http import client_key, error_response, no_store
 from ..i18n import select_locale
 from ..page_cache import cached_response
+from ..languages import LANGUAGE_NAMES_IN_TEXT
 from ..params import language_filter
+from .forms import RangeForm
 
 bp = Blueprint("press", __name__)
 
@@ -20,22 +22,51 @@ BUSY_RETRY_AFTER = 60
 
 @bp.get("/press")
 def press():
-    def render() -> str:
-        points = chart.cumulative(published.publications_per_day(current_app.config["DISPLAY_TIMEZONE"]))
-        description = (
-            _("From %(first)s to %(last)s: %(total)s public refusers.", first=format_date(points[0].day), last=format_date(points[-1].day), total=points[-1].total)
-            if points
-            else _("No letters have been published yet.")
-        )
-        drawing = chart.svg(
-            points,
-            title=_("Public refusers over time"),
-            description=description,
-            labels=(format_date(points[0].day, "medium"), format_date(points[-1].day, "medium")) if points else None,
-        )
-        return render_template("press/press.html", tally=letters.public_state(), chart=drawing, chart_description=description)
+    return cached_response("press", lambda: _press_page(RangeForm()))
 
-    return cached_response("press", render)
+
+@bp.get("/press/range")
+def choose_range():
+    """The press page's form: a redirect to the compilation of the days chosen, or the page again
+    with what stops it (no letter in those days, too many) next to its field."""
+    form = RangeForm(request.args)
+    if form.validate():
+        language = form.language.data or None
+        match downloads.range_problem(language, form.since.data, form.until.data):
+            case None:
+                days = {name: value.isoformat() for name, value in (("since", form.since.data), ("until", form.until.data)) if value}
+                return redirect(url_for("press.compilation_pdf", language=language, **days), 303)
+            case downloads.NoLetters() if not (form.since.data or form.until.data):
+                form.language.errors.append(_no_letters(language, None, None))
+            case downloads.NoLetters():
+                form.since.errors.append(_no_letters(language, form.since.data, form.until.data))
+            case downloads.TooManyLetters():
+                form.since.errors.append(_("These days hold more letters than one download may. Please choose a shorter range, or download every letter."))
+    return no_store(make_response(_press_page(form), 400))
+
+
+def _press_page(form: RangeForm) -> str:
+    points = chart.cumulative(published.publications_per_day(current_app.config["DISPLAY_TIMEZONE"]))
+    description = (
+        _("From %(first)s to %(last)s: %(total)s public refusers.", first=format_date(points[0].day), last=format_date(points[-1].day), total=points[-1].total)
+        if points
+        else _("No letters have been published yet.")
+    )
+    drawing = chart.svg(
+        points,
+        title=_("Public refusers over time"),
+        description=description,
+        labels=(format_date(points[0].day, "medium"), format_date(points[-1].day, "medium")) if points else None,
+    )
+    return render_template("press/press.html", tally=letters.public_state(), chart=drawing, chart_description=description, form=form)
+
+
+def _no_letters(language: str | None, since, until) -> str:
+    if since or until:
+        return _("No letter was published in these days. Please choose other dates.")
+    if language:
+        return _("No letter in %(language)s has been published yet.", language=LANGUAGE_NAMES_IN_TEXT[language])
+    return _("No letters have been published yet.")
 
 
 @bp.get("/letters/<public_id>.pdf")
@@ -55,10 +86,10 @@ def compilation_pdf():
     asked = language_filter()
     # The visitor's language as Flask-Babel would select it, without making a babel Locale of it
     # (a noticeable part of what serving a cached file costs; nothing else in this response is translated).
-    return _answer(downloads.compilation_pdf(asked, since, until, asked or select_locale(), _range_builds))
+    return _answer(downloads.compilation_pdf(asked, since, until, asked or select_locale(), _range_builds), (asked, since, until))
 
 
-def _answer(answer: downloads.Answer) -> Response:
+def _answer(answer: downloads.Answer, asked: tuple = (None, None, None)) -> Response:
     """The response that tells a visitor what became of the PDF they asked for."""
     match answer:
         case downloads.Ready(path, fingerprint, download_name):
@@ -76,7 +107,7 @@ def _answer(answer: downloads.Answer) -> Response:
         case downloads.Unavailable():
             abort(503)  # the log says why
         case downloads.NoLetters():
-            return error_response(404, _("No letter was published in these days. Please choose other dates."), title=_("No letters in these days"))
+            return error_response(404, _no_letters(*asked), title=_("No letters in these days") if asked[1] or asked[2] else _("No letters yet"))
         case downloads.TooManyLetters():
             return error_response(400, _("These days hold more letters than one download may. Please choose a shorter range, or download every letter."),
                                   title=_("Too many letters for one download"))

@@ -222,4 +222,4 @@ def test_a_builder_service_killed_outright_is_gone_at_once_and_a_second_one_refu
     started = []
     monkeypatch.setattr(worker, "_spawn", lambda key, *a: started.append(key))
     monkeypatch.setattr(assembly, "existing", lambda *a, **k: None)  # whatever the service built before it died
-    assert client.get("/press/letters.pdf?language=en").status_code == 202 and started == ["en-en"]
+    assert client.get("/press/letters.pdf?language=he").status_code == 202 and started == ["he-he"]
