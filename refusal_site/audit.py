@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     SIGNATURE_UNPUBLISH = "signature:unpublish"
     SIGNATURE_WITHDRAW = "signature:withdraw"
     SIGNATURE_PURGE = "signature:purge"
+    SIGNATURE_PAUSE = "signature:pause"  # hidden for now, by its signer or an admin (with a reason)
+    SIGNATURE_RESUME = "signature:resume"  # shown again, in its place and with its original date
     CONTACT_ERASE = "contact:erase"
     CONTACT_MESSAGE_HANDLE = "contact-message:handle"
     CONTACT_MESSAGE_REOPEN = "contact-message:reopen"

@@ -52,4 +52,5 @@ SIGNATURE_EXPLANATIONS = {
     "rejected": _l("The moderators decided not to show this signature."),
     "withdrawn": _l("You withdrew your signature. Your name is not shown anywhere on the site."),
     "unpublished": _l("The moderators took your signature down."),
+    "paused": _l("Your name is hidden from the letter and future press compilations, and you are not counted for now. Shown again, it comes back in its place with its original date."),
 }

@@ -195,6 +195,8 @@ class Signature(db.Model):
     # A keyed hash of the address: keeps "one signature per address" after the address is erased.
     email_key: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Who hid a paused signature: "author" (its signer, who may bring it back) or "team" (an admin's emergency hide).
+    paused_by: Mapped[str | None] = mapped_column(String(16))
 
     letter: Mapped[Letter] = relationship()
 

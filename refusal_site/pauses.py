@@ -1,15 +1,19 @@
-"""The safety pause: a published letter hidden for now, and shown again later with its original date.
+"""The safety pause: a published letter or co-signature hidden for now, and shown again later with
+its original date (and a signature in its original place among the signers).
 
-A refuser who is being harassed hides their letter at once from their private page and brings it
-back when it is safe; withdrawal stays the final step. An admin can hide one letter or many at once
-in an emergency, with a reason on the record; a letter the team hid is shown again by the team only.
-While paused a letter is off every public surface, the count and future PDFs, exactly as if it had
-been withdrawn (published.taken_away tells every machine's PDF cache).
+A refuser or co-signer who is being harassed hides their letter or signature at once from their
+private page and brings it back when it is safe; withdrawal stays the final step. An admin can hide
+one or many at once in an emergency, with a reason on the record; what the team hid is shown again
+by the team only, what its author hid by its author only. While paused a letter or signature is off
+every public surface, the count and future PDFs, exactly as if it had been withdrawn
+(published.taken_away tells every machine's PDF cache). A signature keeps its own pause while its
+whole letter is paused.
 """
 
-from . import audit, letters, sanitize, tally
+from . import audit, letters, sanitize, signatures, tally
 from .audit import AuditAction
-from .models import Letter, LetterStatus, Moderator
+from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, utcnow
+from .signatures import BulkResult
 from .storage import write_transaction
 
 AUTHOR = "author"
@@ -17,8 +21,13 @@ TEAM = "team"
 
 
 class NotYours(letters.LetterError):
-    """Whoever hid a letter shows it again: the team does not show what an author hid for their own
-    safety, and an author does not show what the team hid."""
+    """Whoever hid a letter or signature shows it again: the team does not show what an author or
+    signer hid for their own safety, and they do not show what the team hid."""
+
+
+def hider(by: Moderator | str) -> str:
+    """Who `by` is to a pause: its AUTHOR (a letter's author, a signature's signer), or the TEAM."""
+    return AUTHOR if by == AUTHOR else TEAM
 
 
 def pause(letter: Letter, *, by: Moderator | str = AUTHOR, reason: str | None = None, expected_revision: int | None = None) -> Letter:
@@ -32,7 +41,7 @@ def pause(letter: Letter, *, by: Moderator | str = AUTHOR, reason: str | None = 
 
 
 def _hidden(letter: Letter, by: Moderator | str, reason: str | None) -> None:
-    letter.paused_by = AUTHOR if by == AUTHOR else TEAM
+    letter.paused_by = hider(by)
     audit.record(by, AuditAction.LETTER_PAUSE, letter, reason=reason)
     tally.count_letter(letter, -1)
 
@@ -47,7 +56,7 @@ def resume(letter: Letter, *, by: Moderator | str = AUTHOR, expected_revision: i
             # Not a way round moderation: a pending letter, or one the moderators took down, is not
             # "shown again" by its author (TRANSITIONS alone would let both become public).
             raise letters.IllegalTransition(current, LetterStatus.PUBLISHED)
-        if current.paused_by != (AUTHOR if by == AUTHOR else TEAM):
+        if current.paused_by != hider(by):
             raise NotYours(current.public_id)
         letter = letters.move(current, LetterStatus.PUBLISHED, expected_revision)
         letter.paused_by = None
@@ -73,3 +82,100 @@ def hide_many(public_ids: list[str], *, by: Moderator, reason: str) -> tuple[lis
             _hidden(letter, by, reason)
             hidden.append(letter)
     return hidden, skipped
+
+
+# --- co-signatures ----------------------------------------------------------------------------------
+
+
+def pause_signature(
+    signature: Signature, *, by: Moderator | str = AUTHOR, reason: str | None = None, expected_revision: int | None = None
+) -> Signature:
+    """Hide a published co-signature for now (by its signer, or with a reason by an admin `by`): off its
+    letter's list, the count and future PDFs. NothingChanged if it is hidden already (the same button
+    pressed twice), StaleLetter if it changed since `expected_revision`."""
+    reason = sanitize.clean_text(reason) if reason else None
+    with write_transaction():
+        tally.lock()
+        letter, signature = _lock_signature(signature, SignatureStatus.PAUSED, expected_revision)
+        _hide_signature(letter, signature, by, reason)
+    return signature
+
+
+def resume_signature(signature: Signature, *, by: Moderator | str = AUTHOR, expected_revision: int | None = None) -> Signature:
+    """Show a paused co-signature again, in its place among the signers and with its original date, and
+    count it again (while its letter is public), if `by` is who hid it: NotYours otherwise."""
+    with write_transaction():
+        tally.lock()
+        letter, signature = _lock_signature(signature, SignatureStatus.PUBLISHED, expected_revision)
+        _show_signature(letter, signature, by)
+    return signature
+
+
+def hide_signatures(seen: dict[int, int], *, by: Moderator, reason: str) -> BulkResult:
+    """An admin's emergency hide of the published signatures an admin saw (`seen`: id to the revision
+    on their page), in one transaction, each with the reason on the record; one that changed since is
+    skipped, one not published is counted apart (illegal)."""
+    reason = sanitize.clean_text(reason)
+    return _many(seen, lambda letter, signature: _hide_signature(letter, signature, by, reason))
+
+
+def show_signatures(seen: dict[int, int], *, by: Moderator) -> BulkResult:
+    """Show again the signatures the team hid among those an admin saw; those their signers hid stay
+    hidden (counted as not_yours), as do those that changed since (skipped)."""
+    return _many(seen, lambda letter, signature: _show_signature(letter, signature, by))
+
+
+def _lock_signature(signature: Signature, target: SignatureStatus, expected_revision: int | None) -> tuple[Letter, Signature]:
+    """The signature and its letter locked (after the tally, in its lock order), to be moved to `target`."""
+    letter = signatures.lock_letter(signature.letter_id)
+    current = signatures.lock(signature)
+    if current.status == target:
+        raise letters.NothingChanged(current.public_id)
+    if expected_revision is not None and current.revision != expected_revision:
+        raise letters.StaleLetter(current.public_id)
+    return letter, current
+
+
+def _hide_signature(letter: Letter, signature: Signature, by: Moderator | str, reason: str | None) -> None:
+    signatures.move(signature, SignatureStatus.PAUSED)
+    signature.paused_by = hider(by)
+    # When it left the public: published.taken_away tells every machine's PDFs to forget the name.
+    signature.decided_at = utcnow()
+    audit.record(by, AuditAction.SIGNATURE_PAUSE, letter, reason=reason, signature=signature.public_id)
+    signatures.count_published(letter, -1)
+
+
+def _show_signature(letter: Letter, signature: Signature, by: Moderator | str) -> None:
+    if signature.status != SignatureStatus.PAUSED:
+        # Only a pause is undone here: not a pending signature, nor one the moderators took down.
+        raise signatures.IllegalSignatureMove(signature, SignatureStatus.PUBLISHED)
+    if signature.paused_by != hider(by):
+        raise NotYours(signature.public_id)
+    signatures.move(signature, SignatureStatus.PUBLISHED)
+    signature.paused_by = None
+    audit.record(by, AuditAction.SIGNATURE_RESUME, letter, signature=signature.public_id)
+    signatures.count_published(letter, +1)
+
+
+def _many(seen: dict[int, int], act) -> BulkResult:
+    """`act` on each signature seen at its revision, in one transaction (as signatures.decide does)."""
+    done = illegal = not_yours = 0
+    changed: dict[str, None] = {}
+    with write_transaction():
+        tally.lock()
+        letters_by_id, found = signatures.lock_many(list(seen))
+        for signature in found:
+            if signature.revision != seen[signature.id]:
+                continue
+            letter = letters_by_id[signature.letter_id]
+            try:
+                act(letter, signature)
+            except NotYours:
+                not_yours += 1
+            except signatures.IllegalSignatureMove:
+                illegal += 1
+            else:
+                done += 1
+                changed[letter.public_id] = None
+    skipped = len(seen) - done - illegal - not_yours
+    return BulkResult(done=done, skipped=skipped, illegal=illegal, not_yours=not_yours, letters=tuple(changed))

@@ -80,7 +80,7 @@ class Change:
 def taken_away(since: datetime) -> list[Change]:
     """What was taken from the public since `since`: letters withdrawn, unpublished, paused or rejected
     (the compilations and contents held them if they had been published), letters corrected (their
-    earlier text and name), and letters a published signer left (their names under the letter)."""
+    earlier text and name), and letters a published signer left or hid for now (their names under the letter)."""
     gone = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
         Letter.status.in_([LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED, LetterStatus.PAUSED, LetterStatus.REJECTED]),
         Letter.updated_at >= since,
@@ -89,7 +89,7 @@ def taken_away(since: datetime) -> list[Change]:
     left = (
         select(Letter.public_id, func.max(Signature.decided_at))
         .join(Signature, Signature.letter_id == Letter.id)
-        .where(Signature.status.in_([SignatureStatus.WITHDRAWN, SignatureStatus.UNPUBLISHED]), Signature.decided_at >= since)
+        .where(Signature.status.in_([SignatureStatus.WITHDRAWN, SignatureStatus.UNPUBLISHED, SignatureStatus.PAUSED]), Signature.decided_at >= since)
         .group_by(Letter.public_id)
     )
     changes = [Change(public_id, bool(shown), bool(shown), at) for public_id, shown, at in db.session.execute(gone)]

@@ -13,8 +13,9 @@ from .extensions import db
 from .models import Letter, QueuedMail, Signature, utcnow
 from .storage import write_transaction
 
-# States after a moderator's (or the author's) decision, the same words for letters and signatures.
-DECIDED = ("published", "rejected", "withdrawn", "unpublished")
+# States after a moderator's (or the author's) decision, the same words for letters and signatures
+# (a paused one was published, and its address is kept no longer than a published one's).
+DECIDED = ("published", "rejected", "withdrawn", "unpublished", "paused")
 
 
 def purge_unconfirmed(model: type[Letter] | type[Signature], action: AuditAction, *, window: timedelta, now: datetime | None = None) -> int:

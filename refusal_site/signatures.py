@@ -1,5 +1,9 @@
 """Co-signing a collective letter: sign, confirm, publish (one by one or in bulk), withdraw; the
-letter's signing settings; the public list of signers. Each published signature is a public refuser."""
+letter's signing settings; the public list of signers. Each published signature is a public refuser.
+
+A signature changes state only through move() (TRANSITIONS), under lock() and lock_letter() taken in
+the tally's lock order, and its letter's count of published signatures only through count_published():
+pauses.py hides and shows signatures with them."""
 
 import hashlib
 import hmac
@@ -31,7 +35,9 @@ from .storage import write_transaction
 TRANSITIONS: dict[SignatureStatus, frozenset[SignatureStatus]] = {
     SignatureStatus.UNCONFIRMED: frozenset({SignatureStatus.PENDING, SignatureStatus.WITHDRAWN}),
     SignatureStatus.PENDING: frozenset({SignatureStatus.PUBLISHED, SignatureStatus.REJECTED, SignatureStatus.WITHDRAWN}),
-    SignatureStatus.PUBLISHED: frozenset({SignatureStatus.UNPUBLISHED, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.PUBLISHED: frozenset({SignatureStatus.UNPUBLISHED, SignatureStatus.WITHDRAWN, SignatureStatus.PAUSED}),
+    # Shown again only by whoever hid it (pauses.py): never by a moderator's decision.
+    SignatureStatus.PAUSED: frozenset({SignatureStatus.PUBLISHED, SignatureStatus.WITHDRAWN}),
     SignatureStatus.UNPUBLISHED: frozenset({SignatureStatus.PUBLISHED, SignatureStatus.WITHDRAWN}),
     SignatureStatus.REJECTED: frozenset({SignatureStatus.WITHDRAWN}),
     SignatureStatus.WITHDRAWN: frozenset(),
@@ -211,29 +217,30 @@ def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
         ).scalar_one_or_none()
         if letter is None:
             raise LetterGone(signature.public_id)
-        signature = _lock_signature(signature)
+        signature = lock(signature)
         if _expired(signature, at):
             raise SignatureExpired(signature.public_id)
         if letter.status != LetterStatus.PUBLISHED:
             raise NotOpenForSigning(letter.public_id)
-        _move(signature, SignatureStatus.PENDING)
+        move(signature, SignatureStatus.PENDING)
         signature.confirmed_at = at
         audit.record("signer", AuditAction.SIGNATURE_CONFIRM, signature.letter, signature=signature.public_id)
     return signature
 
 
 def withdraw(signature: Signature) -> Signature:
-    """The signer takes the signature back; if it was public, it leaves the list and the count at once."""
+    """The signer takes the signature back, also from a pause; if it was public, it leaves the list and
+    the count at once."""
     with write_transaction():
         tally.lock()
-        letter = _lock_letter(signature.letter_id)
-        signature = _lock_signature(signature)
+        letter = lock_letter(signature.letter_id)
+        signature = lock(signature)
         was_public = signature.status == SignatureStatus.PUBLISHED
-        _move(signature, SignatureStatus.WITHDRAWN)
+        move(signature, SignatureStatus.WITHDRAWN)
         signature.decided_at = utcnow()
         audit.record("signer", AuditAction.SIGNATURE_WITHDRAW, letter, signature=signature.public_id)
         if was_public:
-            _count(letter, -1)
+            count_published(letter, -1)
     return signature
 
 
@@ -259,7 +266,7 @@ def publish_many(letter: Letter, signers: list[dict], *, by: str, action: AuditA
                 if (stuck := letters.move_many(Signature, TRANSITIONS, batch, target, **dated)) is not None:
                     raise IllegalSignatureMove(stuck, target)
         if signers:
-            _count(letter, len(signers))
+            count_published(letter, len(signers))
         audit.record(by, action, letter, signatures=len(signers))
     return len(signers)
 
@@ -275,6 +282,8 @@ class BulkResult:
     # their letter is not public now.
     skipped: int
     illegal: int = 0  # as shown, but the state rules forbid this decision (e.g. taking down a pending one)
+    not_yours: int = 0  # as shown, but hidden by their signers, who alone show them again (pauses.NotYours)
+    letters: tuple[str, ...] = ()  # the public ids of the letters whose signers changed (pauses: their PDFs to forget)
 
 
 DECISIONS = {
@@ -295,22 +304,13 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
     done = illegal = 0
     with write_transaction():
         tally.lock()
-        ids = list(seen)
-        letter_ids = sorted(set(db.session.execute(select(Signature.letter_id).where(Signature.id.in_(ids))).scalars()))
-        letters_by_id = {
-            letter.id: letter
-            for letter in db.session.execute(
-                select(Letter).where(Letter.id.in_(letter_ids)).order_by(Letter.id).with_for_update().execution_options(populate_existing=True)
-            ).scalars()
-        }
-        found = db.session.execute(
-            select(Signature).where(Signature.id.in_(ids)).order_by(Signature.id).with_for_update().execution_options(populate_existing=True)
-        ).scalars().all()
+        letters_by_id, found = lock_many(list(seen))
         changes: dict[int, int] = {}
         for signature in found:
             if signature.revision != seen[signature.id]:
                 continue
-            if target not in TRANSITIONS[SignatureStatus(signature.status)]:
+            # A paused signature is its signer's (or the team's) to show again, not a moderator's decision.
+            if signature.status == SignatureStatus.PAUSED or target not in TRANSITIONS[SignatureStatus(signature.status)]:
                 illegal += 1
                 continue
             if target == SignatureStatus.PUBLISHED and letters_by_id[signature.letter_id].status != LetterStatus.PUBLISHED:
@@ -328,19 +328,37 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
             done += 1
         for letter_id, delta in changes.items():
             if delta:
-                _count(letters_by_id[letter_id], delta)
+                count_published(letters_by_id[letter_id], delta)
     return BulkResult(done=done, skipped=len(seen) - done - illegal, illegal=illegal)
 
 
-def _count(letter: Letter, delta: int) -> None:
-    """Move the letter's published signatures by `delta`, and the tally with them."""
+def count_published(letter: Letter, delta: int) -> None:
+    """Move the letter's published signatures by `delta`, and the tally with them (counted only while
+    the letter is public): inside the caller's write transaction, its letter locked."""
     letter.signatures_published += delta
     letter.signers_version += 1
     db.session.flush()
     tally.count_signatures(letter, delta)
 
 
-def _lock_letter(letter_id: int) -> Letter:
+def lock_many(ids: list[int]) -> tuple[dict[int, Letter], list[Signature]]:
+    """Lock the signatures `ids` and their letters, letters first, each in id order (the tally's lock
+    order, after tally.lock()): their letters by id, and the signatures found."""
+    letter_ids = sorted(set(db.session.execute(select(Signature.letter_id).where(Signature.id.in_(ids))).scalars()))
+    letters_by_id = {
+        letter.id: letter
+        for letter in db.session.execute(
+            select(Letter).where(Letter.id.in_(letter_ids)).order_by(Letter.id).with_for_update().execution_options(populate_existing=True)
+        ).scalars()
+    }
+    found = db.session.execute(
+        select(Signature).where(Signature.id.in_(ids)).order_by(Signature.id).with_for_update().execution_options(populate_existing=True)
+    ).scalars().all()
+    return letters_by_id, list(found)
+
+
+def lock_letter(letter_id: int) -> Letter:
+    """Re-read a signature's letter under a write lock (LetterGone if it is no more)."""
     letter = db.session.execute(
         select(Letter).where(Letter.id == letter_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -349,7 +367,9 @@ def _lock_letter(letter_id: int) -> Letter:
     return letter
 
 
-def _lock_signature(signature: Signature, expected_revision: int | None = None) -> Signature:
+def lock(signature: Signature, expected_revision: int | None = None) -> Signature:
+    """Re-read the signature under a write lock, after its letter's: LetterGone if it is no more,
+    StaleLetter if it changed since the caller's page showed `expected_revision`."""
     fresh = db.session.execute(
         select(Signature).where(Signature.id == signature.id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -360,7 +380,9 @@ def _lock_signature(signature: Signature, expected_revision: int | None = None) 
     return fresh
 
 
-def _move(signature: Signature, target: SignatureStatus) -> None:
+def move(signature: Signature, target: SignatureStatus) -> None:
+    """Move a locked signature to `target`, or refuse (IllegalSignatureMove): every change of a
+    signature's state goes through here (publish_many and decide move many by the same TRANSITIONS)."""
     if target not in TRANSITIONS[SignatureStatus(signature.status)]:
         raise IllegalSignatureMove(signature, target)
     signature.status = target
@@ -453,7 +475,10 @@ def state_counts(letter: Letter | None = None) -> dict[str, int]:
 
 def signatures_for_contact(email: str) -> list[Signature]:
     """Signatures given from this address that the signer may still act on (for resending links)."""
-    active = (SignatureStatus.UNCONFIRMED, SignatureStatus.PENDING, SignatureStatus.PUBLISHED, SignatureStatus.UNPUBLISHED, SignatureStatus.REJECTED)
+    active = (
+        SignatureStatus.UNCONFIRMED, SignatureStatus.PENDING, SignatureStatus.PUBLISHED, SignatureStatus.PAUSED,
+        SignatureStatus.UNPUBLISHED, SignatureStatus.REJECTED,
+    )  # fmt: skip
     window = utcnow() - CONFIRMATION_WINDOW
     return [
         signature

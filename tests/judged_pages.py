@@ -28,8 +28,11 @@ def make_pages() -> Pages:
     make_letter(language="ar")
     make_letter(language="en", title="Not in my name")
     collective = make_collective(title="מכתב הטייסים")
-    for _ in range(3):
-        make_signature(collective)
+    signed = [make_signature(collective) for _ in range(5)]
+    # Hidden for now by its signer (the button that shows it again), and by the team (no button).
+    hidden_by_signer = pauses.pause_signature(signed[3])
+    hidden_by_team = signed[4]
+    pauses.hide_signatures({hidden_by_team.id: hidden_by_team.revision}, by="judged", reason="Threats")
     pending_signature = make_signature(collective, "pending")
     unconfirmed = make_letter(LetterStatus.UNCONFIRMED)
     pending = make_letter(LetterStatus.PENDING)
@@ -70,6 +73,8 @@ def make_pages() -> Pages:
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}/text",
             f"/signature/confirm/{tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, new_signature)}",
             f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, new_signature)}",
+            # Published (the button that hides it at once), hidden by its signer and by the team.
+            *(f"/my-signature/{tokens.make(tokens.Purpose.SIGNATURE_MANAGE, s)}" for s in (signed[0], hidden_by_signer, hidden_by_team)),
             "/confirm/not-a-real-token",
             "/letters/AAAAAAAAAAAA",
             "/contact",
@@ -94,5 +99,7 @@ def make_pages() -> Pages:
             "/moderate/inbox",
             f"/moderate/inbox/{press.id}",
         ],
-        admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar", "/moderate/delay-notice"],
+        admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar", "/moderate/delay-notice",
+               # The emergency hide of co-signatures, and showing again those the team hid.
+               "/moderate/signatures?state=published", "/moderate/signatures?state=paused"],
     )

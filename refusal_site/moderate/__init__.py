@@ -8,7 +8,7 @@ the modules of this package, each owning one part of the work:
     admin            the audit log and the team (admins only)
     site_pages       the About and Privacy pages in each language (admins only)
     notices          the delay notice authors see, in each language (admins only)
-    safety           hiding many letters at once in an emergency (admins only)
+    safety           hiding many letters or co-signatures at once in an emergency (admins only)
 """
 
 # Imported for their routes, which each module adds to bp.

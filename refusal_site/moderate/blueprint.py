@@ -24,7 +24,8 @@ SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "mod
 ADMIN_ENDPOINTS = frozenset(
     {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action",
      "moderate.site_pages_list", "moderate.site_page_edit",
-     "moderate.delay_notice_edit", "moderate.hide", "moderate.show", "moderate.hide_many"}
+     "moderate.delay_notice_edit", "moderate.hide", "moderate.show", "moderate.hide_many",
+     "moderate.hide_signatures", "moderate.show_signatures"}
 )
 
 

@@ -92,6 +92,28 @@ class HideManyForm(Form):
     reason = HideForm.reason
 
 
+class SignatureShowForm(Form):
+    """An admin shows again the co-signatures the team hid: the ticked ones, or all shown (the queue
+    page's `shown` and `selected`, parsed by the view). Beside the decision form on that page: its
+    fields are named apart."""
+
+    safety_scope = StringField(validators=[InputRequired(), AnyOf(["selected", "shown"])])
+
+
+class SignatureHideForm(SignatureShowForm):
+    """An admin hides co-signatures at once in an emergency, with one reason on the record of each."""
+
+    hide_reason = TextAreaField(
+        _l("Why they are hidden (kept on the record)"),
+        validators=[
+            InputRequired(_l("Please say why the signatures are hidden.")),
+            CharacterLimit(REASON_MAX, sanitize.clean_text),
+            no_control_characters,
+            not_blank_after_cleaning(sanitize.clean_text),
+        ],
+    )
+
+
 class EditForm(DecisionForm):
     display_name = StringField(_l("Name"), validators=one_line_checks(NAME_MAX, _l("Please write the name to publish the letter under.")))
     descriptor = StringField(_l("Rank, unit or role"), validators=one_line_checks(DESCRIPTOR_MAX))

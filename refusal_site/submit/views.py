@@ -379,6 +379,7 @@ def confirm_signature(token: str):
 
 def _signature_page(token: str, form: WithdrawSignatureForm, status: int = 200, **context):
     signature = _signature(tokens.Purpose.SIGNATURE_MANAGE, token)
+    context.setdefault("pause_form", PauseForm(formdata=None, revision=signature.revision))
     page = render_template("submit/signature.html", signature=signature, letter=signature.letter, token=token, form=form, **context)
     return page, status
 
@@ -403,4 +404,40 @@ def withdraw_signature(token: str):
         return _signature_page(token, form, 409, already_withdrawn=True)
     # No cached PDF of this machine shows the signer's name any more (each machine's builder service sweeps its own).
     cleanup.forget(signature.letter.public_id, compilations=True, contents=False)
+    return redirect(url_for(".signature", token=token), code=303)
+
+
+@bp.post("/my-signature/<token>/hide")
+@limiter.limit(_confirm_limit)
+def pause_signature(token: str):
+    """The safety pause: the co-signer hides their published signature at once, to show it again later."""
+    return _pause_or_resume_signature(token, pauses.pause_signature)
+
+
+@bp.post("/my-signature/<token>/show")
+@limiter.limit(_confirm_limit)
+def resume_signature(token: str):
+    return _pause_or_resume_signature(token, pauses.resume_signature)
+
+
+def _pause_or_resume_signature(token: str, act):
+    signature = _signature(tokens.Purpose.SIGNATURE_MANAGE, token)
+    form = PauseForm()
+    if not form.validate_on_submit():
+        return _signature_page(token, WithdrawSignatureForm(formdata=None), 400, out_of_date=True)
+    try:
+        signature = act(signature, expected_revision=form.revision.data)
+    except letters.LetterGone:
+        raise LinkProblem("invalid", 410) from None
+    except letters.NothingChanged:
+        # The same button pressed twice (or in two tabs): already as asked, nothing done twice.
+        return redirect(url_for(".signature", token=token), code=303)
+    except (letters.StaleLetter, signatures.IllegalSignatureMove, pauses.NotYours):
+        # Pressed on a page older than the signature's state: nothing was done; the page as it stands
+        # now says what can be done (a withdrawn signature is gone for good: 410).
+        gone = signatures.signature_by_public_id(signature.public_id).status == SignatureStatus.WITHDRAWN
+        return _signature_page(token, WithdrawSignatureForm(formdata=None), 410 if gone else 409, out_of_date=not gone, already_withdrawn=gone)
+    if signature.status == SignatureStatus.PAUSED:
+        # No cached PDF of this machine shows the signer's name meanwhile (each machine's builder service sweeps its own).
+        cleanup.forget(signature.letter.public_id, compilations=True, contents=False)
     return redirect(url_for(".signature", token=token), code=303)
