@@ -4,7 +4,8 @@ What it measures, in one run, in-process (no server, no database but a throw-awa
 
 1. Where WeasyPrint breaks: for each shape of nested markup (em separated by spaces, lists,
    block quotes, lists directly in lists, a mix), the smallest nesting depth at which laying out a
-   letter's pages raises (found by bisection on HTML written past the sanitizer, as a letter stored
+   letter's pages and writing them tagged, as the app does (rendering.write_tagged), raises
+   (found by bisection on HTML written past the sanitizer, as a letter stored
    before its bounds was), and the element depth that is.
 2. The bounds' margin: the same shapes through sanitize.text_to_html at 10 times the depth that
    broke (cut to a letter's 20,000 characters), laid out with a fifth of the recursion limit
@@ -49,10 +50,10 @@ def _letter(html: str, language: str = "he"):
 
 
 def _renders(html: str) -> bool:
-    from refusal_site.compilation.rendering import letters_document
+    from refusal_site.compilation.rendering import letters_document, write_tagged
 
     try:
-        letters_document([_letter(html)]).write_pdf()
+        write_tagged(letters_document([_letter(html)]))
     except RecursionError:
         return False
     return True
@@ -82,7 +83,7 @@ def _seconds(call, runs: int = 3) -> float:
 def main() -> None:
     from refusal_site import create_app, sanitize
     from refusal_site.compilation.pages import render_run
-    from refusal_site.compilation.rendering import letters_document
+    from refusal_site.compilation.rendering import letters_document, write_tagged
     from tests.factories import TEXTS
 
     folder = Path(tempfile.mkdtemp(prefix="bench-markup-"))
@@ -96,7 +97,7 @@ def main() -> None:
         for name, shape in SHAPES.items():
             depth = breaking_depth(shape)
             bounded = sanitize.text_to_html(shape(10 * depth)[:LETTER_MAX])
-            ok = _at_stack_depth(sys.getrecursionlimit() // 5, lambda: letters_document([_letter(bounded)]).write_pdf())
+            ok = _at_stack_depth(sys.getrecursionlimit() // 5, lambda: write_tagged(letters_document([_letter(bounded)])))
             print(f"| {name} | {depth} | {depth * ELEMENTS_PER_LEVEL.get(name, 1)} | {'renders' if ok else 'FAILS'} |", flush=True)
         print("\n| letter at the bounds | lay out and write (median of 3) |")
         print("|---|---:|")
@@ -108,8 +109,8 @@ def main() -> None:
         }
         for name, text in at_bounds.items():
             html = sanitize.text_to_html(text)
-            print(f"| {name} | {_seconds(lambda: letters_document([_letter(html)]).write_pdf()):.2f} s |")
-        warm = _seconds(lambda: letters_document([_letter(sanitize.text_to_html(TEXTS["he"]))]).write_pdf())
+            print(f"| {name} | {_seconds(lambda: write_tagged(letters_document([_letter(html)]))):.2f} s |")
+        warm = _seconds(lambda: write_tagged(letters_document([_letter(sanitize.text_to_html(TEXTS["he"]))])))
         print(f"\nreview page's trial render, a letter of a page: first in a process {first:.2f} s, warm {warm:.2f} s")
         text = ("אני מסרב לשרת במילואים. זו החלטה שקיבלתי אחרי מחשבה ארוכה, ואני כותב אותה בשמי המלא. " * 40).encode()[:5120].decode(errors="ignore")
         samples = []
