@@ -7,7 +7,8 @@ the same letters):
 
 1. Plain render (the baseline): all published letters in ONE WeasyPrint document, the app's own
    letter markup (rendering.letters_document: the same pages a compilation is made of, with the
-   app's StaticOnlyFetcher), written with write_pdf(). No cover, contents, outline or page numbers.
+   app's StaticOnlyFetcher), written with write_pdf(). No cover, contents, outline or page numbers,
+   and no tags (a build renders its parts tagged for PDF/UA-1, a cost the baseline does not pay).
 2. Full build from nothing: assembly.build(Selection(), "he") with an empty PDF cache folder.
 3. After one approval: one more letter goes through letters.submit / confirm / publish (so it is
    published now, the newest, like a real approval), then build() again on the cache the full
@@ -613,7 +614,8 @@ def report(args: argparse.Namespace, info: list[tuple[str, str]], results: list[
     out.append("")
     notes = [
         "plain = one WeasyPrint document of all letters (rendering.letters_document, the app's "
-        "fetcher), write_pdf() to memory: no cover, contents, outline or page numbers.",
+        "fetcher), write_pdf() to memory: no cover, contents, outline or page numbers, and untagged, while a "
+        "build's parts are rendered tagged (PDF/UA-1, issue 21): the baseline is WeasyPrint's plainest render.",
         "full = assembly.build(Selection(), \"he\") with an empty PDF cache; +1 approval = build() after "
         "letters.submit/confirm/publish of one more letter, on the cache the full build left; withdrawal = build() "
         "after letters.withdraw of the letter in the middle, on the cache the approval build left. Both are figures "
