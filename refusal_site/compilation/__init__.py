@@ -17,5 +17,6 @@ Its rooms, each using only those listed after it:
 - limits: locks, build slots, time and memory
 - cache: every kept file's path, and atomic writes
 - tagging: the structure a screen reader reads (PDF/UA-1), tidied after a render and carried into a joined file
+- text_map: what a PDF's glyphs copy back as, read from its fonts
 - selection: which letters, as PDFs show them, and the fingerprints that name what is kept
 """

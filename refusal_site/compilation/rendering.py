@@ -17,7 +17,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..models import Language, Letter
-from . import tagging
+from . import tagging, text_map
 from .selection import PrintedLetter, printed
 
 log = logging.getLogger(__name__)
@@ -124,8 +124,9 @@ def letter_pdf(shown: PrintedLetter) -> bytes:
 
 
 def write_tagged(document, **options) -> bytes:
-    """A WeasyPrint HTML or Document as a tagged PDF (PDF/UA-1 structure), its margins' content marked as artifacts."""
-    return tagging.tidy(document.write_pdf(**{**tagging.RENDER_OPTIONS, **options}))
+    """A WeasyPrint HTML or Document as a tagged PDF (PDF/UA-1 structure), its margins' content marked
+    as artifacts, whose text copies back as it was written (text_map)."""
+    return text_map.exact(tagging.tidy(document.write_pdf(**{**tagging.RENDER_OPTIONS, **options})))
 
 
 def render_letter(letter: Letter) -> bytes:

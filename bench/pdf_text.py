@@ -1,0 +1,100 @@
+"""Words copied back out of our PDFs (issue 21, item 1): how many come back exactly, per language and
+per reader, from each letter's own PDF and from a compilation.
+
+What it does, in-process, on a throw-away SQLite file: publishes the letters of bench/lib/words.py
+(every word of the demo letters, and lines with tanween, shadda, lam-alef, niqqud and mixed
+directions; three letters a language), renders each letter's PDF as the site serves it
+(rendering.render_letter) and one compilation of all of them (assembly.build, the Hebrew edition,
+cover and contents included), and reads each PDF with pypdf, poppler's pdftotext and PDFium
+(pypdfium2). A word is right when the reader's text holds it exactly, after NFC, as often as the
+letter does (punctuation around a word and direction marks are not compared). A distinct word is
+counted wrong once if any PDF it is in loses it.
+
+Run from the repository root (about 15 s):
+
+    .venv/bin/python -m bench.pdf_text
+    .venv/bin/python -m bench.pdf_text --show 10      # and up to 10 wrong words per row, as read
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+from bench.lib import words
+from bench.lib.databases import Database, SQLiteBackend
+from bench.lib.report import code_state, command_line, table
+
+LANGUAGES = ("ar", "he", "en")
+
+
+def measure(workdir: Path) -> dict[tuple[str, str, str], tuple[set[str], dict[str, str]]]:
+    """(kind, language, reader) -> (distinct words checked, wrong word -> what the reader read instead)."""
+    from refusal_site import letters
+    from refusal_site.audit import AuditAction
+    from refusal_site.compilation import assembly, rendering
+    from refusal_site.compilation.selection import Selection
+    from refusal_site.models import utcnow
+
+    database = Database.create(SQLiteBackend(workdir), "words", workdir)
+    results: dict = defaultdict(lambda: (set(), {}))
+    with database.app.app_context():
+        now = utcnow()
+        drafts = []
+        for language in LANGUAGES:
+            for i, fields in enumerate(words.letters(language)):
+                moment = now - timedelta(hours=len(drafts) + 1)
+                drafts.append({**fields, "language": language, "collective": False, "submitted_at": moment - timedelta(hours=2),
+                               "confirmed_at": moment - timedelta(hours=1), "published_at": moment})
+        public_ids = letters.publish_many(drafts, by="cli", action=AuditAction.DEMO_SEED)
+        published = [letters.letter_by_public_id(public_id) for public_id in public_ids]
+        compilation = assembly.build(Selection(), "he").path.read_bytes()
+        documents = [("letter PDF", draft, rendering.render_letter(letter)) for draft, letter in zip(drafts, published)]
+        documents += [("compilation", draft, compilation) for draft in drafts]
+        texts: dict[tuple[int, str], str] = {}
+        for kind, draft, data in documents:
+            for reader in words.READERS:
+                text = texts.setdefault((id(data), reader), words.read(data, reader))
+                checked, wrong = results[kind, draft["language"], reader]
+                expected = words.letter_words(draft)
+                checked.update(expected)
+                lost = set(words.missing(expected, text))
+                for word in lost:
+                    wrong.setdefault(word, _seen_as(word, text))
+    database.release()
+    return results
+
+
+def _seen_as(word: str, text: str) -> str:
+    """What a reader made of a word, roughly: the extracted word most like it (for the report)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, set(words.words(text)), n=1, cutoff=0.3)
+    return close[0] if close else "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--show", type=int, default=0, metavar="N", help="list up to N wrong words per row, as read")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-text-") as folder:
+        results = measure(Path(folder))
+    rows, details = [], []
+    for kind in ("letter PDF", "compilation"):
+        for language in LANGUAGES:
+            for reader in words.READERS:
+                checked, wrong = results[kind, language, reader]
+                rows.append([kind, language, reader, str(len(checked)), str(len(wrong))])
+                for word, seen in sorted(wrong.items())[: args.show]:
+                    details.append(f"  {kind} · {language} · {reader}: {word} -> {seen}")
+    print(f"Words copied back exactly ({code_state()}; {command_line()})\n")
+    print(table(["PDF", "language", "reader", "words checked", "words wrong"], rows, markdown=True))
+    if details:
+        print("\n" + "\n".join(details))
+
+
+if __name__ == "__main__":
+    main()
