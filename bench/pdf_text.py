@@ -21,39 +21,21 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 
 from bench.lib import words
 from bench.lib.databases import Database, SQLiteBackend
 from bench.lib.report import code_state, command_line, table
 
-LANGUAGES = ("ar", "he", "en")
+LANGUAGES = tuple(words.CORPUS)
 
 
 def measure(workdir: Path) -> dict[tuple[str, str, str], tuple[set[str], dict[str, str]]]:
     """(kind, language, reader) -> (distinct words checked, wrong word -> what the reader read instead)."""
-    from refusal_site import letters
-    from refusal_site.audit import AuditAction
-    from refusal_site.compilation import assembly, rendering
-    from refusal_site.compilation.selection import Selection
-    from refusal_site.models import utcnow
-
     database = Database.create(SQLiteBackend(workdir), "words", workdir)
     results: dict = defaultdict(lambda: (set(), {}))
     with database.app.app_context():
-        now = utcnow()
-        drafts = []
-        for language in LANGUAGES:
-            for i, fields in enumerate(words.letters(language)):
-                moment = now - timedelta(hours=len(drafts) + 1)
-                drafts.append({**fields, "language": language, "collective": False, "submitted_at": moment - timedelta(hours=2),
-                               "confirmed_at": moment - timedelta(hours=1), "published_at": moment})
-        public_ids = letters.publish_many(drafts, by="cli", action=AuditAction.DEMO_SEED)
-        published = [letters.letter_by_public_id(public_id) for public_id in public_ids]
-        compilation = assembly.build(Selection(), "he").path.read_bytes()
-        documents = [("letter PDF", draft, rendering.render_letter(letter)) for draft, letter in zip(drafts, published)]
-        documents += [("compilation", draft, compilation) for draft in drafts]
+        documents = words.corpus_pdfs()
         texts: dict[tuple[int, str], str] = {}
         for kind, draft, data in documents:
             for reader in words.READERS:

@@ -5,6 +5,7 @@ which words do not come back exactly. bench/pdf_text.py counts them; tests/test_
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import unicodedata
 from collections import Counter
@@ -28,7 +29,7 @@ CORPUS = {
         "שָׁלוֹם עֲלֵיכֶם, בְּרֵאשִׁית בָּרָא",
         "סֵרוּב מַצְפּוּנִי בְּשֵׁם מָלֵא",
         "שירתתי בצה״ל עם David Cohen בגדוד 7021 משנת 2019 עד 2024",
-        "קראתי את המכתב של سامي حلبي ושל Sarah Levin ב־3 במאי",
+        "קראתי את המכתב של سامي حلبي ושל Sarah Levin ביום 3 במאי",
         "רס״ל (מיל׳) כתב: ״אני לא אתייצב״ – 100% בטוח",
     ],
     "en": [
@@ -68,6 +69,32 @@ def letters(language: str) -> list[dict]:
     ]
 
 
+def corpus_pdfs() -> list[tuple[str, dict, bytes]]:
+    """Publish the letters of every language (in the current app context, on an empty database) and
+    render them as the site serves them: (kind, the letter's fields, PDF) for each letter's own PDF
+    and, for each letter, the one compilation of all of them (the Hebrew edition)."""
+    from datetime import timedelta
+
+    from refusal_site import letters as domain
+    from refusal_site.audit import AuditAction
+    from refusal_site.compilation import assembly, rendering
+    from refusal_site.compilation.selection import Selection
+    from refusal_site.models import utcnow
+
+    now = utcnow()
+    drafts = []
+    for language in CORPUS:
+        for fields in letters(language):
+            moment = now - timedelta(hours=len(drafts) + 1)
+            drafts.append({**fields, "language": language, "collective": False, "submitted_at": moment - timedelta(hours=2),
+                           "confirmed_at": moment - timedelta(hours=1), "published_at": moment})
+    public_ids = domain.publish_many(drafts, by="cli", action=AuditAction.DEMO_SEED)
+    compilation = assembly.build(Selection(), "he").path.read_bytes()
+    documents = [("letter PDF", draft, rendering.render_letter(domain.letter_by_public_id(public_id)))
+                 for draft, public_id in zip(drafts, public_ids)]
+    return documents + [("compilation", draft, compilation) for draft in drafts]
+
+
 def words(text: str) -> list[str]:
     """The words of a text as a reader compares them: NFC, without direction marks, split on white
     space, punctuation around a word left out (extractors may move it to the other end of a line)."""
@@ -81,6 +108,35 @@ def words(text: str) -> list[str]:
 
 def letter_words(letter: dict) -> list[str]:
     return words(" ".join(str(letter[field]) for field in ("display_name", "descriptor", "title", "body_text") if letter.get(field)))
+
+
+def where_scripts_meet(letter: dict) -> set[str]:
+    """Words of the letter's lines that mix Hebrew, Arabic, Latin letters or digits: each reader orders
+    the runs of such a line (and the spaces between them) by its own rules."""
+    mixed = set()
+    for field in ("display_name", "descriptor", "title", "body_text"):
+        for line in (letter.get(field) or "").splitlines():
+            if len({_script(ch) for ch in line} - {None}) > 1:
+                mixed.update(words(line))
+    return mixed
+
+
+def _script(ch: str) -> str | None:
+    if "\u0590" <= ch <= "\u05ff" or "\ufb1d" <= ch <= "\ufb4f":
+        return "Hebrew"
+    if "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufeff":
+        return "Arabic"
+    return {"L": "Latin", "EN": "digits", "AN": "digits"}.get(unicodedata.bidirectional(ch))
+
+
+def shaped(word: str) -> bool:
+    """A word drawn with a glyph for more than one character, or with a mark moved onto its letter:
+    a lam-alef (ligature), an Arabic or Hebrew mark (tanween, shadda, harakat, niqqud)."""
+    return bool(LAM_ALEF.search(word)) or any(unicodedata.category(ch) == "Mn" for ch in word)
+
+
+# Lam then alef (with any marks between): drawn as one glyph, ﻻ.
+LAM_ALEF = re.compile("\u0644[\u064b-\u065f\u0670]*[\u0622\u0623\u0625\u0627]")
 
 
 def missing(expected: Iterable[str], text: str) -> list[str]:

@@ -13,7 +13,7 @@ from .. import published, signatures, tally
 from ..models import Language, Letter
 
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
-TEMPLATE_VERSION = "7"
+TEMPLATE_VERSION = "8"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ letters too (لًا): the first glyph of the cluster is then mapped to the whole
 to nothing, and a glyph keeps that one map wherever else it is drawn. So the fathatan of سهلًا made
 every later علنًا copy as علنلًاا. A font's cmap says which characters each glyph draws (a
 positional form or a ligature by its presentation form, decomposed to the letters it stands for:
-ﻼ is لا), and that holds wherever the glyph is drawn."""
+ﻼ is لا), and that holds wherever the glyph is drawn. A glyph no cmap names keeps the text of the
+cluster it was drawn in: our Arabic font's lam-mark-alef glyphs (static/fonts/pdf/README.txt) are
+each drawn for one sequence of three characters, and nothing else."""
 
 import io
 import unicodedata
@@ -45,7 +47,7 @@ def exact(data: bytes) -> bytes:
             if drawn != mapped:
                 font.ToUnicode = pdf.make_stream(cmap(drawn))
         out = io.BytesIO()
-        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve, deterministic_id=True)
         return out.getvalue()
 
 
