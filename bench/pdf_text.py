@@ -8,7 +8,8 @@ directions; three letters a language), renders each letter's PDF as the site ser
 cover and contents included), and reads each PDF with pypdf, poppler's pdftotext and PDFium
 (pypdfium2). A word is right when the reader's text holds it exactly, after NFC, as often as the
 letter does (punctuation around a word and direction marks are not compared). A distinct word is
-counted wrong once if any PDF it is in loses it.
+counted wrong once if any PDF it is in loses it, and said why it may be: it stands where scripts meet, it
+has a lam-alef or an Arabic or Hebrew mark, or neither.
 
 Run from the repository root (about 15 s):
 
@@ -28,10 +29,14 @@ from bench.lib.databases import Database, SQLiteBackend
 from bench.lib.report import code_state, command_line, table
 
 LANGUAGES = tuple(words.CORPUS)
+# Why a word came back wrong: it stands where scripts meet (a reader orders the runs of two
+# directions by its own rules), it has a lam-alef or a mark (poppler and PDFium put the characters of
+# one glyph, or a mark drawn above its letter, out of order), or neither.
+KINDS = ("scripts meet", "lam-alef or mark", "other")
 
 
 def measure(workdir: Path) -> dict[tuple[str, str, str], tuple[set[str], dict[str, str]]]:
-    """(kind, language, reader) -> (distinct words checked, wrong word -> what the reader read instead)."""
+    """(kind, language, reader) -> (distinct words checked, wrong word -> (what the reader read instead, why))."""
     database = Database.create(SQLiteBackend(workdir), "words", workdir)
     results: dict = defaultdict(lambda: (set(), {}))
     with database.app.app_context():
@@ -43,9 +48,10 @@ def measure(workdir: Path) -> dict[tuple[str, str, str], tuple[set[str], dict[st
                 checked, wrong = results[kind, draft["language"], reader]
                 expected = words.letter_words(draft)
                 checked.update(expected)
-                lost = set(words.missing(expected, text))
-                for word in lost:
-                    wrong.setdefault(word, _seen_as(word, text))
+                mixed = words.where_scripts_meet(draft)
+                for word in set(words.missing(expected, text)):
+                    kind_of = "scripts meet" if word in mixed else "lam-alef or mark" if words.shaped(word) else "other"
+                    wrong.setdefault(word, (_seen_as(word, text), kind_of))
     database.release()
     return results
 
@@ -69,11 +75,12 @@ def main() -> None:
         for language in LANGUAGES:
             for reader in words.READERS:
                 checked, wrong = results[kind, language, reader]
-                rows.append([kind, language, reader, str(len(checked)), str(len(wrong))])
-                for word, seen in sorted(wrong.items())[: args.show]:
-                    details.append(f"  {kind} · {language} · {reader}: {word} -> {seen}")
+                kinds = [kind_of for _seen, kind_of in wrong.values()]
+                rows.append([kind, language, reader, str(len(checked)), str(len(wrong)), *(str(kinds.count(k)) for k in KINDS)])
+                for word, (seen, kind_of) in sorted(wrong.items())[: args.show]:
+                    details.append(f"  {kind} · {language} · {reader}: {word} -> {seen} ({kind_of})")
     print(f"Words copied back exactly ({code_state()}; {command_line()})\n")
-    print(table(["PDF", "language", "reader", "words checked", "words wrong"], rows, markdown=True))
+    print(table(["PDF", "language", "reader", "words checked", "words wrong", *(f"of which: {k}" for k in KINDS)], rows, markdown=True))
     if details:
         print("\n" + "\n".join(details))
 
