@@ -41,6 +41,21 @@ def layout_text(path, page: int) -> str:
     return plain(done.stdout)
 
 
+def contents_entries(path, page: int = 1) -> list[tuple[str, str]]:
+    """Each entry on a page of contents (0-based page), as pdftotext lays it out: its first line (name,
+    title, page number) and its second (the letter's language, date, co-signatures). The heading of
+    the first page of contents and the page's own number are left out."""
+    lines = [line for line in layout_text(path, page).splitlines() if line.strip()][:-1]  # the page's "ii"
+    if len(lines) % 2:
+        lines = lines[1:]  # the heading "Contents"
+    return list(zip(lines[0::2], lines[1::2], strict=True))
+
+
+def contents_lines(path, page: int = 1) -> list[str]:
+    """The first line of each entry on a page of contents: its name, title and page number."""
+    return [first for first, _about in contents_entries(path, page)]
+
+
 def printed_number(path, page: int) -> str:
     """The number printed at the foot of a page (its last word, as pdftotext reads it)."""
     return layout_text(path, page).split()[-1]

@@ -24,13 +24,13 @@ from ..models import Letter, Signature, SignatureStatus, utcnow
 from . import cache, rendering, tagging
 from .selection import Selection, SiteCount, day
 
-CONTENTS_ROWS = 36  # entries on a page of contents (each entry is one line)
+CONTENTS_ROWS = 20  # entries on a page of contents (each entry is two lines: who and what, then language and date)
 # The contents' links, an entry's line (placeholders turned into jumps to its letter's first page when
 # the compilation is assembled), and the line of each digit that page numbers are stamped with.
 TOC_LINK = "https://toc.refusers.invalid/letter/"
 TOC_DIGIT = "https://toc.refusers.invalid/digit/"
-# How much of a line of contents an entry may fill, in widths of an average letter: long entries are
-# cut short before layout (WeasyPrint's ellipsis loses right-to-left text), so each stays one line.
+# How much of a line of contents an entry's name and title may fill, in widths of an average letter: long
+# ones are cut short before layout (WeasyPrint's ellipsis loses right-to-left text), so each stays one line.
 CONTENTS_LINE = 64
 WIDE = frozenset("MWmw@%")
 
@@ -42,15 +42,18 @@ def contents(selected: list[Letter], language: str) -> list[list[dict]]:
 
 
 def _entry(index: int, letter: Letter, language: str) -> dict:
-    note = ""
-    if letter.collective and letter.signatures_published:
-        with force_locale(language):
-            count = letter.signatures_published
-            # As the letter's page says it, number formatted (Flask-Babel's ngettext would not format it).
-            phrase = get_translations().ungettext("Signed by %(num)s more person", "Signed by %(num)s more people", count)
-            note = " · " + phrase % {"num": format_number(count)}
+    """One entry: the name and title as written (in the letter's language and direction), and below
+    them, in the edition's language, the letter's language, the day it was published and, for a
+    collective letter, how many co-signed it: a reader of the edition can tell what each letter is."""
     text = letter.display_name + (f" · {letter.title}" if letter.title else "")
-    return {"index": index, "text": _cut(text, CONTENTS_LINE - _width(note)), "note": note, "language": letter.language,
+    with force_locale(language):
+        about = [str(LANGUAGE_NAMES_IN_TEXT[letter.language]), format_date(day(letter.published_at), "long")]
+        if letter.collective and letter.signatures_published:
+            count = letter.signatures_published
+            # Number formatted (Flask-Babel's ngettext would not format it).
+            phrase = get_translations().ungettext("collective, %(num)s co-signature", "collective, %(num)s co-signatures", count)
+            about.append(phrase % {"num": format_number(count)})
+    return {"index": index, "text": _cut(text, CONTENTS_LINE), "about": " · ".join(about), "language": letter.language,
             "direction": letter.direction}
 
 

@@ -13,7 +13,7 @@ from refusal_site.compilation import assembly, cache, front, rendering, selectio
 from refusal_site.extensions import db
 from refusal_site.models import Letter, utcnow
 from tests.factories import make_letter
-from tests.pdfs import layout_text, names, plain, printed_number, publish_mixed
+from tests.pdfs import contents_entries, contents_lines, layout_text, names, plain, printed_number, publish_mixed
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
@@ -32,7 +32,7 @@ def test_contents_bookmarks_and_links_point_where_each_letter_starts(app):
             assert not names(reader.pages[page - 1].extract_text(), letter.display_name)
     # The contents give each letter the number printed on the page it starts on, which is also
     # the page's label in a viewer (contents i, ii, ...; letters from 1).
-    rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]  # heading, then rows, then "ii"
+    rows = [line.split() for line in contents_lines(built.path)]
     assert len(rows) == len(made)
     for letter, row, (_, page) in zip(made, rows, outline, strict=True):
         shown = printed_number(built.path, page)
@@ -158,7 +158,7 @@ def test_a_correction_that_lengthens_a_letter_moves_the_numbers_after_it_without
     starts = [reader.get_destination_page_number(item) for item in reader.outline][1:]
     before = [PdfReader(first).get_destination_page_number(item) for item in PdfReader(first).outline][1:]
     assert starts[1] - starts[0] > before[1] - before[0], "the corrected letter takes more pages"
-    rows = [line.split() for line in layout_text(path, 1).splitlines()[1:] if line.strip()][:-1]
+    rows = [line.split() for line in contents_lines(path)]
     assert [row[-1] for row in rows] == [printed_number(path, page) for page in starts] == [reader.page_labels[p] for p in starts]
     assert [int(row[-1]) for row in rows][1:] == [page - 1 for page in starts[1:]], "after cover and one page of contents"
 
@@ -173,7 +173,7 @@ def test_numbers_of_two_digits_in_the_contents_read_in_order_at_the_lines_end(ap
     path = assembly.build(selection.Selection(), language).path
     reader = PdfReader(path)
     starts = [reader.get_destination_page_number(item) for item in reader.outline][1:]
-    lines = [line for line in layout_text(path, 1).splitlines()[1:] if line.strip()][:-1]  # heading; the page's "ii"
+    lines = contents_lines(path)
     assert len(lines) == len(made)
     right_to_left = language != "en"
     for letter, line, page in zip(made, lines, starts, strict=True):
@@ -205,7 +205,7 @@ def test_page_numbers_of_three_and_four_digits_stand_in_order_in_the_contents(ap
             out.add_blank_page(page_size=(595.28, 841.89))
         stamping.number_contents(joined, 2, [2, 2 + 99, 2 + 1233], digits, language, ["Writer A", "Writer B", "Writer C"])
         out.save(tmp_path / "numbers.pdf")
-    lines = [line.split() for line in layout_text(tmp_path / "numbers.pdf", 1).splitlines()[1:] if line.strip()][:-1]
+    lines = [line.split() for line in contents_lines(tmp_path / "numbers.pdf")]
     assert [words[0] if language == "he" else words[-1] for words in lines] == ["1", "100", "1234"], lines
     assert {"100", "1234"} <= set(PdfReader(tmp_path / "numbers.pdf").pages[1].extract_text().split())
 
@@ -317,8 +317,8 @@ def test_a_long_title_is_cut_short_in_the_contents_and_its_name_and_page_still_s
     made = [make_letter(language="he", display_name="נועה כהן", title=("כותרת ארוכה מאוד " * 10).strip()),
             make_letter(language="en", display_name="Dan Stein", title=("A very long title " * 10).strip())]
     built = assembly.build(selection.Selection(), language)
-    rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]
-    assert len(rows) == 2, "one line an entry"
+    rows = [line.split() for line in contents_lines(built.path)]
+    assert len(rows) == 2, "one line an entry's name and title"
     for letter, row, number in zip(made, rows, ("1", "2")):
         assert any("…" in word for word in row), row
         words = [word.strip("…") for word in row]  # extractors put the ellipsis at either end of a run
@@ -331,9 +331,44 @@ def test_an_entry_of_wide_capitals_is_cut_to_one_line_with_its_signers_and_page(
     letter = make_collective(language="en", display_name="W" * 60, title="M" * 150)
     make_signature(letter, name="Dana Katz")
     built = assembly.build(selection.Selection(), "he")
-    rows = [line.split() for line in layout_text(built.path, 1).splitlines()[1:] if line.strip()][:-1]
-    assert len(rows) == 1 and "1" in (rows[0][0], rows[0][-1]), rows
-    assert any(word.startswith("WWWW") for word in rows[0]) and "…" in " ".join(rows[0]) and "אדם" in " ".join(rows[0]), rows
+    ((first, about),) = contents_entries(built.path)
+    row = first.split()
+    assert "1" in (row[0], row[-1]) and any(word.startswith("WWWW") for word in row) and "…" in first, row
+    assert "חתימה נוספת" in about and "קבוצתי" in about, about
+
+
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_each_entry_says_the_letter_s_language_date_and_co_signatures_in_the_edition_s_language(app, language):
+    """Names and titles stay as written; the rest is in the edition's language, so a reader of the
+    English edition who reads no Hebrew or Arabic can tell what each letter is."""
+    from flask_babel import force_locale, format_date
+
+    from tests.factories import make_collective, make_signature
+
+    moment = utcnow() - timedelta(days=40)
+    made = [make_letter(language="he", display_name="נועה כהן", title="לא בשמי", published_at=moment),
+            make_collective(language="ar", display_name="سامي حلبي", published_at=moment + timedelta(days=1)),
+            make_letter(language="en", display_name="Dan Stein", published_at=moment + timedelta(days=2))]
+    for _ in range(3):
+        make_signature(made[1])
+    path = assembly.build(selection.Selection(), language).path
+    entries = contents_entries(path)
+    assert len(entries) == 3
+    english = {"en": "English", "he": "Hebrew", "ar": "Arabic"}
+    for letter, (first, about) in zip(made, entries, strict=True):
+        assert names(first, letter.display_name), first
+        with force_locale(language):
+            published = format_date(selection.day(letter.published_at), "long")
+        if language == "en":  # read in order: "Hebrew · March 1, 2026 · collective, 3 co-signatures"
+            said = f"{english[letter.language]} · {published}" + (" · collective, 3 co-signatures" if letter.collective else "")
+            assert " ".join(plain(about).split()) == said, about
+        else:  # right-to-left lines come out of pdftotext with their numbers and dots in visual order
+            assert all(word in about for word in published.split() if not word.isdigit()), (published, about)
+            assert published.split()[-1] in about, about
+    if language == "he":
+        assert "עברית" in entries[0][1] and "ערבית" in entries[1][1] and "קבוצתי" in entries[1][1] and "חתימות נוספות" in entries[1][1]
+    if language == "ar":
+        assert "العربية" in entries[1][1] and "جماعية" in entries[1][1] and "توقيعات مشتركة" in entries[1][1], entries[1][1]  # 3: plural form of 3 to 10
 
 
 def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_page(app):
@@ -344,7 +379,7 @@ def test_after_an_approval_the_contents_rendered_beside_the_new_letter_give_its_
     reader = PdfReader(path)
     start = [reader.get_destination_page_number(item) for item in reader.outline][-1]
     assert names(layout_text(path, start), newest.display_name)
-    row = [line.split() for line in layout_text(path, 1).splitlines() if line.strip()][-2]  # the last entry, then "ii"
+    row = contents_lines(path)[-1].split()
     assert row[:2] == ["Dan", "Stein"], row
     assert row[-1] == printed_number(path, start) == reader.page_labels[start], (row, start)
     assert int(row[-1]) > len(made) + 1, "after the long letter's pages"
