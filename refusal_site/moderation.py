@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from . import similarity
 from .extensions import db
-from .models import AuditEvent, Language, Letter, LetterStatus, LetterVersion
+from .models import AuditEvent, Language, Letter, LetterStatus, LetterVersion, Moderator
 from .paging import Page, count_pages
 
 # What a moderator is asked to act on first: confirmed letters, oldest confirmation first.
@@ -69,3 +69,10 @@ def versions(letter: Letter) -> list[LetterVersion]:
             select(LetterVersion).where(LetterVersion.letter_id == letter.id).order_by(LetterVersion.id.desc())
         ).scalars()
     )
+
+
+def last_event_is(letter: Letter, action: str, *, by: Moderator) -> bool:
+    """Whether the latest change on the letter's record is `action` by this moderator (a decision
+    sent twice finds its first sending done)."""
+    last = db.session.execute(select(AuditEvent).where(AuditEvent.letter_id == letter.id).order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
+    return last is not None and last.action == str(action) and last.actor_id == by.id

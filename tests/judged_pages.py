@@ -21,6 +21,9 @@ class Pages:
     overlong: list[str]
     moderation: list[str]
     admin: list[str]  # open to admins only
+    # Decisions that ask to confirm: the reason sent from the letter's review page (the URL without
+    # its last part) shows the confirming page
+    to_confirm: list[str]
 
 
 def make_pages() -> Pages:
@@ -99,6 +102,7 @@ def make_pages() -> Pages:
             "/moderate/inbox",
             f"/moderate/inbox/{press.id}",
         ],
+        to_confirm=[f"/moderate/letters/{pending.public_id}/reject", f"/moderate/letters/{letter.public_id}/unpublish"],
         admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar", "/moderate/delay-notice",
                # The emergency hide of co-signatures, and showing again those the team hid.
                "/moderate/signatures?state=published", "/moderate/signatures?state=paused"],

@@ -78,6 +78,12 @@ def test_no_wcag_21_aa_violation_on_any_page_in_hebrew_or_english(app, judge_con
     tab.click("button[type=submit]")
     tab.wait_for_url("**/moderate/")
     for lang in ("he", "en"):
+        for url in pages.to_confirm:
+            tab.goto(url.rsplit("/", 1)[0] + f"?lang={lang}")
+            tab.fill(f"form[action$='{url}'] textarea", "שורה ראשונה\nשורה שנייה")
+            tab.click(f"form[action$='{url}'] button")
+            expect(tab.locator(".reason-preview")).to_be_visible()
+            found += violations(tab)
         for url in [*pages.moderation, "/moderate/account/code"]:
             tab.goto(url + ("&" if "?" in url else "?") + f"lang={lang}")
             found += violations(tab)

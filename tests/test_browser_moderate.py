@@ -47,6 +47,9 @@ def test_a_moderator_approves_the_oldest_and_rejects_another(page, app, live_ser
     page.goto(f"/moderate/letters/{other.public_id}")
     page.fill("form[action$='/reject'] textarea", "We could not verify that this letter is yours.")
     page.click("form[action$='/reject'] button")
+    # Nothing is done before the confirming page's button.
+    expect(page.locator(".reason-preview")).to_have_text("We could not verify that this letter is yours.")
+    page.click(".confirm-form button:not([name])")
     page.wait_for_url("**/moderate/")
 
     # The approved letter's author is told it is public; the other, why it is not.

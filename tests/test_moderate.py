@@ -346,7 +346,7 @@ def test_rejecting_needs_a_reason_that_reaches_the_author_in_their_language(clie
     db.session.rollback()
     assert db.session.get(Letter, letter.id).status == LetterStatus.PENDING
     reason = "<b>Not verifiable</b> <script>alert(1)</script>"
-    done = client.post(f"/moderate/letters/{letter.public_id}/reject", data={**review_forms(client, letter), "reason": reason})
+    done = client.post(f"/moderate/letters/{letter.public_id}/reject", data={**review_forms(client, letter), "reason": reason, "confirmed": "yes"})
     assert done.status_code == 303
     (message,) = outbox(app)
     assert message["To"] == letter.contact_email and message["Content-Language"] == "ar"
@@ -395,7 +395,7 @@ def test_two_moderators_deciding_at_once_the_second_is_refused(app, client, logi
     letter = make_letter(LetterStatus.PENDING)
     mine, theirs = review_forms(client, letter), review_forms(other, letter)
     assert client.post(f"/moderate/letters/{letter.public_id}/approve", data=mine).status_code == 303
-    late = other.post(f"/moderate/letters/{letter.public_id}/reject", data={**theirs, "reason": "no"}, headers={"Accept-Language": "en"})
+    late = other.post(f"/moderate/letters/{letter.public_id}/reject", data={**theirs, "reason": "no", "confirmed": "yes"}, headers={"Accept-Language": "en"})
     assert late.status_code == 409 and "changed since you loaded it" in late.get_data(as_text=True)
     again = other.post(f"/moderate/letters/{letter.public_id}/approve", data=theirs)
     assert again.status_code == 409
@@ -432,7 +432,7 @@ def test_a_correction_keeps_every_earlier_version_and_shows_at_once(client, logi
 def test_unpublishing_lowers_the_count_and_tells_the_author(client, app, login_as):
     login_as(client)
     letter = make_letter(LetterStatus.PUBLISHED)
-    response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "the author asked by phone"})
+    response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "the author asked by phone", "confirmed": "yes"})
     assert response.status_code == 303
     assert client.get("/api/v1/count").json["count"] == 0
     assert "the author asked by phone" in outbox(app)[0].get_content()
@@ -443,7 +443,7 @@ def test_taking_down_a_letter_whose_address_was_erased_says_the_author_was_not_t
     letter = make_letter(LetterStatus.PUBLISHED)
     assert runner.invoke(args=["erase-contacts", "--days", "0"]).exit_code == 0
     letter = db.session.get(Letter, letter.id)
-    response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "old"},
+    response = client.post(f"/moderate/letters/{letter.public_id}/unpublish", data={**review_forms(client, letter), "reason": "old", "confirmed": "yes"},
                            headers={"Accept-Language": "en"}, follow_redirects=True)
     assert "address has been erased" in response.get_data(as_text=True)
     assert outbox(app) == []

@@ -73,6 +73,9 @@ def test_every_page_is_valid_html_in_hebrew_and_english(app, client, tmp_path, l
     for lang in ("he", "en"):
         for url in [*pages.moderation, *pages.admin]:
             keep(f"{lang}{url}", client.get(url + ("&" if "?" in url else "?") + f"lang={lang}"), 200)
+        for url in pages.to_confirm:
+            form = hidden_fields(client.get(url.rsplit("/", 1)[0]))
+            keep(f"{lang}-confirm{url}", client.post(url + f"?lang={lang}", data={**form, "reason": "שורה ראשונה\nשורה שנייה"}), 200)
 
     errors = run_vnu(files)
     report = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}" for m in errors]

@@ -5,11 +5,15 @@ reject, take down, open or close co-signing, correct. A stale page or an illegal
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import letters, moderation, pauses, paging, signatures
+from .. import letters, moderation, pauses, paging, sanitize, signatures
 from ..compilation import cleanup, unprintable
+from ..audit import AuditAction
 from ..models import LetterStatus
 from ..params import language_filter, page_number
 from .blueprint import bp, letter_or_404
@@ -68,8 +72,9 @@ def _review_page(letter, **sent_back):
     )
 
 
-def _decide(public_id: str, form_class, decide):
-    """Run one decision; a stale page, a letter gone or an illegal move becomes a clear 409/410."""
+def _decide(public_id: str, form_class, decide, *, action: AuditAction, back_to_letter: bool = False):
+    """Run one decision; a stale page, a letter gone or an illegal move becomes a clear 409/410. The
+    same decision sent twice by the same moderator (a double click) is done once and said so."""
     letter = letter_or_404(public_id)
     form = form_class()
     if not form.validate_on_submit():
@@ -80,6 +85,9 @@ def _decide(public_id: str, form_class, decide):
     try:
         message = decide(letter, form)
     except letters.StaleLetter:
+        if moderation.last_event_is(letter, action, by=current_user):
+            flash(_("Already done: the button was pressed twice, and nothing was done twice."))
+            return redirect(url_for(".review", public_id=public_id) if back_to_letter else url_for(".queue"), code=303)
         return render_template("moderate/decision_error.html", letter=letter, stale=True), 409
     except letters.LetterGone:
         return render_template("moderate/decision_error.html", letter=None, gone=True), 410
@@ -88,7 +96,7 @@ def _decide(public_id: str, form_class, decide):
     except letters.ScheduleInPast:
         return render_template("moderate/decision_error.html", letter=letter, past=True), 400
     flash(message)
-    return redirect(url_for(".queue"), code=303)
+    return redirect(url_for(".review", public_id=public_id) if back_to_letter else url_for(".queue"), code=303)
 
 
 @bp.post("/letters/<public_id>/approve")
@@ -97,7 +105,7 @@ def approve(public_id: str):
         letters.publish(letter, by=current_user, expected_revision=form.revision.data)
         return _("Published: the letter is public and counted.")
 
-    return _decide(public_id, DecisionForm, decide)
+    return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_PUBLISH)
 
 
 @bp.post("/letters/<public_id>/schedule")
@@ -108,7 +116,7 @@ def schedule(public_id: str):
         letters.schedule(letter, by=current_user, at=at, expected_revision=form.revision.data)
         return _("Scheduled: the letter will be published and counted at %(at)s.", at=at.strftime("%Y-%m-%d %H:%M"))
 
-    return _decide(public_id, ScheduleForm, decide)
+    return _decide(public_id, ScheduleForm, decide, action=AuditAction.LETTER_SCHEDULE)
 
 
 @bp.post("/letters/<public_id>/unschedule")
@@ -117,11 +125,14 @@ def unschedule(public_id: str):
         letters.unschedule(letter, by=current_user, expected_revision=form.revision.data)
         return _("The embargo is lifted; the letter is back in the queue.")
 
-    return _decide(public_id, DecisionForm, decide)
+    return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_UNSCHEDULE)
 
 
-def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
-    """A decision the author is told about by mail (queued with it), with the moderator's reason."""
+def _decide_with_reason(public_id: str, act, action: AuditAction, done: str, done_unmailed: str):
+    """A decision the author is told about by mail (queued with it), with the moderator's reason. It
+    takes two steps: the first shows the reason as the author will read it, the second does it."""
+    if request.form.get("confirmed") != "yes" or "change" in request.form:
+        return _confirm(public_id, action)
 
     def decide(letter, form):
         letter = act(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
@@ -131,7 +142,28 @@ def _decide_with_reason(public_id: str, act, done: str, done_unmailed: str):
         cleanup.forget(letter.public_id, compilations=shown, contents=shown)
         return done if letter.contact_email else done_unmailed
 
-    return _decide(public_id, ReasonForm, decide)
+    return _decide(public_id, ReasonForm, decide, action=action)
+
+
+# The state each decision with a reason moves a letter to.
+_TARGETS = {AuditAction.LETTER_REJECT: LetterStatus.REJECTED, AuditAction.LETTER_UNPUBLISH: LetterStatus.UNPUBLISHED}
+
+
+def _confirm(public_id: str, action: AuditAction):
+    """The confirming step: nothing is done yet. "Change" brings the reason back into its box."""
+    letter = letter_or_404(public_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        if "revision" in form.errors:
+            return render_template("moderate/decision_error.html", letter=letter, form=form), 400
+        return _review_page(letter, reason_form=form), 400
+    if form.revision.data != letter.revision:
+        return render_template("moderate/decision_error.html", letter=letter, stale=True), 409
+    if _TARGETS[action] not in letters.TRANSITIONS[LetterStatus(letter.status)]:
+        return render_template("moderate/decision_error.html", letter=letter, illegal=True), 409
+    if "change" in request.form:
+        return _review_page(letter, reason_form=form)
+    return render_template("moderate/confirm.html", letter=letter, form=form, action=action, reason=sanitize.clean_text(form.reason.data))
 
 
 @bp.post("/letters/<public_id>/hide")
@@ -143,7 +175,7 @@ def hide(public_id: str):
         cleanup.forget(letter.public_id)
         return _("Hidden: the letter is off the site and not counted until an admin shows it again.")
 
-    return _decide(public_id, lambda: HideForm(prefix=HideForm.PREFIX), decide)
+    return _decide(public_id, lambda: HideForm(prefix=HideForm.PREFIX), decide, action=AuditAction.LETTER_PAUSE)
 
 
 @bp.post("/letters/<public_id>/show")
@@ -152,7 +184,7 @@ def show(public_id: str):
         pauses.resume(letter, by=current_user, expected_revision=form.revision.data)
         return _("Shown again: the letter is public with its original date, and counted.")
 
-    return _decide(public_id, DecisionForm, decide)
+    return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_RESUME)
 
 
 @bp.post("/letters/<public_id>/reject")
@@ -160,6 +192,7 @@ def reject(public_id: str):
     return _decide_with_reason(
         public_id,
         letters.reject,
+        AuditAction.LETTER_REJECT,
         _("Rejected. The reason is on its way to the author by e-mail."),
         _("Rejected. The author's address has been erased, so they could not be told."),
     )
@@ -170,6 +203,7 @@ def unpublish(public_id: str):
     return _decide_with_reason(
         public_id,
         letters.unpublish,
+        AuditAction.LETTER_UNPUBLISH,
         _("Taken down. The reason is on its way to the author by e-mail."),
         _("Taken down. The author's address has been erased, so they could not be told."),
     )
@@ -181,7 +215,7 @@ def open_signing(public_id: str):
         signatures.open_signing(letter, by=current_user, expected_revision=form.revision.data)
         return _("The letter is open for co-signing.")
 
-    return _decide(public_id, DecisionForm, decide)
+    return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_OPEN_SIGNING)
 
 
 @bp.post("/letters/<public_id>/close-signing")
@@ -190,7 +224,11 @@ def close_signing(public_id: str):
         signatures.close_signing(letter, by=current_user, expected_revision=form.revision.data)
         return _("The letter is closed to new signatures.")
 
-    return _decide(public_id, DecisionForm, decide)
+    return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_CLOSE_SIGNING)
+
+
+# What a correction can change, as the flash after it names each.
+_CORRECTED = {"display_name": _l("the name"), "descriptor": _l("the rank, unit or role"), "title": _l("the title"), "body_text": _l("the text")}
 
 
 @bp.route("/letters/<public_id>/edit", methods=["GET", "POST"])
@@ -204,6 +242,7 @@ def edit(public_id: str):
     if request.method == "POST":
 
         def decide(letter, form):
+            before = {field: getattr(letter, field) for field in _CORRECTED}
             letter = letters.edit(
                 letter,
                 by=current_user,
@@ -216,13 +255,14 @@ def edit(public_id: str):
             )
             # No cached PDF of this machine shows the earlier text or name (each machine's builder service sweeps its own).
             cleanup.forget(letter.public_id, compilations=True, contents=True)
+            changed = format_list([str(label) for field, label in _CORRECTED.items() if getattr(letter, field) != before[field]], locale=get_locale())
             if letter.contact_email:
-                return _("Corrected. The author is told by e-mail what changed and why; the earlier version is kept in the letter's history.")
-            return _("Corrected. The author's address has been erased, so they could not be told; the earlier version is kept in the letter's history.")
+                return _("Corrected: %(changed)s. The author is told by e-mail what changed and why; the earlier version is kept in the letter's history.", changed=changed)
+            return _("Corrected: %(changed)s. The author's address has been erased, so they could not be told; the earlier version is kept in the letter's history.", changed=changed)
 
         if form.validate():
             try:
-                return _decide(public_id, EditForm, decide)
+                return _decide(public_id, EditForm, decide, action=AuditAction.LETTER_EDIT, back_to_letter=True)
             except letters.NeedsAdmin:
                 return render_template("moderate/decision_error.html", letter=letter, needs_admin=True), 403
     return render_template("moderate/edit.html", letter=letter, form=form), 400 if request.method == "POST" else 200

@@ -63,6 +63,8 @@ class ReasonForm(DecisionForm):
             not_blank_after_cleaning(sanitize.clean_text),
         ],
     )
+    # Sent by the confirming page only: the moderator has read the reason as the author will.
+    confirmed = HiddenField()
 
 
 class HideForm(DecisionForm):
