@@ -42,6 +42,7 @@ BENCHES = [
     ("pdf_flood", 16, [PYTHON, "-m", "bench.pdf_flood", "--range-limit", "default", "--persist"], "bench/results/pdf-flood-sqlite-default-limit-persist.md"),
     ("markup", 16, [PYTHON, "-m", "bench.markup"], None),
     ("pdf_text", 21, [PYTHON, "-m", "bench.pdf_text"], None),
+    ("tagged", 21, [PYTHON, "-m", "bench.tagged"], None),
 ]
 
 
@@ -117,7 +118,7 @@ def splice(document: str, names: set[str], new: list[str]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood, pdf_text)")
+    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood, pdf_text, tagged)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--patience", type=float, default=600, help="seconds to wait for the load to settle before each script (default 600)")
     args = parser.parse_args()
