@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, Optional, ValidationError
 
@@ -65,9 +66,13 @@ class CharacterLimit:
             return
         if self.message:
             raise ValidationError(self.message)
+        over = length - self.maximum
+        # The form is chosen by how many characters are too many: "by 1 character", and in Arabic
+        # one of six forms ("حرفين", "5 أحرف", "15 حرفًا", "3,400 حرف").
         raise ValidationError(
-            _l("This has %(length)s characters and can have up to %(max)s: please shorten it by %(over)s. Everything you wrote is still here.",
-               length=format_decimal(length), max=format_decimal(self.maximum), over=format_decimal(length - self.maximum))
+            ngettext("This has %(length)s characters and can have up to %(max)s: please shorten it by %(over)s character. Everything you wrote is still here.",
+                "This has %(length)s characters and can have up to %(max)s: please shorten it by %(over)s characters. Everything you wrote is still here.",
+                over, length=format_decimal(length), max=format_decimal(self.maximum), over=format_decimal(over))
         )
 
 

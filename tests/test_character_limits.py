@@ -48,6 +48,21 @@ def test_the_message_is_in_the_pages_language_with_its_numbers(client):
     assert "יש כאן 23,415 תווים, והמקסימום הוא 20,000" in text and "נא לקצר ב־3,415 תווים" in text
 
 
+@pytest.mark.parametrize("lang, over, words", [
+    ("en", 1, "please shorten it by 1 character."),
+    ("he", 1, "נא לקצר ב־1 תו."),
+    ("he", 2, "נא לקצר ב־2 תווים."),
+    # Arabic counts in six forms: two, three to ten, eleven to ninety-nine and whole hundreds each their own.
+    ("ar", 2, "يُرجى الاختصار بمقدار حرفين (2)."),
+    ("ar", 5, "يُرجى الاختصار بمقدار 5 أحرف."),
+    ("ar", 15, "يُرجى الاختصار بمقدار 15 حرفًا."),
+    ("ar", 3_400, "يُرجى الاختصار بمقدار 3,400 حرف."),
+])
+def test_how_much_to_shorten_is_said_in_the_grammar_of_its_number(client, lang, over, words):
+    response = client.post(f"/submit?lang={lang}", data=valid_form(client, body=text_of(TEXT_MAX + over)))
+    assert response.status_code == 400 and words in page_of(response).visible_text
+
+
 def test_the_limit_is_on_what_is_stored_so_a_letter_of_exactly_the_limit_is_taken(client):
     # Browsers send each new line as CR LF: 20,000 characters stored, more bytes and characters sent.
     paragraphs = [text_of(99)] * 199 + [text_of(100)]
