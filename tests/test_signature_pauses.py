@@ -291,7 +291,7 @@ def test_an_admin_hides_the_ticked_signatures_with_a_reason_and_only_the_team_sh
 
     # The signer is told why there is no button, and cannot show what the team hid.
     page = page_of(client.get(private_url(made[0]), headers=ENGLISH)).visible_text
-    assert "team hid your signature" in page and "Show my signature again" not in page
+    assert "team hid your signature" in page and "Show my signature again" not in page and "Write to the team" in page
     token = hidden_fields(client.get("/submit"))["csrf_token"]
     mine = client.post(f"{private_url(made[0])}/show", data={"csrf_token": token, "revision": db_refresh(made[0]).revision}, headers=ENGLISH)
     assert mine.status_code == 409 and db_refresh(made[0]).status == SignatureStatus.PAUSED

@@ -440,4 +440,7 @@ def _pause_or_resume_signature(token: str, act):
     if signature.status == SignatureStatus.PAUSED:
         # No cached PDF of this machine shows the signer's name meanwhile (each machine's builder service sweeps its own).
         cleanup.forget(signature.letter.public_id, compilations=True, contents=False)
+        flash(_("Done: your signature is hidden. Nobody sees your name under the letter until you show it again from this page."))
+    else:
+        flash(_("Done: your name is back under the letter in its place, with its original date, and you are counted again."))
     return redirect(url_for(".signature", token=token), code=303)
