@@ -87,9 +87,8 @@ class Config:
     # Flask-WTF's HTTPS check demands a Referer, which privacy tools and our own no-referrer pages
     # leave out: forms are guarded by the token, SameSite cookies and the Origin check in http.py.
     WTF_CSRF_SSL_STRICT = False
-    # Moderation: dates are shown and embargoes entered in this time zone.
+    # Every date and time the site shows (pages, mails, PDFs) is in this zone; embargoes are entered in it.
     DISPLAY_TIMEZONE = "Asia/Jerusalem"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Jerusalem"
     # A moderator idle this long is signed out; no session lasts longer than the second.
     MODERATOR_IDLE_TIMEOUT = 30 * 60
     MODERATOR_SESSION_MAX = 12 * 3600

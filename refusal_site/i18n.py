@@ -2,8 +2,11 @@
 preference; and Flask-Babel and the templates wired to it. What the languages are called, and which
 way each runs, is in languages.py."""
 
+from datetime import datetime
+
+from babel import Locale, dates
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, get_timezone
 
 from .languages import LANGUAGE_NAMES, LANGUAGE_NAMES_IN_TEXT, SIGNATURE_EXPLANATIONS, SITE_NAME, STATUS_EXPLANATIONS, STATUS_LABELS, direction
 
@@ -38,9 +41,28 @@ def current_language() -> str:
     return str(get_locale())
 
 
+def site_zone() -> str:
+    """The site's time zone (DISPLAY_TIMEZONE), named in the language being rendered: "שעון ישראל"."""
+    return dates.get_timezone_name(get_timezone(), "long", locale=get_locale())
+
+
+def site_time(moment: datetime) -> str:
+    """A moment as people read it where the site is, in the language being rendered (a page's or a
+    mail's): its date, hour and minute, and the zone's name; no seconds, no ISO date."""
+    return f"{format_datetime(moment, _moment_pattern(get_locale()))} ({site_zone()})"
+
+
+def _moment_pattern(locale: Locale) -> str:
+    """The language's own long date and short time, joined the language's way."""
+    joined = str(locale.datetime_formats["long"])
+    return joined.replace("{1}", locale.date_formats["long"].pattern).replace("{0}", locale.time_formats["short"].pattern)
+
+
 def init_app(app: Flask, babel: Babel) -> None:
-    babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, format_datetime=format_datetime)
+    # Moments are shown in the site's zone whoever reads them (flask_babel's format_datetime and
+    # to_user_timezone ask this).
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: current_app.config["DISPLAY_TIMEZONE"])
+    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, site_time=site_time)
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get, signature_explanation=SIGNATURE_EXPLANATIONS.get,
         site_name=SITE_NAME,

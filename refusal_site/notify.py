@@ -10,12 +10,7 @@ title, no text; the private page it links to shows them. Messages to a letter's 
 """
 
 import difflib
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel import dates
-from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from . import mail, tokens
@@ -53,23 +48,10 @@ def queue_publication(letter: Letter, template: str = "published") -> bool:
     if not letter.contact_email:
         return False
     mail.queue(
-        template, letter.contact_email, language=letter.language, about=letter, letter=letter, site_time=site_time,
+        template, letter.contact_email, language=letter.language, about=letter, letter=letter,
         public_url=site_url("public.letter", public_id=letter.public_id), manage_url=author_links(letter)["manage_url"],
     )  # fmt: skip
     return True
-
-
-def site_time(moment: datetime) -> dict[str, str]:
-    """A moment as read where the site is (DISPLAY_TIMEZONE), in the language being rendered: the
-    date, the hour and minute, and the zone's name."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    locale = get_locale()
-    local = moment.astimezone(zone)
-    return {
-        "date": dates.format_date(local, "long", locale=locale),
-        "time": dates.format_time(local, "short", tzinfo=zone, locale=locale),
-        "zone": dates.get_timezone_name(zone, "long", locale=locale),
-    }
 
 
 def signer_links(signature: Signature) -> dict[str, str]:

@@ -14,6 +14,7 @@ from flask_login import current_user
 from .. import letters, moderation, pauses, paging, sanitize, signatures
 from ..compilation import cleanup, unprintable
 from ..audit import AuditAction
+from ..i18n import site_time, site_zone
 from ..models import LetterStatus
 from ..params import language_filter, page_number
 from .blueprint import bp, letter_or_404
@@ -66,7 +67,7 @@ def _review_page(letter, **sent_back):
         versions=moderation.versions(letter),
         history=moderation.letter_history(letter),
         **(blank | sent_back),
-        timezone=current_app.config["DISPLAY_TIMEZONE"],
+        timezone=site_zone(),
         signature_counts=signatures.state_counts(letter) if letter.collective else None,
         render_problem=unprintable.render_problem(letter) if letter.status in APPROVABLE else None,
     )
@@ -114,7 +115,7 @@ def schedule(public_id: str):
         zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
         at = form.at.data.replace(tzinfo=zone)
         letters.schedule(letter, by=current_user, at=at, expected_revision=form.revision.data)
-        return _("Scheduled: the letter will be published and counted at %(at)s.", at=at.strftime("%Y-%m-%d %H:%M"))
+        return _("Scheduled: the letter will be published and counted at %(at)s.", at=site_time(at))
 
     return _decide(public_id, ScheduleForm, decide, action=AuditAction.LETTER_SCHEDULE)
 
