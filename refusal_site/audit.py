@@ -71,8 +71,18 @@ class AuditAction(StrEnum):
     DEMO_SEED = "demo:seed"
 
 
+class Actor(StrEnum):
+    """Who acted, when it was not a moderator (a moderator's row names their account)."""
+
+    AUTHOR = "author"  # a letter's author, through their private links
+    SIGNER = "signer"  # a co-signer, through theirs
+    SYSTEM = "system"  # the site by itself: a scheduled publication, retention, a lockout, a PDF
+    CLI = "cli"  # someone on the server, through a flask command
+    ANONYMOUS = "anonymous"  # a visitor not signed in (a failed sign-in)
+
+
 def record(
-    actor: Moderator | str,
+    actor: Moderator | Actor,
     action: AuditAction,
     letter: Letter | None = None,
     *,
@@ -85,7 +95,7 @@ def record(
     event = AuditEvent(
         action=str(action),
         actor_id=actor.id if isinstance(actor, Moderator) else None,
-        actor_label=actor.role if isinstance(actor, Moderator) else actor,
+        actor_label=str(actor.role if isinstance(actor, Moderator) else actor),
         letter_id=letter.id if letter is not None else None,
         reason=reason,
         hash_before=hash_before,

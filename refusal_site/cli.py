@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 
 from . import contact, demo, digest, letters, mail, moderators, signatures, tally
+from .audit import Actor
 from .compilation import assembly, cleanup, service
 from .models import Role
 
@@ -52,7 +53,7 @@ def reset_one_time_codes(email: str) -> None:
     moderator = moderators.by_email(email)
     if moderator is None:
         raise click.ClickException(f"no moderator has the address {email}")
-    moderators.reset_totp(moderator, by="cli")
+    moderators.reset_totp(moderator, by=Actor.CLI)
     click.echo(f"one-time codes and recovery codes of {moderator.email} are reset")
 
 
@@ -117,7 +118,7 @@ def erase_contacts(days: int | None) -> None:
 def resanitize_letters() -> None:
     """Make every stored letter's HTML again from its text with the sanitizer as it is now (after its
     rules changed); each change is audited, the text and its hash stay."""
-    read, changed = letters.resanitize_all(by="cli")
+    read, changed = letters.resanitize_all(by=Actor.CLI)
     for public_id in changed:
         click.echo(f"re-sanitized {public_id}")
     click.echo(f"{len(changed)} of {read} letters re-sanitized")

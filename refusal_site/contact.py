@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, select
 
 from . import audit, mail, sanitize
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .extensions import db
 from .models import ContactKind, ContactMessage, Moderator, utcnow
 from .storage import write_transaction
@@ -93,5 +93,5 @@ def purge_handled(*, after: timedelta, now: datetime | None = None) -> int:
             delete(ContactMessage).where(ContactMessage.handled_at < cutoff).execution_options(synchronize_session=False)
         ).rowcount
         if deleted:
-            audit.record("system", AuditAction.CONTACT_MESSAGE_PURGE, None, contact_messages=deleted)
+            audit.record(Actor.SYSTEM, AuditAction.CONTACT_MESSAGE_PURGE, None, contact_messages=deleted)
     return deleted

@@ -5,7 +5,7 @@ import random
 from datetime import datetime, timedelta
 
 from . import letters, signatures
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .models import Letter, utcnow
 
 FIRST_NAMES = {
@@ -87,7 +87,7 @@ def seed(count: int, *, days: int = 180, rng_seed: int | None = None, now: datet
         submitted_at = published_at - timedelta(hours=rng.randint(2, 72))
         confirmed_at = submitted_at + timedelta(minutes=rng.randint(1, 90))
         drafts.append({**fields, "collective": False, "submitted_at": submitted_at, "confirmed_at": confirmed_at, "published_at": published_at})
-    return len(letters.publish_many(drafts, by="cli", action=AuditAction.DEMO_SEED))
+    return len(letters.publish_many(drafts, by=Actor.CLI, action=AuditAction.DEMO_SEED))
 
 
 SIGNER_NAMES = {
@@ -106,7 +106,7 @@ def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int
     fields["title"] = {"he": "מכתב הטייסים", "ar": "رسالة جماعية", "en": "A collective letter"}[language]
     published_at = now - timedelta(days=30)
     history = {"submitted_at": published_at - timedelta(days=1), "confirmed_at": published_at - timedelta(hours=20), "published_at": published_at}
-    (public_id,) = letters.publish_many([{**fields, "collective": True, **history}], by="cli", action=AuditAction.DEMO_SEED)
+    (public_id,) = letters.publish_many([{**fields, "collective": True, **history}], by=Actor.CLI, action=AuditAction.DEMO_SEED)
     letter = letters.letter_by_public_id(public_id)
     signers = []
     for i in range(signature_count):
@@ -122,5 +122,5 @@ def seed_collective(signature_count: int, *, language: str = "he", rng_seed: int
                 "published_at": signed_at,
             }
         )
-    signatures.publish_many(letter, signers, by="cli", action=AuditAction.DEMO_SEED)
+    signatures.publish_many(letter, signers, by=Actor.CLI, action=AuditAction.DEMO_SEED)
     return letter

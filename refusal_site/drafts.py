@@ -4,7 +4,7 @@ links mailed to the old one stop working (the letter's link_version moves, see t
 """
 
 from . import audit, notify
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .letters import CONFIRMATION_WINDOW, ConfirmationExpired, IllegalTransition, NothingChanged, lock, public_fields
 from .models import Letter, LetterStatus, utcnow
 from .storage import write_transaction
@@ -22,7 +22,7 @@ def correct_address(letter: Letter, contact_email: str) -> Letter:
         letter.link_version += 1
         letter.revision += 1
         # The audit trail keeps that it changed, never the addresses.
-        audit.record("author", AuditAction.LETTER_CORRECT_ADDRESS, letter)
+        audit.record(Actor.AUTHOR, AuditAction.LETTER_CORRECT_ADDRESS, letter)
         notify.queue_links(letter)
     return letter
 
@@ -39,7 +39,7 @@ def correct_text(letter: Letter, *, display_name: str, descriptor: str | None, t
         for name, value in fields.items():
             setattr(letter, name, value)
         letter.revision += 1
-        audit.record("author", AuditAction.LETTER_CORRECT_TEXT, letter, hash_before=old_hash, hash_after=letter.content_hash)
+        audit.record(Actor.AUTHOR, AuditAction.LETTER_CORRECT_TEXT, letter, hash_before=old_hash, hash_after=letter.content_hash)
     return letter
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, notify, retention, sanitize, similarity, tally
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
 from .storage import write_transaction
@@ -134,7 +134,7 @@ def _insert_letter(**values) -> Letter:
         letter = Letter(**values)
         db.session.add(letter)
         db.session.flush()
-        audit.record("author", AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash)
+        audit.record(Actor.AUTHOR, AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash)
         notify.queue_links(letter)
     return letter
 
@@ -176,7 +176,7 @@ def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
             raise ConfirmationExpired(letter.public_id)
         letter = move(letter, LetterStatus.PENDING)
         letter.confirmed_at = at or utcnow()
-        audit.record("author", AuditAction.LETTER_CONFIRM, letter)
+        audit.record(Actor.AUTHOR, AuditAction.LETTER_CONFIRM, letter)
     return letter
 
 
@@ -236,7 +236,7 @@ def release_due(*, now: datetime | None = None) -> int:
         ).scalars().all()
         for letter in due:
             letter = move(letter, LetterStatus.PUBLISHED)
-            _publish_moved(letter, "system", letter.scheduled_at)
+            _publish_moved(letter, Actor.SYSTEM, letter.scheduled_at)
         tally.refresh_next_release()
     return len(due)
 
@@ -395,7 +395,7 @@ def withdraw(letter: Letter) -> Letter:
         letter = move(letter, LetterStatus.WITHDRAWN)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
-        audit.record("author", AuditAction.LETTER_WITHDRAW, letter)
+        audit.record(Actor.AUTHOR, AuditAction.LETTER_WITHDRAW, letter)
         if was_public:
             tally.count_letter(letter, -1)
         tally.refresh_next_release()

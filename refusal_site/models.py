@@ -322,7 +322,7 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
-    # Who acted when it was not a moderator: "author", "system", "cli".
+    # Who acted when it was not a moderator (audit.Actor: "author", "system", "cli", ...), else their role.
     actor_label: Mapped[str] = mapped_column(String(40))
     # Kept (as NULL) when an expired, never-confirmed letter is purged.
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"))

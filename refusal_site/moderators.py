@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .extensions import db
 from .languages import SITE_NAME
 from .models import AuditEvent, Moderator, RecoveryCode, Role, utcnow
@@ -89,7 +89,7 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 
 def create(
-    email: str, password: str, *, role: Role = Role.MODERATOR, require_totp: bool = False, by: Moderator | str = "cli"
+    email: str, password: str, *, role: Role = Role.MODERATOR, require_totp: bool = False, by: Moderator | Actor = Actor.CLI
 ) -> Moderator:
     """Create a moderator account; the e-mail address is unique (enforced by the database).
 
@@ -148,9 +148,9 @@ def authenticate(email: str, password: str, *, known_browser: str | None = None,
         moderator = _locked_row(found_id)
         known = moderator is not None and _is_known_browser(moderator, known_browser)
         if moderator is None or not moderator.is_active:
-            audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None)
+            audit.record(Actor.ANONYMOUS, AuditAction.MODERATOR_SIGN_IN_FAILED, None)
         elif not known and _is_locked(moderator, now):
-            audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, locked=True)
+            audit.record(Actor.ANONYMOUS, AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, locked=True)
         elif not matches or moderator.password_hash != password_hash:
             _count_failure(moderator, now, known_browser=known)
         else:
@@ -187,7 +187,7 @@ def _count_failure(moderator: Moderator, now: datetime, *, known_browser: bool, 
         moderator.known_browser_failures += 1
         if moderator.known_browser_failures >= MAX_FAILURES:
             _forget_known_browsers(moderator)
-            audit.record("system", AuditAction.MODERATOR_BROWSERS_FORGET, None, moderator_id=moderator.id)
+            audit.record(Actor.SYSTEM, AuditAction.MODERATOR_BROWSERS_FORGET, None, moderator_id=moderator.id)
         details["known_browser"] = True
     if not (known_browser and _is_locked(moderator, now)):
         if moderator.failures_since is None or now - moderator.failures_since > LOCKOUT:
@@ -196,8 +196,8 @@ def _count_failure(moderator: Moderator, now: datetime, *, known_browser: bool, 
         moderator.failed_sign_ins += 1
         if moderator.failed_sign_ins >= MAX_FAILURES:
             moderator.locked_until = now + LOCKOUT
-            audit.record("system", AuditAction.MODERATOR_LOCKED, None, moderator_id=moderator.id, until=moderator.locked_until.isoformat())
-    audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, **details)
+            audit.record(Actor.SYSTEM, AuditAction.MODERATOR_LOCKED, None, moderator_id=moderator.id, until=moderator.locked_until.isoformat())
+    audit.record(Actor.ANONYMOUS, AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=moderator.id, **details)
 
 
 def complete_sign_in(moderator: Moderator, *, known_browser: str | None = None, now: datetime | None = None) -> Moderator:
@@ -321,7 +321,7 @@ def verify_code(moderator: Moderator, code: str, *, known_browser: str | None = 
         if fresh is None or not fresh.is_active:
             failure: CodeRejected = CodeRejected("no such moderator")
         elif not known and _is_locked(fresh, now):
-            audit.record("anonymous", AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code", locked=True)
+            audit.record(Actor.ANONYMOUS, AuditAction.MODERATOR_SIGN_IN_FAILED, None, moderator_id=fresh.id, step="code", locked=True)
             failure = AccountLocked(fresh.locked_until)
         else:
             try:

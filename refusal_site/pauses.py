@@ -11,12 +11,12 @@ whole letter is paused.
 """
 
 from . import audit, letters, sanitize, signatures, tally
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, utcnow
 from .signatures import BulkResult
 from .storage import write_transaction
 
-AUTHOR = "author"
+AUTHOR = Actor.AUTHOR.value  # also what paused_by holds
 TEAM = "team"
 
 

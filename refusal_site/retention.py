@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from . import audit
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Letter, QueuedMail, Signature, utcnow
 from .storage import write_transaction
@@ -25,7 +25,7 @@ def purge_unconfirmed(model: type[Letter] | type[Signature], action: AuditAction
         ids = list(db.session.execute(select(model.id).where(model.status == "unconfirmed", model.submitted_at < cutoff)).scalars())
         if ids:
             db.session.execute(delete(model).where(model.id.in_(ids)))
-            audit.record("system", action, None, **{model.__tablename__: len(ids)})
+            audit.record(Actor.SYSTEM, action, None, **{model.__tablename__: len(ids)})
     return len(ids)
 
 
@@ -41,5 +41,5 @@ def erase_contacts(model: type[Letter] | type[Signature], *, after: timedelta, n
             update(model).where(model.status.in_(DECIDED), model.decided_at < cutoff, model.contact_email.is_not(None)).values(contact_email=None)
         ).rowcount
         if erased:
-            audit.record("system", AuditAction.CONTACT_ERASE, None, **{model.__tablename__: erased})
+            audit.record(Actor.SYSTEM, AuditAction.CONTACT_ERASE, None, **{model.__tablename__: erased})
     return erased

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import audit, letters, notify, retention, sanitize, tally
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .extensions import db
 from .letters import (
     CONFIRMATION_WINDOW,
@@ -171,7 +171,7 @@ def _sign(letter: Letter, key: str, **fields) -> Signature:
             # As purge_unconfirmed would (its unsent mail goes with it); a racing signer's insert
             # then meets the unique index and is told this address signed.
             db.session.execute(delete(Signature).where(Signature.id == existing.id, Signature.status == SignatureStatus.UNCONFIRMED))
-            audit.record("system", AuditAction.SIGNATURE_PURGE, fresh, signatures=1)
+            audit.record(Actor.SYSTEM, AuditAction.SIGNATURE_PURGE, fresh, signatures=1)
             existing = None
         if existing is not None:
             # The address is told again, with its links; no second signature is made.
@@ -185,7 +185,7 @@ def _sign(letter: Letter, key: str, **fields) -> Signature:
             signature = Signature(letter_id=fresh.id, email_key=key, status=SignatureStatus.UNCONFIRMED, **fields)
             db.session.add(signature)
             db.session.flush()
-            audit.record("signer", AuditAction.SIGNATURE_SUBMIT, fresh, signature=signature.public_id)
+            audit.record(Actor.SIGNER, AuditAction.SIGNATURE_SUBMIT, fresh, signature=signature.public_id)
             notify.queue_signer_links(signature)
             return signature
     raise refusal
@@ -224,7 +224,7 @@ def confirm(signature: Signature, *, at: datetime | None = None) -> Signature:
             raise NotOpenForSigning(letter.public_id)
         move(signature, SignatureStatus.PENDING)
         signature.confirmed_at = at
-        audit.record("signer", AuditAction.SIGNATURE_CONFIRM, signature.letter, signature=signature.public_id)
+        audit.record(Actor.SIGNER, AuditAction.SIGNATURE_CONFIRM, signature.letter, signature=signature.public_id)
     return signature
 
 
@@ -238,7 +238,7 @@ def withdraw(signature: Signature) -> Signature:
         was_public = signature.status == SignatureStatus.PUBLISHED
         move(signature, SignatureStatus.WITHDRAWN)
         signature.decided_at = utcnow()
-        audit.record("signer", AuditAction.SIGNATURE_WITHDRAW, letter, signature=signature.public_id)
+        audit.record(Actor.SIGNER, AuditAction.SIGNATURE_WITHDRAW, letter, signature=signature.public_id)
         if was_public:
             count_published(letter, -1)
     return signature

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 
 from . import audit
-from .audit import AuditAction
+from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, PublicTally, Signature, SignatureStatus
 from .storage import read_one, read_raw, write_transaction
@@ -191,7 +191,7 @@ def check(*, repair: bool = False) -> list[TallyDrift]:
             for item in drift:
                 setattr(tally, item.field, item.actual)
             tally.revision += 1
-            audit.record("cli", AuditAction.TALLY_REPAIR, None, drift={d.field: [str(d.stored), str(d.actual)] for d in drift})
+            audit.record(Actor.CLI, AuditAction.TALLY_REPAIR, None, drift={d.field: [str(d.stored), str(d.actual)] for d in drift})
         elif not repair:
             db.session.rollback()
     return drift

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import audit
-from ..audit import AuditAction
+from ..audit import Actor, AuditAction
 from ..extensions import db
 from ..models import Letter, LetterStatus, utcnow
 from ..storage import write_transaction
@@ -119,7 +119,7 @@ def report(selected: list[Letter]) -> None:
     with write_transaction():
         for letter in unreported:
             mark = marks[letter.id]
-            audit.record("system", AuditAction.LETTER_RENDER_FAILED, letter, fingerprint=mark["fingerprint"], error=mark["error"])
+            audit.record(Actor.SYSTEM, AuditAction.LETTER_RENDER_FAILED, letter, fingerprint=mark["fingerprint"], error=mark["error"])
     for letter in unreported:
         mark = {**marks[letter.id], "reported": True}
         path = cache.render_failure_path(letter.public_id, mark["fingerprint"])

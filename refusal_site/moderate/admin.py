@@ -47,6 +47,7 @@ def audit_log():
     where, number = _audit_filter(), page_number()
     per_page = current_app.config["AUDIT_PER_PAGE"]
     rows = db.session.execute(audit.events(where).limit(per_page + 1).offset((number - 1) * per_page)).scalars().all()
+    team = moderators.team()
     return render_template(
         "moderate/audit.html",
         events=rows[:per_page],
@@ -54,7 +55,8 @@ def audit_log():
         number=number,
         where=where,
         actions=[a.value for a in AuditAction],
-        team=moderators.team(),
+        team=team,
+        accounts={m.id: m for m in team},
     )
 
 
