@@ -14,7 +14,7 @@ from refusal_site.audit import Actor, AuditAction
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
 from refusal_site.storage import write_transaction
-from tests.factories import make_letter
+from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import page_of
 
 SOURCE = Path(refusal_site.__file__).parent
@@ -106,6 +106,13 @@ def test_a_letters_history_on_its_review_page_is_in_words(admin_client):
     assert "Sent by its author" in text and "Confirmed by its author" in text
     assert "Rejected by dana@team.example" in text and "Not a refusal letter" in text
     assert "letter:reject" not in text and "letter:submit" not in text
+
+
+def test_a_co_signers_own_pause_is_said_to_be_theirs(admin_client):
+    signature = make_signature(make_collective(), "published")
+    pauses.pause_signature(signature)
+    text = audit_text(admin_client, "en", action="signature:pause")
+    assert "Signature hidden by the co-signer" in text, text
 
 
 def test_rows_about_accounts_name_the_account_and_the_operator(admin_client, runner):
