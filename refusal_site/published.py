@@ -48,23 +48,23 @@ def published_letter(public_id: str) -> Letter | None:
 # --- the press ---------------------------------------------------------------------------------------
 
 
-def publications_per_day(timezone: str) -> list[tuple[date, int]]:
+def publications_by_day(timezone: str) -> list[tuple[date, int, int]]:
     """How many of the refusers public now were published on each day (in `timezone`), oldest first:
-    letters by their publication, co-signatures by theirs. Cached with the public pages, so it runs
-    once per public revision.
+    (day, letters, co-signatures), letters by their publication, co-signatures by theirs. Cached
+    with the public pages, so it runs once per public revision.
     """
     zone = ZoneInfo(timezone)
-    days: dict[date, int] = {}
+    days: dict[date, list[int]] = {}
     signed = (
         select(Signature.published_at)
         .join(Letter, Signature.letter_id == Letter.id)
         .where(Signature.status == SignatureStatus.PUBLISHED, Letter.status == LetterStatus.PUBLISHED)
     )
-    for query in (select(Letter.published_at).where(Letter.status == LetterStatus.PUBLISHED), signed):
+    for kind, query in enumerate((select(Letter.published_at).where(Letter.status == LetterStatus.PUBLISHED), signed)):
         for (moment,) in db.session.execute(query):
-            day = moment.astimezone(zone).date()
-            days[day] = days.get(day, 0) + 1
-    return sorted(days.items())
+            counts = days.setdefault(moment.astimezone(zone).date(), [0, 0])
+            counts[kind] += 1
+    return [(day, letters, signatures) for day, (letters, signatures) in sorted(days.items())]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The press page: the count, the last publication, the curve over time drawn on the server."""
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from refusal_site import chart, letters
+from refusal_site import chart, letters, tally
 from refusal_site.models import LetterStatus, utcnow
 from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import Page, page_of
@@ -25,7 +25,7 @@ def test_the_press_page_draws_the_cumulative_curve_without_script(client):
     drawing = ET.fromstring(html[html.index("<svg"): html.index("</svg>") + 6])
     assert drawing.find(f"{SVG}title").text == "Public refusers over time"
     assert "4 public refusers" in drawing.find(f"{SVG}desc").text
-    assert [t.text for t in drawing.iter(f"{SVG}text")][-2] == "4", "the top of the axis is the total"
+    assert [span for span in Page(html[html.index('<div class="chart-y"'):]).text if span.strip()][:2] == ["4", "0"], "the axis runs from 0 to the total"
 
 
 def test_the_curve_follows_withdrawals_on_the_next_request(client):
@@ -44,7 +44,8 @@ def test_the_press_page_works_with_no_letters(client):
 def test_chart_text_is_escaped():
     from datetime import date
 
-    drawing = chart.svg(chart.cumulative([(date(2026, 1, 1), 2)]), title="<script>x</script>", description="a & b", labels=("<b>", "c"))
+    drawing = chart.svg(chart.cumulative([(date(2026, 1, 1), 2)]), title="<script>x</script>", description="a & b",
+                        labels=chart.Labels("<b>", "c", "2", "rtl", "he"))
     assert "<script>" not in drawing and "&lt;script&gt;" in drawing and "&lt;b&gt;" in drawing
     ET.fromstring(str(drawing))
 
@@ -122,3 +123,74 @@ def test_an_edition_of_nobody_is_never_a_pdf(client):
     assert "עדיין לא פורסם אף מכתב באנגלית" in response.get_data(as_text=True)
     asked = client.get("/press/range?language=en", headers={"Accept-Language": "en"})
     assert asked.status_code == 400 and page_of(asked).find("p", id="language-error")
+
+
+def test_the_chart_s_labels_are_in_the_page_s_language_each_in_its_own_direction(client):
+    """Hebrew says "10 ביוני 2026" as one isolated run, never "10 2026 ביוני"; time runs left to right."""
+    first = make_letter(published_at=datetime(2026, 6, 10, 9, tzinfo=UTC))
+    make_letter(published_at=datetime(2026, 7, 2, 9, tzinfo=UTC))
+    for language, days in (("he", ["10 ביוני 2026", "2 ביולי 2026"]), ("ar", ["10 يونيو 2026", "2 يوليو 2026"]),
+                           ("en", ["June 10, 2026", "July 2, 2026"])):
+        page = page_of(client.get(f"/press?lang={language}"))
+        (plot,) = page.find("div", **{"class": "chart-plot"})
+        assert plot["dir"] == "ltr", "time runs left to right"
+        labels = page.find("bdi")
+        assert [(label["dir"], label["lang"]) for label in labels] == [("rtl" if language != "en" else "ltr", language)] * 2
+        html = client.get(f"/press?lang={language}").get_data(as_text=True)
+        axis = html[html.index('<div class="chart-x"'):html.index("</div>", html.index('<div class="chart-x"'))]
+        assert [text for text in Page(axis).text if text.strip()] == days, axis
+    assert first
+
+
+def test_the_chart_comes_with_its_numbers_by_month_as_a_table(client):
+    for when in (datetime(2026, 5, 30, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 20, tzinfo=UTC)):
+        make_letter(published_at=when)
+    html = client.get("/press?lang=en").get_data(as_text=True)
+    table = html[html.index("<table"):html.index("</table>")]
+    rows = [[cell for cell in Page(row).text if cell.strip()] for row in table.split("<tr>")[2:]]
+    assert rows == [["May 2026", "1", "1"], ["June 2026", "2", "3"]]
+    assert "יוני 2026" in client.get("/press?lang=he").get_data(as_text=True)
+
+
+def test_journalists_download_the_chart_as_svg_and_png_and_the_count_by_day_as_csv(client):
+    from io import BytesIO
+
+    from babel.dates import format_date
+    from PIL import Image
+
+    from refusal_site.compilation.selection import day
+
+    make_letter(published_at=datetime(2026, 6, 10, 9, tzinfo=UTC))
+    collective = make_collective(published_at=datetime(2026, 6, 12, 9, tzinfo=UTC))
+    make_signature(collective)
+    make_signature(collective)
+    counted = tally.snapshot()
+    assert counted.refusers == 4
+    page = page_of(client.get("/press?lang=he"))
+    links = {link["type"]: link["href"] for link in page.find("a") if "download" in link}
+    assert set(links) == {"image/svg+xml", "image/png", "text/csv"}
+
+    drawn = client.get(links["image/svg+xml"])
+    assert drawn.mimetype == "image/svg+xml" and "attachment" in drawn.headers["Content-Disposition"]
+    svg = ET.fromstring(drawn.get_data())
+    texts = {text.text: text.attrib for text in svg.iter(f"{SVG}text")}
+    today = day(utcnow())  # the co-signatures were published now
+    assert set(texts) == {"4", "0", "10 ביוני 2026", format_date(today, "long", locale="he")}
+    assert texts["10 ביוני 2026"]["direction"] == "rtl" and texts["10 ביוני 2026"]["text-anchor"] == "end", "its left end at the axis' start"
+
+    picture = client.get(links["image/png"])
+    assert picture.mimetype == "image/png"
+    image = Image.open(BytesIO(picture.get_data()))
+    assert image.size == (1280, 400)
+    assert image.convert("L").crop((160, 330, 640, 400)).getextrema()[0] < 128, "the first day is written under the axis"
+
+    table = client.get(links["text/csv"]).get_data(as_text=True).splitlines()
+    assert table[0] == "date,letters,co_signatures,public_refusers_that_day,public_refusers_total"
+    rows = [line.split(",") for line in table[1:]]
+    assert rows == [["2026-06-10", "1", "0", "1", "1"], ["2026-06-12", "1", "0", "1", "2"], [today.isoformat(), "0", "2", "2", "4"]]
+    assert int(rows[-1][-1]) == counted.refusers and sum(int(r[1]) for r in rows) == counted.letters and sum(int(r[2]) for r in rows) == counted.signatures
+
+
+def test_with_no_letters_there_is_no_chart_to_download_as_png(client):
+    assert client.get("/press/chart.png").status_code == 404
+    assert client.get("/press/chart.csv").get_data(as_text=True).strip() == "date,letters,co_signatures,public_refusers_that_day,public_refusers_total"

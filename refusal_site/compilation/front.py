@@ -20,7 +20,7 @@ from sqlalchemy import select
 from .. import chart
 from ..extensions import db
 from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME
-from ..models import Letter, Signature, SignatureStatus, utcnow
+from ..models import Language, Letter, Signature, SignatureStatus, utcnow
 from . import cache, rendering, tagging
 from .selection import Selection, SiteCount, day
 
@@ -158,8 +158,10 @@ def render_front(language: str, shown: dict | None, todo: list[tuple[int, list[d
     if shown is not None:
         with force_locale(language):
             points = chart.cumulative([(date.fromisoformat(when), count) for when, count in shown["days"]])
-            drawn = {**shown, "compiled": date.fromisoformat(shown["compiled"]),
-                     "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=200)}
+            labels = chart.Labels(format_date(points[0].day, "long"), format_date(points[-1].day, "long"), format_number(points[-1].total),
+                                  Language(language).direction, language) if points else None
+            drawn = {**shown, "compiled": date.fromisoformat(shown["compiled"]), "chart_labels": labels,
+                     "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=180)}
     document = rendering.render("press/front_pdf.html", language, rendering.fonts(), extra_css="\n".join(numbering), cover=drawn,
                       contents=[{"rows": rows, "first": n == 0} for n, rows in todo], toc_link=TOC_LINK, toc_digit=TOC_DIGIT,
                       digits=with_digits, toc_digits=with_toc_digits)

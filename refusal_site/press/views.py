@@ -1,16 +1,21 @@
 """Journalists: the count, when the last letter was published, the curve over time, the PDFs."""
 
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date, format_decimal, gettext as _
 from limits import parse_many
 
 from .. import chart, letters, params, published
 from ..compilation import downloads
 from ..extensions import limiter
 from ..http import client_key, error_response, no_store
-from ..i18n import select_locale
+from ..i18n import current_language, select_locale
+from ..languages import LANGUAGE_NAMES_IN_TEXT, direction
+from ..models import utcnow
 from ..page_cache import cached_response
-from ..languages import LANGUAGE_NAMES_IN_TEXT
 from ..params import language_filter
 from .forms import RangeForm
 
@@ -46,19 +51,68 @@ def choose_range():
 
 
 def _press_page(form: RangeForm) -> str:
-    points = chart.cumulative(published.publications_per_day(current_app.config["DISPLAY_TIMEZONE"]))
-    description = (
-        _("From %(first)s to %(last)s: %(total)s public refusers.", first=format_date(points[0].day), last=format_date(points[-1].day), total=points[-1].total)
-        if points
-        else _("No letters have been published yet.")
-    )
-    drawing = chart.svg(
-        points,
-        title=_("Public refusers over time"),
-        description=description,
-        labels=(format_date(points[0].day, "medium"), format_date(points[-1].day, "medium")) if points else None,
-    )
-    return render_template("press/press.html", tally=letters.public_state(), chart=drawing, chart_description=description, form=form)
+    shown = _chart()
+    return render_template("press/press.html", tally=letters.public_state(), chart=chart.svg(shown.points, title=_("Public refusers over time"),
+                           description=shown.description), chart_labels=shown.labels, chart_description=shown.description,
+                           chart_months=chart.by_month(shown.per_day), form=form)
+
+
+@bp.get("/press/chart.svg")
+def chart_svg():
+    def render() -> str:
+        shown = _chart()
+        return str(chart.svg(shown.points, title=_("Public refusers over time"), description=shown.description, width=800, height=400,
+                             labels=shown.labels))
+
+    return _download(cached_response("chart-svg", render, "image/svg+xml"), "svg")
+
+
+@bp.get("/press/chart.png")
+def chart_png():
+    def render() -> bytes:
+        shown = _chart()
+        return chart.png(shown.points, shown.labels, Path(current_app.static_folder) / "fonts" / "pdf") if shown.points else b""
+
+    if not letters.public_state().refusers:
+        abort(404)
+    return _download(cached_response("chart-png", render, "image/png"), "png")
+
+
+@bp.get("/press/chart.csv")
+def chart_csv():
+    def render() -> str:
+        return chart.history_csv(_chart().history)
+
+    return _download(cached_response("chart-csv", render, "text/csv"), "csv")
+
+
+@dataclass(frozen=True)
+class _Shown:
+    history: list[tuple[date, int, int]]
+    per_day: list[tuple[date, int]]
+    points: list[chart.Point]
+    labels: chart.Labels | None
+    description: str
+
+
+def _chart() -> _Shown:
+    """The count's history, and how the chart of it reads in the page's language."""
+    history = published.publications_by_day(current_app.config["DISPLAY_TIMEZONE"])
+    per_day = [(day, published_letters + signatures) for day, published_letters, signatures in history]
+    points = chart.cumulative(per_day)
+    if not points:
+        return _Shown(history, per_day, points, None, _("No letters have been published yet."))
+    first, last = format_date(points[0].day, "long"), format_date(points[-1].day, "long")
+    language = current_language()
+    return _Shown(history, per_day, points, chart.Labels(first, last, format_decimal(points[-1].total), direction(language), language),
+                  _("From %(first)s to %(last)s: %(total)s public refusers.", first=first, last=last, total=format_decimal(points[-1].total)))
+
+
+def _download(response: Response, extension: str) -> Response:
+    """A chart's file, named for the day it shows."""
+    if response.status_code == 200:
+        response.headers["Content-Disposition"] = f'attachment; filename="public-refusers-{utcnow():%Y-%m-%d}.{extension}"'
+    return response
 
 
 def _no_letters(language: str | None, since, until) -> str:

@@ -102,3 +102,21 @@ def test_the_hebrew_cover_says_the_parts_in_hebrew_with_their_plural_forms(app):
     cover = bare(subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True).stdout)
     for said in ("7 סרבנים וסרבניות בפומבי במהדורה זו", "3 מכתבים ו־4 חתימות נוספות", "באתר כולו: 9 סרבנים וסרבניות בפומבי, 5 מכתבים ו־4 חתימות נוספות."):
         assert bare(said) in cover, (said, cover)
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_cover_s_chart_is_labelled_as_the_press_page_s_in_the_edition_s_language(app, language):
+    from babel.dates import format_date
+
+    make_letter(language="en", published_at=utcnow() - timedelta(days=30))
+    make_letter(language="he", published_at=utcnow() - timedelta(days=2))
+    path = assembly.build(selection.Selection(), language).path
+    text = plain(subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first, last = (format_date(selection.day(moment), "long", locale=language) for moment in (utcnow() - timedelta(days=30), utcnow() - timedelta(days=2)))
+    # Each day one line, in reading order (pdftotext spaces the numbers in right-to-left lines loosely:
+    # compared without spaces).
+    bare = ["".join(line.split()) for line in lines]
+    assert "".join(first.split()) in bare and "".join(last.split()) in bare, (first, last, lines)
+    assert bare.index("".join(first.split())) < bare.index("".join(last.split()))
+    assert "2" in lines and "0" in lines, "the axis runs from 0 to the total"
