@@ -28,12 +28,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .moderate import bp as moderate_bp
     from .press.views import bp as press_bp
+    from .public.crawlers import bp as crawlers_bp
     from .public.embed import bp as embed_bp
     from .public.views import bp as public_bp
     from .submit.views import bp as submit_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(embed_bp)
+    app.register_blueprint(crawlers_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(moderate_bp)
     app.register_blueprint(press_bp)

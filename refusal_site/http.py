@@ -33,6 +33,8 @@ CONTENT_SECURITY_POLICY = (
 )
 FRAMEABLE_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 
+# Blueprints no search engine should index (besides every page reached by a private link).
+NOT_INDEXED_BLUEPRINTS = frozenset({"moderate", "embed"})
 # Blueprints whose answers depend on no cookie and set none: pages other sites show.
 COOKIELESS_BLUEPRINTS = frozenset({"embed"})
 
@@ -253,6 +255,8 @@ def init_app(app: Flask) -> None:
         # (a 404, a 405) may be such a link misspelled or asked with the wrong method.
         private = request.url_rule is None or "token" in (request.view_args or {})
         response.headers.setdefault("Referrer-Policy", "no-referrer" if private else "same-origin")
+        if private or request.blueprint in NOT_INDEXED_BLUEPRINTS:
+            response.headers.setdefault("X-Robots-Tag", "noindex")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if not frameable:
             response.headers.setdefault("X-Frame-Options", "DENY")

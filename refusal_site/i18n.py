@@ -37,6 +37,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def isolated(text: str) -> str:
+    """`text` set apart in its own direction inside a sentence (FIRST STRONG ISOLATE ... POP
+    DIRECTIONAL ISOLATE), where markup (<bdi>) cannot go: a name inside a translated sentence."""
+    return f"\u2068{text}\u2069"
+
+
 def current_language() -> str:
     return str(get_locale())
 
@@ -62,7 +68,7 @@ def init_app(app: Flask, babel: Babel) -> None:
     # Moments are shown in the site's zone whoever reads them (flask_babel's format_datetime and
     # to_user_timezone ask this).
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: current_app.config["DISPLAY_TIMEZONE"])
-    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, site_time=site_time)
+    app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, site_time=site_time, isolated=isolated)
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get, signature_explanation=SIGNATURE_EXPLANATIONS.get,
         site_name=SITE_NAME,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from .extensions import db
 from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, looks_like_public_id
@@ -43,6 +43,29 @@ def published_letter(public_id: str) -> Letter | None:
     return db.session.execute(
         select(Letter).where(Letter.public_id == public_id, Letter.status == LetterStatus.PUBLISHED)
     ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The published letters just before and just after one, in publication order (None at the ends)."""
+
+    older: Letter | None
+    newer: Letter | None
+
+
+def neighbours(letter: Letter) -> Neighbours:
+    def beside(before: bool) -> Letter | None:
+        moment, key = letter.published_at, letter.id
+        if before:
+            where = or_(Letter.published_at < moment, and_(Letter.published_at == moment, Letter.id < key))
+            order = (Letter.published_at.desc(), Letter.id.desc())
+        else:
+            where = or_(Letter.published_at > moment, and_(Letter.published_at == moment, Letter.id > key))
+            order = (Letter.published_at.asc(), Letter.id.asc())
+        query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED, where).order_by(*order).limit(1)
+        return db.session.execute(query).scalar_one_or_none()
+
+    return Neighbours(older=beside(True), newer=beside(False))
 
 
 # --- the press ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 site's own pages (About, Privacy)."""
 
 from flask import Blueprint, abort, current_app, render_template
+from flask_babel import gettext
 
 from .. import letters, published, signatures, site_pages
 from ..i18n import current_language
@@ -9,6 +10,8 @@ from ..models import SitePageSlug
 from ..page_cache import cached_response
 from ..paging import PageOutOfRange
 from ..params import language_filter, page_number
+from ..urls import site_url
+from . import sharing
 
 bp = Blueprint("public", __name__)
 
@@ -43,6 +46,7 @@ def letter(public_id: str):
     number = page_number()
 
     def render() -> str:
+        tally = letters.public_state()  # first: it releases an embargo whose time has come
         found = published.published_letter(public_id)
         if found is None:
             abort(404)
@@ -54,7 +58,15 @@ def letter(public_id: str):
                 abort(404)
         elif number != 1:
             abort(404)
-        return render_template("public/letter.html", letter=found, signers=signers)
+        heading = found.title or gettext("A letter from %(name)s", name=found.display_name)
+        return render_template(
+            "public/letter.html",
+            letter=found,
+            signers=signers,
+            tally=tally,
+            neighbours=published.neighbours(found),
+            share=sharing.share_links(site_url("public.letter", public_id=public_id), heading, heading),
+        )
 
     return cached_response("letter", render, public_id=public_id, page=number)
 

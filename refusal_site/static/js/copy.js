@@ -17,7 +17,7 @@
         status.textContent = source.getAttribute("data-copied-label");
       });
     });
-    var line = document.createElement("p");
+    var line = document.createElement("span");
     line.className = "copy-line";
     line.append(button, status);
     source.insertAdjacentElement("afterend", line);
