@@ -43,6 +43,9 @@ BENCHES = [
     ("markup", 16, [PYTHON, "-m", "bench.markup"], None),
     ("pdf_text", 21, [PYTHON, "-m", "bench.pdf_text"], None),
     ("tagged", 21, [PYTHON, "-m", "bench.tagged"], None),
+    ("cards", 19, [PYTHON, "-m", "bench.cards"], "bench/results/cards.md"),
+    ("exports", 19, [PYTHON, "-m", "bench.exports"], "bench/results/exports-sqlite.md"),
+    ("exports", 19, [PYTHON, "-m", "bench.exports", "--database-url", POSTGRES], "bench/results/exports-postgresql.md"),
 ]
 
 

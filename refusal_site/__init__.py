@@ -28,14 +28,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .moderate import bp as moderate_bp
     from .press.views import bp as press_bp
+    from .public.cards import bp as cards_bp
     from .public.crawlers import bp as crawlers_bp
     from .public.embed import bp as embed_bp
+    from .public.exports import bp as exports_bp
     from .public.views import bp as public_bp
     from .submit.views import bp as submit_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(embed_bp)
     app.register_blueprint(crawlers_bp)
+    app.register_blueprint(cards_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(moderate_bp)
     app.register_blueprint(press_bp)

@@ -19,6 +19,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import Rule
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from .config import redis_options
@@ -33,8 +34,10 @@ CONTENT_SECURITY_POLICY = (
 )
 FRAMEABLE_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 
-# Blueprints no search engine should index (besides every page reached by a private link).
+# What no search engine should index, besides every page reached by a private link: moderation, the
+# framed count, and the pages that only say "check your e-mail" (robots.txt is made from this too).
 NOT_INDEXED_BLUEPRINTS = frozenset({"moderate", "embed"})
+NOT_INDEXED_ENDPOINTS = frozenset({"submit.sent", "submit.sign_sent", "submit.contact_sent"})
 # Blueprints whose answers depend on no cookie and set none: pages other sites show.
 COOKIELESS_BLUEPRINTS = frozenset({"embed"})
 
@@ -208,7 +211,8 @@ def init_app(app: Flask) -> None:
     # Form field attributes without the unset ones: WTForms would write None as the text "None".
     app.jinja_env.filters["without_none"] = lambda attributes: {k: v for k, v in attributes.items() if v is not None}
     app.jinja_env.globals.update(
-        site_url=site_url, static_url=_static_url, language_switch_url=_language_switch_url, epoch=EPOCH
+        site_url=site_url, static_url=_static_url, language_switch_url=_language_switch_url, epoch=EPOCH, indexable=indexable,
+        canonical_url=canonical_url,
     )
 
     @app.before_request
@@ -250,12 +254,11 @@ def init_app(app: Flask) -> None:
     def _security_headers(response):
         frameable = g.get("frameable", False)
         response.headers.setdefault("Content-Security-Policy", FRAMEABLE_SECURITY_POLICY if frameable else CONTENT_SECURITY_POLICY)
-        # A page reached by a private link (a token in its address) names no page to anyone, not
-        # even to our own: the address is the key to the letter. An address that matched no route
-        # (a 404, a 405) may be such a link misspelled or asked with the wrong method.
-        private = request.url_rule is None or "token" in (request.view_args or {})
+        # A page reached by a private link names no page to anyone, not even to our own: the
+        # address is the key to the letter.
+        private = is_private()
         response.headers.setdefault("Referrer-Policy", "no-referrer" if private else "same-origin")
-        if private or request.blueprint in NOT_INDEXED_BLUEPRINTS:
+        if not indexable():
             response.headers.setdefault("X-Robots-Tag", "noindex")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if not frameable:
@@ -286,6 +289,29 @@ def init_app(app: Flask) -> None:
     def _unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, _route())
         return error_response(500)
+
+
+def is_private() -> bool:
+    """Whether this request is for a page reached by a private link (a token in its address), or for
+    an address that matched no route (a 404, a 405), which may be such a link misspelled."""
+    return request.url_rule is None or "token" in (request.view_args or {})
+
+
+def indexable() -> bool:
+    """Whether search engines may index this page and messengers show a preview of it."""
+    return not is_private() and is_indexable(request.url_rule)
+
+
+def is_indexable(rule: Rule) -> bool:
+    blueprint = rule.endpoint.rpartition(".")[0]
+    return "token" not in rule.arguments and blueprint not in NOT_INDEXED_BLUEPRINTS and rule.endpoint not in NOT_INDEXED_ENDPOINTS
+
+
+def canonical_url(params: dict) -> str:
+    """This page's one address (for rel=canonical and og:url): the route and the page's validated
+    parameters, without the defaults and without ?lang= (each language has its alternate)."""
+    query = {key: value for key, value in params.items() if value is not None and not (key == "page" and value == 1)}
+    return site_url(request.endpoint, **(request.view_args or {}), **query)
 
 
 def _same_origin(url: str) -> bool:

@@ -24,8 +24,8 @@ def published_letters(language: str | None = None) -> Select[tuple[Letter]]:
     return query.order_by(Letter.published_at.desc(), Letter.id.desc())
 
 
-def latest_published(limit: int) -> list[Letter]:
-    return list(db.session.execute(published_letters().limit(limit)).scalars())
+def latest_published(limit: int, language: str | None = None) -> list[Letter]:
+    return list(db.session.execute(published_letters(language).limit(limit)).scalars())
 
 
 def published_page(number: int, per_page: int, counted: TallySnapshot, language: str | None = None) -> Page:

@@ -210,6 +210,9 @@ def test_no_page_loads_anything_from_another_host(client):
                 target = attrs.get(name)
                 if target is None or (tag == "a" and name == "href"):
                     continue  # links are navigation, not loads
+                if tag == "link" and attrs.get("rel") in ("canonical", "alternate"):
+                    assert urlsplit(target).netloc in ("", "refusers.example"), (url, target)
+                    continue  # this page's own addresses, for search engines: not loaded
                 assert not urlsplit(target).netloc, (url, tag, target)
         # Scripts only of our own, from a file (the CSP allows no inline one).
         assert all(script.get("src", "").startswith("/static/js/") for script in page.find("script"))

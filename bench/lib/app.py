@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Response
+from flask import Flask, Response, send_from_directory
 
 STATIC_PATH = "/_bench/static"
+# A file served as Flask serves static files (send_from_directory), from the instance's bench-files/.
+FILE_PATH = "/_bench/file/"
 # gunicorn's and flask's name for the factory below.
 FACTORY = "bench.lib.app:bench_app()"
 
@@ -27,6 +29,8 @@ def make_app(database_url: str, instance_path: str) -> Flask:
         }
     )
     app.add_url_rule(STATIC_PATH, "bench_static", _static_view)
+    files = os.path.join(instance_path, "bench-files")
+    app.add_url_rule(FILE_PATH + "<name>", "bench_file", lambda name: send_from_directory(files, name))
     return app
 
 

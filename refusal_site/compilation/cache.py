@@ -1,12 +1,13 @@
 """The PDF cache on disk: where every kept file is (one function a kind), and writing them
 atomically, so a reader finds all of a file or none of it.
 
-Under the instance folder's pdf/: letters/ (one letter's PDF), compilations/ (with beside each the
+Under the instance folder's pdf/: letters/ (one letter's PDF), cards/ (share previews), compilations/ (with beside each the
 list of the letters it holds), pages/ (files of letters' pages, and pages/index/: where each
 letter's pages are), covers/, contents/ (a page each), numbers/ (the digits page numbers are
 stamped with), failures/ (failed builds and renders, remembered for a while) and locks/."""
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -99,7 +100,17 @@ def service_path() -> Path:
 
 
 # Kinds of kept file that pruning deletes when no build used them for a while.
-PRUNED = ("compilations", "letters", "covers", "contents", "pages", "pages/index", "numbers", "failures")
+PRUNED = ("compilations", "letters", "covers", "contents", "pages", "pages/index", "numbers", "failures", "cards")
+
+
+def card_path(name: str, fingerprint: str) -> Path:
+    """A share preview (refusal_site/public/cards.py): `name` is letter-<public id> or site-<language>."""
+    return folder() / "cards" / f"{name}-{fingerprint}.png"
+
+
+def card_paths(name: str) -> list[Path]:
+    """Every kept card of `name`, oldest first."""
+    return sorted(folder().glob(f"cards/{glob.escape(name)}-*.png"), key=lambda path: path.stat().st_mtime)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -49,14 +49,14 @@ def prune(older_than: timedelta, ranges_older_than: timedelta | None = None) -> 
 
 
 def forget(public_id: str, *, compilations: bool = True, contents: bool = True) -> int:
-    """Delete every cached file that shows a letter: its own PDFs, the files of pages that hold its
+    """Delete every cached file that shows a letter: its own PDFs and share previews, the files of pages that hold its
     pages (the other letters in them are rendered again when next needed), the `compilations` that
     hold it and every page of `contents` (they may name it; the next build renders those it needs).
     Covers show counts only and stay. For a letter that is not public any more (or never will be),
     or whose text, name or signers changed: a disk taken from the server must not show what went,
     nor a download of an older compilation. Returns how many files went."""
     folder = cache.folder()
-    doomed = set(folder.glob(f"letters/{glob.escape(public_id)}-*.pdf"))
+    doomed = set(folder.glob(f"letters/{glob.escape(public_id)}-*.pdf")) | set(cache.card_paths(f"letter-{public_id}"))
     for entry in folder.glob("pages/index/*.json"):
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             where = json.loads(entry.read_text())

@@ -28,7 +28,7 @@ MIME_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """Serve the PDF stylesheet and fonts by exact path; refuse and log every other URL.
+    """Serve the PDF stylesheets and fonts by exact path; refuse and log every other URL.
 
     file:, http:, data: and anything else, including our own origin under another path, are refused:
     letter content never loads anything, and three recent WeasyPrint advisories were fetcher bypasses.
@@ -37,7 +37,7 @@ class StaticOnlyFetcher(URLFetcher):
     def __init__(self, static_folder: str) -> None:
         super().__init__(allowed_protocols=set(), allow_redirects=False, timeout=1)
         root = Path(static_folder)
-        allowed = [root / "css" / "pdf.css", *sorted((root / "fonts" / "pdf").glob("*.ttf"))]
+        allowed = [root / "css" / "pdf.css", root / "css" / "card.css", *sorted((root / "fonts" / "pdf").glob("*.ttf"))]
         self._files = {PDF_STATIC + str(path.relative_to(root)): path for path in allowed}
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:

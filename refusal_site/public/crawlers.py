@@ -2,19 +2,20 @@
 sitemap lists every public page (each letter, with its language versions). Private pages also say
 noindex themselves (refusal_site/http.py), for crawlers that ignore robots.txt."""
 
-from flask import Blueprint, Response, abort, render_template
+import re
+
+from flask import Blueprint, Response, abort, current_app, render_template
 from sqlalchemy import func, select
 
 from .. import letters, published
 from ..extensions import db
+from ..http import is_indexable
 from ..models import Letter, LetterStatus
 from ..page_cache import cached_response
 from ..urls import site_url
 
 bp = Blueprint("crawlers", __name__)
 
-# Private links, moderation and the framed count: never to be indexed.
-PRIVATE_PREFIXES = ("/my-letter/", "/my-signature/", "/confirm/", "/signature/", "/moderate/", "/submit/sent", "/contact/sent", "/embed/")
 # Letters per sitemap file (the protocol allows 50,000).
 LETTERS_PER_SITEMAP = 10_000
 # Public pages that are not letters, by endpoint.
@@ -23,7 +24,12 @@ SITE_PAGES = ("public.index", "public.letter_list", "press.press", "public.about
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES), f"Sitemap: {site_url('crawlers.sitemap_index')}", ""]
+    """Every route no search engine should index (http.is_indexable), as a pattern: a private
+    link's token, a letter's id, become a wildcard."""
+    patterns = sorted({re.sub(r"<[^>]+>.*$", "", rule.rule) or "/" if rule.rule.endswith(">") else re.sub(r"<[^>]+>", "*", rule.rule)
+                       for rule in current_app.url_map.iter_rules() if rule.endpoint != "static" and not is_indexable(rule)})
+    shortest = [pattern for pattern in patterns if not any(pattern != other and pattern.startswith(other) for other in patterns)]
+    lines = ["User-agent: *", *(f"Disallow: {pattern}" for pattern in shortest), f"Sitemap: {site_url('crawlers.sitemap_index')}", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 
 

@@ -73,13 +73,15 @@ def letter(public_id: str):
 
 @bp.get("/feed.atom")
 def feed():
-    return cached_response(
-        "feed",
-        lambda: render_template(
-            "public/feed.atom.xml", tally=letters.public_state(), entries=published.latest_published(current_app.config["LATEST_LETTERS"])
-        ),
-        mimetype="application/atom+xml",
-    )
+    """The latest letters, of every language or of one (?language=)."""
+    language = language_filter()
+
+    def render() -> str:
+        tally = letters.public_state()
+        entries = published.latest_published(current_app.config["LATEST_LETTERS"], language)
+        return render_template("public/feed.atom.xml", tally=tally, entries=entries, language=language)
+
+    return cached_response("feed", render, mimetype="application/atom+xml", language=language)
 
 
 @bp.get("/about")

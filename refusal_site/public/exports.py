@@ -1,0 +1,151 @@
+"""The data, whole: every published letter and co-signature as CSV and JSON Lines, public fields only.
+
+Each file is written once per public revision (every publication, withdrawal, pause, correction and
+co-signature moves the revision) into the instance folder, row by row from the database, so the
+worker's memory does not grow with the number of letters; then it is streamed from disk. Its ETag
+is the revision's, so a client that has it asks again for nothing. The press page's data dictionary
+(templates/press/press.html) says what each column is.
+"""
+
+import csv
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, current_app, request, send_file
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import letters
+from ..extensions import db
+from ..models import Letter, LetterStatus, Signature, SignatureStatus
+from ..urls import site_url
+
+bp = Blueprint("exports", __name__)
+
+# Rows fetched from the database at a time.
+BATCH = 500
+LETTER_COLUMNS = ("id", "url", "display_name", "descriptor", "language", "title", "text", "published_at", "corrected_at", "collective", "signatures")
+SIGNATURE_COLUMNS = ("letter_id", "display_name", "descriptor", "published_at")
+FORMATS = {"csv": "text/csv", "jsonl": "application/jsonl"}
+# A spreadsheet would run a cell that starts with one of these as a formula: such a cell gets a
+# leading apostrophe in the CSV (the JSON Lines files are exact).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# What each column holds, for the press page's data dictionary.
+COLUMN_MEANINGS = (
+    ("id", _l("The letter's permanent identifier (also in its address).")),
+    ("url", _l("The letter's page.")),
+    ("display_name", _l("The name its author chose to publish.")),
+    ("descriptor", _l("Rank, unit or role, as the author wrote it (may be empty).")),
+    ("language", _l("The letter's language: he, ar or en.")),
+    ("title", _l("The letter's title (may be empty).")),
+    ("text", _l("The letter's text, whole, as plain text.")),
+    ("published_at", _l("When it was published, in UTC (ISO 8601).")),
+    ("corrected_at", _l("When a moderator last corrected it after publication, in UTC (may be empty).")),
+    ("collective", _l("true for a collective letter that others can co-sign.")),
+    ("signatures", _l("How many co-signatures it has (each co-signer is counted among the public refusers).")),
+    ("letter_id", _l("In the co-signatures' files: the id of the letter signed.")),
+)
+
+
+@bp.app_template_global()
+def export_columns() -> tuple:
+    return COLUMN_MEANINGS
+
+
+@bp.get("/export/<any(letters, signatures):kind>.<any(csv, jsonl):form>")
+def export(kind: str, form: str):
+    revision = letters.public_revision()
+    tag = hashlib.sha256(f"{current_app.config['BUILD_ID']}:{revision}:{kind}.{form}".encode()).hexdigest()[:24]
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        path = _written(kind, form, revision, tag)
+        response = send_file(path, mimetype=FORMATS[form], download_name=f"{kind}.{form}", as_attachment=False, conditional=False, etag=False)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _written(kind: str, form: str, revision: int, tag: str) -> Path:
+    folder = Path(current_app.instance_path) / "exports"
+    path = folder / f"{kind}-{tag}.{form}"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    letters.public_state()  # releases what an embargo held, as every public surface does
+    rows = _letter_rows() if kind == "letters" else _signature_rows()
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            (_write_csv if form == "csv" else _write_jsonl)(out, rows, LETTER_COLUMNS if kind == "letters" else SIGNATURE_COLUMNS)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    for older in folder.glob(f"{kind}-*.{form}"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    return path
+
+
+def _letter_rows():
+    query = (
+        select(Letter.public_id, Letter.display_name, Letter.descriptor, Letter.language, Letter.title, Letter.body_text,
+               Letter.published_at, Letter.corrected_at, Letter.collective, Letter.signatures_published)
+        .where(Letter.status == LetterStatus.PUBLISHED)
+        .order_by(Letter.published_at, Letter.id)
+    )
+    # Every letter's address is the same but for its id: made once, filled in for each row.
+    address = site_url("public.letter", public_id="ID").rpartition("ID")
+    for row in db.session.execute(query.execution_options(yield_per=BATCH)):
+        yield {
+            "id": row.public_id,
+            "url": address[0] + row.public_id + address[2],
+            "display_name": row.display_name,
+            "descriptor": row.descriptor,
+            "language": row.language,
+            "title": row.title,
+            "text": row.body_text,
+            "published_at": row.published_at.isoformat(),
+            "corrected_at": row.corrected_at.isoformat() if row.corrected_at else None,
+            "collective": row.collective,
+            "signatures": row.signatures_published if row.collective else 0,
+        }
+
+
+def _signature_rows():
+    query = (
+        select(Letter.public_id, Signature.display_name, Signature.descriptor, Signature.published_at)
+        .join(Letter, Signature.letter_id == Letter.id)
+        .where(Letter.status == LetterStatus.PUBLISHED, Signature.status == SignatureStatus.PUBLISHED)
+        .order_by(Letter.published_at, Letter.id, Signature.confirmed_at, Signature.id)
+    )
+    for public_id, name, descriptor, published_at in db.session.execute(query.execution_options(yield_per=BATCH)):
+        yield {"letter_id": public_id, "display_name": name, "descriptor": descriptor, "published_at": published_at.isoformat() if published_at else None}
+
+
+def _write_csv(out, rows, columns) -> None:
+    writer = csv.DictWriter(out, fieldnames=columns)
+    out.write("\ufeff")  # so that spreadsheets read the file as UTF-8 (Hebrew and Arabic)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _write_jsonl(out, rows, columns) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")

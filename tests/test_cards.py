@@ -1,0 +1,95 @@
+"""Share previews: every public page's description and card, each letter's card image."""
+
+import io
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from PIL import Image
+
+from refusal_site import pauses, tokens
+from refusal_site.models import LetterStatus
+from tests.factories import make_letter
+from tests.pages import hidden_fields
+
+META = re.compile(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">')
+
+
+def meta_of(client, url: str) -> dict:
+    html = client.get(url).get_data(as_text=True)
+    return dict(META.findall(html[: html.index("</head>")]))
+
+
+def card_of(client, url: str):
+    address = meta_of(client, url)["og:image"]
+    assert address.startswith("https://refusers.example/")
+    return urlsplit(address).path
+
+
+def test_every_public_page_has_a_description_and_a_card(client):
+    letter = make_letter(title="לא בשמי")
+    for url in ("/", "/letters", "/press", f"/letters/{letter.public_id}", "/about", "/submit", "/contact"):
+        meta = meta_of(client, url + "?lang=en")
+        assert meta["description"] and meta["og:description"] == meta["description"], url
+        assert meta["og:title"] and meta["og:image"] and meta["twitter:card"] == "summary_large_image", url
+        assert meta["og:locale"] == "en_US"
+    assert meta_of(client, "/?lang=he")["og:locale"] == "he_IL"
+
+
+def test_private_pages_show_nothing_to_messengers(client):
+    pending = make_letter(LetterStatus.PENDING, contact_email="private-author@private.example")
+    for url in (f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, pending)}", "/moderate/sign-in", "/submit/sent"):
+        assert "og:" not in client.get(url).get_data(as_text=True), url
+
+
+def test_a_letters_card_is_its_own_picture_and_carries_no_private_field(client):
+    letter = make_letter(language="ar", display_name="سلمى حداد", contact_email="salma@private.example", body_text="أرفض الخدمة علنًا. " * 40)
+    meta = meta_of(client, f"/letters/{letter.public_id}")
+    assert meta["description"].startswith("أرفض الخدمة علنًا.") and meta["description"].endswith("…")
+    assert "private.example" not in str(meta)
+    path = card_of(client, f"/letters/{letter.public_id}")
+    assert path.startswith(f"/letters/{letter.public_id}/card-")
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["ETag"]
+    image = Image.open(io.BytesIO(response.data))
+    assert image.size == (1200, 630)
+    # Not a blank picture: dark text on the light card, the accent band on top.
+    assert image.convert("L").getextrema()[0] < 80
+    assert client.get(path, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_a_card_follows_what_it_shows_and_dies_with_the_letter(app, client):
+    letter = make_letter()
+    old = card_of(client, f"/letters/{letter.public_id}")
+    assert client.get(old).status_code == 200
+    make_letter()  # the count on the card moves
+    new = card_of(client, f"/letters/{letter.public_id}")
+    assert new != old
+    moved = client.get(old)
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(new)
+    assert client.get(new).status_code == 200
+    pauses.pause(letter)
+    assert client.get(new).status_code == 404
+    pauses.resume(letter)
+    assert client.get(new).status_code == 200
+    # The author withdraws it: the card is gone from the server's disk too, at once.
+    manage = f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}"
+    assert client.post(f"{manage}/withdraw", data={**hidden_fields(client.get(manage)), "understood": "y"}).status_code == 303
+    assert client.get(new).status_code == 404
+    assert list((Path(app.instance_path) / "pdf" / "cards").glob(f"letter-{letter.public_id}-*")) == []
+
+
+@pytest.mark.parametrize("url", ["/letters/AAAAAAAAAAAA/card-0.png", "/letters/*/card-0.png", "/card-xx-0.png", "/letters/..%2F..%2Fsecret/card-0.png"])
+def test_unknown_cards_are_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_the_site_card_shows_the_count_in_the_page_language(client):
+    make_letter()
+    he, en = card_of(client, "/?lang=he"), card_of(client, "/press?lang=en")
+    assert "/card-he-" in he and "/card-en-" in en
+    image = Image.open(io.BytesIO(client.get(he).data))
+    assert image.size == (1200, 630)
