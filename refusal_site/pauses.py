@@ -16,7 +16,8 @@ from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus,
 from .signatures import BulkResult
 from .storage import write_transaction
 
-AUTHOR = Actor.AUTHOR.value  # also what paused_by holds
+AUTHOR = Actor.AUTHOR.value  # whoever a letter or signature belongs to (paused_by holds it), and a letter's author acting
+SIGNER = Actor.SIGNER.value  # a co-signer acting on their own signature, as the audit trail names them
 TEAM = "team"
 
 
@@ -27,7 +28,7 @@ class NotYours(letters.LetterError):
 
 def hider(by: Moderator | str) -> str:
     """Who `by` is to a pause: its AUTHOR (a letter's author, a signature's signer), or the TEAM."""
-    return AUTHOR if by == AUTHOR else TEAM
+    return AUTHOR if by in (AUTHOR, SIGNER) else TEAM
 
 
 def pause(letter: Letter, *, by: Moderator | str = AUTHOR, reason: str | None = None, expected_revision: int | None = None) -> Letter:
@@ -88,7 +89,7 @@ def hide_many(public_ids: list[str], *, by: Moderator, reason: str) -> tuple[lis
 
 
 def pause_signature(
-    signature: Signature, *, by: Moderator | str = AUTHOR, reason: str | None = None, expected_revision: int | None = None
+    signature: Signature, *, by: Moderator | str = SIGNER, reason: str | None = None, expected_revision: int | None = None
 ) -> Signature:
     """Hide a published co-signature for now (by its signer, or with a reason by an admin `by`): off its
     letter's list, the count and future PDFs. NothingChanged if it is hidden already (the same button
@@ -101,7 +102,7 @@ def pause_signature(
     return signature
 
 
-def resume_signature(signature: Signature, *, by: Moderator | str = AUTHOR, expected_revision: int | None = None) -> Signature:
+def resume_signature(signature: Signature, *, by: Moderator | str = SIGNER, expected_revision: int | None = None) -> Signature:
     """Show a paused co-signature again, in its place among the signers and with its original date, and
     count it again (while its letter is public), if `by` is who hid it: NotYours otherwise."""
     with write_transaction():

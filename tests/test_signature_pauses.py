@@ -46,7 +46,7 @@ def api_signers(client, letter: Letter) -> list[str]:
 
 def actions_of(signature: Signature) -> list[tuple[str, str | None]]:
     events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
-    return [(e.action, e.reason) for e in events if (e.details or {}).get("signature") == signature.public_id]
+    return [(e.action, e.actor_label, e.reason) for e in events if (e.details or {}).get("signature") == signature.public_id]
 
 
 # --- the co-signer's private page -------------------------------------------------------------------
@@ -74,7 +74,7 @@ def test_a_co_signer_hides_their_signature_at_once_and_it_comes_back_in_its_plac
     assert signer_names(client, letter) == ["Avi Cohen", "Dana Katz", "Ron Levi"], "back in its place"
     again = db_refresh(middle)
     assert again.status == SignatureStatus.PUBLISHED and again.published_at == published_at and again.paused_by is None
-    assert actions_of(middle)[-2:] == [("signature:pause", None), ("signature:resume", None)]
+    assert actions_of(middle)[-2:] == [("signature:pause", "signer", None), ("signature:resume", "signer", None)]
     assert {first.status, last.status} == {SignatureStatus.PUBLISHED}
 
 
@@ -99,7 +99,7 @@ def test_the_same_button_pressed_twice_does_nothing_twice(client):
     assert client.post(f"{url}/hide", data=fields).status_code == 303
     assert client.post(f"{url}/hide", data=fields).status_code == 303, "already hidden: the page as it is now"
     assert counted() == (1, 0) and tally.check() == []
-    assert [action for action, _ in actions_of(signature)].count("signature:pause") == 1
+    assert [action for action, *_ in actions_of(signature)].count("signature:pause") == 1
 
 
 def test_a_press_on_an_out_of_date_page_changes_nothing_and_says_so(client):
