@@ -58,3 +58,20 @@ def test_a_moderator_approves_the_oldest_and_rejects_another(page, app, live_ser
     assert message["To"] == "sami@private.example" and message["Content-Language"] == "ar"
     assert "We could not verify that this letter is yours." in message.get_content()
     assert all(url.startswith(live_server) for url in page.requested_urls)
+
+
+def test_a_letter_s_private_details_line_up_at_the_start_of_a_hebrew_page(page):
+    """An address runs left to right inside its own box; the box, like the dates under it, starts on
+    the page's side (right), not on the far left."""
+    letter = make_letter(LetterStatus.PENDING, contact_email="noa@private.example")
+    moderators.create("details@team.example", PASSWORD)
+    page.goto("/moderate/sign-in")
+    page.fill("#email", "details@team.example")
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"/moderate/letters/{letter.public_id}")
+    rows = page.locator(".private-details dd")
+    address, submitted = rows.nth(0).locator("bdi"), rows.nth(1).locator("time")
+    expect(address).to_have_text("noa@private.example")
+    right_edge = lambda locator: locator.bounding_box()["x"] + locator.bounding_box()["width"]
+    assert abs(right_edge(address) - right_edge(submitted)) < 1, "the address starts where the date starts"
