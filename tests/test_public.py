@@ -238,6 +238,22 @@ def test_the_fonts_are_served_by_the_site(client):
             assert response.status_code == 200 and response.data[:4] == b"wOF2"
 
 
+@pytest.mark.parametrize("lang, script", [("he", "hebrew"), ("ar", "arabic"), ("en", None)])
+def test_a_page_preloads_the_fonts_of_its_language_and_no_text_jumps_when_one_arrives(client, lang, script):
+    """Fonts are used only if there for the first render (so a late one cannot rewrap the page), and
+    the ones a page surely needs are preloaded at the very address the stylesheet asks for."""
+    css = client.get("/static/css/fonts.css").get_data(as_text=True)
+    assert set(re.findall(r"font-display: (\w+)", css)) == {"optional"}
+    asked = {f"/static/fonts/{name}" for name in re.findall(r'url\("\.\./fonts/([^"]+)"\)', css)}
+    for page in ("/", "/letters", "/press", f"/embed/count?lang={lang}"):
+        html = client.get(page + ("&" if "?" in page else "?") + f"lang={lang}").get_data(as_text=True)
+        preloaded = set(re.findall(r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', html))
+        expected = {f"/static/fonts/noto-sans-{family}-{weight}.woff2" for family in ("latin", script) if family for weight in (400, 700)}
+        assert preloaded == expected and preloaded <= asked, (page, preloaded)
+        # Before the stylesheets, so the fonts are fetched alongside them.
+        assert html.index('rel="preload"') < html.index('rel="stylesheet"')
+
+
 def test_a_cached_public_page_never_shows_one_visitors_messages_to_another(client, app):
     make_letter()
     with client.session_transaction() as session:
