@@ -169,12 +169,16 @@ def draw(shown: dict) -> bytes:
         count = get_translations().ungettext("%(num)s public refuser", "%(num)s public refusers", shown["count"]) % {"num": format_decimal(shown["count"])}
         heading = shown.get("title") or (gettext("A letter from %(name)s", name=shown["name"]) if "name" in shown else None)
         with rendering.no_cycle_collection():
-            document = rendering.render(
+            layout = rendering.render(
                 "cards/card.html", language, rendering.fonts(), card=shown, count=count, heading=heading, site_direction=direction(language)
             )
-            pdf = document.write_pdf()
-    page = pypdfium2.PdfDocument(pdf)[0]
-    image = page.render(scale=WIDTH / page.get_width()).to_pil()
+            pdf = layout.write_pdf()
+    rasterizer = pypdfium2.PdfDocument(pdf)
+    try:
+        page = rasterizer[0]
+        image = page.render(scale=WIDTH / page.get_width()).to_pil()
+    finally:
+        rasterizer.close()  # with its page: PDFium's memory is not Python's, and no collector frees it
     out = io.BytesIO()
     image.convert("RGB").resize((WIDTH, HEIGHT)).save(out, format="PNG")
     return out.getvalue()
