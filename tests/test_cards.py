@@ -93,3 +93,20 @@ def test_the_site_card_shows_the_count_in_the_page_language(client):
     assert "/card-he-" in he and "/card-en-" in en
     image = Image.open(io.BytesIO(client.get(he).data))
     assert image.size == (1200, 630)
+
+
+def test_hostile_names_and_words_make_an_ordinary_card(client):
+    """Bidi controls, markup and a 5,000-character word are drawn as inert text, within the card."""
+    letter = make_letter(
+        language="he",
+        display_name="\u202eדנה\u202c <script>alert(1)</script>",
+        title="<img src=x onerror=alert(1)>",
+        descriptor="א" * 190,
+        body_text="ב" * 5000 + " " + "https://elsewhere.example/" + " מילה" * 400,
+    )
+    page = client.get(f"/letters/{letter.public_id}").get_data(as_text=True)
+    head = page[: page.index("</head>")]
+    assert "<script>" not in head and "<img" not in head
+    response = client.get(card_of(client, f"/letters/{letter.public_id}"))
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
