@@ -193,8 +193,11 @@ def test_the_counter_is_our_own_script_allowed_by_the_content_security_policy(cl
     assert page.find("p", id="body-status")[0]["aria-live"] == "polite"
 
 
-def test_the_public_pages_still_carry_no_script(client):
-    """Readers' pages stay inert: only pages with a counted field load the counter."""
-    make_letter()
-    for url in ("/", "/letters", "/press"):
-        assert page_of(client.get(url)).find("script") == [], url
+def test_the_public_pages_load_the_counter_only_where_a_field_is_counted(client):
+    """Readers' pages never load the counter: only pages with a counted field do (a letter's page and
+    the press page load only the copy-a-link script)."""
+    letter = make_letter()
+    for url in ("/", "/letters", "/press", f"/letters/{letter.public_id}"):
+        scripts = [script["src"].split("?")[0] for script in page_of(client.get(url)).find("script")]
+        assert "/static/js/counter.js" not in scripts and set(scripts) <= {"/static/js/copy.js"}, url
+    assert page_of(client.get("/")).find("script") == []
