@@ -67,6 +67,10 @@ class AuditAction(StrEnum):
     MODERATOR_ROLE_CHANGE = "moderator:role-change"
     MODERATOR_DIGEST_MAIL = "moderator:digest-mail"  # turned the moderation digest on or off
     DELAY_NOTICE_EDIT = "delay-notice:edit"
+    REJECTION_REASON_CREATE = "rejection-reason:create"
+    REJECTION_REASON_EDIT = "rejection-reason:edit"
+    REJECTION_REASON_RETIRE = "rejection-reason:retire"  # no longer offered to moderators
+    REJECTION_REASON_RESTORE = "rejection-reason:restore"  # offered again
     AUDIT_EXPORT = "audit:export"
     DEMO_SEED = "demo:seed"
 

@@ -71,6 +71,10 @@ ACTIONS: dict[AuditAction, Wording] = {
     A.MODERATOR_ROLE_CHANGE: Wording(_l("Role changed"), _l("Role of %(whom)s changed by %(who)s")),
     A.MODERATOR_DIGEST_MAIL: Wording(_l("Digest mail turned on or off"), _l("Digest mail turned on or off by %(who)s")),
     A.DELAY_NOTICE_EDIT: Wording(_l("Delay notice edited"), _l("Delay notice edited by %(who)s")),
+    A.REJECTION_REASON_CREATE: Wording(_l("Rejection reason added"), _l("Rejection reason added by %(who)s")),
+    A.REJECTION_REASON_EDIT: Wording(_l("Rejection reason edited"), _l("Rejection reason edited by %(who)s")),
+    A.REJECTION_REASON_RETIRE: Wording(_l("Rejection reason retired"), _l("Rejection reason retired by %(who)s")),
+    A.REJECTION_REASON_RESTORE: Wording(_l("Rejection reason offered again"), _l("Rejection reason offered again by %(who)s")),
     A.AUDIT_EXPORT: Wording(_l("Audit log downloaded"), _l("Audit log downloaded by %(who)s")),
     A.DEMO_SEED: Wording(_l("Demo data added"), _l("Demo data added by %(who)s")),
 }

@@ -371,15 +371,16 @@ def resanitize_all(*, by: Moderator | str, batch: int = 200) -> tuple[int, list[
     return read, changed
 
 
-def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
-    """Decline a pending letter, with the reason on the record and in a mail to the author."""
+def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None, stock_reason: int | None = None) -> Letter:
+    """Decline a pending letter, with the reason on the record and in a mail to the author (and which
+    stock reason it began with, if any)."""
     reason = sanitize.clean_text(reason)
     with write_transaction():
         tally.lock()
         letter = move(letter, LetterStatus.REJECTED, expected_revision)
         letter.decided_at = utcnow()
         letter.scheduled_at = None
-        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason)
+        audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason, **({"stock_reason": stock_reason} if stock_reason else {}))
         tally.refresh_next_release()
         notify.queue_decision(letter, "rejected", reason)
     return letter
@@ -402,14 +403,15 @@ def withdraw(letter: Letter) -> Letter:
     return letter
 
 
-def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None) -> Letter:
-    """Take a published letter down, with the reason on the record and in a mail to the author."""
+def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revision: int | None = None, stock_reason: int | None = None) -> Letter:
+    """Take a published letter down, with the reason on the record and in a mail to the author (and
+    which stock reason it began with, if any)."""
     reason = sanitize.clean_text(reason)
     with write_transaction():
         tally.lock()
         letter = move(letter, LetterStatus.UNPUBLISHED, expected_revision)
         letter.decided_at = utcnow()
-        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason)
+        audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason, **({"stock_reason": stock_reason} if stock_reason else {}))
         tally.count_letter(letter, -1)
         notify.queue_decision(letter, "unpublished", reason)
     return letter

@@ -1,5 +1,5 @@
 """The tables: letters, the public tally, moderators, the audit trail, the mail waiting to go out, contact
-messages and the site's own pages."""
+messages, the site's own pages and the stock reasons for refusing a letter."""
 
 import re
 import secrets
@@ -386,6 +386,27 @@ class DelayNotice(db.Model):
     text: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+
+
+class RejectionReason(db.Model):
+    """A reason moderators can pick when they reject or take a letter down, which admins keep in each
+    language: the author reads it in their letter's language. A retired reason is no longer offered
+    but kept, as the record of what earlier authors were told."""
+
+    __tablename__ = "rejection_reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_he: Mapped[str] = mapped_column(String(500))
+    text_ar: Mapped[str] = mapped_column(String(500))
+    text_en: Mapped[str] = mapped_column(String(500))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on every change, so an edit made on a stale form is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+
+    def text(self, language: str) -> str:
+        return getattr(self, f"text_{Language(language).value}")
 
 
 class MailMark(db.Model):

@@ -1,9 +1,11 @@
 """Fixtures: an app per test on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too."""
 
+import importlib.util
 import os
 import shutil
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
@@ -18,7 +20,19 @@ from refusal_site.storage import dispose_engines
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-TABLES = ("contact_messages", "site_pages", "mail_marks", "queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally", "moderation_digest", "delay_notices")
+
+
+def _migration(name: str):
+    """A migration module (its file name starts with a digit, so it cannot be imported by name)."""
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SEEDED_REASONS = _migration("0014_rejection_reasons")
+TABLES = ("contact_messages", "site_pages", "mail_marks", "queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally", "moderation_digest", "delay_notices", "rejection_reasons")
 
 
 def pytest_configure(config) -> None:
@@ -75,6 +89,8 @@ def reset_postgres(url: str) -> None:
         connection.execute(
             text("INSERT INTO public_tally (id, refusers, signatures, letters_he, letters_ar, letters_en, revision) VALUES (1, 0, 0, 0, 0, 0, 0)")
         )
+        # The stock reasons the migration seeds, as an SQLite copy of the migrated template has them.
+        connection.execute(SEEDED_REASONS.reasons_table.insert(), SEEDED_REASONS.default_rows())
     engine.dispose()
 
 

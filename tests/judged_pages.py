@@ -104,6 +104,7 @@ def make_pages() -> Pages:
         ],
         to_confirm=[f"/moderate/letters/{pending.public_id}/reject", f"/moderate/letters/{letter.public_id}/unpublish"],
         admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar", "/moderate/delay-notice",
+               "/moderate/reasons", "/moderate/reasons/new", "/moderate/reasons/1",
                # The emergency hide of co-signatures, and showing again those the team hid.
                "/moderate/signatures?state=published", "/moderate/signatures?state=paused"],
     )

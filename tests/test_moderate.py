@@ -10,14 +10,14 @@ import pyotp
 import pytest
 from sqlalchemy import event, select
 
-from refusal_site import contact, letters, moderators, tally
+from refusal_site import contact, letters, moderators, rejection_reasons, tally
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Letter, LetterStatus, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_letter
 from tests.pages import hidden_fields, outbox, page_of
 
-DUMMY_ARGS = {"public_id": "AAAAAAAAAAAAAAAA", "moderator_id": 1, "message_id": 1, "mark": "handled", "slug": "about", "language": "he"}
+DUMMY_ARGS = {"public_id": "AAAAAAAAAAAAAAAA", "moderator_id": 1, "message_id": 1, "mark": "handled", "slug": "about", "language": "he", "reason_id": 1}
 
 
 def moderation_rules(app):
@@ -47,7 +47,8 @@ def test_every_moderation_post_needs_a_csrf_token(app, client, login_as):
     admin = login_as(client, "admin")
     letter = make_letter(LetterStatus.PENDING)
     message = contact.receive(kind="question", name=None, reply_email=None, body="?", language="he")
-    args = {"public_id": letter.public_id, "moderator_id": admin.id, "message_id": message.id, "mark": "handled", "slug": "about", "language": "he"}
+    args = {"public_id": letter.public_id, "moderator_id": admin.id, "message_id": message.id, "mark": "handled", "slug": "about", "language": "he",
+            "reason_id": rejection_reasons.offered()[0].id}
     posts = [
         app.url_map.bind("localhost").build(rule.endpoint, {k: args[k] for k in rule.arguments})
         for rule in app.url_map.iter_rules()

@@ -13,7 +13,7 @@ the modules of this package, each owning one part of the work:
 """
 
 # Imported for their routes, which each module adds to bp.
-from . import account, admin, audit_rows, decisions, inbox, notices, safety, signature_queue, site_pages
+from . import account, admin, audit_rows, decisions, inbox, notices, reasons, safety, signature_queue, site_pages
 from .blueprint import bp
 
-__all__ = ["bp", "account", "admin", "audit_rows", "decisions", "inbox", "notices", "safety", "signature_queue", "site_pages"]
+__all__ = ["bp", "account", "admin", "audit_rows", "decisions", "inbox", "notices", "reasons", "safety", "signature_queue", "site_pages"]

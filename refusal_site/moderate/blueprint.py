@@ -25,6 +25,8 @@ ADMIN_ENDPOINTS = frozenset(
     {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action",
      "moderate.site_pages_list", "moderate.site_page_edit",
      "moderate.delay_notice_edit", "moderate.hide", "moderate.show", "moderate.hide_many",
+     "moderate.rejection_reasons_list", "moderate.rejection_reason_new", "moderate.rejection_reason_edit",
+     "moderate.rejection_reason_retire", "moderate.rejection_reason_restore",
      "moderate.hide_signatures", "moderate.show_signatures"}
 )
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import letters, moderation, pauses, paging, sanitize, signatures
+from .. import letters, moderation, pauses, paging, signatures
 from ..compilation import cleanup, unprintable
 from ..audit import AuditAction
 from ..i18n import site_time, site_zone
@@ -136,7 +136,9 @@ def _decide_with_reason(public_id: str, act, action: AuditAction, done: str, don
         return _confirm(public_id, action)
 
     def decide(letter, form):
-        letter = act(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
+        stock = form.stock_reason
+        letter = act(letter, by=current_user, reason=form.reason_for(letter.language), expected_revision=form.revision.data,
+                     stock_reason=stock.id if stock else None)  # fmt: skip
         # Not public, or never to be: no cached PDF of this machine shows it any more (the builder
         # service of every machine sweeps its own cache too).
         shown = letter.published_at is not None
@@ -164,7 +166,7 @@ def _confirm(public_id: str, action: AuditAction):
         return render_template("moderate/decision_error.html", letter=letter, illegal=True), 409
     if "change" in request.form:
         return _review_page(letter, reason_form=form)
-    return render_template("moderate/confirm.html", letter=letter, form=form, action=action, reason=sanitize.clean_text(form.reason.data))
+    return render_template("moderate/confirm.html", letter=letter, form=form, action=action, reason=form.reason_for(letter.language))
 
 
 @bp.post("/letters/<public_id>/hide")

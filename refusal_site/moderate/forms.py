@@ -1,11 +1,12 @@
 """Moderation forms. Decisions carry the letter's revision, so a decision on a stale page is refused."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
-from .. import sanitize
+from .. import rejection_reasons, sanitize
 from ..forms import (
     DESCRIPTOR_MAX,
     EMAIL_MAX,
@@ -18,7 +19,7 @@ from ..forms import (
     not_blank_after_cleaning,
     one_line_checks,
 )
-from ..models import Role
+from ..models import RejectionReason, Role
 
 REASON_MAX = 2000
 
@@ -54,17 +55,43 @@ class ScheduleForm(DecisionForm):
 
 
 class ReasonForm(DecisionForm):
+    """Why a letter is rejected or taken down: a stock reason (the author reads it in the letter's
+    language), the moderator's own words (sent as written), or both."""
+
+    stock = RadioField(_l("Reason"), validate_choice=False, default="")
     reason = TextAreaField(
-        _l("Reason"),
-        validators=[
-            InputRequired(_l("Please give a reason: the author will read it.")),
-            CharacterLimit(REASON_MAX, sanitize.clean_text),
-            no_control_characters,
-            not_blank_after_cleaning(sanitize.clean_text),
-        ],
+        _l("In your own words"),
+        validators=[Optional(), CharacterLimit(REASON_MAX, sanitize.clean_text), no_control_characters],
+        description=_l("Sent as you write it: after the reason chosen above, or alone if none is chosen."),
     )
     # Sent by the confirming page only: the moderator has read the reason as the author will.
     confirmed = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_locale().language
+        self.offered = {str(reason.id): reason for reason in rejection_reasons.offered()}
+        self.stock.choices = [SelectChoice(key, reason.text(language)) for key, reason in self.offered.items()]
+        self.stock.choices.append(SelectChoice("", _l("None of these: only my own words")))
+
+    @property
+    def stock_reason(self) -> RejectionReason | None:
+        return self.offered.get(self.stock.data or "")
+
+    def validate_stock(self, field) -> None:
+        if field.data and field.data not in self.offered:
+            raise ValidationError(_l("Please choose one of the reasons offered."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.stock.data and not sanitize.clean_text(self.reason.data or ""):
+            self.reason.errors = [*self.reason.errors, _l("Please choose a reason or write one: the author will read it.")]
+            return False
+        return valid
+
+    def reason_for(self, language: str) -> str:
+        """The reason as the author reads it, in the letter's language."""
+        return rejection_reasons.compose(self.stock_reason, self.reason.data, language)
 
 
 class HideForm(DecisionForm):
