@@ -62,7 +62,7 @@ def test_moderation_tables_fit_a_phone_without_scrolling_sideways(page, live_ser
     for path in paths:
         page.goto(f"{path}?lang={language}")
         expect(page.locator("html")).to_have_attribute("lang", language)
-        scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        scroll_width, inner_width = page.evaluate("document.fonts.ready.then(() => [document.scrollingElement.scrollWidth, window.innerWidth])")
         assert scroll_width <= inner_width, (path, scroll_width)
     # Stacked, a row still names each of its cells: the audit log's rows say when and what happened.
     page.goto(f"/moderate/audit?lang={language}")
