@@ -16,9 +16,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed translations
 
-# The outside judges the suite runs (axe-core, the Nu HTML Checker), from the npm registry.
+# The outside judges the suite runs (axe-core, the Nu HTML Checker, Lighthouse), from the npm registry.
+# Lighthouse drives Debian's Chromium: no browser of puppeteer's own is fetched.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 translations: $(VENV)/.installed
