@@ -110,3 +110,35 @@ def test_hostile_names_and_words_make_an_ordinary_card(client):
     response = client.get(card_of(client, f"/letters/{letter.public_id}"))
     assert response.status_code == 200
     assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
+
+
+def test_a_busy_renderer_never_stands_in_a_card_of_words_taken_back(app, client, login_as):
+    """While another card is drawn, a letter's older card may stand in for a moment only if it differs
+    in the count: never one showing words a correction took out (a machine whose sweep has not run yet)."""
+    from refusal_site import letters
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+    from refusal_site.public import cards
+
+    letter = make_letter(language="en", display_name="Dana", body_text="I refuse. Call me on 050-1234567.")
+    assert client.get(card_of(client, f"/letters/{letter.public_id}")).status_code == 200
+    admin = login_as(app.test_client(), role="admin")
+    letters.edit(db.session.get(Letter, letter.id), by=admin, display_name="Dana", descriptor=None, title=None,
+                 body_text="I refuse.", reason="a phone number")  # fmt: skip
+    corrected = card_of(client, f"/letters/{letter.public_id}")
+    assert cards._render_slot.acquire(blocking=False)
+    try:
+        busy = client.get(corrected)
+    finally:
+        cards._render_slot.release()
+    assert busy.status_code == 503 and busy.headers["Retry-After"]
+    make_letter()  # only the count moves: the card drawn now may stand in while the next is drawn
+    assert client.get(corrected).status_code == 302
+    assert client.get(card_of(client, f"/letters/{letter.public_id}")).status_code == 200
+    make_letter()
+    assert cards._render_slot.acquire(blocking=False)
+    try:
+        stand_in = client.get(card_of(client, f"/letters/{letter.public_id}"))
+    finally:
+        cards._render_slot.release()
+    assert stand_in.status_code == 200 and stand_in.headers["Cache-Control"] == "no-cache"

@@ -113,10 +113,13 @@ def _serve(name: str, shown: dict, asked: str, current_url) -> Response:
         response = redirect(current_url(), 302)
         response.headers["Cache-Control"] = "no-cache"
         return response
-    path = cache.card_path(name, current)
+    # A card's file is named by what it shows but the count too: only such a card may stand in for
+    # this one while the renderer is busy, never one whose words a correction took back.
+    same_words = f"{name}-{fingerprint_of({key: value for key, value in shown.items() if key != 'count'})}"
+    path = cache.card_path(same_words, current)
     if not path.exists():
         if not _render_slot.acquire(blocking=False):
-            return _busy(name)
+            return _busy(same_words)
         try:
             if not path.exists():
                 cache.write_atomically(path, draw(shown))
@@ -148,10 +151,10 @@ def _png(body: bytes, fingerprint: str) -> Response:
     return response.make_conditional(request)
 
 
-def _busy(name: str) -> Response:
-    """Another card is being drawn: this letter's last card if there is one (its count may be a few
-    publications behind, for a moment), else a 503 that says when to ask again."""
-    older = cache.card_paths(name)
+def _busy(same_words: str) -> Response:
+    """Another card is being drawn: this letter's last card with the same words if there is one (its
+    count may be a few publications behind, for a moment), else a 503 that says when to ask again."""
+    older = cache.card_paths(same_words)
     if older:
         response = Response(older[-1].read_bytes(), mimetype="image/png")
         response.headers["Cache-Control"] = "no-cache"
