@@ -181,9 +181,13 @@ def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
 
 
 def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, expected_revision: int | None = None) -> Letter:
-    """Make the letter public and count its author."""
+    """Make the letter public and count its author. A hidden letter is not published: only whoever hid
+    it shows it again (pauses.resume), so no moderator's button undoes an author's safety pause."""
     with write_transaction():
         tally.lock()
+        letter = lock(letter, expected_revision)
+        if letter.status == LetterStatus.PAUSED:
+            raise IllegalTransition(letter, LetterStatus.PUBLISHED)
         letter = move(letter, LetterStatus.PUBLISHED, expected_revision)
         _publish_moved(letter, by, at or utcnow())
     return letter

@@ -197,3 +197,19 @@ def test_showing_again_is_no_way_round_moderation(client, login_as, status):
     review = client.get(f"/moderate/letters/{letter.public_id}")
     assert client.post(f"/moderate/letters/{letter.public_id}/show", data=hidden_fields(review)).status_code == 409
     assert db.session.get(Letter, letter.id).status == status and count(client) == 0
+
+
+def test_publishing_is_no_way_round_an_author_s_pause(client, login_as):
+    """Only whoever hid a letter shows it again: a moderator's "publish" (a crafted post, or an old
+    tab's button sent with the current revision) neither shows an author-hidden letter nor counts it."""
+    letter = make_letter(language="en")
+    press(client, manage_url(letter), "hide")
+    before = count(client)
+    login_as(client, "admin")
+    review = client.get(f"/moderate/letters/{letter.public_id}")
+    fields = {**hidden_fields(review), "revision": db.session.get(Letter, letter.id).revision}
+    assert client.post(f"/moderate/letters/{letter.public_id}/approve", data=fields).status_code == 409
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PAUSED and count(client) == before
+    with pytest.raises(letters.IllegalTransition):
+        letters.publish(db.session.get(Letter, letter.id), by="cli")
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PAUSED and tally.check() == []
