@@ -67,3 +67,19 @@ def test_hebrew_addresses_the_reader_in_one_form():
         for found in [HEBREW_OTHER_ADDRESS.search(string)] if found
     ]
     assert not other, other
+
+
+@pytest.mark.parametrize("lang", ["he", "ar"])
+def test_no_right_to_left_sentence_ends_with_left_to_right_letters(lang):
+    """A right-to-left line shows the full stop or colon after a left-to-right word on that word's
+    far side, as if it began it (".name@example.org", ":JSON"): such an example goes in parentheses
+    that open with a word of the language, or the sentence ends with a word of its own."""
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    ending = re.compile(r"[A-Za-z@]\s*[.:]$")
+    found = [
+        string for message in catalog if message.id
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if ending.search(PLACEHOLDER.sub("\u05d0", string))
+    ]
+    assert not found, found
