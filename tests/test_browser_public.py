@@ -57,3 +57,29 @@ def test_hebrew_and_arabic_text_use_the_sites_own_fonts(browser, live_server):
     assert fonts and all(url.startswith(f"{live_server}/static/fonts/") for url in fonts)
     assert all(url.startswith(live_server) for url in requested), requested
     context.close()
+
+
+# The largest text in the page's main part, by computed size (a heading's size counts, not its tag).
+LARGEST_TEXT = """() => {
+  const sized = [...document.querySelectorAll("main *")]
+    .filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    .map(el => [parseFloat(getComputedStyle(el).fontSize), el.className, el.textContent.trim()]);
+  return sized.sort((a, b) => b[0] - a[0]);
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_home_page_says_what_the_site_is_and_the_count_stands_out(page, live_server, width):
+    make_letter(language="he")
+    page.set_viewport_size({"width": width, "height": 900})
+    for lang in ("he", "ar", "en"):
+        page.goto(f"/?lang={lang}")
+        largest, second = page.evaluate(LARGEST_TEXT)[:2]
+        assert largest[1] == "count" and largest[0] > second[0] * 1.3, (lang, largest, second)
+        # One sentence first, above the count; the way to publish right after it, seen without scrolling.
+        purpose = page.locator("h1.site-purpose")
+        assert purpose.inner_text().count(".") == 1 and purpose.bounding_box()["y"] < page.locator(".count").bounding_box()["y"]
+        call = page.locator(".hero a[href='/submit']")
+        box = call.bounding_box()
+        assert box["y"] + box["height"] < 900 and call.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+        assert page.locator(".site-nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))") == ["/letters", "/submit", "/press"]

@@ -10,6 +10,7 @@ import pytest
 from refusal_site import letters
 from refusal_site.models import LetterStatus, utcnow
 from tests.factories import make_collective, make_letter, make_published_series, make_signature
+from tests.pages import page_of
 
 
 class Page(HTMLParser):
@@ -277,3 +278,13 @@ def test_home_counts_the_author_and_each_published_co_signer_of_a_collective_let
     assert page.find("p", **{"class": "count"}) and page.find("p", **{"class": "count-breakdown"})
     assert "3 public refusers" in page.visible_text
     assert "1 letter · 2 co-signatures on collective letters" in page.visible_text
+
+
+def test_the_feed_and_the_json_are_offered_on_the_press_page_each_with_what_it_is_for(client):
+    home = page_of(client.get("/?lang=en"))
+    assert not [a for a in home.find("a") if a.get("href") in ("/feed.atom", "/api/v1/letters", "/api/v1/count")]
+    assert home.find("link", rel="alternate", type="application/atom+xml"), "feed readers still find the feed"
+    press = client.get("/press?lang=en").get_data(as_text=True)
+    for href, purpose in (("/feed.atom", "feed reader"), ("/api/v1/letters", "every published letter"), ("/api/v1/count", "count of public refusers")):
+        described = re.search(rf'<dt><a href="{re.escape(href)}"[^>]*>[^<]+</a></dt>\s*<dd>([^<]+)</dd>', press)
+        assert described and purpose in described[1], href
