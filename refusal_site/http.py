@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 import redis
 
-from flask import Flask, Response, current_app, g, make_response, render_template, request, session, url_for
+from flask import Flask, Response, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask.sessions import SecureCookieSessionInterface
@@ -149,6 +149,20 @@ def no_store(response: Response) -> Response:
     """For forms and private pages: never kept by a browser or a proxy."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def redirect_to_show_once(location: str, what: str, **shown) -> Response:
+    """Post/Redirect/Get for a page that shows something only once (recovery codes, a first password):
+    the values wait in this browser's session, never in the URL, and `shown_once` takes them out, so
+    Back or a reload never sends the form again and never shows them twice."""
+    session[f"once:{what}"] = shown
+    return redirect(location, code=303)
+
+
+def shown_once(what: str) -> dict | None:
+    """What `redirect_to_show_once` kept for this page, taken out of the session; None after once."""
+    shown = session.pop(f"once:{what}", None)
+    return shown if isinstance(shown, dict) else None
 
 
 def configured_limit(setting: str):

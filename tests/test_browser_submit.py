@@ -63,3 +63,33 @@ def test_a_newcomer_publishes_confirms_and_withdraws(page, app, live_server):
     db.session.expire_all()
     assert db.session.query(Letter).one().status == LetterStatus.WITHDRAWN
     assert all(url.startswith(live_server) for url in page.requested_urls)
+
+
+def test_back_after_sending_a_form_shows_the_page_again_without_sending_the_form(page, live_server):
+    """Post/Redirect/Get: Back to the page a form led to fetches that page (a GET); the browser never
+    asks to confirm sending the form again, nor sends it."""
+    navigations = []
+    page.on("request", lambda request: navigations.append(request.method) if request.is_navigation_request() else None)
+
+    page.goto("/submit?lang=en")
+    page.fill("#display_name", "Noa Cohen")
+    page.check("input[name=language][value=en]")
+    page.fill("#body", "I refuse to serve.")
+    page.fill("#contact_email", "noa@private.example")
+    page.check("#consent_name")
+    page.check("#consent_public")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/submit/sent")
+    page.goto("/submit/resend")
+    page.fill("#contact_email", "noa@private.example")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/submit/resend/sent")
+    page.click(".site-name")  # on to another page, then back, twice
+    page.wait_for_url(f"{live_server}/")
+
+    for expected in ("/submit/resend/sent", "/submit/resend", "/submit/sent"):
+        navigations.clear()
+        response = page.go_back()
+        assert response is not None and response.ok and response.request.method == "GET", expected
+        assert page.url == f"{live_server}{expected}" and navigations == ["GET"], (expected, navigations)
+    expect(page.locator("bdi", has_text="noa@private.example").first).to_be_visible()

@@ -159,7 +159,10 @@ def test_admins_must_set_up_one_time_codes_at_first_sign_in(client):
     assert wrong.status_code == 400
     assert client.get("/moderate/").status_code == 302, "no access before the code works"
     done = client.post("/moderate/sign-in/set-up-code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 200 and page_of(done).find("ol", **{"class": "recovery-codes secret"}), "the recovery codes, shown once, on the answer"
+    assert done.status_code == 303 and done.headers["Location"] == "/moderate/account/recovery-codes"
+    shown = client.get(done.headers["Location"])
+    assert shown.status_code == 200 and page_of(shown).find("ol", **{"class": "recovery-codes secret"}), "the recovery codes, shown once"
+    assert client.get(done.headers["Location"]).status_code == 302, "and never again"
     assert client.get("/moderate/").status_code == 200
 
 
@@ -217,8 +220,10 @@ def test_an_admin_creates_an_account_with_a_first_password_shown_once(app, clien
     login_as(client, "admin")
     page = client.get("/moderate/team")
     created = client.post("/moderate/team", data={**hidden_fields(page), "email": "new@team.example", "role": "moderator"})
-    assert created.status_code == 200
-    password = re.search(r'<p class="secret" dir="ltr"><code>([^<]+)</code>', created.get_data(as_text=True)).group(1)
+    assert created.status_code == 303 and "new@team.example" not in created.headers["Location"]
+    shown = client.get(created.headers["Location"])
+    password = re.search(r'<p class="secret" dir="ltr"><code>([^<]+)</code>', shown.get_data(as_text=True)).group(1)
+    assert password not in client.get(created.headers["Location"], follow_redirects=True).get_data(as_text=True), "shown once"
     assert moderators.by_email("new@team.example").password_hash != password
     assert sign_in(app.test_client(), "new@team.example", password).status_code == 302
 
@@ -227,7 +232,7 @@ def test_an_account_created_to_use_codes_must_set_them_up_at_its_first_sign_in(a
     admin = login_as(client, "admin")
     page = client.get("/moderate/team")
     data = {**hidden_fields(page), "email": "coded@team.example", "role": "moderator", "require_code": "y"}
-    created = client.post("/moderate/team", data=data)
+    created = client.post("/moderate/team", data=data, follow_redirects=True)
     password = re.search(r'<p class="secret" dir="ltr"><code>([^<]+)</code>', created.get_data(as_text=True)).group(1)
     assert sign_in(app.test_client(), "coded@team.example", password).headers["Location"] == "/moderate/sign-in/set-up-code"
     account = moderators.by_email("coded@team.example")

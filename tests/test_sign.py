@@ -245,7 +245,7 @@ def test_lost_links_are_sent_again_for_signatures_too(client, app):
     letter = make_collective()
     make_signature(letter, "pending", email="lost@private.example")
     form = hidden_fields(client.get("/submit/resend"))
-    assert client.post("/submit/resend", data={**form, "contact_email": "lost@private.example"}).status_code == 200
+    assert client.post("/submit/resend", data={**form, "contact_email": "lost@private.example"}).status_code == 303
     (message,) = [m for m in outbox(app) if m["To"] == "lost@private.example"]
     (manage_url,) = links_in(message)
     assert "/my-signature/" in manage_url and client.get(path_of(manage_url)).status_code == 200

@@ -323,8 +323,8 @@ def set_up_codes(client, email):
     sign_in(client, email, PASSWORD)
     setup = client.get("/moderate/sign-in/set-up-code")
     secret = re.search(r"secret=([A-Z2-7]+)", setup.get_data(as_text=True))[1]
-    done = client.post("/moderate/sign-in/set-up-code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 200
+    done = client.post("/moderate/sign-in/set-up-code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()}, follow_redirects=True)
+    assert done.status_code == 200 and done.request.path == "/moderate/account/recovery-codes"
     codes = [li for li in re.findall(r"<li><code>([^<]+)</code></li>", done.get_data(as_text=True))]
     return setup, done, codes
 
@@ -374,8 +374,8 @@ def test_new_recovery_codes_from_the_account_page_replace_the_old(app, client, l
     moderator = login_as(client, "admin")
     first = moderators.renew_recovery_codes(moderator)
     account = client.get("/moderate/account")
-    renewed = client.post("/moderate/account/recovery-codes", data=hidden_fields(account))
-    assert renewed.status_code == 200
+    renewed = client.post("/moderate/account/recovery-codes", data=hidden_fields(account), follow_redirects=True)
+    assert renewed.status_code == 200 and len(renewed.history) == 1
     codes = re.findall(r"<li><code>([^<]+)</code></li>", renewed.get_data(as_text=True))
     assert len(codes) == 10 and not set(codes) & set(first)
     assert actions().count("moderator:recovery-codes-renew") == 2

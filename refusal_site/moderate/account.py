@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import digest, moderators
 from ..extensions import limiter
-from ..http import configured_limit
+from ..http import configured_limit, redirect_to_show_once, shown_once
 from ..models import Moderator
 from .blueprint import bp
 from .forms import CodeForm, PasswordForm, RenewRecoveryCodesForm, SignInForm, TotpSetupForm
@@ -141,8 +141,8 @@ def _totp_setup(moderator: Moderator, on_success):
             form.code.errors.append(_("This code does not match. Check the key you typed and try the next code."))
         else:
             session.pop("totp_secret", None)
-            next_page = on_success(moderator).location
-            return render_template("moderate/recovery_codes.html", codes=recovery_codes, next_page=next_page, first=True)
+            next_page = on_success(moderator).location  # signing in starts a fresh session: the codes go in after
+            return redirect_to_show_once(url_for(".recovery_codes"), "recovery codes", codes=recovery_codes, next_page=next_page, first=True)
     return render_template(
         "moderate/setup_code.html",
         form=form,
@@ -195,7 +195,16 @@ def renew_recovery_codes():
     if not RenewRecoveryCodesForm().validate_on_submit() or not current_user.totp_secret:
         abort(400)
     codes = moderators.renew_recovery_codes(current_user)
-    return render_template("moderate/recovery_codes.html", codes=codes, next_page=url_for(".account"), first=False)
+    return redirect_to_show_once(url_for(".recovery_codes"), "recovery codes", codes=codes, next_page=url_for(".account"), first=False)
+
+
+@bp.get("/account/recovery-codes")
+def recovery_codes():
+    """The codes just made, this once: back here later, or reloaded, the page is the account."""
+    shown = shown_once("recovery codes")
+    if shown is None:
+        return redirect(url_for(".account"))
+    return render_template("moderate/recovery_codes.html", codes=shown["codes"], next_page=shown["next_page"], first=shown["first"])
 
 
 @bp.route("/account/code", methods=["GET", "POST"])

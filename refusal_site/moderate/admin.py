@@ -11,6 +11,7 @@ from flask_login import current_user
 from .. import audit, models, moderators, params
 from ..audit import AuditAction, AuditFilter
 from ..extensions import db
+from ..http import redirect_to_show_once, shown_once
 from ..models import Moderator, Role
 from ..params import page_number
 from .blueprint import SMALL_INTEGER, bp
@@ -89,7 +90,16 @@ def team_create():
     except moderators.EmailTaken:
         form.email.errors.append(_("There is already an account with this address."))
         return render_template("moderate/team.html", team=moderators.team(), form=form, action_form=TeamActionForm()), 409
-    return render_template("moderate/created.html", created=created, password=password)
+    return redirect_to_show_once(url_for(".team_created"), "first password", email=created.email, password=password)
+
+
+@bp.get("/team/created")
+def team_created():
+    """The new account's first password, this once."""
+    shown = shown_once("first password")
+    if shown is None:
+        return redirect(url_for(".team"))
+    return render_template("moderate/created.html", email=shown["email"], password=shown["password"])
 
 
 TEAM_ACTIONS = {

@@ -22,7 +22,8 @@ SMALL_INTEGER = re.compile(r"[0-9]{1,9}")
 # The only moderation pages a visitor without a session may open.
 SIGN_IN_ENDPOINTS = frozenset({"moderate.sign_in", "moderate.sign_in_code", "moderate.setup_code"})
 ADMIN_ENDPOINTS = frozenset(
-    {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_action",
+    {"moderate.audit_log", "moderate.audit_csv", "moderate.team", "moderate.team_create", "moderate.team_created",
+     "moderate.team_action",
      "moderate.site_pages_list", "moderate.site_page_edit",
      "moderate.delay_notice_edit", "moderate.hide", "moderate.show", "moderate.hide_many",
      "moderate.rejection_reasons_list", "moderate.rejection_reason_new", "moderate.rejection_reason_edit",

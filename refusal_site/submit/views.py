@@ -216,8 +216,13 @@ def resend():
         # The same answer, in the same time, whether or not we know the address: the look-up and
         # the mail happen after the response is sent, so timing cannot reveal who wrote a letter.
         after_response(partial(_resend_links, form.contact_email.data))
-        return render_template("submit/resent.html")
+        return redirect(url_for(".resent"), code=303)
     return render_template("submit/resend.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.get("/submit/resend/sent")
+def resent():
+    return render_template("submit/resent.html")
 
 
 def _resend_links(address: str) -> None:
