@@ -279,6 +279,10 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    # The page nginx shows for a body over its own limit (deploy/nginx/site.conf, error_page 413):
+    # the app's page, in the reader's language, with the same status.
+    app.add_url_rule("/errors/too-large", "too_large", lambda: error_response(413))
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         return csrf_refusal()

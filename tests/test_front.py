@@ -319,3 +319,51 @@ def test_the_shipped_site_file_passes_nginx_t(tmp_path):
     )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
     assert "[warn]" not in checked.stderr, checked.stderr
+
+
+def post_headers_only(base: str, path: str, length: int, headers: dict[str, str]) -> tuple[int, dict, str]:
+    """A POST that announces a body of `length` bytes and sends none of it: the answer nginx gives
+    before reading any (its status, headers and text)."""
+    url = urlsplit(base)
+    lines = [f"POST {path} HTTP/1.1", f"Host: {url.netloc}", f"Content-Length: {length}",
+             "Content-Type: application/x-www-form-urlencoded", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection((url.hostname, url.port), timeout=10) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b""
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass  # nginx drops a connection whose announced body never came (reset_timedout_connection)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in header_lines)
+    if fields.get("Transfer-Encoding") == "chunked":
+        body = b"".join(_chunks(body))
+    return int(status_line.split()[1]), fields, body.decode("utf-8", "replace")
+
+
+def _chunks(body: bytes):
+    while body:
+        size, _, rest = body.partition(b"\r\n")
+        if not int(size, 16):
+            return
+        yield rest[: int(size, 16)]
+        body = rest[int(size, 16) + 2:]
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("he", "נשלח יותר מדי בבת אחת"), ("ar", "أُرسل الكثير دفعة واحدة"), ("en", "Too much was sent at once")]
+)
+def test_a_body_over_nginx_s_limit_gets_the_apps_page_in_the_readers_language(site, language, title):
+    """Over client_max_body_size (1 MiB) nginx refuses before reading, and hands over to the app's
+    page: the reader's language, what happened, how to send less; not nginx's bare English one."""
+    server, front = site
+    status, headers, html = post_headers_only(front.base, "/submit", 5 * 1024 * 1024, {"Accept-Language": language})
+    assert status == 413 and headers["Content-Type"].startswith("text/html")
+    assert f'<html lang="{language}"' in html and f"<h1>{title}</h1>" in html, html[:400]
+    assert "nginx" not in html and "256" in html, "the app's limit, the one to keep under"
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    # Asked for directly, the page is the same, with the same status.
+    page = get(front.base, "/errors/too-large")
+    assert page.status == 413 and b"<h1>" in page.body
