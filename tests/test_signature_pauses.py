@@ -175,7 +175,7 @@ def test_a_co_signer_gets_their_link_again_while_hidden(client, app):
     mail.deliver_queued()  # the mail of signing and publication, before asking again
     before = len(outbox(app))
     form = hidden_fields(client.get("/submit/resend"))
-    assert client.post("/submit/resend", data={**form, "contact_email": "hiding@private.example"}).status_code == 200
+    assert client.post("/submit/resend", data={**form, "contact_email": "hiding@private.example"}).status_code == 303
     (message,) = [m for m in outbox(app)[before:] if m["To"] == "hiding@private.example"]
     (link,) = [link for link in links_in(message) if "/my-signature/" in link]
     assert client.get(path_of(link)).status_code == 200

@@ -68,7 +68,7 @@ def test_every_page_is_valid_html_in_hebrew_and_english(app, client, tmp_path, l
         keep(f"{lang}-set-up-code", client.get(f"/moderate/account/code?lang={lang}"), 200)
     setup = client.get("/moderate/account/code")
     secret = re.search(r"secret=([A-Z2-7]+)", setup.get_data(as_text=True))[1]
-    keep("recovery-codes", client.post("/moderate/account/code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()}), 200)
+    keep("recovery-codes", client.post("/moderate/account/code", data={**hidden_fields(setup), "code": pyotp.TOTP(secret).now()}, follow_redirects=True), 200)
     login_as(client, role="admin")  # admins see every moderation page
     for lang in ("he", "en"):
         for url in [*pages.moderation, *pages.admin]:
