@@ -7,7 +7,7 @@ import time
 import pyotp
 import pytest
 
-from refusal_site import contact, moderators, pauses, signatures, tokens
+from refusal_site import contact, moderators, pauses, rejection_reasons, signatures, tokens
 from refusal_site.models import LetterStatus, Role
 from tests.conftest import PASSWORD
 from tests.factories import make_collective, make_letter, make_signature
@@ -218,6 +218,23 @@ def _site_page(client, login_as):
     return "/moderate/pages/about/he", {**hidden_fields(client.get("/moderate/pages/about/he")), "body": "עלינו."}
 
 
+def _reason(action: str):
+    texts = {"he": "לא ניתן לאמת.", "ar": "تعذّر التحقق.", "en": "Not verifiable."}
+
+    def case(client, login_as):
+        admin = login_as(client, "admin")
+        if action == "new":
+            return "/moderate/reasons/new", {**hidden_fields(client.get("/moderate/reasons/new")), **texts}
+        reason = rejection_reasons.create(texts, by=admin)
+        if action == "edit":
+            return f"/moderate/reasons/{reason.id}", {**hidden_fields(client.get(f"/moderate/reasons/{reason.id}")), **texts, "en": "Cannot be verified."}
+        if action == "restore":
+            reason = rejection_reasons.set_retired(reason, True, by=admin, expected_revision=reason.revision)
+        return f"/moderate/reasons/{reason.id}/{action}", {**hidden_fields(client.get("/moderate/reasons")), "revision": reason.revision}
+
+    return case
+
+
 def _team_create(client, login_as):
     login_as(client, "admin")
     return "/moderate/team", {**hidden_fields(client.get("/moderate/team")), "email": "new@team.example", "role": "moderator"}
@@ -280,6 +297,10 @@ SUCCESSFUL_POSTS = {
     "moderate.show_signatures": _signature_safety("show", "paused"),
     "moderate.delay_notice_edit": _delay_notice,
     "moderate.site_page_edit": _site_page,
+    "moderate.rejection_reason_new": _reason("new"),
+    "moderate.rejection_reason_edit": _reason("edit"),
+    "moderate.rejection_reason_retire": _reason("retire"),
+    "moderate.rejection_reason_restore": _reason("restore"),
     "moderate.team_create": _team_create,
     "moderate.team_action": _team_action,
     "moderate.hide_many": _hide_many,
