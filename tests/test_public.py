@@ -286,5 +286,5 @@ def test_the_feed_and_the_json_are_offered_on_the_press_page_each_with_what_it_i
     assert home.find("link", rel="alternate", type="application/atom+xml"), "feed readers still find the feed"
     press = client.get("/press?lang=en").get_data(as_text=True)
     for href, purpose in (("/feed.atom", "feed reader"), ("/api/v1/letters", "every published letter"), ("/api/v1/count", "count of public refusers")):
-        described = re.search(rf'<dt><a href="{re.escape(href)}"[^>]*>[^<]+</a></dt>\s*<dd>([^<]+)</dd>', press)
+        described = re.search(rf'<dt><a href="{re.escape(href)}"[^>]*>[^<]+</a></dt>\s*<dd>(.*?)</dd>', press, re.S)
         assert described and purpose in described[1], href
