@@ -110,3 +110,6 @@ def test_the_sitemap_lists_every_public_letter_and_forgets_withdrawn_ones(client
     assert "/my-letter" not in pages and "/moderate" not in pages
     assert client.get("/sitemap-letters-2.xml").status_code == 404
     assert client.get("/sitemap-letters-0.xml").status_code == 404
+    # A number no database column holds is no sitemap either, not an error.
+    assert client.get("/sitemap-letters-99999999999999999999.xml").status_code == 404
+    assert client.get("/sitemap-letters-50001.xml").status_code == 404

@@ -18,6 +18,8 @@ bp = Blueprint("crawlers", __name__)
 
 # Letters per sitemap file (the protocol allows 50,000).
 LETTERS_PER_SITEMAP = 10_000
+# Sitemaps an index may list (the protocol's limit): a higher number names none.
+SITEMAPS_PER_INDEX = 50_000
 # Public pages that are not letters, by endpoint.
 SITE_PAGES = ("public.index", "public.letter_list", "press.press", "public.about", "public.privacy", "submit.submit", "submit.contact_form")
 
@@ -68,6 +70,6 @@ def sitemap_letters(number: int):
         pages = [("public.letter", {"public_id": letter.public_id}, letter.corrected_at or letter.published_at) for letter in found]
         return render_template("public/sitemap.xml", pages=pages)
 
-    if number < 1:
+    if not 1 <= number <= SITEMAPS_PER_INDEX:
         abort(404)
     return cached_response("sitemap-letters", render, "application/xml", number=number)
