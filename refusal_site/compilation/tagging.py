@@ -121,9 +121,8 @@ class Joined:
 
     def finish(self) -> None:
         """Give the file its structure tree and say that it is tagged."""
-        nums = pikepdf.Array()
-        for key, value in enumerate(self.parents):
-            nums.extend([key, value])
+        # Made at once: growing a pikepdf array an item at a time copies it each time.
+        nums = pikepdf.Array([item for key, value in enumerate(self.parents) for item in (key, value)])
         root = self.out.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.StructTreeRoot, K=self.document, ParentTree=self.out.make_indirect(pikepdf.Dictionary(Nums=nums)),
             ParentTreeNextKey=len(self.parents),
