@@ -142,3 +142,24 @@ def test_a_busy_renderer_never_stands_in_a_card_of_words_taken_back(app, client,
     finally:
         cards._render_slot.release()
     assert stand_in.status_code == 200 and stand_in.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_card_drawn_while_its_letter_is_hidden_is_gone_on_the_next_request(client, monkeypatch):
+    """The author hides the letter while its card is being drawn: the card drawn for the request under
+    way is not kept as the answer after the hiding."""
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+    from refusal_site.public import cards
+
+    letter = make_letter(language="en")
+    path = card_of(client, f"/letters/{letter.public_id}")
+    drawing = cards.draw
+
+    def draw_while_hidden(shown):
+        png = drawing(shown)
+        pauses.pause(db.session.get(Letter, letter.id))
+        return png
+
+    monkeypatch.setattr(cards, "draw", draw_while_hidden)
+    client.get(path)
+    assert client.get(path).status_code == 404

@@ -87,26 +87,28 @@ def share_image(letter: Letter | None = None) -> str:
 
 @bp.get("/letters/<public_id>/card-<fingerprint>.png")
 def letter_card(public_id: str, fingerprint: str):
-    if (kept := _kept()) is not None:
+    key = _cache_key()
+    if (kept := _kept(key)) is not None:
         return _png(kept, fingerprint)
     tally = letters.public_state()
     letter = published.published_letter(public_id)
     if letter is None:
         abort(404)
-    return _serve(f"letter-{public_id}", _shown(letter, tally, letter.language), fingerprint, lambda: letter_card_url(letter, tally))
+    return _serve(key, f"letter-{public_id}", _shown(letter, tally, letter.language), fingerprint, lambda: letter_card_url(letter, tally))
 
 
 @bp.get("/card-<language>-<fingerprint>.png")
 def site_card(language: str, fingerprint: str):
     if language not in current_app.config["LANGUAGES"]:
         abort(404)
-    if (kept := _kept()) is not None:
+    key = _cache_key()
+    if (kept := _kept(key)) is not None:
         return _png(kept, fingerprint)
     tally = letters.public_state()
-    return _serve(f"site-{language}", _shown(None, tally, language), fingerprint, lambda: site_card_url(tally, language))
+    return _serve(key, f"site-{language}", _shown(None, tally, language), fingerprint, lambda: site_card_url(tally, language))
 
 
-def _serve(name: str, shown: dict, asked: str, current_url) -> Response:
+def _serve(key: tuple, name: str, shown: dict, asked: str, current_url) -> Response:
     current = fingerprint_of(shown)
     if asked != current:
         # An older card (the count moved, the letter was corrected): the one it is now.
@@ -129,7 +131,9 @@ def _serve(name: str, shown: dict, asked: str, current_url) -> Response:
         finally:
             _render_slot.release()
     body = path.read_bytes()
-    page_cache().put(_cache_key(), (body, "image/png"), current_app.config["PAGE_CACHE_SIZE"])
+    # Kept under the revision taken before the letter was read: a change while it was drawn moved
+    # the revision, so the next request looks again.
+    page_cache().put(key, (body, "image/png"), current_app.config["PAGE_CACHE_SIZE"])
     return _png(body, current)
 
 
@@ -138,9 +142,9 @@ def _cache_key() -> tuple:
     return (current_app.config["BUILD_ID"], letters.public_revision(), "card", request.path)
 
 
-def _kept() -> bytes | None:
+def _kept(key: tuple) -> bytes | None:
     """The card at this address, as served since the last public change: no query but the revision."""
-    kept = page_cache().get(_cache_key())
+    kept = page_cache().get(key)
     return kept[0] if kept else None
 
 
