@@ -87,7 +87,7 @@ def test_only_a_published_letter_can_be_hidden(client, status):
     url = manage_url(letter)
     token = hidden_fields(client.get("/submit"))["csrf_token"]  # a withdrawn letter's page has no form to take it from
     response = client.post(f"{url}/hide", data={"csrf_token": token, "revision": letter.revision}, headers=ENGLISH)
-    assert response.status_code == 409
+    assert response.status_code == (410 if status == LetterStatus.WITHDRAWN else 409)
     assert db.session.get(Letter, letter.id).status == status
 
 
@@ -213,3 +213,17 @@ def test_publishing_is_no_way_round_an_author_s_pause(client, login_as):
     with pytest.raises(letters.IllegalTransition):
         letters.publish(db.session.get(Letter, letter.id), by="cli")
     assert db.session.get(Letter, letter.id).status == LetterStatus.PAUSED and tally.check() == []
+
+
+@pytest.mark.parametrize("button", ["hide", "show"])
+def test_hiding_or_showing_a_letter_withdrawn_meanwhile_is_gone_for_good(client, button):
+    """A page open in another tab after the letter was withdrawn: 410, as for a co-signature, and the
+    page says the letter is withdrawn; nothing is done, nothing counted."""
+    letter = make_letter(language="en")
+    url = manage_url(letter)
+    stale = hidden_fields(client.get(url, headers=ENGLISH))
+    letters.withdraw(letter)
+    response = client.post(f"{url}/{button}", data=stale, headers=ENGLISH)
+    assert response.status_code == 410
+    assert "Withdrawn" in page_of(response).visible_text
+    assert db.session.get(Letter, letter.id).status == LetterStatus.WITHDRAWN and tally.check() == []

@@ -305,8 +305,9 @@ def _pause_or_resume(token: str, act):
         raise LinkProblem("invalid", 410) from None
     except (letters.StaleLetter, letters.IllegalTransition, pauses.NotYours):
         # Pressed on a page older than the letter's state (another tab, a moderator's decision): nothing
-        # was done; the page as it stands now says what can be done.
-        return _manage_page(letters.letter_by_public_id(letter.public_id), token, 409, out_of_date=True)
+        # was done; the page as it stands now says what can be done (a withdrawn letter is gone for good: 410).
+        current = letters.letter_by_public_id(letter.public_id)
+        return _manage_page(current, token, 410 if current.status == LetterStatus.WITHDRAWN else 409, out_of_date=True)
     if letter.status == LetterStatus.PAUSED:
         # No cached PDF of this machine shows it meanwhile (each machine's builder service sweeps its own).
         cleanup.forget(letter.public_id)
