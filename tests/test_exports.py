@@ -7,6 +7,7 @@ import json
 import feedparser
 
 from refusal_site import letters, pauses
+from refusal_site.extensions import db
 from refusal_site.models import LetterStatus
 from tests.factories import make_collective, make_letter, make_signature
 
@@ -63,6 +64,13 @@ def test_a_spreadsheet_does_not_run_a_cell_as_a_formula(client):
     assert row["descriptor"] == "'+972 unit" and row["text"] == "'@everyone -- a text"
     exact = rows(client, "letters.jsonl")[0]
     assert exact["display_name"] == "=HYPERLINK(\"http://evil.example\")"
+
+
+def test_ids_stay_exact_in_the_csv_even_when_they_start_like_a_formula(client):
+    letter = make_letter()
+    letter.public_id = "-" + letter.public_id[1:]
+    db.session.commit()
+    assert rows(client, "letters.csv")[0]["id"] == letter.public_id
 
 
 def test_unknown_exports_are_404_and_other_sites_may_read_them(client):

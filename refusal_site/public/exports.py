@@ -30,9 +30,11 @@ BATCH = 500
 LETTER_COLUMNS = ("id", "url", "display_name", "descriptor", "language", "title", "text", "published_at", "corrected_at", "collective", "signatures")
 SIGNATURE_COLUMNS = ("letter_id", "display_name", "descriptor", "published_at")
 FORMATS = {"csv": "text/csv", "jsonl": "application/jsonl"}
-# A spreadsheet would run a cell that starts with one of these as a formula: such a cell gets a
-# leading apostrophe in the CSV (the JSON Lines files are exact).
+# A spreadsheet would run a cell that starts with one of these as a formula: such a cell of what
+# people wrote gets a leading apostrophe in the CSV (the JSON Lines files are exact). Ids and
+# addresses are ours and stay as they are (an id may start with "-").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+WRITTEN_BY_PEOPLE = frozenset({"display_name", "descriptor", "title", "text"})
 
 
 # What each column holds, for the press page's data dictionary.
@@ -135,13 +137,13 @@ def _write_csv(out, rows, columns) -> None:
     out.write("\ufeff")  # so that spreadsheets read the file as UTF-8 (Hebrew and Arabic)
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow({key: _cell(key, value) for key, value in row.items()})
 
 
-def _cell(value):
+def _cell(column: str, value):
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if column in WRITTEN_BY_PEOPLE and isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
