@@ -94,3 +94,24 @@ def test_each_language_has_its_feed(client):
     assert client.get("/feed.atom?language=xx").status_code == 400
     press = client.get("/press?lang=en").get_data(as_text=True)
     assert 'href="/feed.atom?language=he"' in press and 'href="/export/letters.csv"' in press
+
+
+def test_an_export_file_removed_by_another_worker_as_it_is_sent_is_still_sent(client, monkeypatch):
+    """Another worker, at a newer revision, removes the older file between this worker finding it and
+    sending it: the reader still gets the whole file, not an error."""
+    from pathlib import Path
+
+    make_letter(language="en", title="Still here")
+    assert client.get("/export/letters.csv").status_code == 200
+    exists = Path.exists
+
+    def found_then_removed(path):
+        there = exists(path)
+        if there and path.parent.name == "exports":
+            path.unlink()
+        return there
+
+    monkeypatch.setattr(Path, "exists", found_then_removed)
+    response = client.get("/export/letters.csv")
+    assert response.status_code == 200 and "Still here" in response.get_data(as_text=True)
+    assert int(response.headers["Content-Length"]) == len(response.data)

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import Blueprint, current_app, request, send_file
 from flask_babel import lazy_gettext as _l
@@ -66,19 +67,24 @@ def export(kind: str, form: str):
     if tag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
-        path = _written(kind, form, revision, tag)
-        response = send_file(path, mimetype=FORMATS[form], download_name=f"{kind}.{form}", as_attachment=False, conditional=False, etag=False)
+        opened = _opened(kind, form, revision, tag)
+        response = send_file(opened, mimetype=FORMATS[form], download_name=f"{kind}.{form}", as_attachment=False, conditional=False, etag=False)
+        response.content_length = os.fstat(opened.fileno()).st_size
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
-def _written(kind: str, form: str, revision: int, tag: str) -> Path:
+def _opened(kind: str, form: str, revision: int, tag: str) -> BinaryIO:
+    """The file for this revision, open: a worker at a newer revision may remove it from the folder
+    at any moment, and what is open stays readable."""
     folder = Path(current_app.instance_path) / "exports"
     path = folder / f"{kind}-{tag}.{form}"
-    if path.exists():
-        return path
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        pass
     folder.mkdir(parents=True, exist_ok=True)
     letters.public_state()  # releases what an embargo held, as every public surface does
     rows = _letter_rows() if kind == "letters" else _signature_rows()
@@ -86,6 +92,7 @@ def _written(kind: str, form: str, revision: int, tag: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             (_write_csv if form == "csv" else _write_jsonl)(out, rows, LETTER_COLUMNS if kind == "letters" else SIGNATURE_COLUMNS)
+        opened = open(temporary, "rb")  # noqa: SIM115 (send_file closes it)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -93,7 +100,7 @@ def _written(kind: str, form: str, revision: int, tag: str) -> Path:
     for older in folder.glob(f"{kind}-*.{form}"):
         if older != path:
             older.unlink(missing_ok=True)
-    return path
+    return opened
 
 
 def _letter_rows():
