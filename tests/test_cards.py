@@ -163,3 +163,25 @@ def test_a_card_drawn_while_its_letter_is_hidden_is_gone_on_the_next_request(cli
     monkeypatch.setattr(cards, "draw", draw_while_hidden)
     client.get(path)
     assert client.get(path).status_code == 404
+
+
+def test_a_card_file_removed_by_another_worker_as_it_is_read_is_drawn_again(client, monkeypatch):
+    """Another worker, drawing a newer card of the letter, removes this one between this worker finding
+    it and reading it: the reader still gets the card, not an error."""
+    letter = make_letter(language="en")
+    path = card_of(client, f"/letters/{letter.public_id}")
+    assert client.get(path).status_code == 200
+    from refusal_site.page_cache import page_cache
+
+    page_cache().clear()  # another worker: nothing kept in its memory
+    exists = Path.exists
+
+    def found_then_removed(file):
+        there = exists(file)
+        if there and file.parent.name == "cards":
+            file.unlink()
+        return there
+
+    monkeypatch.setattr(Path, "exists", found_then_removed)
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "image/png"

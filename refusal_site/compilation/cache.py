@@ -109,8 +109,15 @@ def card_path(name: str, fingerprint: str) -> Path:
 
 
 def card_paths(name: str) -> list[Path]:
-    """Every kept card of `name`, oldest first."""
-    return sorted(folder().glob(f"cards/{glob.escape(name)}-*.png"), key=lambda path: path.stat().st_mtime)
+    """Every kept card of `name`, oldest first (one removed meanwhile by another worker counts as oldest)."""
+    return sorted(folder().glob(f"cards/{glob.escape(name)}-*.png"), key=_modified)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def write_atomically(path: Path, data: bytes) -> None:

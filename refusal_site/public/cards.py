@@ -119,18 +119,21 @@ def _serve(key: tuple, name: str, shown: dict, asked: str, current_url) -> Respo
     # this one while the renderer is busy, never one whose words a correction took back.
     same_words = f"{name}-{fingerprint_of({key: value for key, value in shown.items() if key != 'count'})}"
     path = cache.card_path(same_words, current)
-    if not path.exists():
+    # Read at once, not looked for first: a worker drawing a newer card removes this one any time.
+    body = _read(path)
+    if body is None:
         if not _render_slot.acquire(blocking=False):
             return _busy(same_words)
         try:
-            if not path.exists():
-                cache.write_atomically(path, draw(shown))
+            body = _read(path)
+            if body is None:
+                body = draw(shown)
+                cache.write_atomically(path, body)
                 for older in cache.card_paths(name):
                     if older != path:
                         older.unlink(missing_ok=True)
         finally:
             _render_slot.release()
-    body = path.read_bytes()
     # Kept under the revision taken before the letter was read: a change while it was drawn moved
     # the revision, so the next request looks again.
     page_cache().put(key, (body, "image/png"), current_app.config["PAGE_CACHE_SIZE"])
@@ -155,14 +158,21 @@ def _png(body: bytes, fingerprint: str) -> Response:
     return response.make_conditional(request)
 
 
+def _read(path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def _busy(same_words: str) -> Response:
     """Another card is being drawn: this letter's last card with the same words if there is one (its
     count may be a few publications behind, for a moment), else a 503 that says when to ask again."""
-    older = cache.card_paths(same_words)
-    if older:
-        response = Response(older[-1].read_bytes(), mimetype="image/png")
-        response.headers["Cache-Control"] = "no-cache"
-        return response
+    for older in reversed(cache.card_paths(same_words)):
+        if (body := _read(older)) is not None:
+            response = Response(body, mimetype="image/png")
+            response.headers["Cache-Control"] = "no-cache"
+            return response
     response = Response(status=503)
     response.headers["Retry-After"] = "2"
     return response
