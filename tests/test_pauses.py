@@ -74,10 +74,8 @@ def test_a_press_on_an_out_of_date_page_changes_nothing_and_says_so(client):
     page = client.get(url, headers=ENGLISH)
     stale = hidden_fields(page)
     assert press(client, url, "hide").status_code == 303  # another tab hid it
-    response = client.post(f"{url}/hide", data=stale, headers=ENGLISH)
-    assert response.status_code == 409 and "Nothing was changed" in response.get_data(as_text=True)
     response = client.post(f"{url}/show", data=stale, headers=ENGLISH)  # the old page's revision
-    assert response.status_code == 409
+    assert response.status_code == 409 and "Nothing was changed" in response.get_data(as_text=True)
     assert db.session.get(Letter, letter.id).status == LetterStatus.PAUSED
 
 
@@ -227,3 +225,24 @@ def test_hiding_or_showing_a_letter_withdrawn_meanwhile_is_gone_for_good(client,
     assert response.status_code == 410
     assert "Withdrawn" in page_of(response).visible_text
     assert db.session.get(Letter, letter.id).status == LetterStatus.WITHDRAWN and tally.check() == []
+
+
+def test_hide_or_show_pressed_twice_is_done_once_and_said_so(client):
+    """A frightened author double-clicks "hide" (or sends it from two tabs): the second press does not
+    say "Nothing was changed" as if the letter were still public; it says it is already done."""
+    letter = make_letter(language="en")
+    url = manage_url(letter)
+    before = count(client)
+    page = hidden_fields(client.get(url, headers=ENGLISH))
+    assert client.post(f"{url}/hide", data=page, headers=ENGLISH).status_code == 303
+    twice = client.post(f"{url}/hide", data=page, headers=ENGLISH, follow_redirects=True)
+    text = page_of(twice).visible_text
+    assert twice.status_code == 200 and "Already done" in text and "Nothing was changed" not in text
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PAUSED and count(client) == before - 1
+
+    page = hidden_fields(client.get(url, headers=ENGLISH))
+    assert client.post(f"{url}/show", data=page, headers=ENGLISH).status_code == 303
+    twice = client.post(f"{url}/show", data=page, headers=ENGLISH, follow_redirects=True)
+    assert twice.status_code == 200 and "Already done" in page_of(twice).visible_text
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PUBLISHED and count(client) == before
+    assert tally.check() == []

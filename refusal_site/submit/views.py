@@ -304,9 +304,13 @@ def _pause_or_resume(token: str, act):
     except letters.LetterGone:
         raise LinkProblem("invalid", 410) from None
     except (letters.StaleLetter, letters.IllegalTransition, pauses.NotYours):
+        current = letters.letter_by_public_id(letter.public_id)
+        if _already_as_asked(current, act):
+            # The same button pressed twice (or in two tabs): done once, and said so.
+            flash(_("Already done: the button was pressed twice, and nothing was done twice."))
+            return redirect(url_for(".manage", token=token), code=303)
         # Pressed on a page older than the letter's state (another tab, a moderator's decision): nothing
         # was done; the page as it stands now says what can be done (a withdrawn letter is gone for good: 410).
-        current = letters.letter_by_public_id(letter.public_id)
         return _manage_page(current, token, 410 if current.status == LetterStatus.WITHDRAWN else 409, out_of_date=True)
     if letter.status == LetterStatus.PAUSED:
         # No cached PDF of this machine shows it meanwhile (each machine's builder service sweeps its own).
@@ -315,6 +319,13 @@ def _pause_or_resume(token: str, act):
     else:
         flash(_("Done: your letter is back on the site with its original date, and you are counted again."))
     return redirect(url_for(".manage", token=token), code=303)
+
+
+def _already_as_asked(letter: Letter, act) -> bool:
+    """The letter is already as the author's button asked: hidden by its author, or public again."""
+    if act is pauses.pause:
+        return letter.status == LetterStatus.PAUSED and letter.paused_by == pauses.AUTHOR
+    return letter.status == LetterStatus.PUBLISHED
 
 
 # --- co-signing a collective letter ---------------------------------------------------------------
