@@ -144,9 +144,10 @@ def test_a_busy_renderer_never_stands_in_a_card_of_words_taken_back(app, client,
     assert stand_in.status_code == 200 and stand_in.headers["Cache-Control"] == "no-cache"
 
 
-def test_a_card_drawn_while_its_letter_is_hidden_is_gone_on_the_next_request(client, monkeypatch):
+def test_a_card_drawn_while_its_letter_is_hidden_is_gone_on_the_next_request(app, client, monkeypatch):
     """The author hides the letter while its card is being drawn: the card drawn for the request under
     way is not kept as the answer after the hiding."""
+    from refusal_site.compilation import cleanup
     from refusal_site.extensions import db
     from refusal_site.models import Letter
     from refusal_site.public import cards
@@ -158,11 +159,14 @@ def test_a_card_drawn_while_its_letter_is_hidden_is_gone_on_the_next_request(cli
     def draw_while_hidden(shown):
         png = drawing(shown)
         pauses.pause(db.session.get(Letter, letter.id))
+        cleanup.forget(letter.public_id)  # as the hiding page does, before this card is written
         return png
 
     monkeypatch.setattr(cards, "draw", draw_while_hidden)
     client.get(path)
     assert client.get(path).status_code == 404
+    # Nor is it left on the server's disk.
+    assert list((Path(app.instance_path) / "pdf" / "cards").glob(f"letter-{letter.public_id}-*")) == []
 
 
 def test_a_card_file_removed_by_another_worker_as_it_is_read_is_drawn_again(client, monkeypatch):

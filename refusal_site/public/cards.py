@@ -94,7 +94,8 @@ def letter_card(public_id: str, fingerprint: str):
     letter = published.published_letter(public_id)
     if letter is None:
         abort(404)
-    return _serve(key, f"letter-{public_id}", _shown(letter, tally, letter.language), fingerprint, lambda: letter_card_url(letter, tally))
+    return _serve(key, f"letter-{public_id}", _shown(letter, tally, letter.language), fingerprint, lambda: letter_card_url(letter, tally),
+                  still_public=lambda: published.published_letter(public_id) is not None)
 
 
 @bp.get("/card-<language>-<fingerprint>.png")
@@ -108,7 +109,7 @@ def site_card(language: str, fingerprint: str):
     return _serve(key, f"site-{language}", _shown(None, tally, language), fingerprint, lambda: site_card_url(tally, language))
 
 
-def _serve(key: tuple, name: str, shown: dict, asked: str, current_url) -> Response:
+def _serve(key: tuple, name: str, shown: dict, asked: str, current_url, still_public=lambda: True) -> Response:
     current = fingerprint_of(shown)
     if asked != current:
         # An older card (the count moved, the letter was corrected): the one it is now.
@@ -132,6 +133,10 @@ def _serve(key: tuple, name: str, shown: dict, asked: str, current_url) -> Respo
                 for older in cache.card_paths(name):
                     if older != path:
                         older.unlink(missing_ok=True)
+                # Withdrawn or hidden while it was drawn: the files were removed before this one was
+                # written, so this one goes too.
+                if letters.public_revision() != key[1] and not still_public():
+                    path.unlink(missing_ok=True)
         finally:
             _render_slot.release()
     # Kept under the revision taken before the letter was read: a change while it was drawn moved
