@@ -145,3 +145,13 @@ def test_admins_add_edit_retire_and_offer_again_each_audited(client, login_as):
     assert str(reason.id) in offered_on(client, letter)
     actions = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(AuditEvent.action.like("rejection-reason:%")).order_by(AuditEvent.id)).all()
     assert actions == [(a, admin.id) for a in ("rejection-reason:create", "rejection-reason:edit", "rejection-reason:retire", "rejection-reason:restore")]
+
+
+@pytest.mark.parametrize("path", ["", "/retire", "/restore"])
+def test_a_reason_number_beyond_any_row_is_not_found_not_an_error(client, login_as, path):
+    login_as(client, "admin")
+    token = hidden_fields(client.get("/moderate/account"))["csrf_token"]
+    huge = "/moderate/reasons/99999999999999999999"
+    if not path:
+        assert client.get(huge).status_code == 404
+    assert client.post(huge + path, data={"csrf_token": token, "he": "x", "ar": "x", "en": "x", "revision": "1"}).status_code == 404

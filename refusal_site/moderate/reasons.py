@@ -36,7 +36,8 @@ class RetireForm(Form):
 
 
 def _reason_or_404(reason_id: int) -> RejectionReason:
-    reason = db.session.get(RejectionReason, reason_id)
+    # A number no integer column holds names no reason (the database would refuse to compare it).
+    reason = db.session.get(RejectionReason, reason_id) if reason_id < 2**31 else None
     if reason is None:
         abort(404)
     return reason
