@@ -1,6 +1,6 @@
-"""Refusers' and co-signers' forms and private pages (views.py), and the contact form (contact.py),
-whose routes join the same blueprint: rate-limited, never cached."""
+"""Refusers' forms and private pages (views.py), co-signers' (signing.py), and the contact form
+(contact.py), whose routes join the same blueprint: rate-limited, never cached."""
 
-from . import contact, views
+from . import contact, signing, views
 
-__all__ = ["contact", "views"]
+__all__ = ["contact", "signing", "views"]
