@@ -191,6 +191,8 @@ def error_response(status: int, message: str | None = None, title: str | None = 
     if request.blueprint == "api":
         return {"error": status, "message": message}, status
     title = title or ERROR_TITLES.get(status, ERROR_TITLES[500])()
+    # Not to be indexed or previewed, and drawn without the database (it may be what failed).
+    g.error_page = True
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -316,8 +318,9 @@ def is_private() -> bool:
 
 
 def indexable() -> bool:
-    """Whether search engines may index this page and messengers show a preview of it."""
-    return not is_private() and is_indexable(request.url_rule)
+    """Whether search engines may index this page and messengers show a preview of it (never an
+    error page: its preview would need the database, which may be what failed)."""
+    return not g.get("error_page") and not is_private() and is_indexable(request.url_rule)
 
 
 def is_indexable(rule: Rule) -> bool:

@@ -90,9 +90,15 @@ def test_unknown_cards_are_404(client, url):
 def test_the_site_card_shows_the_count_in_the_page_language(client):
     make_letter()
     he, en = card_of(client, "/?lang=he"), card_of(client, "/press?lang=en")
-    assert "/card-he-" in he and "/card-en-" in en
-    image = Image.open(io.BytesIO(client.get(he).data))
+    assert (he, en) == ("/card-he.png", "/card-en.png")
+    # The page names an address that leads to the card of the count as it is now.
+    first = client.get(he)
+    assert first.status_code == 302 and "/card-he-" in first.headers["Location"]
+    image = Image.open(io.BytesIO(client.get(first.headers["Location"]).data))
     assert image.size == (1200, 630)
+    make_letter()
+    assert client.get(he).headers["Location"] != first.headers["Location"]
+    assert client.get("/card-xx.png").status_code == 404
 
 
 def test_hostile_names_and_words_make_an_ordinary_card(client):

@@ -79,9 +79,12 @@ def site_card_url(tally: TallySnapshot, language: str) -> str:
 @bp.app_template_global()
 def share_image(letter: Letter | None = None) -> str:
     """The absolute address of the card a shared page shows: its letter's, else the site's in the
-    page's language."""
-    tally = letters.public_state()
-    path = letter_card_url(letter, tally) if letter is not None else site_card_url(tally, current_language())
+    page's language (an address that leads to the current one, so that a page which reads nothing
+    else, a form, is drawn without the database)."""
+    if letter is not None:
+        path = letter_card_url(letter, letters.public_state())
+    else:
+        path = url_for("cards.current_site_card", language=current_language())
     return current_app.config["SITE_URL"].rstrip("/") + path
 
 
@@ -96,6 +99,15 @@ def letter_card(public_id: str, fingerprint: str):
         abort(404)
     return _serve(key, f"letter-{public_id}", _shown(letter, tally, letter.language), fingerprint, lambda: letter_card_url(letter, tally),
                   still_public=lambda: published.published_letter(public_id) is not None)
+
+
+@bp.get("/card-<language>.png")
+def current_site_card(language: str):
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    response = redirect(site_card_url(letters.public_state(), language), 302)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/card-<language>-<fingerprint>.png")
