@@ -140,7 +140,9 @@ def _pause_or_resume_signature(token: str, act):
     except letters.LetterGone:
         raise LinkProblem("invalid", 410) from None
     except letters.NothingChanged:
-        # The same button pressed twice (or in two tabs): already as asked, nothing done twice.
+        # The same button pressed twice (or in two tabs): already as asked, nothing done twice, and
+        # said so, as on a letter's page.
+        flash(_("Already done: the button was pressed twice, and nothing was done twice."))
         return redirect(url_for(".signature", token=token), code=303)
     except (letters.StaleLetter, signatures.IllegalSignatureMove, pauses.NotYours):
         # Pressed on a page older than the signature's state: nothing was done; the page as it stands
