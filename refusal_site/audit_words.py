@@ -91,6 +91,7 @@ ACTORS: dict[str, LazyString] = {
     Actor.ANONYMOUS: _l("someone not signed in"),
     Role.MODERATOR: _l("a moderator"),
     Role.ADMIN: _l("an admin"),
+    Role.TRANSLATOR: _l("a translator"),
 }
 UNKNOWN_ACTOR = _l("someone else (%(label)s)")
 # The account a row is about, when it names none that exists (a sign-in with an unknown address).

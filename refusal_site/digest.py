@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit, mail
 from .audit import AuditAction
 from .extensions import db
-from .models import Letter, LetterStatus, ModerationDigest, Moderator, Signature, SignatureStatus, utcnow
+from .models import Letter, LetterStatus, ModerationDigest, Moderator, Role, Signature, SignatureStatus, utcnow
 from .storage import write_transaction
 from .urls import site_url
 
@@ -74,7 +74,9 @@ def queue_if_due(*, now: datetime | None = None) -> int:
             if not found.total or (last is not None and not found.new and now - last < REMINDER):
                 return 0
             recipients = db.session.execute(
-                select(Moderator.email).where(Moderator.is_active.is_(True), Moderator.digest_mail.is_(True)).order_by(Moderator.id)
+                select(Moderator.email)
+                .where(Moderator.is_active.is_(True), Moderator.digest_mail.is_(True), Moderator.role != Role.TRANSLATOR)
+                .order_by(Moderator.id)
             ).scalars().all()
             for address in recipients:
                 _queue(address, found, now)

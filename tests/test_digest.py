@@ -133,3 +133,11 @@ def test_an_over_long_notice_is_refused(app, client, login_as, field):
     form = hidden_fields(client.get("/moderate/delay-notice"))
     response = client.post("/moderate/delay-notice", data={**form, field: "x" * 301})
     assert response.status_code == 400 and page_of(response).find("p", id=f"{field}-error")
+
+
+def test_translators_get_no_digest_of_the_moderation_queue(app):
+    team("a@team.example")
+    moderators.create("t@team.example", PASSWORD, role="translator")
+    make_letter(LetterStatus.PENDING)
+    assert digest.queue_if_due() == 1
+    assert [b"t@team.example" in row.message for row in digests()] == [False]

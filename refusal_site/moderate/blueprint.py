@@ -1,6 +1,7 @@
 """The moderation blueprint and the one gate every route of it passes: a live session (idle and
-lifetime limits), one-time codes set up when required, and admin pages for admins only. The routes
-live in the modules beside this one; the gate is here, so a forgotten decorator cannot expose a page."""
+lifetime limits), one-time codes set up when required, admin pages for admins only, and translators
+kept to the translation pages. The routes live in the modules beside this one; the gate is here, so
+a forgotten decorator cannot expose a page."""
 
 import re
 import time
@@ -30,6 +31,14 @@ ADMIN_ENDPOINTS = frozenset(
      "moderate.rejection_reason_retire", "moderate.rejection_reason_restore",
      "moderate.hide_signatures", "moderate.show_signatures"}
 )
+# All a translator may open: their own account, and the translation pages. They decide nothing and
+# see no contact address, so every other page of the area is closed to them.
+TRANSLATOR_ENDPOINTS = frozenset(
+    {"moderate.account", "moderate.account_digest", "moderate.account_code", "moderate.recovery_codes",
+     "moderate.renew_recovery_codes", "moderate.sign_out"}
+)
+# Where a translator lands when they ask for the moderators' queue (as signing in does).
+TRANSLATOR_HOME = "moderate.account"
 
 
 @login_manager.user_loader
@@ -55,6 +64,10 @@ def _require_moderator():
     if current_user.needs_totp and not current_user.totp_secret and request.endpoint != "moderate.account_code":
         return redirect(url_for("moderate.account_code"))
     if request.endpoint in ADMIN_ENDPOINTS and current_user.role != Role.ADMIN:
+        abort(403)
+    if current_user.role == Role.TRANSLATOR and request.endpoint not in TRANSLATOR_ENDPOINTS:
+        if request.endpoint == "moderate.queue":
+            return redirect(url_for(TRANSLATOR_HOME))
         abort(403)
     return None
 
