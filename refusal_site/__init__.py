@@ -7,6 +7,7 @@ from flask import Flask
 from . import cli, http, i18n, mail_http
 from .config import configure, instance_path
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .models import described_by_models
 from .storage import tune_engine
 
 
@@ -15,7 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIRECTORY", _migrations_directory()))
+    migrations = app.config.get("MIGRATIONS_DIRECTORY", _migrations_directory())
+    migrate.init_app(app, db, directory=migrations, include_name=described_by_models)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 
-from . import contact, demo, digest, letters, mail, moderators, signatures, tally
+from . import contact, demo, digest, letters, mail, moderators, search, signatures, tally
 from .audit import Actor
 from .compilation import assembly, cleanup, service
 from .models import Role
@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reset_one_time_codes)
     app.cli.add_command(seed_demo)
     app.cli.add_command(check_count)
+    app.cli.add_command(rebuild_search_index)
     app.cli.add_command(purge_unconfirmed)
     app.cli.add_command(erase_contacts)
     app.cli.add_command(build_pdf)
@@ -90,6 +91,12 @@ def check_count(repair: bool) -> None:
         click.echo("repaired")
     else:
         raise click.ClickException("the stored count has drifted; run again with --repair to fix it")
+
+
+@click.command("rebuild-search-index")
+def rebuild_search_index() -> None:
+    """Index every published letter afresh (after the search rules changed, or to repair the index)."""
+    click.echo(f"{search.rebuild()} published letters indexed")
 
 
 @click.command("purge-unconfirmed")

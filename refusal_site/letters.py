@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, notify, retention, sanitize, similarity, tally
+from . import audit, notify, retention, sanitize, search, similarity, tally
 from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
@@ -200,6 +200,7 @@ def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
     letter.decided_at = utcnow()
     audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
     tally.count_letter(letter, +1)
+    search.reindex_letter(letter)
     tally.refresh_next_release()
     notify.queue_publication(letter)
 
@@ -261,6 +262,7 @@ def publish_many(drafts: list[dict], *, by: str, action: AuditAction) -> list[st
             for target, dated in _TO_PUBLIC:
                 if (stuck := move_many(Letter, TRANSITIONS, batch, target, **dated)) is not None:
                     raise IllegalTransition(stuck, target)
+            search.reindex(db.session.execute(select(Letter.id).where(Letter.public_id.in_(batch))).scalars().all())
             public_ids += batch
             per_language.update(row["language"] for row in rows)
         tally.count_letters(dict(per_language))
@@ -337,6 +339,7 @@ def edit(
         notify.queue_correction(letter, before, reason)
         if letter.status == LetterStatus.PUBLISHED:
             tally.bump_revision()
+            search.reindex_letter(letter)
     return letter
 
 
@@ -403,6 +406,7 @@ def withdraw(letter: Letter) -> Letter:
         audit.record(Actor.AUTHOR, AuditAction.LETTER_WITHDRAW, letter)
         if was_public:
             tally.count_letter(letter, -1)
+            search.reindex_letter(letter)
         tally.refresh_next_release()
     return letter
 
@@ -417,6 +421,7 @@ def unpublish(letter: Letter, *, by: Moderator | str, reason: str, expected_revi
         letter.decided_at = utcnow()
         audit.record(by, AuditAction.LETTER_UNPUBLISH, letter, reason=reason, **({"stock_reason": stock_reason} if stock_reason else {}))
         tally.count_letter(letter, -1)
+        search.reindex_letter(letter)
         notify.queue_decision(letter, "unpublished", reason)
     return letter
 

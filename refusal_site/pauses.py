@@ -10,7 +10,7 @@ every public surface, the count and future PDFs, exactly as if it had been withd
 whole letter is paused.
 """
 
-from . import audit, letters, sanitize, signatures, tally
+from . import audit, letters, sanitize, search, signatures, tally
 from .audit import Actor, AuditAction
 from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, utcnow
 from .signatures import BulkResult
@@ -45,6 +45,7 @@ def _hidden(letter: Letter, by: Moderator | str, reason: str | None) -> None:
     letter.paused_by = hider(by)
     audit.record(by, AuditAction.LETTER_PAUSE, letter, reason=reason)
     tally.count_letter(letter, -1)
+    search.reindex_letter(letter)
 
 
 def resume(letter: Letter, *, by: Moderator | str = AUTHOR, expected_revision: int | None = None) -> Letter:
@@ -63,6 +64,7 @@ def resume(letter: Letter, *, by: Moderator | str = AUTHOR, expected_revision: i
         letter.paused_by = None
         audit.record(by, AuditAction.LETTER_RESUME, letter)
         tally.count_letter(letter, +1)
+        search.reindex_letter(letter)
     return letter
 
 

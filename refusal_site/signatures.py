@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import audit, letters, notify, retention, sanitize, tally
+from . import audit, letters, notify, retention, sanitize, search, tally
 from .audit import Actor, AuditAction
 from .extensions import db
 from .letters import (
@@ -334,11 +334,13 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
 
 def count_published(letter: Letter, delta: int) -> None:
     """Move the letter's published signatures by `delta`, and the tally with them (counted only while
-    the letter is public): inside the caller's write transaction, its letter locked."""
+    the letter is public), and index the letter with its signers as they are now: inside the
+    caller's write transaction, its letter locked."""
     letter.signatures_published += delta
     letter.signers_version += 1
     db.session.flush()
     tally.count_signatures(letter, delta)
+    search.reindex_letter(letter)
 
 
 def lock_many(ids: list[int]) -> tuple[dict[int, Letter], list[Signature]]:

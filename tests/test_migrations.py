@@ -6,13 +6,14 @@ from sqlalchemy import create_engine, inspect, text
 
 from refusal_site import create_app
 from refusal_site.extensions import db
+from refusal_site.models import described_by_models
 from tests.conftest import base_config
 
 
 def schema_differences(url: str) -> list:
     engine = create_engine(url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": described_by_models})
         diff = compare_metadata(context, db.metadata)
     engine.dispose()
     return diff
@@ -59,6 +60,33 @@ def test_downgrade_to_nothing_and_back(backend, tmp_path, request):
         assert result.exit_code == 0, result.output
     with app.app_context():
         assert schema_differences(url) == []
+        db.engine.dispose()
+    if backend == "postgres":
+        from tests.conftest import reset_postgres
+
+        reset_postgres(url)
+
+
+def test_the_search_index_is_filled_for_the_letters_published_before_it(backend, tmp_path, request):
+    from sqlalchemy import insert, select
+
+    from refusal_site import search
+    from refusal_site.models import Letter, Signature, utcnow
+
+    url = empty_database(backend, tmp_path, request)
+    app = create_app(base_config(tmp_path, url))
+    assert app.test_cli_runner().invoke(args=["db", "upgrade", "0015"]).exit_code == 0
+    with app.app_context():
+        fields = {"language": "en", "body_text": "I refuse.", "body_html": "<p>I refuse.</p>", "content_hash": "x", "published_at": utcnow()}
+        db.session.execute(insert(Letter), [{**fields, "display_name": "Dana Levi", "status": "published"}, {**fields, "display_name": "Noa Levi", "status": "withdrawn"}])
+        (letter_id,) = db.session.execute(select(Letter.id).where(Letter.status == "published")).one()
+        db.session.execute(insert(Signature), [{"letter_id": letter_id, "display_name": "Omar حداد", "email_key": "k", "status": "published"}])
+        db.session.commit()
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        for terms, expected in [(["levi"], [letter_id]), (["حداد", "refus"], [letter_id]), (["noa"], [])]:
+            assert [row.letter_id for row in db.session.execute(select(search.ranked(terms)))] == expected
+        db.session.remove()
         db.engine.dispose()
     if backend == "postgres":
         from tests.conftest import reset_postgres

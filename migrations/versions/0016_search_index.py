@@ -1,0 +1,97 @@
+"""The search index: one row of terms per published letter, found through FTS5 on SQLite and a GIN
+index on PostgreSQL (see refusal_site/search.py), filled for the letters published already.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-05
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from refusal_site.search import index_row
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+# SQLite: an FTS5 table whose content is letter_search itself (nothing stored twice), kept by
+# triggers; the ascii tokenizer splits only at ASCII spaces and punctuation, which no term holds.
+SQLITE_UP = [
+    "CREATE VIRTUAL TABLE letter_search_fts USING fts5(title, people, body, content='letter_search', content_rowid='letter_id', tokenize='ascii')",
+    """CREATE TRIGGER letter_search_fts_insert AFTER INSERT ON letter_search BEGIN
+        INSERT INTO letter_search_fts (rowid, title, people, body) VALUES (new.letter_id, new.title, new.people, new.body);
+    END""",
+    """CREATE TRIGGER letter_search_fts_delete AFTER DELETE ON letter_search BEGIN
+        INSERT INTO letter_search_fts (letter_search_fts, rowid, title, people, body) VALUES ('delete', old.letter_id, old.title, old.people, old.body);
+    END""",
+    """CREATE TRIGGER letter_search_fts_update AFTER UPDATE ON letter_search BEGIN
+        INSERT INTO letter_search_fts (letter_search_fts, rowid, title, people, body) VALUES ('delete', old.letter_id, old.title, old.people, old.body);
+        INSERT INTO letter_search_fts (rowid, title, people, body) VALUES (new.letter_id, new.title, new.people, new.body);
+    END""",
+]
+SQLITE_DOWN = [
+    "DROP TRIGGER letter_search_fts_update",
+    "DROP TRIGGER letter_search_fts_delete",
+    "DROP TRIGGER letter_search_fts_insert",
+    "DROP TABLE letter_search_fts",
+]
+# PostgreSQL: a GIN index over each row's terms as one array (search.index_terms_array() repeats
+# this expression, so the planner uses the index).
+POSTGRES_UP = [
+    "CREATE INDEX ix_letter_search_terms ON letter_search USING gin "
+    "(array_cat(array_cat(string_to_array(title, ' '), string_to_array(people, ' ')), string_to_array(body, ' ')))",
+]
+POSTGRES_DOWN = ["DROP INDEX ix_letter_search_terms"]
+
+letters = sa.table(
+    "letters",
+    sa.column("id", sa.Integer),
+    sa.column("status", sa.String),
+    sa.column("published_at", sa.DateTime),
+    sa.column("language", sa.String),
+    sa.column("title", sa.String),
+    sa.column("display_name", sa.String),
+    sa.column("descriptor", sa.String),
+    sa.column("body_text", sa.Text),
+)
+signatures = sa.table(
+    "signatures", sa.column("letter_id", sa.Integer), sa.column("status", sa.String), sa.column("display_name", sa.String), sa.column("descriptor", sa.String)
+)
+
+
+def upgrade() -> None:
+    search = op.create_table(
+        "letter_search",
+        sa.Column("letter_id", sa.Integer(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("people", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["letter_id"], ["letters.id"], name=op.f("fk_letter_search_letter_id_letters"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("letter_id", name=op.f("pk_letter_search")),
+    )
+    for statement in SQLITE_UP if op.get_bind().dialect.name == "sqlite" else POSTGRES_UP:
+        op.execute(statement)
+    _fill(search)
+
+
+def _fill(search: sa.Table) -> None:
+    """Index the letters published already, as search.reindex() does."""
+    connection = op.get_bind()
+    signers: dict[int, list[tuple[str, str | None]]] = {}
+    for letter_id, name, descriptor in connection.execute(
+        sa.select(signatures.c.letter_id, signatures.c.display_name, signatures.c.descriptor).where(signatures.c.status == "published")
+    ):
+        signers.setdefault(letter_id, []).append((name, descriptor))
+    published = connection.execute(sa.select(*letters.c).where(letters.c.status == "published").order_by(letters.c.id))
+    while batch := published.fetchmany(1000):
+        op.bulk_insert(search, [index_row(letter._asdict(), signers.get(letter.id, ())) for letter in batch])
+
+
+def downgrade() -> None:
+    for statement in SQLITE_DOWN if op.get_bind().dialect.name == "sqlite" else POSTGRES_DOWN:
+        op.execute(statement)
+    op.drop_table("letter_search")
