@@ -113,9 +113,11 @@ def ranked(terms: list[str]) -> Subquery:
     No terms (or none that is a term) find nothing.
 
     A query that matches more than CANDIDATES letters is ranked among the CANDIDATES latest of them
-    (by id: the order letters were sent in); count() tells how many match in all. Order the results
-    by this subquery's own columns (rank, published_at, letter_id, all descending): on SQLite,
-    reading a letter's own row for its date costs its whole text."""
+    (by id: the order letters were sent in); count() tells how many match in all.
+
+    Take a page from this subquery's own columns (order by rank, published_at, letter_id, all
+    descending; filter on published_at), then join the letters of that page alone: sorting whole
+    letters, or reading a letter's row for its date, costs its text for every match."""
     terms = _usable(terms)
     row = LetterSearch
     if not terms:
