@@ -1,0 +1,320 @@
+"""Search at 100,000 published letters (issue 20): how long a reader waits for the first page of
+results, and what the index adds to publishing a letter.
+
+What it measures, in one run, on one database kind (SQLite files, or PostgreSQL with --database-url):
+
+1. Search. A database with --letters published letters (default 100,000) of synthetic text in
+   Hebrew, Arabic and English (a Zipf-distributed vocabulary per language: the demo letters' words
+   first, then invented words for the long tail; Hebrew and Arabic words carry attached prefixes
+   as written text does), published through letters.publish_many (bulk inserts, the index kept
+   as publication keeps it). For each language, four queries: the most common word, a rare word,
+   two common words, and a common with a rare one. Each is timed as the list runs it:
+   search.ranked() joined with the letters, ordered by rank then newest, the first 20 letters
+   fetched (the page taken from ranked()'s own columns, then its letters joined, as search.ranked()
+   says); and search.count() on its own. --rounds rounds, the queries interleaved;
+   p50 and p95 per query (nearest rank).
+2. Publishing one letter (letters.publish, the index kept in its transaction) on a database of 100
+   letters and on the large one, in alternating batches; the median per publication and the ratio.
+
+Targets (from the issue): search p95 under 50 ms for every query; publishing at 100,000 letters at
+most 1.5x publishing at 100.
+
+    .venv/bin/python -m bench.search
+    .venv/bin/python -m bench.search --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.search --letters 10000 --rounds 10      # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bench.lib.app import make_app
+from bench.lib.databases import Backend, Database, PostgresBackend, SQLiteBackend
+from bench.lib.report import code_state, command_line, table, verdict
+from bench.lib.stats import percentile
+
+SEARCH_P95_TARGET_MS = 50.0
+PUBLISH_RATIO_TARGET = 1.5
+SMALL = 100
+PAGE = 20
+INVENTED_WORDS = 8000  # per language, after the demo letters' own words
+LETTERS = {"he": "אבגדהוזחטיכלמנסעפצקרשת", "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", "en": "abcdefghijklmnopqrstuvwxyz"}
+PREFIXES = {"he": ["ו", "ה", "ב", "ל", "ש", "וה", "מ"], "ar": ["ال", "و", "ب", "وال", "بال", "لل"], "en": []}
+LANGUAGE_SHARE = {"he": 0.5, "ar": 0.25, "en": 0.25}
+
+
+# --- the synthetic letters -----------------------------------------------------------------------
+
+
+class Corpus:
+    """Per language, a vocabulary in order of frequency and Zipf weights to draw words by."""
+
+    def __init__(self, rng: random.Random) -> None:
+        from refusal_site import demo
+
+        self.rng = rng
+        self.vocabulary: dict[str, list[str]] = {}
+        self.weights: dict[str, list[float]] = {}
+        for language, letters in LETTERS.items():
+            seen: dict[str, None] = {}
+            for paragraph in demo.PARAGRAPHS[language]:
+                for word in re.findall(r"\w+", paragraph):
+                    if not PREFIXES[language] or not word.startswith(tuple(PREFIXES[language])):
+                        seen.setdefault(word.lower() if language == "en" else word, None)
+            wanted = len(seen) + INVENTED_WORDS
+            while len(seen) < wanted:
+                seen.setdefault("".join(rng.choice(letters) for _ in range(rng.randint(3, 8))), None)
+            words = list(seen)
+            self.vocabulary[language] = words
+            cumulative, total = [], 0.0
+            for rank in range(len(words)):
+                total += 1 / (rank + 1) ** 1.05
+                cumulative.append(total)
+            self.weights[language] = cumulative
+
+    def text(self, language: str, count: int) -> str:
+        words = self.rng.choices(self.vocabulary[language], cum_weights=self.weights[language], k=count)
+        if PREFIXES[language]:
+            words = [self.rng.choice(PREFIXES[language]) + word if self.rng.random() < 0.3 else word for word in words]
+        sentences = [" ".join(words[i : i + 12]) + "." for i in range(0, len(words), 12)]
+        return "\n\n".join(" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5))
+
+    def draft(self, language: str, published_at) -> dict:
+        from refusal_site import demo
+
+        rng = self.rng
+        return {
+            "display_name": f"{rng.choice(demo.FIRST_NAMES[language])} {self.text(language, 1).rstrip('.')}",
+            "descriptor": rng.choice(demo.DESCRIPTORS[language]),
+            "language": language,
+            "title": rng.choice([None, None, self.text(language, rng.randint(2, 6)).rstrip(".")]),
+            "body_text": self.text(language, rng.randint(80, 400)),
+            "collective": False,
+            "submitted_at": published_at - timedelta(hours=3),
+            "confirmed_at": published_at - timedelta(hours=2),
+            "published_at": published_at,
+        }
+
+    def drafts(self, count: int) -> list[dict]:
+        from refusal_site.models import utcnow
+
+        now = utcnow()
+        languages = self.rng.choices(list(LANGUAGE_SHARE), weights=list(LANGUAGE_SHARE.values()), k=count)
+        return [self.draft(language, now - timedelta(seconds=self.rng.randint(60, 2 * 365 * 86400))) for language in languages]
+
+    def queries(self) -> list[tuple[str, str, str]]:
+        """(language, kind, query) for each language: a common word, a rare one, two common, common and rare."""
+        found = []
+        for language, vocabulary in self.vocabulary.items():
+            words = [word for word in vocabulary if len(word) >= 3]  # "I" is no term (search_text.MIN_TERM_CHARS)
+            rare = words[len(words) // 2]
+            found += [
+                (language, "most common word", words[0]),
+                (language, "rare word", rare),
+                (language, "two common words", f"{words[1]} {words[2]}"),
+                (language, "common and rare", f"{words[0]} {rare}"),
+            ]
+        return found
+
+
+def seed(database: Database, corpus: Corpus, total: int, log) -> float:
+    """Publish `total` synthetic letters in transactions of 10,000; return the seconds it took."""
+    from refusal_site import letters
+    from refusal_site.audit import Actor, AuditAction
+    from refusal_site.extensions import db
+
+    started = time.perf_counter()
+    while database.letters < total:
+        batch = min(10_000, total - database.letters)
+        with database.app.app_context():
+            letters.publish_many(corpus.drafts(batch), by=Actor.CLI, action=AuditAction.DEMO_SEED)
+            db.session.remove()
+        database.letters += batch
+        log(f"  {database.letters:,} letters published ({time.perf_counter() - started:.0f} s)")
+    database.release()
+    return time.perf_counter() - started
+
+
+def add_pending(database: Database, corpus: Corpus, count: int) -> list[int]:
+    """`count` letters waiting for a moderator (as confirm() leaves them), in bulk; their ids."""
+    from sqlalchemy import insert, select
+
+    from refusal_site import letters
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter, LetterStatus, new_public_id
+
+    rows = []
+    for draft in corpus.drafts(count):
+        fields = letters.public_fields(draft["display_name"], draft["descriptor"], draft["language"], draft["title"], draft["body_text"])
+        rows.append({**fields, "public_id": new_public_id(), "status": LetterStatus.PENDING, "contact_email": "bench@private.example",
+                     "submitted_at": draft["submitted_at"], "confirmed_at": draft["confirmed_at"]})
+    with database.app.app_context():
+        db.session.execute(insert(Letter), rows)
+        db.session.commit()
+        ids = list(db.session.execute(select(Letter.id).where(Letter.status == LetterStatus.PENDING).order_by(Letter.id)).scalars())
+    database.release()
+    return ids
+
+
+# --- the measurements ----------------------------------------------------------------------------
+
+
+def first_page(query: str) -> tuple[list, float]:
+    """What the list does for a search: the first PAGE letters, best first then newest; and its seconds."""
+    from sqlalchemy import select
+
+    from refusal_site import search, search_text
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+
+    started = time.perf_counter()
+    ranked = search.ranked(search_text.query_terms(query))
+    order = (ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.letter_id.desc())
+    page = select(ranked).order_by(*order).limit(PAGE).subquery()
+    statement = select(Letter).join(page, page.c.letter_id == Letter.id).order_by(page.c.rank.desc(), page.c.published_at.desc(), page.c.letter_id.desc())
+    letters = list(db.session.execute(statement).scalars())
+    took = time.perf_counter() - started
+    db.session.rollback()
+    db.session.expunge_all()
+    return letters, took
+
+
+def result_count(query: str) -> tuple[int, float]:
+    from refusal_site import search, search_text
+    from refusal_site.extensions import db
+
+    started = time.perf_counter()
+    count = search.count(search_text.query_terms(query))
+    took = time.perf_counter() - started
+    db.session.rollback()
+    return count, took
+
+
+def measure_search(database: Database, queries: list[tuple[str, str, str]], rounds: int) -> list[list[str]]:
+    page_times: dict[str, list[float]] = {query: [] for _, _, query in queries}
+    count_times: dict[str, list[float]] = {query: [] for _, _, query in queries}
+    counts: dict[str, int] = {}
+    with database.app.app_context():
+        for _, _, query in queries:  # warm the caches once, as a running site has them
+            first_page(query)
+            result_count(query)
+        for _ in range(rounds):
+            for _, _, query in queries:
+                page_times[query].append(first_page(query)[1])
+                counts[query], took = result_count(query)
+                count_times[query].append(took)
+    database.release()
+    rows = []
+    for language, kind, query in queries:
+        page, count = sorted(page_times[query]), sorted(count_times[query])
+        p95 = percentile(page, 95) * 1000
+        rows.append([language, kind, f"`{query}`", f"{counts[query]:,}", f"{page[0] * 1000:.1f}", f"{percentile(page, 50) * 1000:.1f}", f"{p95:.1f}",
+                     f"{percentile(count, 50) * 1000:.1f}", f"{percentile(count, 95) * 1000:.1f}", verdict(p95 < SEARCH_P95_TARGET_MS)])
+    return rows
+
+
+def measure_publish(small: Database, large: Database, pending: dict[str, list[int]], batches: int, per_batch: int) -> dict[str, list[float]]:
+    """Seconds per letters.publish() on each database, in alternating batches."""
+    from refusal_site import letters
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter
+
+    times: dict[str, list[float]] = {"small": [], "large": []}
+    for _ in range(batches):
+        for name, database in (("small", small), ("large", large)):
+            with database.app.app_context():
+                for _ in range(per_batch):
+                    letter = db.session.get(Letter, pending[name].pop())
+                    started = time.perf_counter()
+                    letters.publish(letter, by="bench")
+                    times[name].append(time.perf_counter() - started)
+                    db.session.remove()
+            database.release()
+    return times
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="a PostgreSQL server to create temporary databases on (default: SQLite files)")
+    parser.add_argument("--letters", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=40, help="timings per query")
+    parser.add_argument("--publish-batches", type=int, default=5)
+    parser.add_argument("--publish-per-batch", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the large database (print its URL) to measure it again with --large-url")
+    parser.add_argument("--large-url", help="measure on this database, which an earlier run with the same --seed and --letters seeded and kept")
+    args = parser.parse_args()
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    backend: Backend = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(work)
+    load_before = os.getloadavg()[0]
+    try:
+        corpus = Corpus(random.Random(args.seed))
+        if args.large_url:
+            large = Database(args.large_url, str(work / "instance-large"), make_app(args.large_url, str(work / "instance-large")), args.letters)
+            seeded = None
+        else:
+            large = Database.create(backend, "large", work)
+            seeded = seed(large, corpus, args.letters, log)
+            if args.keep:
+                backend.created = [name for name in getattr(backend, "created", []) if not name.endswith("_large")]
+                log(f"kept: {large.url}")
+        small = Database.create(backend, "small", work)
+        seed(small, corpus, SMALL, log)
+        publications = args.publish_batches * args.publish_per_batch
+        pending = {"small": add_pending(small, corpus, publications), "large": add_pending(large, corpus, publications)}
+        log("searching")
+        rows = measure_search(large, corpus.queries(), args.rounds)
+        log("publishing")
+        times = measure_publish(small, large, pending, args.publish_batches, args.publish_per_batch)
+        description = backend.describe()
+    finally:
+        backend.cleanup()
+
+    small_ms, large_ms = statistics.median(times["small"]) * 1000, statistics.median(times["large"]) * 1000
+    ratio = large_ms / small_ms
+    worst = max(float(row[6]) for row in rows)
+    print("### Search benchmark\n")
+    print(f"- machine: {platform.node()}, {platform.platform()}, nproc {os.cpu_count()}")
+    print(f"- load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
+    print(f"- database: {description}")
+    print(f"- commit: {code_state()}")
+    if seeded is None:
+        print(f"- {args.letters:,} published letters: the database an earlier run of this script seeded and kept (--large-url)")
+    else:
+        print(f"- {args.letters:,} published letters seeded in {seeded:.0f} s (letters.publish_many, index included)")
+    print(f"- command: `{command_line()}`\n")
+    print("#### Targets\n")
+    print(table(["target", "measured", "result"], [
+        [f"search p95 < {SEARCH_P95_TARGET_MS:.0f} ms (first {PAGE} results, every query)", f"worst p95 {worst:.1f} ms", verdict(worst < SEARCH_P95_TARGET_MS)],
+        [f"publishing at {args.letters:,} <= {PUBLISH_RATIO_TARGET}x at {SMALL}", f"{ratio:.2f}x", verdict(ratio <= PUBLISH_RATIO_TARGET)],
+    ], markdown=True))
+    print(f"\n#### Search at {args.letters:,} letters: ranked() + the first {PAGE} letters, and the count alone ({args.rounds} timings each, interleaved)\n")
+    print(table(["language", "query", "terms", "results", "page best ms", "page p50 ms", "page p95 ms", "count p50 ms", "count p95 ms", "page p95 < 50 ms"], rows, markdown=True))
+    print(f"\n#### Publishing one letter (letters.publish, index included): {args.publish_batches} alternating batches of {args.publish_per_batch}\n")
+    print(table(["letters", "median ms", "p95 ms"], [
+        [f"{SMALL:,}", f"{small_ms:.2f}", f"{percentile(sorted(times['small']), 95) * 1000:.2f}"],
+        [f"{args.letters:,}", f"{large_ms:.2f}", f"{percentile(sorted(times['large']), 95) * 1000:.2f}"],
+    ], markdown=True))
+    print(f"\nratio {ratio:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
