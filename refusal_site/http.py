@@ -291,7 +291,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return error_response(error.code or 500)
+        # A refusal that says in the visitor's words what was wrong (params.BadParameters) says it.
+        return error_response(error.code or 500, getattr(error, "user_message", None))
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError):

@@ -45,11 +45,14 @@ def page_cache() -> PageCache:
     return current_app.extensions.setdefault("refusal_page_cache", PageCache())
 
 
-def cached_response(name: str, render: Callable[[], str | bytes], mimetype: str = "text/html", **params) -> Response:
+def cached_response(name: str, render: Callable[[], str | bytes], mimetype: str = "text/html", *, keep: bool = True, **params) -> Response:
     """Serve a public representation, rendering it only when the public revision has changed.
 
     A request reads only the revision (one raw read); `render` reads what it shows, the tally
-    included (letters.public_state()), only when the page is not cached for this revision."""
+    included (letters.public_state()), only when the page is not cached for this revision.
+    `params` are everything the page depends on besides the language; `keep=False` for a page that
+    anyone can name in endless ways (a search): it is rendered each time, so it never pushes the
+    pages every reader asks for out of the cache, and is still answered 304 when unchanged."""
     key = (current_app.config["BUILD_ID"], letters.public_revision(), current_language(), name, mimetype, *sorted(params.items()))
     # Deterministic across workers (unlike hash()), so any worker can answer 304.
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
@@ -58,13 +61,14 @@ def cached_response(name: str, render: Callable[[], str | bytes], mimetype: str 
         response = Response(status=304)
     else:
         cache = page_cache()
-        page = cache.get(key)
+        page = cache.get(key) if keep else None
         if page is None:
             # Shared by every visitor: the render must not read anyone's session (e.g. flashes).
             g.shared_page = True
             body = render()
             page = (body.encode() if isinstance(body, str) else body, mimetype)
-            cache.put(key, page, current_app.config["PAGE_CACHE_SIZE"])
+            if keep:
+                cache.put(key, page, current_app.config["PAGE_CACHE_SIZE"])
         response = Response(page[0], mimetype=page[1])
     response.set_etag(etag)
     # Browsers and proxies may keep a copy but must ask every time, so a change shows at once.

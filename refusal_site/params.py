@@ -5,14 +5,38 @@ visitor's language), never a 500 further on, and one value has one spelling, so 
 cached page or PDF."""
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, request
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
+from wtforms import DateField, Form, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
 
+from . import letters, published
 from .models import Language
+from .paging import BadCursor, Key, PageOutOfRange, decode_cursor, encode_cursor
+from .published import LetterFilter
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class BadParameters(BadRequest):
+    """Parameters that are none of their values: a 400 that says, in the visitor's language, what
+    is wrong with each (`problems`: parameter -> message), so a form can show it by its field."""
+
+    def __init__(self, problems: dict[str, str], form: "LetterFilterForm | None" = None) -> None:
+        super().__init__()
+        self.problems = problems
+        self.form = form  # the form as typed, to show again with each problem by its field
+
+    @property
+    def user_message(self) -> str:
+        return " ".join(dict.fromkeys(self.problems.values()))
 
 
 def page_number() -> int:
@@ -23,6 +47,11 @@ def page_number() -> int:
     if raw.startswith("-") or len(raw) > 9:
         abort(404)
     return int(raw)
+
+
+def old_page_number() -> int | None:
+    """The ?page= of a list that now pages by cursor (links written before it did), or None."""
+    return page_number() if "page" in request.args else None
 
 
 def language_filter() -> str | None:
@@ -45,3 +74,112 @@ def day(name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         abort(400)
+
+
+class _Day(DateField):
+    """A day as browsers send it from a date field (YYYY-MM-DD, its one spelling), refused in our
+    words when it is not one. What is no day is not shown again: a date field cannot hold it."""
+
+    def _value(self) -> str:
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if not raw:
+            return
+        try:
+            if not _DAY.fullmatch(raw):
+                raise ValueError(raw)
+            self.data = date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(_l("Please give a day like 2026-03-01.")) from None
+
+
+class LetterFilterForm(Form):
+    """The list's filters, read from the query string (a GET form: no CSRF token, nothing stored).
+    The HTML list shows it; the API reads the same parameters through it."""
+
+    since = _Day(_l("Published from"), validators=[Optional()])
+    until = _Day(_l("to"), validators=[Optional()])
+    language = StringField(_l("Language"), default="")  # the page shows it as a choice of the site's languages
+    collective = RadioField(
+        _l("Kind of letter"),
+        choices=[SelectChoice("", _l("All letters")), SelectChoice("yes", _l("Collective letters")), SelectChoice("no", _l("Letters of one person"))],
+        default="",
+        validate_choice=False,  # checked below, in our words
+    )
+
+    def validate_language(self, field) -> None:
+        if field.data and field.data not in Language.__members__.values():
+            raise ValidationError(_l("Please choose one of the languages."))
+
+    def validate_collective(self, field) -> None:
+        if field.data not in ("", "yes", "no"):
+            raise ValidationError(_l("Please choose collective letters, letters of one person, or all letters."))
+
+    def validate_until(self, field) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The last day comes before the first. Please choose the days again."))
+
+
+def letter_filter() -> tuple[LetterFilterForm, LetterFilter]:
+    """The list's filters: ?language=, ?since= and ?until= (days in the site's time zone, both
+    included), ?collective=yes|no. BadParameters names every one that is wrong."""
+    form = LetterFilterForm(request.args)
+    if not form.validate():
+        raise BadParameters({name: " ".join(str(error) for error in errors) for name, errors in form.errors.items()}, form)
+    collective = {"yes": True, "no": False}.get(form.collective.data)
+    return form, LetterFilter(form.language.data or None, form.since.data, form.until.data, collective, current_app.config["DISPLAY_TIMEZONE"])
+
+
+def filter_params(chosen: LetterFilter) -> dict[str, str | None]:
+    """The filter as the parameters of its one address (None: absent), to link to it."""
+    return {
+        "language": chosen.language,
+        "since": chosen.since.isoformat() if chosen.since else None,
+        "until": chosen.until.isoformat() if chosen.until else None,
+        "collective": None if chosen.collective is None else ("yes" if chosen.collective else "no"),
+    }
+
+
+def few_spellings(chosen: LetterFilter) -> bool:
+    """Whether the filter's values are of a short list (a language, a kind of letter), so that the
+    pages it names may be kept in the page cache: days can be chosen in endless pairs."""
+    return chosen.since is None and chosen.until is None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Which page of the list: the one after a key (older letters), before one (newer letters), or
+    the first. `moved`: asked as ?page=N of the numbered list that was, which is now at `after`."""
+
+    after: Key | None = None
+    before: Key | None = None
+    moved: bool = False
+
+    @property
+    def params(self) -> dict[str, str | None]:
+        """The place as the parameters of its address."""
+        return {"after": self.after and encode_cursor(self.after), "before": self.before and encode_cursor(self.before)}
+
+
+def list_place(chosen: LetterFilter) -> Place:
+    """?after= or ?before= a cursor (the list's own links), at most one; or ?page=N of old links,
+    as the place that page now starts (404 past the last page)."""
+    if (number := old_page_number()) is not None:
+        try:
+            start = published.start_of_page(number, chosen, current_app.config["LETTERS_PER_PAGE"], letters.public_state())
+        except PageOutOfRange:
+            abort(404)
+        return Place(after=start, moved=True)
+    found = {}
+    for name in ("after", "before"):
+        raw = request.args.get(name) or None
+        try:
+            found[name] = decode_cursor(raw) if raw is not None else None
+        except BadCursor:
+            raise BadParameters({name: _("This link to a page of letters is damaged. Please start again from the first page.")}) from None
+    if found["after"] and found["before"]:
+        raise BadParameters({"after": _("This link to a page of letters is damaged. Please start again from the first page.")})
+    return Place(found["after"], found["before"])

@@ -1,39 +1,137 @@
-"""What the public reads: the published letters (a page of them, the latest, one by its public id),
+"""What the public reads: the published letters (the list, filtered and paged by keyset; the latest;
+one by its public id),
 how many refusers were published each day, and what the press compiles (which letters, over which
 span, and what was taken from the public since a time). One query feeds the HTML list, the feed,
 the API and the PDFs. Only letters.py changes what is published.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
 
 from .extensions import db
 from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, looks_like_public_id
-from .paging import Page, count_pages
+from .paging import Key, PageOutOfRange, Slice, count_pages
 from .tally import TallySnapshot
 
 
 def published_letters(language: str | None = None) -> Select[tuple[Letter]]:
     """Published letters, newest first, optionally in one language."""
-    query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
-    if language is not None:
-        query = query.where(Letter.language == Language(language).value)
-    return query.order_by(Letter.published_at.desc(), Letter.id.desc())
+    return _chosen(LetterFilter(language=language)).order_by(*_NEWEST_FIRST)
 
 
 def latest_published(limit: int, language: str | None = None) -> list[Letter]:
     return list(db.session.execute(published_letters(language).limit(limit)).scalars())
 
 
-def published_page(number: int, per_page: int, counted: TallySnapshot, language: str | None = None) -> Page:
-    """One page of published letters; the total comes from the tally the caller read, not from COUNT(*)."""
-    total = counted.letters if language is None else counted.letters_in(language)
-    pages = count_pages(number, per_page, total)
-    query = published_letters(language).limit(per_page).offset((number - 1) * per_page)
-    return Page(list(db.session.execute(query).scalars()), number, pages, total)
+# --- the list of letters: filters and keyset pages -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterFilter:
+    """Which published letters a list shows; each field left empty chooses them all."""
+
+    language: str | None = None
+    since: date | None = None  # the first day included, in `timezone`
+    until: date | None = None  # the last day included
+    collective: bool | None = None
+    timezone: str = "UTC"  # where the days are days (the site's DISPLAY_TIMEZONE)
+
+    @property
+    def counted_by_tally(self) -> bool:
+        """Whether the tally holds the number of letters chosen (no COUNT needed)."""
+        return self.since is None and self.until is None and self.collective is None
+
+
+_NEWEST_FIRST = (Letter.published_at.desc(), Letter.id.desc())
+_OLDEST_FIRST = (Letter.published_at.asc(), Letter.id.asc())
+
+
+def _start_of(day: date, timezone: str) -> datetime | None:
+    """The moment `day` starts in `timezone`; None for a day at the end of the calendar (year 1, or
+    the day after 9999-12-31), beyond which no letter lies, so that end of a range is left open."""
+    try:
+        return datetime.combine(day, time.min, ZoneInfo(timezone)).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def _chosen(chosen: LetterFilter) -> Select[tuple[Letter]]:
+    query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
+    if chosen.language is not None:
+        query = query.where(Letter.language == Language(chosen.language).value)
+    if chosen.since is not None and (start := _start_of(chosen.since, chosen.timezone)) is not None:
+        query = query.where(Letter.published_at >= start)
+    if chosen.until is not None:
+        try:
+            end = _start_of(chosen.until + timedelta(days=1), chosen.timezone)
+        except OverflowError:
+            end = None
+        if end is not None:
+            query = query.where(Letter.published_at < end)
+    if chosen.collective is not None:
+        query = query.where(Letter.collective.is_(chosen.collective))
+    return query
+
+
+def _beyond(key: Key, older: bool):
+    """Letters after `key` in the list (older ones) or before it (newer ones). The plain bound on the
+    time first, so that the index on (status, published_at) takes the query straight there."""
+    moment, id_ = key.published_at, key.id
+    if older:
+        return and_(Letter.published_at <= moment, or_(Letter.published_at < moment, Letter.id < id_))
+    return and_(Letter.published_at >= moment, or_(Letter.published_at > moment, Letter.id > id_))
+
+
+def _key(letter: Letter) -> Key:
+    return Key(letter.published_at, letter.id)
+
+
+def letter_slice(chosen: LetterFilter, per_page: int, counted: TallySnapshot, *, after: Key | None = None, before: Key | None = None) -> Slice:
+    """The page of the chosen letters, newest first, that starts just after `after` (older letters)
+    or ends just before `before` (newer ones), or the first page. A page is found by its key, never
+    by skipping the pages before it, and a letter withdrawn since the key was written only leaves
+    its place. Newer letters that no longer fill a page are the first page, whole."""
+    query = _chosen(chosen)
+    items: list[Letter] = []
+    if before is not None:
+        rows = list(db.session.execute(query.where(_beyond(before, older=False)).order_by(*_OLDEST_FIRST).limit(per_page + 1)).scalars())
+        if len(rows) > per_page:
+            items = rows[per_page - 1 :: -1]
+            older = _exists(query, _key(items[-1]), older=True)
+            return Slice(items, _count(chosen, counted), _key(items[0]), _key(items[-1]) if older else None)
+    rows = list(db.session.execute((query.where(_beyond(after, older=True)) if after else query).order_by(*_NEWEST_FIRST).limit(per_page + 1)).scalars())
+    items = rows[:per_page]
+    newer = None
+    if before is None and after is not None:
+        first = _key(items[0]) if items else after
+        newer = first if _exists(query, first, older=False) else None
+    return Slice(items, _count(chosen, counted), newer, _key(items[-1]) if len(rows) > per_page else None)
+
+
+def _exists(query: Select, key: Key, older: bool) -> bool:
+    return db.session.execute(query.with_only_columns(Letter.id).where(_beyond(key, older)).limit(1)).first() is not None
+
+
+def _count(chosen: LetterFilter, counted: TallySnapshot) -> int:
+    if chosen.counted_by_tally:
+        return counted.letters if chosen.language is None else counted.letters_in(chosen.language)
+    return db.session.execute(select(func.count()).select_from(_chosen(chosen).with_only_columns(Letter.id).subquery())).scalar_one()
+
+
+def start_of_page(number: int, chosen: LetterFilter, per_page: int, counted: TallySnapshot) -> Key | None:
+    """Where page `number` of the old numbered list starts: the key of the last letter of the page
+    before it (None: it is the first page). PageOutOfRange for a page the letters do not fill."""
+    count_pages(number, per_page, _count(chosen, counted))
+    if number == 1:
+        return None
+    query = _chosen(chosen).with_only_columns(Letter.published_at, Letter.id).order_by(*_NEWEST_FIRST)
+    row = db.session.execute(query.offset((number - 1) * per_page - 1).limit(1)).first()
+    if row is None:
+        raise PageOutOfRange(f"page {number}")
+    return Key(row.published_at, row.id)
 
 
 def published_letter(public_id: str) -> Letter | None:

@@ -1,7 +1,7 @@
 """Every kind of page a person can reach, with data behind it, for the outside judges (the Nu HTML
 Checker and axe-core): public pages, forms (also showing their errors), private links, moderation."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from refusal_site import contact, moderators, pauses, tokens
 from refusal_site.compilation import unprintable
@@ -24,6 +24,8 @@ class Pages:
     # Decisions that ask to confirm: the reason sent from the letter's review page (the URL without
     # its last part) shows the confirming page
     to_confirm: list[str]
+    # Public pages that answer other than 200: a page not found, a GET form shown with its errors
+    answers: dict[str, int] = field(default_factory=dict)
 
 
 def make_pages() -> Pages:
@@ -56,6 +58,8 @@ def make_pages() -> Pages:
             "/",
             "/letters",
             "/letters?language=he",
+            "/letters?language=he&since=2000-01-01&collective=no",  # the filters chosen, each with its way out
+            "/letters?since=2026-02-30&until=x&language=xx&collective=maybe",  # the filters' errors next to their fields
             f"/letters/{letter.public_id}",
             f"/letters/{collective.public_id}",
             "/press",
@@ -107,4 +111,11 @@ def make_pages() -> Pages:
                "/moderate/reasons", "/moderate/reasons/new", "/moderate/reasons/1",
                # The emergency hide of co-signatures, and showing again those the team hid.
                "/moderate/signatures?state=published", "/moderate/signatures?state=paused"],
+        answers={
+            "/confirm/not-a-real-token": 404,
+            "/letters/AAAAAAAAAAAA": 404,
+            "/press/range?since=2000-01-01&until=1999-01-01&language=xx": 400,
+            "/press/range?until=2000-01-01": 400,
+            "/letters?since=2026-02-30&until=x&language=xx&collective=maybe": 400,
+        },
     )

@@ -5,6 +5,7 @@ import jsonschema
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import make_collective, make_letter, make_signature
 
@@ -31,11 +32,14 @@ def test_every_operation_keeps_the_published_contract(api_schema):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {operation.path for operation in operations} == {"/count", "/letters", "/letters/{public_id}", "/letters/{public_id}/signers"}
     for operation in operations:
+        # Which texts are cursors only we can tell (a schema cannot), and a reversed range is two
+        # valid days: schema-valid requests to /letters may rightly be a 400. Every other check holds.
+        excluded = [positive_data_acceptance] if operation.path == "/letters" else []
 
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case):
-            case.call_and_validate()
+            case.call_and_validate(excluded_checks=excluded)
 
         check()
 

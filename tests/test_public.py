@@ -103,9 +103,10 @@ def test_the_list_is_newest_first_and_paginated(client, app):
     ids = [a["href"].rsplit("/", 1)[1] for a in first.find("a") if a.get("href", "").startswith("/letters/")]
     assert ids[0] == series[-1].public_id
     assert series[-2].public_id in ids
-    third = get_page(client, "/letters?page=3")
+    second = get_page(client, first.find("a", rel="next")[0]["href"])
+    third = get_page(client, second.find("a", rel="next")[0]["href"])
     assert any(a["href"].endswith(series[0].public_id) for a in third.find("a"))
-    assert get_page(client, "/letters?page=2").find("a", rel="next")
+    assert not third.find("a", rel="next") and third.find("a", rel="prev")
 
 
 def test_the_list_filters_by_language(client):
@@ -126,8 +127,6 @@ def test_the_list_filters_by_language(client):
         ("/letters?page=1.5", 400),
         ("/letters?page=%00", 400),
         ("/letters?page=١", 400),
-        ("/letters?language=xx", 400),
-        ("/letters?language=%3Cscript%3E", 400),
         ("/?lang=xx", 400),
         ("/letters/does-not-exist", 404),
         ("/letters/%00", 404),
@@ -147,7 +146,7 @@ def test_bad_addresses_get_a_clear_translated_error_page(client, url, status):
 def test_malformed_query_strings_do_not_break_pages(client):
     make_letter()
     for query in ("?page=1&page=2", "?%zz", "?page", "?=&&=", "?lang=en&lang=xx"):
-        assert client.get("/letters" + query).status_code in (200, 400)
+        assert client.get("/letters" + query).status_code in (200, 302, 400)
 
 
 @pytest.mark.parametrize("status", [LetterStatus.UNCONFIRMED, LetterStatus.PENDING, LetterStatus.REJECTED, LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED])

@@ -5,6 +5,26 @@ Kept beside the views it describes; the suite checks the API against it with sch
 PUBLIC_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,32}$"}
 PAGE = {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "default": 1}}
 LANGUAGE = {"name": "language", "in": "query", "required": False, "schema": {"type": "string", "enum": ["he", "ar", "en"]}}
+DAY = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+CURSOR = {"type": "string", "maxLength": 40, "pattern": "^[A-Za-z0-9_-]+$"}
+# The list's filters, which combine (each narrows the list); `next` and `previous` carry them on.
+LETTER_FILTERS = [
+    LANGUAGE,
+    {"name": "since", "in": "query", "required": False, "schema": DAY,
+     "description": "Only letters published on this day or later (days in the site's time zone, Asia/Jerusalem)."},
+    {"name": "until", "in": "query", "required": False, "schema": DAY,
+     "description": "Only letters published on this day or earlier; not before `since`."},
+    {"name": "collective", "in": "query", "required": False, "schema": {"type": "string", "enum": ["yes", "no"]},
+     "description": "yes: only collective letters (others can co-sign); no: only letters of one person."},
+]
+LETTER_PLACE = [
+    {"name": "after", "in": "query", "required": False, "schema": CURSOR,
+     "description": "The page of older letters after this cursor: copy `next`, do not build it."},
+    {"name": "before", "in": "query", "required": False, "schema": CURSOR,
+     "description": "The page of newer letters before this cursor: copy `previous`. Not with `after`."},
+    {**PAGE, "deprecated": True,
+     "description": "A page of the numbered list this API once had: answered with a redirect (302) to the same letters' cursor."},
+]
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 
@@ -18,7 +38,7 @@ def _json(schema: dict, description: str) -> dict:
 
 
 ERRORS = {
-    "400": _json(_ref("Error"), "A parameter is not valid (a page that is not a number, an unknown language)."),
+    "400": _json(_ref("Error"), "A parameter is not valid (an unknown language, a day that is no day, a reversed range, a damaged cursor); the message says which, in the reader's language."),
     "404": _json(_ref("Error"), "No such page or letter (letters that are not public do not exist here)."),
 }
 
@@ -84,14 +104,12 @@ SCHEMAS = {
     "LetterPage": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["letters", "page", "pages", "total", "next", "previous"],
+        "required": ["letters", "total", "next", "previous"],
         "properties": {
             "letters": {"type": "array", "items": _ref("Letter")},
-            "page": {"type": "integer", "minimum": 1},
-            "pages": {"type": "integer", "minimum": 1},
-            "total": {"type": "integer", "minimum": 0},
-            "next": NULLABLE_URL,
-            "previous": NULLABLE_URL,
+            "total": {"type": "integer", "minimum": 0, "description": "How many letters the filters choose, on every page."},
+            "next": {**NULLABLE_URL, "description": "The page of older letters; null on the last page."},
+            "previous": {**NULLABLE_URL, "description": "The page of newer letters; null on the first page."},
         },
     },
     "Signer": {
@@ -132,9 +150,13 @@ def document(server_url: str) -> dict:
             "/letters": {
                 "get": {
                     "operationId": "letters",
-                    "summary": "Published letters, newest first",
-                    "parameters": [PAGE, LANGUAGE],
-                    "responses": {"200": _json(_ref("LetterPage"), "One page of letters."), **ERRORS},
+                    "summary": "Published letters, newest first, filtered, a page at a time",
+                    "parameters": [*LETTER_FILTERS, *LETTER_PLACE],
+                    "responses": {
+                        "200": _json(_ref("LetterPage"), "One page of letters."),
+                        "302": {"description": "An old numbered page (`page`): its letters' address is in Location."},
+                        **ERRORS,
+                    },
                 }
             },
             "/letters/{public_id}": {

@@ -1,14 +1,14 @@
 """The public JSON API. The public shape of a letter is defined here, once."""
 
-from flask import Blueprint, abort, current_app, json, request
+from flask import Blueprint, abort, current_app, json, redirect, request
 
 from .. import letters, published, signatures
 from . import openapi
 from ..http import site_url
 from ..models import Letter, Signature
 from ..page_cache import cached_response
-from ..paging import PageOutOfRange
-from ..params import language_filter, page_number
+from ..paging import PageOutOfRange, encode_cursor
+from ..params import few_spellings, filter_params, letter_filter, list_place, page_number
 
 bp = Blueprint("api", __name__)
 
@@ -80,27 +80,26 @@ def count():
 
 @bp.get("/letters")
 def letter_list():
-    number, language = page_number(), language_filter()
+    """Published letters, newest first, filtered as the HTML list is, a page at a time: `next` and
+    `previous` are the addresses of the pages beside this one (cursors), null at the ends."""
+    _, chosen = letter_filter()
+    shown, place = filter_params(chosen), list_place(chosen)
+    if place.moved:
+        return redirect(site_url("api.letter_list", **place.params, **shown), 302)
 
     def render() -> str:
-        tally = letters.public_state()
-        try:
-            page = published.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
-        except PageOutOfRange:
-            abort(404)
-        link = lambda n: site_url("api.letter_list", page=n, language=language) if n else None  # noqa: E731
+        found = published.letter_slice(chosen, current_app.config["LETTERS_PER_PAGE"], letters.public_state(), after=place.after, before=place.before)
+        link = lambda name, key: site_url("api.letter_list", **{name: encode_cursor(key)}, **shown) if key else None  # noqa: E731
         return _json(
             {
-                "letters": [public_letter(letter) for letter in page.items],
-                "page": page.number,
-                "pages": page.pages,
-                "total": page.total,
-                "next": link(page.number + 1 if page.has_next else None),
-                "previous": link(page.number - 1 if page.has_previous else None),
+                "letters": [public_letter(letter) for letter in found.items],
+                "total": found.total,
+                "next": link("after", found.older),
+                "previous": link("before", found.newer),
             }
         )
 
-    return cached_response("api-letters", render, "application/json", page=number, language=language)
+    return cached_response("api-letters", render, "application/json", keep=few_spellings(chosen), **shown, **place.params)
 
 
 @bp.get("/letters/<public_id>")

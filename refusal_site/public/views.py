@@ -1,19 +1,21 @@
 """The public site: home page with the count, the list of letters, each letter, the Atom feed, and the
 site's own pages (About, Privacy)."""
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
 from flask_babel import gettext
 
 from .. import letters, published, signatures, site_pages
 from ..i18n import current_language
 from ..models import SitePageSlug
+from ..http import no_store
 from ..page_cache import cached_response
-from ..paging import PageOutOfRange
-from ..params import language_filter, page_number
+from ..paging import PageOutOfRange, encode_cursor
+from ..params import BadParameters, few_spellings, filter_params, language_filter, letter_filter, list_place, page_number
 from ..urls import site_url
 from . import sharing
 
 bp = Blueprint("public", __name__)
+bp.add_app_template_filter(encode_cursor, "cursor")
 
 
 @bp.get("/")
@@ -28,17 +30,26 @@ def index():
 
 @bp.get("/letters")
 def letter_list():
-    number, language = page_number(), language_filter()
+    """The letters, newest first, filtered, a page at a time (?after= / ?before= a cursor)."""
+    try:
+        form, chosen = letter_filter()
+        place = list_place(chosen)
+    except BadParameters as bad:
+        if bad.form is None:
+            raise  # a damaged link, not a choice in the form: the error page says so
+        # The form again, with what is wrong next to each field; no letters under a wrong filter.
+        page = render_template("public/letters.html", form=bad.form, shown=None, tally=letters.public_state())
+        return no_store(make_response(page, 400))
+    shown = filter_params(chosen)
+    if place.moved:
+        return redirect(url_for("public.letter_list", **place.params, **shown), 302)
 
     def render() -> str:
         tally = letters.public_state()
-        try:
-            page = published.published_page(number, current_app.config["LETTERS_PER_PAGE"], tally, language)
-        except PageOutOfRange:
-            abort(404)
-        return render_template("public/letters.html", page=page, language=language, tally=tally)
+        found = published.letter_slice(chosen, current_app.config["LETTERS_PER_PAGE"], tally, after=place.after, before=place.before)
+        return render_template("public/letters.html", form=form, shown=shown, place=place.params, found=found, chosen=chosen, tally=tally)
 
-    return cached_response("letters", render, page=number, language=language)
+    return cached_response("letters", render, keep=few_spellings(chosen), **shown, **place.params)
 
 
 @bp.get("/letters/<public_id>")

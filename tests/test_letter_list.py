@@ -1,0 +1,259 @@
+"""The list of letters, in HTML and in the API: pages by cursor, filters that combine, old page
+numbers, and every kind of bad input answered with a clear 400, never a 500."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from refusal_site import letters
+from refusal_site.page_cache import page_cache
+from refusal_site.paging import Key, encode_cursor
+from tests.factories import make_collective, make_letter
+from tests.pages import page_of
+
+
+def api_pages(client, url: str, link: str = "next") -> list[list[str]]:
+    """The ids of the letters of each page met following `link` from `url` to its end."""
+    pages = []
+    while url:
+        body = client.get(url).json
+        pages.append([letter["id"] for letter in body["letters"]])
+        url = body[link]
+    return pages
+
+
+def walk_api(client, url: str, link: str = "next") -> list[str]:
+    return [public_id for page in api_pages(client, url, link) for public_id in page]
+
+
+def walk_html(client, url: str, rel: str = "next") -> list[str]:
+    ids = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = page_of(response)
+        # Each letter is linked twice (its title, "Read the letter"): counted once per page.
+        ids += dict.fromkeys(a["href"].rsplit("/", 1)[1] for a in page.find("a") if a.get("href", "").startswith("/letters/"))
+        links = page.find("a", rel=rel)
+        url = links[0]["href"] if links else None
+    return ids
+
+
+def newest_first(made) -> list[str]:
+    return [letter.public_id for letter in sorted(made, key=lambda letter: (letter.published_at, letter.id), reverse=True)]
+
+
+@pytest.fixture
+def same_moments(app):
+    """Nine letters, six of them published at one of two moments (a batch of moderation)."""
+    app.config["LETTERS_PER_PAGE"] = 2
+    moment = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    moments = [moment] * 3 + [moment + timedelta(minutes=5)] * 3 + [moment - timedelta(days=i) for i in range(1, 4)]
+    return [make_letter(language="en", published_at=at) for at in moments]
+
+
+def test_the_cursor_walks_every_letter_once_even_when_many_share_a_moment(client, same_moments):
+    expected = newest_first(same_moments)
+    assert walk_api(client, "/api/v1/letters") == expected
+    assert walk_html(client, "/letters") == expected
+    # And back: from the last page, `previous` meets every letter again, in the same order.
+    last = "/api/v1/letters"
+    while (body := client.get(last).json)["next"]:
+        last = body["next"]
+    pages = api_pages(client, last, link="previous")
+    assert [public_id for page in reversed(pages) for public_id in page] == expected
+
+
+def test_a_letter_withdrawn_between_two_pages_leaves_only_its_place(client, same_moments):
+    first = client.get("/api/v1/letters").json
+    order = newest_first(same_moments)
+    # The last letter of the first page (the cursor's own) and one of the next page go.
+    gone = {order[1], order[3]}
+    for letter in same_moments:
+        if letter.public_id in gone:
+            letters.withdraw(letter)
+    rest = walk_api(client, first["next"])
+    assert rest == [public_id for public_id in order[2:] if public_id not in gone]
+    # Newer letters from a page whose first letter went: the first page, whole.
+    assert [l["id"] for l in client.get(client.get(first["next"]).json["previous"]).json["letters"]] == [order[0], order[2]]
+
+
+def test_a_cursor_past_every_letter_is_an_empty_page_that_leads_back(client, same_moments):
+    oldest = min(same_moments, key=lambda letter: letter.published_at)
+    after = encode_cursor(Key(oldest.published_at, oldest.id))
+    body = client.get(f"/api/v1/letters?after={after}").json
+    assert (body["letters"], body["next"]) == ([], None) and body["previous"]
+    html = client.get(f"/letters?after={after}", headers={"Accept-Language": "en"})
+    assert html.status_code == 200 and page_of(html).find("a", rel="prev")
+    assert "may have been withdrawn" in page_of(html).visible_text
+
+
+def test_old_page_numbers_lead_to_the_same_letters(client, same_moments):
+    order = newest_first(same_moments)
+    for url, location in (("/letters?page=3", "/letters"), ("/api/v1/letters?page=3", "https://refusers.example/api/v1/letters")):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith(location + "?after=")
+    assert walk_api(client, client.get("/api/v1/letters?page=3").headers["Location"])[:2] == order[4:6]
+    assert walk_html(client, client.get("/letters?page=2").headers["Location"])[:2] == order[2:4]
+    assert client.get("/letters?page=1").headers["Location"] == "/letters"
+    # The filters go along; past the last page is still a 404.
+    response = client.get("/letters?page=2&language=en&collective=no")
+    assert parse_qs(urlsplit(response.headers["Location"]).query).keys() == {"after", "language", "collective"}
+    for url in ("/letters?page=6", "/letters?page=2&language=he", "/api/v1/letters?page=6"):
+        assert client.get(url).status_code == 404
+
+
+@pytest.fixture
+def varied(app):
+    """Letters of each language and kind, on days either side of midnight in Jerusalem."""
+    march_1_late = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)  # 23:30 in Jerusalem: still March 1st
+    march_2_early = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # 00:30 in Jerusalem: March 2nd
+    return {
+        "he-1": make_letter(language="he", published_at=march_1_late),
+        "ar-2": make_letter(language="ar", published_at=march_2_early),
+        "en-collective-5": make_collective(language="en", published_at=datetime(2026, 3, 5, 9, tzinfo=UTC)),
+        "he-collective-9": make_collective(language="he", published_at=datetime(2026, 3, 9, 9, tzinfo=UTC)),
+        "en-10": make_letter(language="en", published_at=datetime(2026, 3, 10, 9, tzinfo=UTC)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("language=he", {"he-1", "he-collective-9"}),
+        ("collective=yes", {"en-collective-5", "he-collective-9"}),
+        ("collective=no", {"he-1", "ar-2", "en-10"}),
+        ("since=2026-03-02", {"ar-2", "en-collective-5", "he-collective-9", "en-10"}),
+        ("until=2026-03-01", {"he-1"}),
+        ("since=2026-03-02&until=2026-03-09", {"ar-2", "en-collective-5", "he-collective-9"}),
+        ("since=2026-03-05&until=2026-03-05", {"en-collective-5"}),
+        ("since=2026-03-02&collective=yes&language=he", {"he-collective-9"}),
+        ("until=2026-03-09&collective=no", {"he-1", "ar-2"}),
+        ("since=2026-03-11", set()),
+        ("since=0001-01-01&until=9999-12-31", {"he-1", "ar-2", "en-collective-5", "he-collective-9", "en-10"}),
+        ("language=&since=&until=&collective=", {"he-1", "ar-2", "en-collective-5", "he-collective-9", "en-10"}),
+    ],
+)
+def test_filters_combine_in_the_page_and_the_api(client, varied, query, names):
+    expected = newest_first(varied[name] for name in names)
+    body = client.get(f"/api/v1/letters?{query}").json
+    assert [letter["id"] for letter in body["letters"]] == expected and body["total"] == len(expected)
+    response = client.get(f"/letters?{query}", headers={"Accept-Language": "en"})
+    assert walk_html(client, f"/letters?{query}") == expected
+    if parse_qs(query):
+        # The count of what was chosen, and a way back to every letter.
+        text = page_of(response).visible_text
+        assert (f"{len(expected)} letters" if len(expected) != 1 else "1 letter") in text
+        assert page_of(response).find("a", href="/letters")
+
+
+def test_each_chosen_filter_is_shown_with_a_way_to_remove_it(client, varied):
+    response = client.get("/letters?language=he&since=2026-03-02&collective=yes", headers={"Accept-Language": "en"})
+    page = page_of(response)
+    text = page.visible_text
+    assert "Letters in Hebrew" in text and "Published from March 2, 2026" in text and "Collective letters" in text
+    removals = {a["href"] for a in page.find("a") if a.get("href", "").startswith("/letters?")}
+    assert {"/letters?since=2026-03-02&collective=yes", "/letters?language=he&collective=yes", "/letters?language=he&since=2026-03-02"} <= removals
+    # The form shows what was chosen, so it can be changed from there.
+    assert page.value("since") == "2026-03-02"
+    assert ["checked" in a for a in page.find("input", name="collective")] == [False, True, False]
+    assert ["selected" in a for a in page.find("option")] == [False, True, False, False]
+    # The next page keeps the filters.
+    assert page_of(client.get("/letters?collective=no")).find("a", rel="next") == []
+
+
+def test_links_to_older_letters_keep_the_filters(client, varied, app):
+    app.config["LETTERS_PER_PAGE"] = 1
+    next_link = page_of(client.get("/letters?collective=no&since=2026-03-02")).find("a", rel="next")[0]["href"]
+    assert parse_qs(urlsplit(next_link).query).keys() == {"after", "collective", "since"}
+    assert client.get("/api/v1/letters?collective=no&since=2026-03-02").json["next"].count("collective=no") == 1
+
+
+def messages_in(language: str, *texts: str) -> list[str]:
+    with force_locale(language):
+        return [gettext(text) for text in texts]
+
+
+DAMAGED = "This link to a page of letters is damaged. Please start again from the first page."
+NOT_A_DAY = "Please give a day like 2026-03-01."
+REVERSED = "The last day comes before the first. Please choose the days again."
+NOT_A_LANGUAGE = "Please choose one of the languages."
+NOT_A_KIND = "Please choose collective letters, letters of one person, or all letters."
+BAD_INPUT = [
+    ("since=2026-02-30", NOT_A_DAY),
+    ("until=2026-13-01", NOT_A_DAY),
+    ("since=20260301", NOT_A_DAY),
+    ("since=2026-W09-1", NOT_A_DAY),
+    ("since=2026-3-1", NOT_A_DAY),
+    ("since=%D9%A2%D9%A0%D9%A2%D9%A6-03-01", NOT_A_DAY),  # Arabic-Indic digits
+    ("since=" + "9" * 10_000, NOT_A_DAY),
+    ("since=2026-03-02&until=2026-03-01", REVERSED),
+    ("language=xx", NOT_A_LANGUAGE),
+    ("language=%3Cscript%3E", NOT_A_LANGUAGE),
+    ("language=HE", NOT_A_LANGUAGE),
+    ("collective=maybe", NOT_A_KIND),
+    ("collective=1", NOT_A_KIND),
+    ("collective=%27%20OR%201%3D1--", NOT_A_KIND),
+    ("after=xxx", DAMAGED),
+    ("after=" + "A" * 10_000, DAMAGED),
+    ("after=AAZhy4cike8AAAAE%E2%80%8F", DAMAGED),  # a bidi mark after a real cursor
+    ("before=AAAAAAAAAAAAAAAA", DAMAGED),  # id 0
+    ("after=_____________________w", DAMAGED),  # a rank that is no number (NaN)
+    ("after=P_gAAAAAAAAABkvrJsNgAAAAAAV", DAMAGED),  # other trailing bits than the one spelling (…AAU)
+    ("after=AAZhy4cike8AAAAE&before=AAZhy4cike8AAAAE", DAMAGED),
+    ("after=%2A%5E%3A%25_", DAMAGED),
+    ("before=f%27%22%3C%3E%7C.%2A%3F%5B%5D%28%29", DAMAGED),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), BAD_INPUT)
+@pytest.mark.parametrize("language", ["he", "ar"])
+def test_bad_input_is_a_translated_400_by_its_field(client, app, query, message, language):
+    make_letter()
+    (translated,) = messages_in(language, message)
+    assert translated != message, "the message has a translation"
+    response = client.get(f"/letters?{query}", headers={"Accept-Language": language})
+    assert response.status_code == 400
+    page = page_of(response)
+    assert page.find("html")[0]["dir"] == "rtl"
+    assert translated in page.visible_text
+    if message == DAMAGED:
+        assert page.find("p", **{"class": "error-message"})  # a link, not a choice: the error page
+    else:
+        assert page.find("div", **{"class": "error-summary", "role": "alert"})  # the form, with the problem by its field
+        assert "no-store" in response.headers["Cache-Control"]
+    api = client.get(f"/api/v1/letters?{query}", headers={"Accept-Language": language})
+    assert api.status_code == 400 and api.json == {"error": 400, "message": translated}
+
+
+def test_a_bad_field_is_marked_with_its_message_and_the_good_ones_are_kept(client, varied):
+    response = client.get("/letters?since=2026-02-30&until=2026-03-09&language=en", headers={"Accept-Language": "en"})
+    page = page_of(response)
+    assert (page.value("since"), page.value("until")) == ("", "2026-03-09")  # a date field cannot hold what is no day
+    assert ["selected" in a for a in page.find("option")] == [False, False, False, True]
+    assert page.find("input", name="since", **{"aria-invalid": "true", "aria-describedby": "since-error"})
+    assert NOT_A_DAY in " ".join(page.text)
+
+
+def test_nul_and_control_characters_in_a_filter_are_refused_cleanly(client, app):
+    for query in ("since=%00", "after=%00", "collective=%01", "language=%1b", "until=2026-03-01%0a"):
+        for url in ("/letters", "/api/v1/letters"):
+            assert client.get(f"{url}?{query}").status_code == 400, (url, query)
+
+
+def test_pages_of_few_spellings_are_kept_and_chosen_days_are_not(client, varied):
+    cache = page_cache()
+    cache.clear()
+    assert client.get("/letters?language=he&collective=yes").status_code == 200
+    kept = len(cache._pages)
+    assert kept == 1
+    response = client.get("/letters?since=2026-03-02")
+    assert response.status_code == 200 and len(cache._pages) == kept
+    # Still answered "not modified" while nothing changed.
+    assert client.get("/letters?since=2026-03-02", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    # Each filter is part of the page's name: another value is another page.
+    he = client.get("/letters?language=he").get_data(as_text=True)
+    ar = client.get("/letters?language=ar").get_data(as_text=True)
+    assert varied["he-1"].public_id in he and varied["he-1"].public_id not in ar
