@@ -1,7 +1,6 @@
 """What the public reads: the published letters (the list, filtered and paged by keyset; the latest;
-one by its public id),
-how many refusers were published each day, and what the press compiles (which letters, over which
-span, and what was taken from the public since a time). One query feeds the HTML list, the feed,
+one by its public id), how many refusers were published each day, and what the press compiles (which
+letters, over which span, and what was taken from the public since a time). One query feeds the HTML list, the feed,
 the API and the PDFs. Only letters.py changes what is published.
 """
 
