@@ -2,6 +2,7 @@
 a letter or a co-signature means to the person who wrote or signed it. Nothing here reads a request
 (which language a visitor reads in is chosen in i18n.py)."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 # The site's one name in each language, said only here: the title and header of every page, the
@@ -15,6 +16,14 @@ LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 # Each language's name in the reader's language, for sentences: "letters in Arabic" on a Hebrew page
 # is "מכתבים בערבית", not a Hebrew sentence ending in Arabic letters.
 LANGUAGE_NAMES_IN_TEXT = {"he": _l("Hebrew"), "ar": _l("Arabic"), "en": _l("English")}
+
+
+def translation_label(approved_by: str | None, original_language: str) -> str:
+    """What a translation says of itself: from which language, and exactly who approved it."""
+    language = LANGUAGE_NAMES_IN_TEXT[original_language]
+    if approved_by == "team":
+        return gettext("Translation from %(language)s, published by the team, not reviewed by the author", language=language)
+    return gettext("Translation from %(language)s, approved by the author", language=language)
 
 
 def direction(lang: str) -> str:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, func, or_, select
 
 from .extensions import db
-from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, looks_like_public_id
+from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, Translation, TranslationStatus, looks_like_public_id
 from .paging import Key, PageOutOfRange, Slice, count_pages
 from .tally import TallySnapshot
 
@@ -200,7 +200,8 @@ class Change:
 def taken_away(since: datetime) -> list[Change]:
     """What was taken from the public since `since`: letters withdrawn, unpublished, paused or rejected
     (the compilations and contents held them if they had been published), letters corrected (their
-    earlier text and name), and letters a published signer left or hid for now (their names under the letter)."""
+    earlier text and name), letters a published signer left or hid for now (their names under the letter),
+    and letters whose approved translation stopped being public (its words, its title in the contents)."""
     gone = select(Letter.public_id, Letter.published_at.is_not(None), Letter.updated_at).where(
         Letter.status.in_([LetterStatus.WITHDRAWN, LetterStatus.UNPUBLISHED, LetterStatus.PAUSED, LetterStatus.REJECTED]),
         Letter.updated_at >= since,
@@ -212,7 +213,14 @@ def taken_away(since: datetime) -> list[Change]:
         .where(Signature.status.in_([SignatureStatus.WITHDRAWN, SignatureStatus.UNPUBLISHED, SignatureStatus.PAUSED]), Signature.decided_at >= since)
         .group_by(Letter.public_id)
     )
+    untranslated = (
+        select(Letter.public_id, func.max(Translation.updated_at))
+        .join(Translation, Translation.letter_id == Letter.id)
+        .where(Translation.approved_at.is_not(None), Translation.status != TranslationStatus.APPROVED, Translation.updated_at >= since)
+        .group_by(Letter.public_id)
+    )
     changes = [Change(public_id, bool(shown), bool(shown), at) for public_id, shown, at in db.session.execute(gone)]
+    changes += [Change(public_id, True, True, at) for public_id, at in db.session.execute(untranslated)]
     changes += [Change(public_id, True, True, at) for public_id, at in db.session.execute(corrected)]
     changes += [Change(public_id, True, False, at) for public_id, at in db.session.execute(left)]
     return changes

@@ -85,3 +85,42 @@ def db_refresh(row):
 
     db.session.refresh(row)
     return row
+
+
+TRANSLATED = {
+    "he": ("תרגום", "אני מסרב לשרת. זה התרגום שהמחבר אישר.\n\nכתוב בשמי המלא."),
+    "ar": ("ترجمة", "أرفض الخدمة. هذه الترجمة التي وافق عليها الكاتب.\n\nمكتوبة باسمي الكامل."),
+    "en": ("A translation", "I refuse to serve. This is the translation the author approved.\n\nWritten under my full name."),
+}
+
+
+def make_translation(letter: Letter, language: str, *, status: str = "approved", approved_by: str | None = "author", title: str | None = None, body_text: str | None = None):
+    """A translation of `letter` into `language`, stored as the translation pages would leave it, and
+    the public revision moved as an approval moves it (so cached pages show it on the next request)."""
+    from refusal_site import sanitize, tally
+    from refusal_site.extensions import db
+    from refusal_site.models import Translation
+
+    default_title, default_text = TRANSLATED[language]
+    text = body_text if body_text is not None else default_text
+    approved = status == "approved"
+    translation = Translation(
+        letter=letter, language=language, title=title if title is not None else (default_title if letter.title else None),
+        body_text=text, body_html=sanitize.text_to_html(text), status=status, source_hash=letter.content_hash,
+        approved_by=approved_by if approved else None, approved_at=utcnow() if approved else None,
+    )
+    db.session.add(translation)
+    tally.bump_revision()
+    db.session.commit()
+    return translation
+
+
+def set_translation_status(translation, status: str):
+    """Change a translation's state directly (as a correction of its original does), moving the public revision."""
+    from refusal_site import tally
+    from refusal_site.extensions import db
+
+    translation.status = status
+    tally.bump_revision()
+    db.session.commit()
+    return translation

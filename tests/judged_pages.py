@@ -7,7 +7,7 @@ from refusal_site import contact, moderators, pauses, tokens
 from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
 from refusal_site.models import LetterStatus
-from tests.factories import make_collective, make_letter, make_signature
+from tests.factories import make_collective, make_letter, make_signature, make_translation
 
 MODERATOR_EMAIL = "judged@team.example"
 MODERATOR_PASSWORD = "a long enough password"
@@ -33,6 +33,9 @@ def make_pages() -> Pages:
     make_letter(language="ar")
     make_letter(language="en", title="Not in my name")
     collective = make_collective(title="מכתב הטייסים")
+    # Translated: the original offers its translations, each page marked as one (by the author, by the team).
+    make_translation(letter, "en")
+    make_translation(letter, "ar", approved_by="team")
     signed = [make_signature(collective) for _ in range(5)]
     # Hidden for now by its signer (the button that shows it again), and by the team (no button).
     hidden_by_signer = pauses.pause_signature(signed[3])
@@ -61,6 +64,8 @@ def make_pages() -> Pages:
             "/letters?language=he&since=2000-01-01&collective=no",  # the filters chosen, each with its way out
             "/letters?since=2026-02-30&until=x&language=xx&collective=maybe",  # the filters' errors next to their fields
             f"/letters/{letter.public_id}",
+            f"/letters/{letter.public_id}/en",
+            f"/letters/{letter.public_id}/ar",
             f"/letters/{collective.public_id}",
             "/press",
             "/press/range?since=2000-01-01&until=1999-01-01&language=xx",  # the form's errors next to its fields

@@ -9,7 +9,7 @@ from tests.factories import make_letter, make_published_series
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC_FIELDS = {
     "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
-    "corrected_at", "collective", "open_for_signing", "signatures", "signers_url",
+    "corrected_at", "collective", "open_for_signing", "signatures", "signers_url", "translations",
 }
 
 

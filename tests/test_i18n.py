@@ -43,7 +43,7 @@ def test_sanitized_html_is_marked_safe_in_one_place_each():
     templates = Path(__file__).parent.parent / "refusal_site" / "templates"
     uses = sorted((p.name, line) for p in templates.rglob("*") if p.is_file() for line in p.read_text().splitlines() if "|safe" in line)
     assert uses == [
-        ("_letter.html", '  <div class="letter-body">{{ letter.body_html|safe }}</div>'),
+        ("_letter.html", '  <div class="letter-body">{{ shown.body_html|safe }}</div>'),
         ("_site_page.html", '<div class="site-page-text">{{ body_html|safe }}</div>'),
     ]
 

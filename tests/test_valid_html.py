@@ -95,3 +95,12 @@ def test_the_atom_feed_parses_without_a_bozo_flag(app, client):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10" and len(feed.entries) >= 4
     assert all(entry.link.startswith("https://refusers.example/letters/") for entry in feed.entries)
+
+
+def test_a_language_feed_with_translations_parses_without_a_bozo_flag(app, client):
+    make_pages()  # a Hebrew letter translated into English and Arabic
+    for language in ("en", "ar"):
+        feed = feedparser.parse(client.get(f"/feed.atom?language={language}").get_data())
+        assert not feed.bozo, feed.get("bozo_exception")
+        translated = [entry for entry in feed.entries if entry.id.endswith(f"/{language}")]
+        assert translated and all(entry.title_detail.language == language for entry in translated)

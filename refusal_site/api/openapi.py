@@ -78,7 +78,7 @@ SCHEMAS = {
         "additionalProperties": False,
         "required": [
             "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
-            "corrected_at", "collective", "open_for_signing", "signatures", "signers_url",
+            "corrected_at", "collective", "open_for_signing", "signatures", "signers_url", "translations",
         ],
         "properties": {
             "id": PUBLIC_ID,
@@ -99,6 +99,28 @@ SCHEMAS = {
             "open_for_signing": {"type": "boolean"},
             "signatures": {"type": "integer", "minimum": 0, "description": "Published co-signatures."},
             "signers_url": NULLABLE_URL,
+            "translations": {
+                "type": "array", "items": _ref("Translation"),
+                "description": "The letter's approved translations into the site's other languages; none while not approved.",
+            },
+        },
+    },
+    "Translation": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["language", "direction", "url", "title", "text", "html", "approved_by", "approved_at"],
+        "properties": {
+            "language": {"type": "string", "enum": ["he", "ar", "en"]},
+            "direction": {"type": "string", "enum": ["rtl", "ltr"]},
+            "url": {"type": "string", "format": "uri", "description": "The letter's page in this translation."},
+            "title": NULLABLE_STRING,
+            "text": {"type": "string"},
+            "html": {"type": "string", "description": "The text as sanitized HTML, as the letter's."},
+            "approved_by": {
+                "type": "string", "enum": ["author", "team"],
+                "description": "author: the author approved it; team: the site's team published it, not reviewed by the author.",
+            },
+            "approved_at": {"type": "string", "format": "date-time"},
         },
     },
     "LetterPage": {

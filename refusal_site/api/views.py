@@ -2,10 +2,10 @@
 
 from flask import Blueprint, abort, current_app, json, redirect, request
 
-from .. import letters, published, signatures
+from .. import letters, published, signatures, translated
 from . import openapi
 from ..http import site_url
-from ..models import Letter, Signature
+from ..models import Letter, Signature, Translation
 from ..page_cache import cached_response
 from ..paging import PageOutOfRange, encode_cursor
 from ..params import few_spellings, filter_params, letter_filter, list_place, page_number
@@ -24,8 +24,8 @@ def _readable_from_any_site(response):
     return response
 
 
-def public_letter(letter: Letter) -> dict:
-    """Everything the public may know of a letter, and nothing else."""
+def public_letter(letter: Letter, translations: list[Translation]) -> dict:
+    """Everything the public may know of a letter and its public translations (translated.py), and nothing else."""
     return {
         "id": letter.public_id,
         "url": site_url("public.letter", public_id=letter.public_id),
@@ -42,6 +42,21 @@ def public_letter(letter: Letter) -> dict:
         "open_for_signing": letter.open_for_signing,
         "signatures": letter.signatures_published if letter.collective else 0,
         "signers_url": site_url("api.signers", public_id=letter.public_id) if letter.collective else None,
+        "translations": [public_translation(letter, translation) for translation in translations],
+    }
+
+
+def public_translation(letter: Letter, translation: Translation) -> dict:
+    """A public translation of a letter: its words, where it is read, and who approved it."""
+    return {
+        "language": translation.language,
+        "direction": translation.direction,
+        "url": site_url("public.letter_in", public_id=letter.public_id, language=translation.language),
+        "title": translation.title,
+        "text": translation.body_text,
+        "html": translation.body_html,
+        "approved_by": translation.approved_by,
+        "approved_at": translation.approved_at.isoformat(),
     }
 
 
@@ -89,10 +104,11 @@ def letter_list():
 
     def render() -> str:
         found = published.letter_slice(chosen, current_app.config["LETTERS_PER_PAGE"], letters.public_state(), after=place.after, before=place.before)
+        versions = translated.translations_of_many(found.items)
         link = lambda name, key: site_url("api.letter_list", **{name: encode_cursor(key)}, **shown) if key else None  # noqa: E731
         return _json(
             {
-                "letters": [public_letter(letter) for letter in found.items],
+                "letters": [public_letter(letter, versions[letter.id]) for letter in found.items],
                 "total": found.total,
                 "next": link("after", found.older),
                 "previous": link("before", found.newer),
@@ -108,7 +124,7 @@ def letter(public_id: str):
         found = published.published_letter(public_id)
         if found is None:
             abort(404)
-        return _json(public_letter(found))
+        return _json(public_letter(found, translated.translations_of(found)))
 
     return cached_response("api-letter", render, "application/json", public_id=public_id)
 

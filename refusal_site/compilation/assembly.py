@@ -14,10 +14,10 @@ from pathlib import Path
 import pikepdf
 from flask_babel import force_locale, gettext
 
-from ..models import Language, Letter, utcnow
+from ..models import Language, Letter, Translation, utcnow
 from . import cache, front, limits, rendering, stamping, tagging, unprintable
 from .pages import Placed, placed, runs
-from .selection import Selection, SiteCount, fingerprint, letter_fingerprint, printed, standard_jobs, whole_site
+from .selection import Selection, SiteCount, edition, fingerprint, part_fingerprints, printed_parts, standard_jobs, whole_site
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +59,29 @@ def build_standard() -> list[tuple[Selection, str, Compilation]]:
 
 
 def _render_and_assemble(selection: Selection, selected: list[Letter], language: str, path: Path, site: SiteCount | None) -> int:
-    where = [placed(letter_fingerprint(letter)) for letter in selected]
-    missing = printed([letter for letter, kept in zip(selected, where) if kept is None])
+    # Its parts: each letter, after its public translation into the edition's language if it has one.
+    parts = edition(selected, language)
+    fingerprints = part_fingerprints(parts)
+    where = [placed(fp) for fp in fingerprints]
+    missing = printed_parts([part for part, kept in zip(parts, where) if kept is None])
     for run in runs([letter for letter in missing if not unprintable.failed(letter)]):
         unprintable.render_safely(run, rendering.fonts())
-    pages = front.contents(selected, language)
+    pages = front.contents(parts, language)
     made = front.front(selection, selected, language, pages, site)
-    fingerprints = [letter_fingerprint(letter) for letter in selected]
     where = [kept or placed(fp) for fp, kept in zip(fingerprints, where)]
     # A letter whose pages could not be rendered (now or lately) is left out: a note stands in its place.
     failed = [letter for letter in missing if placed(letter.fingerprint) is None]
     if failed:
         stand_ins = dict(zip((letter.fingerprint for letter in failed), unprintable.stand_ins(failed, rendering.fonts())))
         where = [kept or stand_ins[fp] for fp, kept in zip(fingerprints, where)]
-    total = _assemble(selection, selected, language, made, where, path)
+    total = _assemble(selection, parts, language, made, where, path)
     if failed:
         ids = {letter.public_id for letter in failed}
         unprintable.report([letter for letter in selected if letter.public_id in ids])
     return total
 
 
-def _assemble(selection: Selection, selected: list[Letter], language: str, made: front.Front, where: list[Placed], path: Path) -> int:
+def _assemble(selection: Selection, parts: list[tuple[Letter, Translation | None]], language: str, made: front.Front, where: list[Placed], path: Path) -> int:
     """Join cover, contents and letters' pages; number, link, bookmark and label them; write once."""
     opened: dict[Path, pikepdf.Pdf] = {}
 
@@ -99,10 +101,10 @@ def _assemble(selection: Selection, selected: list[Letter], language: str, made:
             joined.append(*((rendered, [page]) if page is not None else (source(file), [0])))
         front_pages = len(out.pages)  # cover and contents: the letters are numbered from the next one
         starts = []
-        for letter, kept in zip(selected, where, strict=True):
+        for (letter, translation), kept in zip(parts, where, strict=True):
             starts.append(len(out.pages))
-            joined.append(source(cache.pages_path(kept.file)), range(kept.first, kept.first + kept.count), letter.language)
-        entries = [letter.display_name + (f" · {letter.title}" if letter.title else "") for letter in selected]
+            joined.append(source(cache.pages_path(kept.file)), range(kept.first, kept.first + kept.count), (translation or letter).language)
+        entries = [front.entry_text(letter, translation, language) for letter, translation in parts]
         footer_digits, toc_digits = stamping.digits(language)
         stamping.stamp_numbers(out, front_pages, footer_digits)
         stamping.number_contents(joined, front_pages, starts, toc_digits, language, entries)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..models import Language, Letter
-from .selection import TEMPLATE_VERSION, Selection, letter_fingerprint
+from ..models import Language, Letter, Translation
+from .selection import TEMPLATE_VERSION, Selection, letter_fingerprint, translation_fingerprint
 
 
 def folder() -> Path:
@@ -30,10 +30,13 @@ def _versioned(*parts) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def letter_pdf_path(letter: Letter) -> tuple[Path, str]:
-    """Where a letter's PDF is (or will be) kept, and its fingerprint (the ETag)."""
-    fingerprint = letter_fingerprint(letter)
-    return folder() / "letters" / f"{letter.public_id}-{fingerprint}.pdf", fingerprint
+def letter_pdf_path(letter: Letter, translation: Translation | None = None) -> tuple[Path, str]:
+    """Where a letter's PDF (in a public `translation`) is (or will be) kept, and its fingerprint (the ETag)."""
+    if translation is None:
+        fingerprint = letter_fingerprint(letter)
+        return folder() / "letters" / f"{letter.public_id}-{fingerprint}.pdf", fingerprint
+    fingerprint = translation_fingerprint(letter_fingerprint(letter), translation)
+    return folder() / "letters" / f"{letter.public_id}-{translation.language}-{fingerprint}.pdf", fingerprint
 
 
 def compilation_path(selection: Selection, digest: str) -> Path:

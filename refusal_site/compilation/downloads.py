@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from .. import letters
-from ..models import Letter, utcnow
+from ..models import Letter, Translation, utcnow
 from . import assembly, cache, limits, one_letter, service, unprintable, worker
 from .selection import choose
 
@@ -64,15 +64,16 @@ RangeBudget = Callable[[bool], bool]
 log = logging.getLogger(__name__)
 
 
-def letter_pdf(letter: Letter) -> Answer:
-    """A published letter's own PDF: rendered by the request itself when that is quick, else by a worker."""
-    path, fingerprint = cache.letter_pdf_path(letter)
+def letter_pdf(letter: Letter, translation: Translation | None = None) -> Answer:
+    """A published letter's own PDF (in a public `translation`, the original following): rendered by
+    the request itself when that is quick, else by a worker."""
+    path, fingerprint = cache.letter_pdf_path(letter, translation)
     if not path.exists():
         try:
             if not limits.renders_inline(letter):
                 unprintable.refuse_if_unprintable(letter.public_id, fingerprint)
-                return _start(one_letter.key(letter), public_id=letter.public_id)
-            path, fingerprint = one_letter.pdf(letter, now=True)
+                return _start(one_letter.key(letter, translation), public_id=letter.public_id, language=translation and translation.language)
+            path, fingerprint = one_letter.pdf(letter, translation, now=True)
         except limits.BeingRendered:
             return BeingBuilt()
         except limits.Busy:
@@ -83,7 +84,8 @@ def letter_pdf(letter: Letter) -> Answer:
         except OSError:
             log.exception("could not write the PDF cache")
             return Unavailable()
-    return Ready(path, fingerprint, f"letter-{letter.published_at:%Y-%m-%d}-{letter.public_id}.pdf")
+    suffix = f"-{translation.language}" if translation else ""
+    return Ready(path, fingerprint, f"letter-{letter.published_at:%Y-%m-%d}-{letter.public_id}{suffix}.pdf")
 
 
 def compilation_pdf(asked: str | None, since: date | None, until: date | None, language: str, may_build_range: RangeBudget) -> Answer:

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from .. import chart
 from ..extensions import db
-from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME
-from ..models import Language, Letter, Signature, SignatureStatus, utcnow
+from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME, translation_label
+from ..models import Language, Letter, Signature, SignatureStatus, Translation, utcnow
 from . import cache, rendering, tagging
 from .selection import Selection, SiteCount, day
 
@@ -35,26 +35,51 @@ CONTENTS_LINE = 64
 WIDE = frozenset("MWmw@%")
 
 
-def contents(selected: list[Letter], language: str) -> list[list[dict]]:
-    """The contents' entries, a page's worth at a time (without their page numbers: see stamping)."""
-    entries = [_entry(i, letter, language) for i, letter in enumerate(selected)]
+def contents(parts: list[tuple[Letter, Translation | None]], language: str) -> list[list[dict]]:
+    """The contents' entries, a page's worth at a time (without their page numbers: see stamping):
+    one for each part of the edition (selection.edition), a letter or its translation."""
+    translated = {letter.id for letter, translation in parts if translation is not None}
+    entries = [_entry(i, letter, translation, language, letter.id in translated) for i, (letter, translation) in enumerate(parts)]
     return [entries[i : i + CONTENTS_ROWS] for i in range(0, len(entries), CONTENTS_ROWS)] or [[]]
 
 
-def _entry(index: int, letter: Letter, language: str) -> dict:
-    """One entry: the name and title as written (in the letter's language and direction), and below
-    them, in the edition's language, the letter's language, the day it was published and, for a
-    collective letter, how many co-signed it: a reader of the edition can tell what each letter is."""
-    text = letter.display_name + (f" · {letter.title}" if letter.title else "")
+def entry_text(letter: Letter, translation: Translation | None, language: str) -> str:
+    """An entry's first line (and its bookmark): the name, and the title as shown (a translation's, marked)."""
+    title = translation.title if translation else letter.title
+    text = letter.display_name + (f" · {title}" if title else "")
+    if translation is None:
+        return text
     with force_locale(language):
-        about = [str(LANGUAGE_NAMES_IN_TEXT[letter.language]), format_date(day(letter.published_at), "long")]
+        return f"{text} ({gettext('Translation from %(language)s', language=str(LANGUAGE_NAMES_IN_TEXT[letter.language]))})"
+
+
+def _entry(index: int, letter: Letter, translation: Translation | None, language: str, translated: bool) -> dict:
+    """One entry: the name and title as shown (in the language and direction of the part), and below
+    them, in the edition's language, what the part is (a translation, and who approved it; the
+    original; a letter in another language with no translation yet; or a letter's language), the day
+    it was published and, for a collective letter, how many co-signed it: a reader of the edition can
+    tell what each letter is and which is which."""
+    title = translation.title if translation else letter.title
+    text = letter.display_name + (f" · {title}" if title else "")
+    shown = translation or letter
+    with force_locale(language):
+        named = str(LANGUAGE_NAMES_IN_TEXT[letter.language])
+        if translation is not None:
+            what = translation_label(translation.approved_by, letter.language)
+        elif translated:
+            what = gettext("The original, in %(language)s", language=named)
+        elif letter.language != language:
+            what = gettext("In %(language)s, no translation yet", language=named)
+        else:
+            what = named
+        about = [what, format_date(day(letter.published_at), "long")]
         if letter.collective and letter.signatures_published:
             count = letter.signatures_published
             # Number formatted (Flask-Babel's ngettext would not format it).
             phrase = get_translations().ungettext("collective, %(num)s co-signature", "collective, %(num)s co-signatures", count)
             about.append(phrase % {"num": format_number(count)})
-    return {"index": index, "text": _cut(text, CONTENTS_LINE), "about": " · ".join(about), "language": letter.language,
-            "direction": letter.direction}
+    return {"index": index, "text": _cut(text, CONTENTS_LINE), "about": " · ".join(about), "language": shown.language,
+            "direction": shown.direction}
 
 
 def _width(text: str) -> float:

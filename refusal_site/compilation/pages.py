@@ -51,7 +51,7 @@ def render_run(run: list[PrintedLetter], font_config: FontConfiguration | None, 
         del document
     name = hashlib.sha256("|".join(letter.fingerprint for letter in run).encode()).hexdigest()[:32] + ".pdf"
     cache.write_atomically(cache.pages_path(name), data)
-    firsts = [starts[letter.public_id] for letter in run] + [pages]
+    firsts = [starts[letter.part_id] for letter in run] + [pages]
     for letter, first, following in zip(run, firsts, firsts[1:]):
         # Written after the file it points into, so an index entry never points at nothing.
         cache.write_atomically(cache.index_path(letter.fingerprint), json.dumps(

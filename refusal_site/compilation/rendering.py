@@ -113,10 +113,12 @@ def letters_document(selected: list[PrintedLetter], font_config: FontConfigurati
     return render("press/letters_pdf.html", selected[0].language, font_config, sections=sections)
 
 
-def letter_pdf(shown: PrintedLetter) -> bytes:
-    """One letter (with its signers) as a tagged PDF, in its own language and direction."""
+def letter_pdf(shown: PrintedLetter, original: PrintedLetter | None = None) -> bytes:
+    """One letter (with its signers) as a tagged PDF, in its own language and direction; or, with
+    `original`, in a translation (`shown`, in its language), the original following from a new page."""
+    sections = Markup("").join(letter_markup(part) for part in (shown, original) if part is not None)
     with force_locale(shown.language):
-        html = render_template("press/letter_pdf.html", letter=shown, section=letter_markup(shown), pdf_static=PDF_STATIC,
+        html = render_template("press/letter_pdf.html", letter=shown, section=sections, pdf_static=PDF_STATIC,
                                page_lang=shown.language, page_dir=shown.direction)
     document = HTML(string=html, base_url=PDF_STATIC, url_fetcher=StaticOnlyFetcher(current_app.static_folder))
     with no_cycle_collection():

@@ -1,6 +1,7 @@
 """What goes into a PDF: which published letters (Selection), what a PDF shows of each
 (PrintedLetter: public fields only), and the fingerprints that name what is kept of them."""
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,8 +10,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import to_user_timezone
 
-from .. import published, signatures, tally
-from ..models import Language, Letter
+from .. import published, signatures, tally, translated
+from ..models import Language, Letter, Translation
 
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
 TEMPLATE_VERSION = "8"
@@ -37,10 +38,19 @@ class PrintedLetter:
     collective: bool
     signers: tuple[Signer, ...]
     fingerprint: str
+    # Shown in a translation (title, body_html and language are the translation's): from which
+    # language, approved by whom ("author" or "team"); the original follows it in a compilation.
+    translated_from: str | None = None
+    approved_by: str | None = None
 
     @property
     def direction(self) -> str:
         return Language(self.language).direction
+
+    @property
+    def part_id(self) -> str:
+        """What names its pages in a file of pages: the letter's public id, and a translation's language."""
+        return f"{self.public_id}-{self.language}" if self.translated_from else self.public_id
 
 
 def html_digest(html: str) -> str:
@@ -75,6 +85,47 @@ def printed(selected: list[Letter], moments: dict[int, datetime] | None = None) 
             fingerprint=letter_fingerprint(letter, published_at),
         ))
     return shown
+
+
+def translation_fingerprint(original: str, translation: Translation) -> str:
+    """What a translation's pages depend on: its letter's pages (`original`: the letter's fingerprint,
+    for the name, date and address they share), its language, words and who approved it."""
+    parts = (original, translation.language, translation.title or "", html_digest(translation.body_html), translation.approved_by or "")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def in_translation(shown: PrintedLetter, translation: Translation) -> PrintedLetter:
+    """A letter as a PDF shows it in a public translation: its words, under the letter's name and date
+    (its signers follow with the original)."""
+    return dataclasses.replace(
+        shown, language=translation.language, title=translation.title, body_html=translation.body_html, signers=(),
+        translated_from=shown.language, approved_by=translation.approved_by, fingerprint=translation_fingerprint(shown.fingerprint, translation),
+    )
+
+
+def edition(selected: list[Letter], language: str) -> list[tuple[Letter, Translation | None]]:
+    """The parts of a compilation in `language`, in order: each letter written in another language
+    with a public translation into `language`, as that translation and then as written; every other
+    letter as written (one query for the translations)."""
+    into = translated.translations_into(selected, language)
+    parts: list[tuple[Letter, Translation | None]] = []
+    for letter in selected:
+        if letter.id in into:
+            parts.append((letter, into[letter.id]))
+        parts.append((letter, None))
+    return parts
+
+
+def part_fingerprints(parts: list[tuple[Letter, Translation | None]]) -> list[str]:
+    return [letter_fingerprint(letter) if translation is None else translation_fingerprint(letter_fingerprint(letter), translation)
+            for letter, translation in parts]
+
+
+def printed_parts(parts: list[tuple[Letter, Translation | None]]) -> list[PrintedLetter]:
+    """The parts as PDFs show them (printed(), the translations as in_translation())."""
+    originals = {shown.public_id: shown for shown in printed(list({letter.id: letter for letter, _ in parts}.values()))}
+    return [originals[letter.public_id] if translation is None else in_translation(originals[letter.public_id], translation)
+            for letter, translation in parts]
 
 
 def day(moment: datetime) -> date:
@@ -166,9 +217,10 @@ def whole_site(selection: Selection) -> SiteCount | None:
 
 
 def fingerprint(selection: Selection, selected: list[Letter], language: str, site: SiteCount | None = None) -> str:
-    """What a compilation depends on: its selection, its language, each of its letters' pages and,
-    for part of the site (`site`: whole_site), what the whole site counts, which its cover says."""
-    parts = [TEMPLATE_VERSION, current_app.config["BUILD_ID"], selection.name, language, *(letter_fingerprint(l) for l in selected)]
+    """What a compilation depends on: its selection, its language, each of its parts' pages (its
+    letters' and their public translations into `language`: edition) and, for part of the site
+    (`site`: whole_site), what the whole site counts, which its cover says."""
+    parts = [TEMPLATE_VERSION, current_app.config["BUILD_ID"], selection.name, language, *part_fingerprints(edition(selected, language))]
     if site is not None:
         parts.append(f"site:{site.refusers}:{site.letters}:{site.signatures}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from .. import published
+from .. import published, translated
 from . import assembly, limits, one_letter
 from .selection import Selection
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def start(key: str, *, selection: Selection | None = None, language: str | None = None, public_id: str | None = None) -> bool:
     """Start a worker that builds the compilation of `selection` in `language` (or the PDF of the
-    letter `public_id`), unless some process builds it already; return whether one started. Busy,
+    letter `public_id`, in its public translation into `language` if one is given), unless some process builds it already; return whether one started. Busy,
     starting nothing, if PDF_MAX_BUILDS builds run already.
 
     The key's lock and a build slot are taken here, before the process starts, and handed to it:
@@ -32,7 +32,7 @@ def start(key: str, *, selection: Selection | None = None, language: str | None 
     multiprocessing.active_children()  # reap workers that finished
     try:
         with limits.lock_and_slot(key) as (key_lock, slot):
-            job = ("letter", public_id) if public_id is not None else ("compilation", selection, language)
+            job = ("letter", public_id, language) if public_id is not None else ("compilation", selection, language)
             _spawn(key, job, key_lock, slot)
     except limits.BeingRendered:
         return False
@@ -82,8 +82,9 @@ def _run(factory: Callable[[dict], Flask], config: dict, key: str, job: tuple, k
         with app.app_context():
             if job[0] == "letter":
                 letter = published.published_letter(job[1])
-                if letter is not None:
-                    one_letter.pdf(letter)
+                translation = translated.translation_of(letter, job[2]) if letter is not None and job[2] else None
+                if letter is not None and (job[2] is None or translation is not None):
+                    one_letter.pdf(letter, translation)
             else:
                 assembly.build(job[1], job[2])
     except BaseException:

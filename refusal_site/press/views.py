@@ -8,13 +8,13 @@ from flask import Blueprint, Response, abort, current_app, make_response, redire
 from flask_babel import format_date, format_decimal, gettext as _
 from limits import parse_many
 
-from .. import chart, letters, params, published
+from .. import chart, letters, params, published, translated
 from ..compilation import downloads
 from ..extensions import limiter
 from ..http import client_key, error_response, no_store
 from ..i18n import current_language, select_locale
 from ..languages import LANGUAGE_NAMES_IN_TEXT, direction
-from ..models import utcnow
+from ..models import Language, utcnow
 from ..page_cache import cached_response
 from ..params import language_filter
 from .forms import RangeForm
@@ -129,6 +129,16 @@ def letter_pdf(public_id: str):
     if letter is None:
         abort(404)
     return _answer(downloads.letter_pdf(letter))
+
+
+@bp.get(f"/letters/<public_id>/<any({', '.join(Language)}):language>.pdf")
+def letter_pdf_in(public_id: str, language: str):
+    """A letter's PDF in one of its public translations, the original following (404 where it has none)."""
+    letter = published.published_letter(public_id)
+    translation = translated.translation_of(letter, language) if letter is not None else None
+    if translation is None:
+        abort(404)
+    return _answer(downloads.letter_pdf(letter, translation))
 
 
 @bp.get("/press/letters.pdf")

@@ -1,5 +1,5 @@
 """What search engines are told: robots.txt keeps private links and moderation out, and the
-sitemap lists every public page (each letter, with its language versions). Private pages also say
+sitemap lists every public page (each letter and each of its public translations, with their language versions). Private pages also say
 noindex themselves (refusal_site/http.py), for crawlers that ignore robots.txt."""
 
 import re
@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, Response, abort, current_app, render_template
 from sqlalchemy import func, select
 
-from .. import letters, published
+from .. import letters, published, translated
 from ..extensions import db
 from ..http import is_indexable
 from ..models import Letter, LetterStatus
@@ -67,7 +67,12 @@ def sitemap_letters(number: int):
         found = db.session.execute(query).scalars().all()
         if not found and number != 1:
             abort(404)
-        pages = [("public.letter", {"public_id": letter.public_id}, letter.corrected_at or letter.published_at) for letter in found]
+        shown = translated.translations_of_many(found)
+        pages = []
+        for letter in found:
+            pages.append(("public.letter", {"public_id": letter.public_id}, letter.corrected_at or letter.published_at))
+            pages += [("public.letter_in", {"public_id": letter.public_id, "language": translation.language}, translation.approved_at)
+                      for translation in shown[letter.id]]
         return render_template("public/sitemap.xml", pages=pages)
 
     if not 1 <= number <= SITEMAPS_PER_INDEX:

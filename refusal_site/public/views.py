@@ -4,9 +4,9 @@ site's own pages (About, Privacy)."""
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
 from flask_babel import gettext
 
-from .. import letters, published, signatures, site_pages
+from .. import letters, published, signatures, site_pages, translated
 from ..i18n import current_language
-from ..models import SitePageSlug
+from ..models import Language, SitePageSlug
 from ..http import no_store
 from ..page_cache import cached_response
 from ..paging import PageOutOfRange, encode_cursor
@@ -20,12 +20,12 @@ bp.add_app_template_filter(encode_cursor, "cursor")
 
 @bp.get("/")
 def index():
-    return cached_response(
-        "index",
-        lambda: render_template(
-            "public/index.html", tally=letters.public_state(), latest=published.latest_published(current_app.config["LATEST_LETTERS"])
-        ),
-    )
+    def render() -> str:
+        tally = letters.public_state()
+        latest = published.latest_published(current_app.config["LATEST_LETTERS"])
+        return render_template("public/index.html", tally=tally, latest=latest, into=translated.translations_into(latest, current_language()))
+
+    return cached_response("index", render)
 
 
 @bp.get("/letters")
@@ -54,12 +54,26 @@ def letter_list():
 
 @bp.get("/letters/<public_id>")
 def letter(public_id: str):
+    return _letter_page(public_id, None)
+
+
+@bp.get(f"/letters/<public_id>/<any({', '.join(Language)}):language>")
+def letter_in(public_id: str, language: str):
+    """A letter in one of its public translations (404 where it has none in `language`)."""
+    return _letter_page(public_id, language)
+
+
+def _letter_page(public_id: str, language: str | None):
     number = page_number()
 
     def render() -> str:
         tally = letters.public_state()  # first: it releases an embargo whose time has come
         found = published.published_letter(public_id)
         if found is None:
+            abort(404)
+        translations = translated.translations_of(found)
+        translation = next((shown for shown in translations if shown.language == language), None)
+        if language and translation is None:
             abort(404)
         signers = None
         if found.collective:
@@ -73,23 +87,30 @@ def letter(public_id: str):
         return render_template(
             "public/letter.html",
             letter=found,
+            translation=translation,
+            translations=translations,
             signers=signers,
             tally=tally,
             neighbours=published.neighbours(found),
             share=sharing.share_links(site_url("public.letter", public_id=public_id), heading, heading),
         )
 
-    return cached_response("letter", render, public_id=public_id, page=number)
+    return cached_response("letter", render, public_id=public_id, page=number, language=language)
 
 
 @bp.get("/feed.atom")
 def feed():
-    """The latest letters, of every language or of one (?language=)."""
+    """The latest letters, of every language, or those a reader of one can read in it (?language=):
+    written in it, or translated into it (shown in the translation)."""
     language = language_filter()
 
     def render() -> str:
         tally = letters.public_state()
-        entries = published.latest_published(current_app.config["LATEST_LETTERS"], language)
+        limit = current_app.config["LATEST_LETTERS"]
+        if language is None:
+            entries = [(letter, None) for letter in published.latest_published(limit)]
+        else:
+            entries = translated.published_in(language, limit)
         return render_template("public/feed.atom.xml", tally=tally, entries=entries, language=language)
 
     return cached_response("feed", render, mimetype="application/atom+xml", language=language)
