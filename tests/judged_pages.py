@@ -60,7 +60,7 @@ def make_pages() -> Pages:
         public=[
             "/",
             "/letters",
-            "/letters?language=he",
+            "/letters?language=he",  # its Hebrew letter translated: in English and Arabic, the translation
             "/letters?language=he&since=2000-01-01&collective=no",  # the filters chosen, each with its way out
             "/letters?since=2026-02-30&until=x&language=xx&collective=maybe",  # the filters' errors next to their fields
             f"/letters/{letter.public_id}",

@@ -139,6 +139,7 @@ def _surfaces(client, letter) -> dict[str, str]:
         "page": client.get(f"/letters/{letter.public_id}/en?lang=en").get_data(as_text=True),
         "original": client.get(f"/letters/{letter.public_id}?lang=en").get_data(as_text=True),
         "home": client.get("/?lang=en").get_data(as_text=True),
+        "list": client.get("/letters?lang=en").get_data(as_text=True),
         "feed": client.get("/feed.atom?language=en").get_data(as_text=True),
         "api": client.get(f"/api/v1/letters/{letter.public_id}").get_data(as_text=True),
         "api list": client.get("/api/v1/letters").get_data(as_text=True),
@@ -155,7 +156,7 @@ def test_the_translation_is_gone_from_every_surface_on_the_next_request(client, 
     letter = make_letter(language="he", title="מכתב")
     translation = make_translation(letter, "en", title="TRANSLATED TITLE")
     other = make_letter(language="he")  # keeps the lists and the sitemap non-empty
-    assert _shows_translation(_surfaces(client, letter)) == ["page", "home", "feed", "api", "api list"]
+    assert _shows_translation(_surfaces(client, letter)) == ["page", "home", "list", "feed", "api", "api list"]
     assert client.get(f"/letters/{letter.public_id}/en").status_code == 200
     if how == "withdraw":
         letters.withdraw(letter)
@@ -169,3 +170,21 @@ def test_the_translation_is_gone_from_every_surface_on_the_next_request(client, 
     assert client.get(f"/letters/{letter.public_id}/en").status_code == 404
     assert f"/letters/{letter.public_id}/en" not in client.get("/sitemap-letters-1.xml").get_data(as_text=True)
     assert other.public_id in client.get("/sitemap-letters-1.xml").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["he", "ar", "en"])
+def test_the_list_shows_each_letter_in_the_reader_s_language_where_it_has_a_public_translation(client, lang):
+    source = "en" if lang == "he" else "he"
+    translated_letter = make_letter(language=source, title="ORIGINAL TITLE")
+    other = make_letter(language=source, title="UNTRANSLATED")
+    make_translation(translated_letter, lang, title="TRANSLATED TITLE")
+    make_translation(other, lang, title="NOT YET", status="awaiting_author")
+    for url in (f"/letters?lang={lang}", f"/letters?language={source}&lang={lang}"):
+        page = get_page(client, url)
+        assert "TRANSLATED TITLE" in page.visible_text and "ORIGINAL TITLE" not in page.visible_text
+        assert "UNTRANSLATED" in page.visible_text and "NOT YET" not in page.visible_text
+        assert page.find("a", href=f"/letters/{translated_letter.public_id}/{lang}")
+        assert len(page.find("p", **{"class": "translation-note"})) == 1
+        assert [a["lang"] for a in page.find("article")] == [source, lang]  # newest first
+    # Counted as the letters they are, whatever their translations.
+    assert "2 letters" in get_page(client, f"/letters?language={source}&lang=en").visible_text

@@ -47,7 +47,9 @@ def letter_list():
     def render() -> str:
         tally = letters.public_state()
         found = published.letter_slice(chosen, current_app.config["LETTERS_PER_PAGE"], tally, after=place.after, before=place.before)
-        return render_template("public/letters.html", form=form, shown=shown, place=place.params, found=found, chosen=chosen, tally=tally)
+        # Each letter in the reader's language where it has a public translation into it.
+        into = translated.translations_into(found.items, current_language())
+        return render_template("public/letters.html", form=form, shown=shown, place=place.params, found=found, chosen=chosen, tally=tally, into=into)
 
     return cached_response("letters", render, keep=few_spellings(chosen), **shown, **place.params)
 

@@ -131,3 +131,22 @@ def test_a_translation_taken_back_is_forgotten_by_every_machine_s_pdf_cache(app)
     assert [(c.public_id, c.compilations, c.contents) for c in published.taken_away(since)] == [(hebrew.public_id, True, True)]
     assert sweep.sweep() > 0
     assert not built.exists()
+
+
+@pytest.mark.parametrize("how", ["withdraw", "pause", "unpublish"])
+def test_a_letter_taken_from_the_public_takes_its_translation_out_of_the_next_compilation(app, how):
+    from refusal_site import pauses
+
+    hebrew, _arabic, _english = _three()
+    make_translation(hebrew, "en", title="Not in my name")
+    chosen = selection.Selection()
+    assert ENGLISH in " ".join(plain(pdf_text(assembly.build(chosen, "en").path)).split())
+    if how == "withdraw":
+        letters.withdraw(hebrew)
+    elif how == "pause":
+        pauses.pause(hebrew)
+    else:
+        letters.unpublish(hebrew, by="test", reason="at the author's request")
+    text = " ".join(plain(pdf_text(assembly.build(chosen, "en").path)).split())
+    assert ENGLISH not in text and "Not in my name" not in text
+    assert "Written in English" in text
