@@ -214,6 +214,11 @@ class LetterSearch(db.Model):
     SEARCH_MACHINERY): SQLite an FTS5 table over these columns, PostgreSQL a GIN index."""
 
     __tablename__ = "letter_search"
+    __table_args__ = (
+        # Filtering a query's matches by language or date reads this, not the rows: on SQLite a row
+        # with its text's terms fills a page, and a common word has tens of thousands of matches.
+        Index("ix_letter_search_letter_id_language_published_at", "letter_id", "language", "published_at"),
+    )
 
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())

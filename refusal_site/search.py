@@ -20,6 +20,7 @@ vector, which for a common word is most letters.
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from markupsafe import Markup, escape
 from sqlalchemy import Float, Subquery, case, cast, column, delete, false, func, insert, literal, select, table, type_coerce
@@ -28,7 +29,7 @@ from sqlalchemy.types import Text
 
 from . import search_text
 from .extensions import db
-from .models import Letter, LetterSearch, LetterStatus, Signature, SignatureStatus
+from .models import Language, Letter, LetterSearch, LetterStatus, Signature, SignatureStatus
 from .storage import write_transaction
 
 # What a query term adds to a letter's rank when its title, or a name or descriptor, holds it.
@@ -107,13 +108,14 @@ def rebuild(*, batch: int = 1000) -> int:
 # --- the query ----------------------------------------------------------------------------------
 
 
-def ranked(terms: list[str]) -> Subquery:
+def ranked(terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> Subquery:
     """The published letters whose index holds all `terms` (as search_text.query_terms gives them), as
     (letter_id, rank, published_at): rank is a float, higher is better, the same on both databases.
-    No terms (or none that is a term) find nothing.
+    No terms (or none that is a term) find nothing. Optionally only letters in `language`, or
+    published from `since` (inclusive) until `until` (exclusive).
 
-    A query that matches more than CANDIDATES letters is ranked among the CANDIDATES latest of them
-    (by id: the order letters were sent in); count() tells how many match in all.
+    A query that matches more than CANDIDATES letters (within those filters) is ranked among the
+    CANDIDATES latest of them (by id: the order letters were sent in); count() tells how many match.
 
     Take a page from this subquery's own columns (order by rank, published_at, letter_id, all
     descending; filter on published_at), then join the letters of that page alone: sorting whole
@@ -123,16 +125,17 @@ def ranked(terms: list[str]) -> Subquery:
     if not terms:
         return select(row.letter_id, cast(literal(0), Float).label("rank"), row.published_at).where(false()).subquery("ranked")
     rank = sum(1 + TITLE_WEIGHT * _holds(row.title, term) + PEOPLE_WEIGHT * _holds(row.people, term) for term in terms)
-    latest = _matching(terms).order_by(_matching_id(terms).desc()).limit(CANDIDATES)
+    latest = _matching(terms, _within(language, since, until)).order_by(_matching_id().desc()).limit(CANDIDATES)
     return select(row.letter_id, cast(rank, Float).label("rank"), row.published_at).where(row.letter_id.in_(latest)).subquery("ranked")
 
 
-def count(terms: list[str]) -> int:
-    """How many published letters hold all `terms` (however many ranked() ranks)."""
+def count(terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> int:
+    """How many published letters hold all `terms`, within ranked()'s filters (however many it ranks)."""
     terms = _usable(terms)
     if not terms:
         return 0
-    return db.session.execute(select(func.count()).select_from(_matching(terms).subquery())).scalar_one()
+    matching = _matching(terms, _within(language, since, until)).subquery()
+    return db.session.execute(select(func.count()).select_from(matching)).scalar_one()
 
 
 # The most letters a query is ranked among: the cost of ranking is then bounded, however common its
@@ -158,17 +161,30 @@ def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def _matching_id(terms: list[str]):
+def _within(language: str | None, since: datetime | None, until: datetime | None) -> list:
+    """ranked()'s filters, on the index's own columns."""
+    row = LetterSearch
+    return [
+        *([row.language == Language(language).value] if language is not None else []),
+        *([row.published_at >= since] if since is not None else []),
+        *([row.published_at < until] if until is not None else []),
+    ]
+
+
+def _matching_id():
     return _FTS.c.rowid if _sqlite() else LetterSearch.letter_id
 
 
-def _matching(terms: list[str]):
-    """The ids of the rows holding every term, found through each database's own index (see the docstring)."""
+def _matching(terms: list[str], within: list):
+    """The ids of the rows holding every term and meeting `within`, found through each database's own
+    index (see the docstring)."""
     if _sqlite():
         # Each term an FTS5 string ("" inside one stands for "); strings side by side must all be there.
         match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-        return select(_FTS.c.rowid).where(_FTS.c.letter_search_fts.op("MATCH")(match))
-    return select(LetterSearch.letter_id).where(index_terms_array().op("@>")(cast(type_coerce(terms, ARRAY(Text)), ARRAY(Text))))
+        query = select(_FTS.c.rowid).where(_FTS.c.letter_search_fts.op("MATCH")(match))
+        return query.join(LetterSearch, LetterSearch.letter_id == _FTS.c.rowid).where(*within) if within else query
+    holding = index_terms_array().op("@>")(cast(type_coerce(terms, ARRAY(Text)), ARRAY(Text)))
+    return select(LetterSearch.letter_id).where(holding, *within)
 
 
 def index_terms_array():

@@ -121,6 +121,20 @@ def test_a_query_matching_very_many_letters_is_ranked_among_the_latest_and_count
     assert search.count([]) == 0 and search.count(['"']) == 0
 
 
+def test_filters_apply_before_the_latest_are_taken(app, monkeypatch):
+    now = utcnow()
+    (hebrew,) = publish("אני מסרב. refuse", language="he")
+    english = publish(*["I refuse."] * 4)
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    assert found("refuse") == english[2:][::-1]
+    ranked = search.ranked(["refus"], language="he")
+    assert db.session.execute(select(ranked.c.letter_id)).scalars().all() == [hebrew]
+    assert search.count(["refus"], language="he") == 1 and search.count(["refus"], language="en") == 4
+    dated = search.ranked(["refus"], since=now - timedelta(minutes=3), until=now - timedelta(minutes=1))
+    assert sorted(db.session.execute(select(dated.c.letter_id)).scalars()) == english[1:3]
+    assert search.count(["refus"], until=now - timedelta(minutes=3)) == 1
+
+
 BAD_QUERIES = [
     "", "a", "refuse " * 1500 + "x" * 10_000, '"', '""', "'", "*", "-", "^", ":", "NEAR", "AND", "OR", "NOT", "%", "_", "%_%",
     ".*", "(a|b)+", "[^]", "\\", "\\'", "\u200f\u202e", "\x00", "re\x00fuse", "\x07\x1b[31m", "refus* OR gaza NEAR/2 -x",

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["letter_id"], ["letters.id"], name=op.f("fk_letter_search_letter_id_letters"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("letter_id", name=op.f("pk_letter_search")),
     )
+    op.create_index("ix_letter_search_letter_id_language_published_at", "letter_search", ["letter_id", "language", "published_at"])
     for statement in SQLITE_UP if op.get_bind().dialect.name == "sqlite" else POSTGRES_UP:
         op.execute(statement)
     _fill(search)
