@@ -46,6 +46,8 @@ BENCHES = [
     ("cards", 19, [PYTHON, "-m", "bench.cards"], "bench/results/cards.md"),
     ("exports", 19, [PYTHON, "-m", "bench.exports"], "bench/results/exports-sqlite.md"),
     ("exports", 19, [PYTHON, "-m", "bench.exports", "--database-url", POSTGRES], "bench/results/exports-postgresql.md"),
+    ("search", 20, [PYTHON, "-m", "bench.search"], None),
+    ("search", 20, [PYTHON, "-m", "bench.search", "--database-url", POSTGRES], None),
 ]
 
 
@@ -121,7 +123,7 @@ def splice(document: str, names: set[str], new: list[str]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood, pdf_text, tagged)")
+    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood, pdf_text, tagged, cards, exports, search)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--patience", type=float, default=600, help="seconds to wait for the load to settle before each script (default 600)")
     args = parser.parse_args()
