@@ -157,6 +157,9 @@ def test_the_index_is_used_for_the_lookup(app):
     if db.engine.dialect.name == "sqlite":
         plan = " ".join(str(row) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {statement}")).all())
         assert "VIRTUAL TABLE INDEX" in plan
+        filtered = select(search.ranked(["gaza"], language="en")).compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {filtered}")).all())
+        assert "COVERING INDEX ix_letter_search_letter_id_language_published_at" in plan
     else:
         db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: ask whether the index *can* serve
         plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {statement}")).all())
