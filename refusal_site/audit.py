@@ -43,6 +43,14 @@ class AuditAction(StrEnum):
     SIGNATURE_PURGE = "signature:purge"
     SIGNATURE_PAUSE = "signature:pause"  # hidden for now, by its signer or an admin (with a reason)
     SIGNATURE_RESUME = "signature:resume"  # shown again, in its place and with its original date
+    TRANSLATION_CLAIM = "translation:claim"  # held by one member of the team while they write it
+    TRANSLATION_RELEASE = "translation:release"
+    TRANSLATION_SAVE = "translation:save"  # written or edited by the team (a draft)
+    TRANSLATION_SEND = "translation:send"  # mailed to the author to approve
+    TRANSLATION_APPROVE = "translation:approve"  # public: by the author, or by an admin once the author's address is erased
+    TRANSLATION_RETURN = "translation:return"  # sent back by the author with a comment
+    TRANSLATION_WRITE_BY_AUTHOR = "translation:write-by-author"
+    TRANSLATION_TO_REVIEW = "translation:to-review"  # the original was corrected
     CONTACT_ERASE = "contact:erase"
     CONTACT_MESSAGE_HANDLE = "contact-message:handle"
     CONTACT_MESSAGE_REOPEN = "contact-message:reopen"

@@ -98,7 +98,9 @@ class Config:
     SIGN_IN_RATE_LIMIT = "10 per minute; 15 per hour"
     # Moderators get one digest mail of what waits for them at most this often (minutes), from send-mail.
     MODERATION_DIGEST_MINUTES = 60
-    # Letters per page in the moderation queue, and audit rows per page.
+    # A claim on a translation keeps others from writing it for this long (hours), then lapses by itself.
+    TRANSLATION_CLAIM_HOURS = 72
+    # Letters per page in the moderation queue (and the translators'), and audit rows per page.
     QUEUE_PER_PAGE = 50
     # Signatures per moderation page: one "approve all shown" decides this many at once.
     SIGNATURE_QUEUE_PER_PAGE = 500

@@ -8,7 +8,10 @@ from babel import Locale, dates
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, get_timezone
 
-from .languages import LANGUAGE_NAMES, LANGUAGE_NAMES_IN_TEXT, SIGNATURE_EXPLANATIONS, SITE_NAME, STATUS_EXPLANATIONS, STATUS_LABELS, direction, translation_label
+from .languages import (
+    LANGUAGE_NAMES, LANGUAGE_NAMES_IN_TEXT, SIGNATURE_EXPLANATIONS, SITE_NAME, STATUS_EXPLANATIONS, STATUS_LABELS, TRANSLATION_STATUS_LABELS, direction,
+    translation_label,
+)
 
 
 class UnknownLanguage(ValueError):
@@ -71,7 +74,7 @@ def init_app(app: Flask, babel: Babel) -> None:
     app.jinja_env.filters.update(format_number=format_decimal, format_date=format_date, site_time=site_time, isolated=isolated)
     app.jinja_env.globals.update(
         status_label=STATUS_LABELS.get, status_explanation=STATUS_EXPLANATIONS.get, signature_explanation=SIGNATURE_EXPLANATIONS.get,
-        site_name=SITE_NAME, translation_label=translation_label,
+        site_name=SITE_NAME, translation_label=translation_label, translation_status=TRANSLATION_STATUS_LABELS.get,
     )
 
     @app.context_processor

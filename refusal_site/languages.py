@@ -53,6 +53,15 @@ STATUS_EXPLANATIONS = {
     "paused": _l("Your letter is hidden from the site, the feeds and future press compilations, and you are not counted for now. Shown again, it keeps its original date."),
 }
 
+# What each state of a translation is called, to the team and to the letter's author.
+TRANSLATION_STATUS_LABELS = {
+    "draft": _l("Being written"),
+    "awaiting_author": _l("Waiting for the author's approval"),
+    "returned": _l("Sent back by the author"),
+    "approved": _l("Approved"),
+    "to_review": _l("To review after a correction of the original"),
+}
+
 # What each state of a co-signature means to the person who signed.
 SIGNATURE_EXPLANATIONS = {
     "unconfirmed": _l("Open the link in the e-mail we sent and press the button to confirm your signature."),

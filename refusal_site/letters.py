@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, notify, retention, sanitize, search, similarity, tally
+from . import audit, letter_translations, notify, retention, sanitize, search, similarity, tally
 from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
@@ -337,6 +337,7 @@ def edit(
         reason = sanitize.clean_text(reason)
         audit.record(by, AuditAction.LETTER_EDIT, letter, reason=reason, hash_before=old_hash, hash_after=new_hash)
         notify.queue_correction(letter, before, reason)
+        letter_translations.review_after_correction(letter, by)
         if letter.status == LetterStatus.PUBLISHED:
             tally.bump_revision()
             search.reindex_letter(letter)

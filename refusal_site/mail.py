@@ -63,9 +63,9 @@ _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 # Messages about a moderator's decision on a letter or a signature: strangers cannot cause them and
 # their recipient needs every one, so the per-recipient limit never holds them back. Every other kind
 # is limited.
-DECISIONS = frozenset({"rejected", "unpublished", "corrected", "published", "scheduled", "signature_published"})
+DECISIONS = frozenset({"rejected", "unpublished", "corrected", "published", "scheduled", "signature_published", "translation", "translation_review"})
 # Mail to the team, not to an address anyone typed: the moderators' digest goes at most once a window.
-TO_MODERATORS = frozenset({"moderation_digest"})
+TO_MODERATORS = frozenset({"moderation_digest", "translation_review_team"})
 # Mailbox providers that ignore dots in the local part: "a.b@gmail.com" is "ab@gmail.com".
 _DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 

@@ -14,7 +14,8 @@ import difflib
 from flask_babel import lazy_gettext as _l
 
 from . import mail, tokens
-from .models import Letter, LetterStatus, Signature, SignatureStatus
+from .languages import LANGUAGE_NAMES_IN_TEXT
+from .models import Letter, LetterStatus, Signature, SignatureStatus, Translation
 from .urls import site_url
 
 
@@ -109,3 +110,35 @@ def queue_correction(letter: Letter, before: dict[str, str | None], reason: str)
         changes=changes, text_diff=text_diff, field_labels=FIELD_LABELS, manage_url=author_links(letter)["manage_url"],
     )  # fmt: skip
     return True
+
+
+def queue_translation(translation: Translation) -> bool:
+    """Send the author the team's translation in full, in the letter's language, with the link to the
+    private page where they approve it or send it back (in the caller's transaction); False when
+    there is no address to send it to."""
+    letter = translation.letter
+    if not letter.contact_email:
+        return False
+    mail.queue(
+        "translation", letter.contact_email, language=letter.language, about=letter, letter=letter, translation=translation,
+        language_names=LANGUAGE_NAMES_IN_TEXT, manage_url=author_links(letter)["manage_url"],
+    )  # fmt: skip
+    return True
+
+
+def queue_translation_review(letter: Letter, translations: list[Translation]) -> None:
+    """Tell the author, and each member of the team who wrote one of `translations`, that a correction
+    of the original sent them back to review (in the caller's transaction)."""
+    if letter.contact_email:
+        mail.queue(
+            "translation_review", letter.contact_email, language=letter.language, about=letter, letter=letter, translations=translations,
+            language_names=LANGUAGE_NAMES_IN_TEXT, manage_url=author_links(letter)["manage_url"],
+        )  # fmt: skip
+    for translation in translations:
+        writer = translation.written_by
+        if writer is not None and writer.is_active:
+            mail.queue(
+                "translation_review_team", writer.email, language=translation.language, about=letter, translation=translation,
+                language_names=LANGUAGE_NAMES_IN_TEXT,
+                edit_url=site_url("moderate.translation", public_id=letter.public_id, language=translation.language),
+            )  # fmt: skip

@@ -3,10 +3,10 @@ Checker and axe-core): public pages, forms (also showing their errors), private 
 
 from dataclasses import dataclass, field
 
-from refusal_site import contact, moderators, pauses, tokens
+from refusal_site import contact, letter_translations, moderators, pauses, tokens
 from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
-from refusal_site.models import LetterStatus
+from refusal_site.models import LetterStatus, Role
 from tests.factories import make_collective, make_letter, make_signature, make_translation
 
 MODERATOR_EMAIL = "judged@team.example"
@@ -30,7 +30,7 @@ class Pages:
 
 def make_pages() -> Pages:
     letter = make_letter(title="לא בשמי", descriptor="סרן (מיל׳)")
-    make_letter(language="ar")
+    arabic = make_letter(language="ar")
     make_letter(language="en", title="Not in my name")
     collective = make_collective(title="מכתב הטייסים")
     # Translated: the original offers its translations, each page marked as one (by the author, by the team).
@@ -53,6 +53,15 @@ def make_pages() -> Pages:
     db.session.commit()
     assert unprintable.render_problem(deep)
     moderators.create(MODERATOR_EMAIL, MODERATOR_PASSWORD)
+    # Translations: one waiting for its author (their private page shows it with its buttons), one
+    # sent back with a comment and saved again (the team's page shows the comment and a version).
+    translator = moderators.create("words@team.example", MODERATOR_PASSWORD, role=Role.TRANSLATOR)
+    waiting = letter_translations.save(collective, "en", by=translator, title="Not in my name", body_text="I refuse.\n\nI write under my name.", expected_revision=0)
+    letter_translations.send_to_author(waiting, by=translator, expected_revision=waiting.revision)
+    returned = letter_translations.save(arabic, "he", by=translator, title=None, body_text="אני מסרב לשרת.", expected_revision=0)
+    returned = letter_translations.send_to_author(returned, by=translator, expected_revision=returned.revision)
+    returned = letter_translations.send_back(returned, comment="السطر الثاني ناقص.", expected_revision=returned.revision)
+    letter_translations.save(arabic, "he", by=translator, title=None, body_text="אני מסרב לשרת. זו החלטתי.", expected_revision=returned.revision)
     assert pending_signature
     press = contact.receive(kind="press", name="דנה לוי", reply_email="dana@press.example", body="שאלה לעיתון.\nשורה שנייה.", language="he")
     contact.receive(kind="question", name=None, reply_email=None, body="A question in English.", language="en")
@@ -79,6 +88,8 @@ def make_pages() -> Pages:
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, pending)}",
             # Published (the button that hides it at once) and hidden for now (the one that shows it again).
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}",
+            # A translation waiting for the author's approval, with its two buttons.
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, collective)}",
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, hidden)}",
             # Before confirmation: the address and text can be corrected.
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}",
@@ -108,6 +119,10 @@ def make_pages() -> Pages:
             "/moderate/signatures",
             f"/moderate/signatures?letter={collective.public_id}",
             "/moderate/account",
+            "/moderate/translations",
+            "/moderate/translations?language=ar",
+            f"/moderate/translations/{collective.public_id}/en",
+            f"/moderate/translations/{arabic.public_id}/he",
             "/moderate/inbox",
             f"/moderate/inbox/{press.id}",
         ],

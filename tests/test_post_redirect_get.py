@@ -3,11 +3,12 @@ succeed, answers with a redirect to a page that a GET shows (Post/Redirect/Get).
 show something once (recovery codes, a first password) takes it from the session, not the URL."""
 
 import time
+from datetime import timedelta
 
 import pyotp
 import pytest
 
-from refusal_site import contact, moderators, pauses, rejection_reasons, signatures, tokens
+from refusal_site import contact, letter_translations, letters, moderators, pauses, rejection_reasons, signatures, tokens
 from refusal_site.models import LetterStatus, Role
 from tests.conftest import PASSWORD
 from tests.factories import make_collective, make_letter, make_signature
@@ -257,6 +258,37 @@ def _inbox_mark(client, login_as):
     return f"/moderate/inbox/{message.id}/handled", hidden_fields(client.get(f"/moderate/inbox/{message.id}"))
 
 
+def _translation(action: str, role: str = "translator", erased: bool = False):
+    def case(client, login_as):
+        login_as(client, role)
+        letter = make_letter()
+        url = f"/moderate/translations/{letter.public_id}/en"
+        if action == "claim":
+            return f"{url}/claim", {"csrf_token": hidden_fields(client.get("/moderate/translations"))["csrf_token"]}
+        if action == "save":
+            return url, {**hidden_fields(client.get(url)), "body": "I refuse."}
+        client.post(url, data={**hidden_fields(client.get(url)), "body": "I refuse."})
+        if erased:
+            letters.erase_contacts(after=timedelta(0))
+        return f"{url}/{action}", hidden_fields(client.get(url))
+
+    return case
+
+
+def _author_translation(action: str):
+    def case(client, login_as):
+        letter = make_letter()
+        url = manage(letter)
+        if action == "write":
+            return f"{url}/translations", {**hidden_fields(client.get(url)), "own-language": "en", "own-body": "I refuse."}
+        team = moderators.create("words@team.example", PASSWORD, role=Role.TRANSLATOR)
+        draft = letter_translations.save(letter, "en", by=team, title=None, body_text="I refuse.", expected_revision=0)
+        letter_translations.send_to_author(draft, by=team, expected_revision=draft.revision)
+        return f"{url}/translations/en/{action}", {**hidden_fields(client.get(url)), "back-en-comment": "Not quite."}
+
+    return case
+
+
 SUCCESSFUL_POSTS = {
     "submit.submit": _submit,
     "submit.correct_sent_address": _correct_sent_address,
@@ -305,6 +337,14 @@ SUCCESSFUL_POSTS = {
     "moderate.team_action": _team_action,
     "moderate.hide_many": _hide_many,
     "moderate.inbox_mark": _inbox_mark,
+    "moderate.translation_claim": _translation("claim"),
+    "moderate.translation": _translation("save"),
+    "moderate.translation_release": _translation("release"),
+    "moderate.translation_send": _translation("send"),
+    "moderate.translation_publish": _translation("publish", role="admin", erased=True),
+    "submit.approve_translation": _author_translation("approve"),
+    "submit.send_back_translation": _author_translation("send-back"),
+    "submit.write_translation": _author_translation("write"),
 }
 
 

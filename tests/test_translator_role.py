@@ -1,5 +1,5 @@
 """A translator signs in like any member of the team but opens nothing that decides letters or shows
-contact addresses: only their account (and the translation pages)."""
+contact addresses: only their account and the translation pages."""
 
 import pytest
 
@@ -11,10 +11,10 @@ def translator(client, login_as):
     return login_as(client, "translator")
 
 
-def test_a_translator_lands_on_their_account_not_on_the_queue(client, translator):
+def test_a_translator_lands_on_the_translations_not_on_the_queue(client, translator):
     response = client.get("/moderate/")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/moderate/account")
+    assert response.headers["Location"].endswith("/moderate/translations")
     assert client.get("/moderate/account").status_code == 200
 
 

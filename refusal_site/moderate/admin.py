@@ -107,6 +107,7 @@ TEAM_ACTIONS = {
     "activate": lambda target: moderators.activate(target, by=current_user),
     "make-admin": lambda target: moderators.set_role(target, Role.ADMIN, by=current_user),
     "make-moderator": lambda target: moderators.set_role(target, Role.MODERATOR, by=current_user),
+    "make-translator": lambda target: moderators.set_role(target, Role.TRANSLATOR, by=current_user),
     "require-code": lambda target: moderators.require_totp(target, True, by=current_user),
     "reset-code": lambda target: moderators.reset_totp(target, by=current_user),
 }
@@ -120,7 +121,7 @@ def team_action(moderator_id: int):
         abort(404)
     if not form.validate_on_submit() or form.action.data not in TEAM_ACTIONS:
         abort(400)
-    if target.id == current_user.id and form.action.data in ("deactivate", "make-moderator"):
+    if target.id == current_user.id and form.action.data in ("deactivate", "make-moderator", "make-translator"):
         flash(_("You cannot remove your own admin access; ask another admin."))
         return redirect(url_for(".team"), code=303)
     TEAM_ACTIONS[form.action.data](target)

@@ -29,16 +29,18 @@ ADMIN_ENDPOINTS = frozenset(
      "moderate.delay_notice_edit", "moderate.hide", "moderate.show", "moderate.hide_many",
      "moderate.rejection_reasons_list", "moderate.rejection_reason_new", "moderate.rejection_reason_edit",
      "moderate.rejection_reason_retire", "moderate.rejection_reason_restore",
-     "moderate.hide_signatures", "moderate.show_signatures"}
+     "moderate.hide_signatures", "moderate.show_signatures", "moderate.translation_publish"}
 )
 # All a translator may open: their own account, and the translation pages. They decide nothing and
 # see no contact address, so every other page of the area is closed to them.
 TRANSLATOR_ENDPOINTS = frozenset(
     {"moderate.account", "moderate.account_digest", "moderate.account_code", "moderate.recovery_codes",
-     "moderate.renew_recovery_codes", "moderate.sign_out"}
+     "moderate.renew_recovery_codes", "moderate.sign_out",
+     "moderate.translations", "moderate.translation", "moderate.translation_claim", "moderate.translation_release",
+     "moderate.translation_send"}
 )
 # Where a translator lands when they ask for the moderators' queue (as signing in does).
-TRANSLATOR_HOME = "moderate.account"
+TRANSLATOR_HOME = "moderate.translations"
 
 
 @login_manager.user_loader

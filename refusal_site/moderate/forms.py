@@ -11,6 +11,7 @@ from ..forms import (
     DESCRIPTOR_MAX,
     EMAIL_MAX,
     NAME_MAX,
+    TEXT_MAX,
     TITLE_MAX,
     CharacterLimit,
     Form,
@@ -153,6 +154,18 @@ class EditForm(DecisionForm):
     )
 
 
+class TranslationForm(DecisionForm):
+    """A translation by the team: the letter form's checks on its title and text. `revision` is the
+    translation's as the page showed it (0: none yet)."""
+
+    title = StringField(_l("Title"), validators=one_line_checks(TITLE_MAX), description=_l("Up to %(max)s characters.", max=TITLE_MAX))
+    body = TextAreaField(
+        _l("Translation"),
+        validators=letter_text_checks(_l("Please write the translation.")),
+        description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),
+    )
+
+
 class PasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
     new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=12, message=_l("A password has 12 to 256 characters.")),
@@ -175,7 +188,8 @@ class CreateModeratorForm(Form):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(), CharacterLimit(EMAIL_MAX)])
     role = RadioField(
         _l("Role"),
-        choices=[SelectChoice(Role.MODERATOR.value, _l("Moderator")), SelectChoice(Role.ADMIN.value, _l("Admin"))],
+        choices=[SelectChoice(Role.MODERATOR.value, _l("Moderator")), SelectChoice(Role.ADMIN.value, _l("Admin")),
+                 SelectChoice(Role.TRANSLATOR.value, _l("Translator"))],
         default=Role.MODERATOR.value,
         validators=[InputRequired()],
     )

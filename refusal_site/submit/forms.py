@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, one_line_checks
+from ..forms import DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, no_control_characters, one_line_checks
 from ..languages import LANGUAGE_NAMES
 
 
@@ -21,6 +21,9 @@ def deliverable_address(form, field) -> None:
     except EmailNotValidError:
         raise ValidationError(_l("Please enter a valid e-mail address, like name@example.org.")) from None
 
+
+# An author's comment on a translation sent back to the team.
+COMMENT_MAX = 2000
 
 # Each language's name in itself, marked with its language for screen readers.
 LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
@@ -133,3 +136,41 @@ class WithdrawSignatureForm(Form):
         _l("I understand that my signature will be removed from the letter."),
         validators=[DataRequired(_l("Please tick the box to confirm the withdrawal."))],
     )
+
+
+class ApproveTranslationForm(Form):
+    """The author approves a translation as their page showed it: its revision then."""
+
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class SendBackTranslationForm(ApproveTranslationForm):
+    comment = TextAreaField(
+        _l("What should change"),
+        validators=[InputRequired(_l("Please say what should change: the translator reads it.")), CharacterLimit(COMMENT_MAX), no_control_characters],
+        description=_l("Up to %(max)s characters.", max=f"{COMMENT_MAX:,}"),
+    )
+
+
+class OwnTranslationForm(Form):
+    """The author's own translation of their letter: public at once, as it speaks in their name. The
+    revision of each language's translation as the page showed it (0: none)."""
+
+    language = RadioField(_l("Language of the translation"), choices=LANGUAGE_CHOICES, validators=[InputRequired(_l("Please choose the translation's language."))])
+    title = StringField(_l("Title (optional)"), validators=one_line_checks(TITLE_MAX), description=_l("Up to %(max)s characters.", max=TITLE_MAX))
+    body = TextAreaField(
+        _l("Your translation"),
+        validators=letter_text_checks(_l("Please write the translation.")),
+        description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),
+    )
+    revision_he = IntegerField(widget=HiddenInput(), default=0, validators=[InputRequired()])
+    revision_ar = IntegerField(widget=HiddenInput(), default=0, validators=[InputRequired()])
+    revision_en = IntegerField(widget=HiddenInput(), default=0, validators=[InputRequired()])
+
+    def __init__(self, letter_language: str, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "own")
+        super().__init__(*args, **kwargs)
+        self.language.choices = [choice for choice in LANGUAGE_CHOICES if choice.value != letter_language]
+
+    def seen_revision(self) -> int:
+        return self[f"revision_{self.language.data}"].data

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from .. import delay_notice, drafts, letters, mail, pauses, reminders, tokens
+from .. import delay_notice, drafts, letter_translations, letters, mail, pauses, reminders, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import CSRF_EXPIRED, configured_limit, csrf_refusal, no_store
@@ -17,7 +17,7 @@ from ..mail_http import after_response
 from ..models import Letter, LetterStatus
 from ..page_cache import page_cache
 from .correct_forms import AddressForm, CorrectTextForm
-from .forms import ConfirmForm, LetterForm, PauseForm, ResendForm, WithdrawForm
+from .forms import ConfirmForm, LetterForm, OwnTranslationForm, PauseForm, ResendForm, SendBackTranslationForm, WithdrawForm
 
 bp = Blueprint("submit", __name__)
 
@@ -250,8 +250,23 @@ def _manage_page(letter: Letter, token: str, status: int = 200, **context):
     context.setdefault("form", WithdrawForm(formdata=None))
     context.setdefault("address_form", AddressForm(formdata=None))
     context.setdefault("pause_form", PauseForm(formdata=None, revision=letter.revision))
+    context.update(_translations(letter, context.pop("back_forms", {}), context.pop("own_form", None)))
     page = render_template("submit/manage.html", letter=letter, token=token, delay_notice=delay_notice.notice(current_language()), **context)
     return page, status
+
+
+def _translations(letter: Letter, back_forms: dict, own_form: OwnTranslationForm | None) -> dict:
+    """The letter's translations on its private page: each waiting for the author with its buttons
+    (a form sent back with errors in its place), and the form to write one of their own."""
+    translations = letter_translations.of_letter(letter)
+    seen = {f"revision_{t.language}": t.revision for t in translations}
+    return {
+        "translations": translations,
+        "as_letter": letter_translations.as_letter,
+        "back_forms": {t.language: back_forms.get(t.language) or SendBackTranslationForm(formdata=None, prefix=f"back-{t.language}", revision=t.revision)
+                       for t in translations},  # fmt: skip
+        "own_form": own_form or OwnTranslationForm(letter.language, formdata=None, **seen),
+    }
 
 
 @bp.post("/my-letter/<token>/withdraw")
