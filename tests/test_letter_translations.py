@@ -3,6 +3,7 @@ author's approval, an admin's publication when the author cannot be asked, corre
 original, and every refusal (a stale page, someone else's claim, a withdrawn letter)."""
 
 import email
+import threading
 from datetime import timedelta
 from email.policy import default
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from refusal_site import letter_translations as lt
 from refusal_site import letters, moderators, tally
 from refusal_site.extensions import db
-from refusal_site.models import AuditEvent, QueuedMail, Role, TranslationStatus, TranslationVersion, utcnow
+from refusal_site.models import AuditEvent, Letter, Moderator, QueuedMail, Role, TranslationStatus, TranslationVersion, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_letter
 
@@ -180,3 +181,36 @@ def test_the_authors_own_translation_needs_no_approval_and_keeps_the_teams_as_a_
     assert (mine.status, mine.approved_by, mine.written_by_id) == ("approved", "author", None)
     assert db.session.execute(select(TranslationVersion.body_text)).scalars().all() == ["The team's words."]
     assert actions()[-1] == "translation:write-by-author"
+
+
+def test_two_saving_the_same_new_translation_at_the_same_moment_one_is_refused(app, team, make_app):
+    """Two workers, each its own connection, both from a page showing no translation yet: one stores
+    its text, the other is told its page is stale (the unique letter and language, or the lock)."""
+    letter = make_letter()
+    ids = {"letter": letter.id, "writers": [team["translator"].id, team["moderator"].id]}
+    db.session.remove()
+    barrier, outcomes = threading.Barrier(2), []
+    # Made here: building an app parses code, which CPython 3.11 does not do safely in two threads at once.
+    apps = [make_app(), make_app()]
+
+    def write(n: int) -> None:
+        with apps[n].app_context():
+            letter, writer = db.session.get(Letter, ids["letter"]), db.session.get(Moderator, ids["writers"][n])
+            barrier.wait()
+            try:
+                lt.save(letter, "en", by=writer, title=None, body_text=f"Words of writer {n}.", expected_revision=0)
+                outcomes.append(("saved", n))
+            except lt.TranslationError as refused:
+                outcomes.append((type(refused).__name__, n))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(kind for kind, _ in outcomes) == ["StaleTranslation", "saved"]
+    (winner,) = [n for kind, n in outcomes if kind == "saved"]
+    (translation,) = lt.of_letter(db.session.get(Letter, ids["letter"]), "en")
+    assert translation.body_text == f"Words of writer {winner}." and translation.revision == 1
