@@ -27,7 +27,7 @@ from sqlalchemy import Float, Subquery, case, cast, column, delete, false, func,
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
-from . import search_text
+from . import search_text, tally
 from .extensions import db
 from .models import Language, Letter, LetterSearch, LetterStatus, Signature, SignatureStatus, UTCDateTime
 from .storage import write_transaction
@@ -93,6 +93,7 @@ def rebuild(*, batch: int = 1000) -> int:
     rules, or to repair it), in one write transaction; return how many letters are indexed."""
     indexed, after = 0, 0
     with write_transaction():
+        tally.lock()  # as every public change does first: none can index a letter meanwhile
         db.session.execute(delete(LetterSearch))
         while ids := list(
             db.session.execute(
