@@ -83,15 +83,37 @@ def postgres_database(tmp_path_factory):
 
 
 def reset_postgres(url: str) -> None:
+    """Empty TABLES and restart their ids, as a freshly migrated database has them.
+
+    DELETE, children before parents, rather than TRUNCATE: TRUNCATE gives every table new files, and
+    cost 0.3-0.5 s before each PostgreSQL test on a busy machine where this costs 0.05-0.1 s."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        for table in _children_first(TABLES):
+            connection.execute(text(f"DELETE FROM {table}"))
+        # RESTART IDENTITY's part: each sequence a column of these tables owns starts again.
+        connection.execute(
+            text(
+                "SELECT setval(sequence.seqrelid, sequence.seqstart, false) FROM pg_sequence sequence"
+                " JOIN pg_depend owner ON owner.objid = sequence.seqrelid AND owner.deptype IN ('a', 'i')"
+                " JOIN pg_class owned ON owned.oid = owner.refobjid"
+                " WHERE owned.relname = ANY(:tables) AND owned.relnamespace = 'public'::regnamespace"
+            ),
+            {"tables": list(TABLES)},
+        )
         connection.execute(
             text("INSERT INTO public_tally (id, refusers, signatures, letters_he, letters_ar, letters_en, revision) VALUES (1, 0, 0, 0, 0, 0, 0)")
         )
         # The stock reasons the migration seeds, as an SQLite copy of the migrated template has them.
         connection.execute(SEEDED_REASONS.reasons_table.insert(), SEEDED_REASONS.default_rows())
     engine.dispose()
+
+
+def _children_first(tables: tuple[str, ...]) -> list[str]:
+    """`tables` in an order DELETE can empty them: a table before the tables its foreign keys point at."""
+    ordered = [table.name for table in reversed(db.metadata.sorted_tables)]
+    assert set(tables) <= set(ordered), f"not a model's table: {set(tables) - set(ordered)}"
+    return [name for name in ordered if name in tables]
 
 
 @pytest.fixture(params=BACKENDS)
