@@ -11,6 +11,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 
 from refusal_site import create_app
@@ -154,10 +155,36 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the session, not once for each test: every test's app has a Jinja
+    environment of its own, which parsed and compiled again each template the test rendered (a sixth
+    of the CPU time of tests/test_public.py and test_submit.py). Jinja keys them by name and source."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+def new_app(config: dict):
+    """An app as production builds it, with the session's compiled templates and our test client."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    app.test_client_class = FreshContextClient
+    return app
+
+
 @pytest.fixture
 def app(app_config):
-    app = create_app(app_config)
-    app.test_client_class = FreshContextClient
+    app = new_app(app_config)
     with app.app_context():
         yield app
         db.session.remove()
@@ -279,8 +306,7 @@ def make_app(app_config):
     made = []
 
     def make(**overrides):
-        new = create_app({**app_config, **overrides})
-        new.test_client_class = FreshContextClient
+        new = new_app({**app_config, **overrides})
         made.append(new)
         return new
 
