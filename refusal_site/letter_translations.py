@@ -32,6 +32,9 @@ LIMITS = {"title": 200, "body_text": 20_000}
 # The states the team may send to the author from, and the author may approve from.
 SENDABLE = frozenset({S.DRAFT, S.RETURNED, S.TO_REVIEW})
 APPROVABLE = frozenset({S.AWAITING_AUTHOR, S.TO_REVIEW})
+# The states in which the public or the author has seen the translation: a correction of the
+# original sends these to review (the others are still the team's to finish and send).
+SHOWN = frozenset({S.APPROVED, S.AWAITING_AUTHOR})
 
 
 class TranslationError(Exception):
@@ -270,15 +273,19 @@ def write_as_author(letter: Letter, language: str, *, title: str | None, body_te
 
 
 def review_after_correction(letter: Letter, by: Moderator) -> list[Translation]:
-    """Inside letters.edit()'s transaction: every translation made from an earlier text goes to review
-    (not public), and its writer and the author are told by mail."""
-    stale = [t for t in of_letter(letter) if t.source_hash != letter.content_hash and t.body_text and t.status != S.TO_REVIEW]
-    for translation in stale:
+    """Inside letters.edit()'s transaction: every translation made from an earlier text that the
+    public or the author was shown (approved, or awaiting the author) goes to review (not public) and
+    the author is asked again; one still with the team (a draft, or one the author sent back, with
+    their comment) stays with the team, who were never asked to show it to the author. Each writer is
+    told by mail."""
+    made_before = [t for t in of_letter(letter) if t.source_hash != letter.content_hash and t.body_text and t.status != S.TO_REVIEW]
+    shown = [t for t in made_before if t.status in SHOWN]
+    for translation in shown:
         translation.status = S.TO_REVIEW
         _changed(translation, by, AuditAction.TRANSLATION_TO_REVIEW)
-    if stale:
-        notify.queue_translation_review(letter, stale)
-    return stale
+    if made_before:
+        notify.queue_translation_review(letter, shown, made_before)
+    return shown
 
 
 # --- the moves' common steps -----------------------------------------------------------------------

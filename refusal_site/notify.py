@@ -126,15 +126,16 @@ def queue_translation(translation: Translation) -> bool:
     return True
 
 
-def queue_translation_review(letter: Letter, translations: list[Translation]) -> None:
-    """Tell the author, and each member of the team who wrote one of `translations`, that a correction
-    of the original sent them back to review (in the caller's transaction)."""
-    if letter.contact_email:
+def queue_translation_review(letter: Letter, to_review: list[Translation], made_before: list[Translation]) -> None:
+    """Tell the author that a correction of the original sent `to_review` back to their review, and
+    each member of the team who wrote one of `made_before` (those and the team's unsent ones) that
+    the original changed under it (in the caller's transaction)."""
+    if to_review and letter.contact_email:
         mail.queue(
-            "translation_review", letter.contact_email, language=letter.language, about=letter, letter=letter, translations=translations,
+            "translation_review", letter.contact_email, language=letter.language, about=letter, letter=letter, translations=to_review,
             language_names=LANGUAGE_NAMES_IN_TEXT, manage_url=author_links(letter)["manage_url"],
         )  # fmt: skip
-    for translation in translations:
+    for translation in made_before:
         writer = translation.written_by
         if writer is not None and writer.is_active:
             mail.queue(

@@ -1,0 +1,98 @@
+"""Issue 22 attacked as an outside tester would: who may read and do what on the translation pages,
+what a correction of the original does to a translation still with the team, and the author's
+refusals that must say something."""
+
+import email
+from email.policy import default
+
+import pytest
+from sqlalchemy import select
+
+from refusal_site import letter_translations as lt
+from refusal_site import letters, moderators, tokens
+from refusal_site.extensions import db
+from refusal_site.models import QueuedMail, Role, TranslationStatus
+from tests.conftest import PASSWORD
+from tests.factories import make_letter
+from tests.pages import hidden_fields, page_of
+
+PRIVATE = "author-private@example.org"
+
+
+@pytest.fixture
+def letter(app):
+    return make_letter(contact_email=PRIVATE, title="לא בשמי")
+
+
+@pytest.fixture
+def team(app):
+    return {role: moderators.create(f"{role}@team.example", PASSWORD, role=Role(role)) for role in ("translator", "moderator")}
+
+
+def edit_url(letter, language="en") -> str:
+    return f"/moderate/translations/{letter.public_id}/{language}"
+
+
+def manage_url(letter) -> str:
+    return f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}"
+
+
+def translation(letter, language="en"):
+    db.session.rollback()
+    return lt.of_letter(letter, language)[0]
+
+
+def drafted(letter, by, text="I refuse to serve."):
+    current = lt.of_letter(letter, "en")
+    return lt.save(letter, "en", by=by, title="Not in my name", body_text=text, expected_revision=current[0].revision if current else 0)
+
+
+def correct(letter, by):
+    db.session.rollback()
+    return letters.edit(letter, by=by, display_name=letter.display_name, descriptor=letter.descriptor, title=letter.title,
+                        body_text=letter.body_text + "\n\nתיקון.", reason="typo")  # fmt: skip
+
+
+def mails(template: str) -> list:
+    db.session.rollback()
+    rows = db.session.execute(select(QueuedMail).where(QueuedMail.template == template).order_by(QueuedMail.id)).scalars()
+    return [email.message_from_bytes(row.message, policy=default) for row in rows]
+
+
+def mail_to(template: str) -> list[str]:
+    return [message["To"] for message in mails(template)]
+
+
+# --- a correction of the original ----------------------------------------------------------------------
+
+
+def test_a_correction_does_not_put_a_draft_the_team_never_sent_before_the_author(client, letter, team):
+    drafted(letter, team["translator"], "Half done, not sent.")
+    correct(letter, team["moderator"])
+    assert translation(letter).status == TranslationStatus.DRAFT
+    page = client.get(manage_url(letter) + "?lang=en")
+    assert "Half done, not sent." not in page_of(page).visible_text and "Approve this translation" not in page_of(page).visible_text
+    refused = client.post(f"{manage_url(letter)}/translations/en/approve", data={**hidden_fields(page), "approve-en-revision": translation(letter).revision})
+    assert refused.status_code == 409 and translation(letter).status == TranslationStatus.DRAFT
+    # Its writer is told the original changed; the author is asked about nothing.
+    assert mail_to("translation_review_team") == ["translator@team.example"] and mail_to("translation_review") == []
+    told = mails("translation_review_team")[0].get_content()
+    assert "before sending it to the author" in told and "no longer shown" not in told
+
+
+def test_a_correction_leaves_a_translation_the_author_sent_back_with_the_team_and_its_comment(client, login_as, letter, team):
+    sent = lt.send_to_author(drafted(letter, team["translator"]), by=team["translator"], expected_revision=1)
+    lt.send_back(sent, comment="The second line is wrong.", expected_revision=sent.revision)
+    correct(letter, team["moderator"])
+    assert (translation(letter).status, translation(letter).author_comment) == ("returned", "The second line is wrong.")
+    assert "Approve this translation" not in page_of(client.get(manage_url(letter) + "?lang=en")).visible_text
+    login_as(client, "translator")
+    assert "The second line is wrong." in page_of(client.get(edit_url(letter) + "?lang=en")).visible_text
+    assert mail_to("translation_review") == []
+
+
+def test_a_correction_sends_a_translation_awaiting_the_author_to_review_and_asks_them_again(letter, team):
+    lt.send_to_author(drafted(letter, team["translator"]), by=team["translator"], expected_revision=1)
+    correct(letter, team["moderator"])
+    assert translation(letter).status == TranslationStatus.TO_REVIEW
+    assert mail_to("translation_review") == [PRIVATE] and mail_to("translation_review_team") == ["translator@team.example"]
