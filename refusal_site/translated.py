@@ -13,6 +13,10 @@ from sqlalchemy.orm import contains_eager
 from .extensions import db
 from .models import Language, Letter, LetterStatus, Translation, TranslationStatus
 
+# Beyond this many letters (a compilation's), their translations are read without naming each letter:
+# a query may bind only so many values (SQLite: 32,766), and reading every public one is then cheaper.
+NAMED_LETTERS = 1000
+
 # The order a letter's translations are offered in: the site's languages, as the language switch lists them.
 ORDER = {code.value: position for position, code in enumerate(Language)}
 
@@ -41,20 +45,23 @@ def translation_of(letter: Letter, language: str) -> Translation | None:
 
 def translations_into(letters: Iterable[Letter], language: str) -> dict[int, Translation]:
     """For a list of letters, their public translations into `language`, by letter id (one query)."""
-    ids = [letter.id for letter in letters if letter.language != language]
+    ids = {letter.id for letter in letters if letter.language != language}
     if not ids:
         return {}
-    query = _public().where(Translation.letter_id.in_(ids), Translation.language == language)
-    return {translation.letter_id: translation for translation in db.session.execute(query).scalars()}
+    query = _public().where(Translation.language == language)
+    if len(ids) <= NAMED_LETTERS:
+        query = query.where(Translation.letter_id.in_(ids))
+    return {translation.letter_id: translation for translation in db.session.execute(query).scalars() if translation.letter_id in ids}
 
 
 def translations_of_many(letters: Iterable[Letter]) -> dict[int, list[Translation]]:
     """For a list of letters, all their public translations, by letter id, each in the site's order (one query)."""
-    ids = [letter.id for letter in letters]
-    found: dict[int, list[Translation]] = {letter_id: [] for letter_id in ids}
-    if ids:
-        for translation in db.session.execute(_public().where(Translation.letter_id.in_(ids))).scalars():
-            found[translation.letter_id].append(translation)
+    found: dict[int, list[Translation]] = {letter.id: [] for letter in letters}
+    if found:
+        query = _public().where(Translation.letter_id.in_(found)) if len(found) <= NAMED_LETTERS else _public()
+        for translation in db.session.execute(query).scalars():
+            if translation.letter_id in found:
+                found[translation.letter_id].append(translation)
     for shown in found.values():
         shown.sort(key=lambda translation: ORDER[translation.language])
     return found

@@ -188,3 +188,16 @@ def test_the_list_shows_each_letter_in_the_reader_s_language_where_it_has_a_publ
         assert [a["lang"] for a in page.find("article")] == [source, lang]  # newest first
     # Counted as the letters they are, whatever their translations.
     assert "2 letters" in get_page(client, f"/letters?language={source}&lang=en").visible_text
+
+
+def test_many_letters_find_their_translations_in_one_query_without_naming_each(app, monkeypatch):
+    from refusal_site import translated
+
+    hebrew, english = make_letter(language="he"), make_letter(language="en")
+    make_translation(hebrew, "en")
+    make_translation(english, "ar", status="draft")
+    for named in (1000, 0):  # naming each letter, and (a compilation of very many) not
+        monkeypatch.setattr(translated, "NAMED_LETTERS", named)
+        assert list(translated.translations_into([hebrew, english], "en")) == [hebrew.id]
+        assert translated.translations_into([english], "en") == {}
+        assert {k: [t.language for t in v] for k, v in translated.translations_of_many([hebrew, english]).items()} == {hebrew.id: ["en"], english.id: []}
