@@ -144,7 +144,7 @@ def claim(letter: Letter, language: str, *, by: Moderator, now: datetime | None 
     now = now or utcnow()
     with _writing():
         letter, translation = _lock(letter, language, None)
-        _check_translatable(letter, language)
+        check_translatable(letter, language)
         translation = translation or _new(letter, language)
         holder = claim_holder(translation, now=now)
         if holder is not None and holder.id != by.id:
@@ -177,7 +177,7 @@ def save(letter: Letter, language: str, *, by: Moderator, title: str | None, bod
     title, body_text = _cleaned(title, body_text)
     with _writing(public=True):
         letter, translation = _lock(letter, language, expected_revision)
-        _check_translatable(letter, language)
+        check_translatable(letter, language)
         translation = translation or _new(letter, language)
         holder = claim_holder(translation)
         if holder is not None and holder.id != by.id:
@@ -198,7 +198,7 @@ def send_to_author(translation: Translation, *, by: Moderator, expected_revision
     page, where they approve it or send it back."""
     with _writing():
         letter, translation = _lock_existing(translation, expected_revision)
-        _check_translatable(letter, translation.language)
+        check_translatable(letter, translation.language)
         if translation.status not in SENDABLE:
             raise WrongState(translation.status)
         if not letter.contact_email:
@@ -217,7 +217,7 @@ def publish_without_author(translation: Translation, *, by: Moderator, expected_
         raise WrongState("admins only")
     with _writing(public=True):
         letter, translation = _lock_existing(translation, expected_revision)
-        _check_translatable(letter, translation.language)
+        check_translatable(letter, translation.language)
         if letter.contact_email:
             raise AuthorReachable(letter.public_id)
         if translation.status == S.APPROVED or not translation.body_text:
@@ -259,7 +259,7 @@ def write_as_author(letter: Letter, language: str, *, title: str | None, body_te
     title, body_text = _cleaned(title, body_text)
     with _writing(public=True):
         letter, translation = _lock(letter, language, expected_revision)
-        _check_translatable(letter, language)
+        check_translatable(letter, language)
         translation = translation or _new(letter, language)
         _keep_version(translation, None)
         _write(translation, letter, title, body_text)
@@ -334,7 +334,9 @@ def _check_not_withdrawn(letter: Letter) -> None:
         raise LetterWithdrawn(letter.public_id)
 
 
-def _check_translatable(letter: Letter, language: str) -> None:
+def check_translatable(letter: Letter, language: str) -> None:
+    """NotTranslatable unless the letter is published and in another language (LetterWithdrawn once
+    withdrawn): the translation pages neither change nor show a letter the public cannot read."""
     _check_not_withdrawn(letter)
     if letter.status != LetterStatus.PUBLISHED or letter.language == language:
         raise NotTranslatable(letter.public_id)

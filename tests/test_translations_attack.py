@@ -3,15 +3,16 @@ what a correction of the original does to a translation still with the team, and
 refusals that must say something."""
 
 import email
+from datetime import timedelta
 from email.policy import default
 
 import pytest
 from sqlalchemy import select
 
 from refusal_site import letter_translations as lt
-from refusal_site import letters, moderators, tokens
+from refusal_site import letters, moderators, pauses, tokens
 from refusal_site.extensions import db
-from refusal_site.models import QueuedMail, Role, TranslationStatus
+from refusal_site.models import QueuedMail, Role, TranslationStatus, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_letter
 from tests.pages import hidden_fields, page_of
@@ -96,3 +97,37 @@ def test_a_correction_sends_a_translation_awaiting_the_author_to_review_and_asks
     correct(letter, team["moderator"])
     assert translation(letter).status == TranslationStatus.TO_REVIEW
     assert mail_to("translation_review") == [PRIVATE] and mail_to("translation_review_team") == ["translator@team.example"]
+
+
+# --- what the translation page shows -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["unconfirmed", "pending", "scheduled", "rejected", "unpublished", "paused"])
+def test_the_translation_page_does_not_show_a_letter_that_is_not_published(client, login_as, status):
+    """A translator decides nothing: the text of a letter not (or no longer) public is not theirs to read."""
+    made = "pending" if status == "scheduled" else "published" if status == "paused" else status
+    hidden = make_letter(status=made, body_text="Words nobody outside the team may read yet.", contact_email=PRIVATE)
+    if status == "scheduled":
+        hidden = letters.schedule(hidden, by=login_as(client, "moderator"), at=utcnow() + timedelta(days=3))
+    elif status == "paused":
+        hidden = pauses.pause(hidden)
+    assert hidden.status == status
+    login_as(client, "translator")
+    response = client.get(edit_url(hidden) + "?lang=en")
+    assert response.status_code == 409
+    assert "Words nobody outside the team" not in response.get_data(as_text=True)
+    assert "is not published" in page_of(response).visible_text
+
+
+def test_the_translation_page_of_a_withdrawn_letter_is_gone(client, login_as):
+    withdrawn = make_letter(status="withdrawn", body_text="Taken back by its author.")
+    login_as(client, "translator")
+    response = client.get(edit_url(withdrawn) + "?lang=en")
+    assert response.status_code == 410 and "Taken back" not in response.get_data(as_text=True)
+
+
+def test_no_form_to_translate_a_letter_into_its_own_language(client, login_as):
+    english = make_letter(language="en", body_text="Already in English.")
+    login_as(client, "translator")
+    response = client.get(edit_url(english, "en") + "?lang=en")
+    assert response.status_code == 409 and not page_of(response).find("textarea")

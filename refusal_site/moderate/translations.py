@@ -95,6 +95,10 @@ def _act(public_id: str, language: str, act):
 @bp.route("/translations/<public_id>/<language>", methods=["GET", "POST"])
 def translation(public_id: str, language: str):
     letter, translation = _letter_and_translation(public_id, language)
+    try:
+        lt.check_translatable(letter, language)
+    except lt.TranslationError as refused:
+        return _refused(letter, language, refused)
     if request.method == "GET":
         form = TranslationForm(title=translation and translation.title, body=translation and translation.body_text,
                                revision=translation.revision if translation else 0)  # fmt: skip
