@@ -126,7 +126,14 @@ def ranked(terms: list[str], *, language: str | None = None, since: datetime | N
     if not terms:
         return select(row.letter_id, cast(literal(0), Float).label("rank"), row.published_at).where(false()).subquery("ranked")
     rank = sum(1 + TITLE_WEIGHT * _holds(row.title, term) + PEOPLE_WEIGHT * _holds(row.people, term) for term in terms)
-    latest = _matching(terms, _within(language, since, until)).order_by(_matching_id().desc()).limit(CANDIDATES)
+    matching = _matching(terms, _within(language, since, until))
+    if _sqlite():
+        latest = matching.order_by(_FTS.c.rowid.desc()).limit(CANDIDATES)  # FTS5 reads its matches newest first
+    else:
+        # All matches through the GIN index first: given the LIMIT, PostgreSQL's planner would walk
+        # the primary key backwards instead, reading each row's text to test its terms.
+        found = matching.cte("matching").prefix_with("MATERIALIZED")
+        latest = select(found.c.letter_id).order_by(found.c.letter_id.desc()).limit(CANDIDATES)
     return select(row.letter_id, cast(rank, Float).label("rank"), row.published_at).where(row.letter_id.in_(latest)).subquery("ranked")
 
 
@@ -180,10 +187,6 @@ def _within(language: str | None, since: datetime | None, until: datetime | None
         *([row["published_at"] >= since] if since is not None else []),
         *([row["published_at"] < until] if until is not None else []),
     ]
-
-
-def _matching_id():
-    return _FTS.c.rowid if _sqlite() else LetterSearch.letter_id
 
 
 def _matching(terms: list[str], within: list):
