@@ -241,8 +241,11 @@ def approve(translation: Translation, *, expected_revision: int) -> Translation:
 
 
 def send_back(translation: Translation, *, comment: str, expected_revision: int) -> Translation:
-    """The author sends the translation back to the team with a comment (it is not public)."""
+    """The author sends the translation back to the team with a comment (it is not public): the
+    translator needs to read what should change, so a blank one is refused."""
     comment = sanitize.clean_text(comment)
+    if not comment:
+        raise WrongState("empty comment")
     with _writing(public=True):
         letter, translation = _lock_existing(translation, expected_revision)
         _check_not_withdrawn(letter)

@@ -131,3 +131,18 @@ def test_no_form_to_translate_a_letter_into_its_own_language(client, login_as):
     login_as(client, "translator")
     response = client.get(edit_url(english, "en") + "?lang=en")
     assert response.status_code == 409 and not page_of(response).find("textarea")
+
+
+# --- the author's side -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("comment", ["   \n\n   ", "\u00a0\u3000"])
+def test_a_translation_is_not_sent_back_with_a_blank_comment(client, letter, team, comment):
+    """The translator reads the comment to know what to change: blanks say nothing."""
+    lt.send_to_author(drafted(letter, team["translator"]), by=team["translator"], expected_revision=1)
+    form = hidden_fields(client.get(manage_url(letter)))
+    response = client.post(f"{manage_url(letter)}/translations/en/send-back?lang=en", data={**form, "back-en-comment": comment})
+    assert response.status_code == 400 and "This cannot be empty." in page_of(response).visible_text
+    assert translation(letter).status == TranslationStatus.AWAITING_AUTHOR
+    with pytest.raises(lt.WrongState):
+        lt.send_back(translation(letter), comment=comment, expected_revision=translation(letter).revision)

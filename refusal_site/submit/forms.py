@@ -10,7 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, no_control_characters, one_line_checks
+from .. import sanitize
+from ..forms import (DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, no_control_characters,
+                     not_blank_after_cleaning, one_line_checks)
 from ..languages import LANGUAGE_NAMES
 
 
@@ -147,7 +149,8 @@ class ApproveTranslationForm(Form):
 class SendBackTranslationForm(ApproveTranslationForm):
     comment = TextAreaField(
         _l("What should change"),
-        validators=[InputRequired(_l("Please say what should change: the translator reads it.")), CharacterLimit(COMMENT_MAX), no_control_characters],
+        validators=[InputRequired(_l("Please say what should change: the translator reads it.")), CharacterLimit(COMMENT_MAX), no_control_characters,
+                    not_blank_after_cleaning(sanitize.clean_text)],
         description=_l("Up to %(max)s characters.", max=f"{COMMENT_MAX:,}"),
     )
 
