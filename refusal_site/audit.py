@@ -79,6 +79,9 @@ class AuditAction(StrEnum):
     REJECTION_REASON_EDIT = "rejection-reason:edit"
     REJECTION_REASON_RETIRE = "rejection-reason:retire"  # no longer offered to moderators
     REJECTION_REASON_RESTORE = "rejection-reason:restore"  # offered again
+    PRESS_PREVIEW_CREATE = "press-preview:create"  # a link for named journalists to an embargo's letters
+    PRESS_PREVIEW_REVOKE = "press-preview:revoke"
+    PRESS_PREVIEW_OPEN = "press-preview:open"  # its page or its PDF, opened through the link
     AUDIT_EXPORT = "audit:export"
     DEMO_SEED = "demo:seed"
 
@@ -91,6 +94,7 @@ class Actor(StrEnum):
     SYSTEM = "system"  # the site by itself: a scheduled publication, retention, a lockout, a PDF
     CLI = "cli"  # someone on the server, through a flask command
     ANONYMOUS = "anonymous"  # a visitor not signed in (a failed sign-in)
+    JOURNALIST = "journalist"  # whoever holds a press preview's link
 
 
 def record(

@@ -83,6 +83,9 @@ ACTIONS: dict[AuditAction, Wording] = {
     A.REJECTION_REASON_EDIT: Wording(_l("Rejection reason edited"), _l("Rejection reason edited by %(who)s")),
     A.REJECTION_REASON_RETIRE: Wording(_l("Rejection reason retired"), _l("Rejection reason retired by %(who)s")),
     A.REJECTION_REASON_RESTORE: Wording(_l("Rejection reason offered again"), _l("Rejection reason offered again by %(who)s")),
+    A.PRESS_PREVIEW_CREATE: Wording(_l("Press preview created"), _l("Press preview created by %(who)s")),
+    A.PRESS_PREVIEW_REVOKE: Wording(_l("Press preview revoked"), _l("Press preview revoked by %(who)s")),
+    A.PRESS_PREVIEW_OPEN: Wording(_l("Press preview opened"), _l("Press preview opened by %(who)s")),
     A.AUDIT_EXPORT: Wording(_l("Audit log downloaded"), _l("Audit log downloaded by %(who)s")),
     A.DEMO_SEED: Wording(_l("Demo data added"), _l("Demo data added by %(who)s")),
 }
@@ -97,6 +100,7 @@ ACTORS: dict[str, LazyString] = {
     Actor.SYSTEM: _l("the system"),
     Actor.CLI: _l("an operator on the server (command line)"),
     Actor.ANONYMOUS: _l("someone not signed in"),
+    Actor.JOURNALIST: _l("a holder of its link"),
     Role.MODERATOR: _l("a moderator"),
     Role.ADMIN: _l("an admin"),
     Role.TRANSLATOR: _l("a translator"),

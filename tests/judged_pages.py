@@ -3,10 +3,10 @@ Checker and axe-core): public pages, forms (also showing their errors), private 
 
 from dataclasses import dataclass, field
 
-from refusal_site import contact, letter_translations, moderators, pauses, tokens
+from refusal_site import contact, letter_translations, letters, moderators, pauses, press_previews, tokens
 from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
-from refusal_site.models import LetterStatus, Role
+from refusal_site.models import LetterStatus, Role, utcnow
 from tests.factories import make_collective, make_letter, make_signature, make_translation
 
 MODERATOR_EMAIL = "judged@team.example"
@@ -65,6 +65,12 @@ def make_pages() -> Pages:
     assert pending_signature
     press = contact.receive(kind="press", name="דנה לוי", reply_email="dana@press.example", body="שאלה לעיתון.\nשורה שנייה.", language="he")
     contact.receive(kind="question", name=None, reply_email=None, body="A question in English.", language="en")
+    # An embargo of a titled letter and an untitled one, and a press preview of it, made as the admins' page makes one.
+    embargo_at = utcnow().replace(year=2099, microsecond=0)
+    for embargoed in (make_letter(LetterStatus.PENDING, title="מכתב תחת אמברגו"), make_letter(LetterStatus.PENDING, language="ar")):
+        letters.schedule(embargoed, by="judged", at=embargo_at)
+    maker = moderators.create("preview-maker@team.example", MODERATOR_PASSWORD)
+    _preview, preview_token = press_previews.create(embargo_at, "דנה לוי (הארץ), Sami Haddad (Al-Quds)", by=maker)
     return Pages(
         public=[
             "/",
@@ -105,6 +111,7 @@ def make_pages() -> Pages:
             "/about",
             "/privacy",
             "/embed/count?lang=ar&size=small",
+            f"/press/preview/{preview_token}",
         ],
         overlong=["/submit", f"/letters/{collective.public_id}/sign"],
         forms_with_errors=["/submit", f"/letters/{collective.public_id}/sign", "/submit/resend", "/contact"],
@@ -128,7 +135,7 @@ def make_pages() -> Pages:
         ],
         to_confirm=[f"/moderate/letters/{pending.public_id}/reject", f"/moderate/letters/{letter.public_id}/unpublish"],
         admin=["/moderate/team", "/moderate/audit", "/moderate/pages", "/moderate/pages/about/he", "/moderate/pages/privacy/ar", "/moderate/delay-notice",
-               "/moderate/reasons", "/moderate/reasons/new", "/moderate/reasons/1",
+               "/moderate/reasons", "/moderate/reasons/new", "/moderate/reasons/1", "/moderate/press-previews",
                # The emergency hide of co-signatures, and showing again those the team hid.
                "/moderate/signatures?state=published", "/moderate/signatures?state=paused"],
         answers={

@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD
 from tests.factories import make_letter
 from tests.pages import hidden_fields, outbox, page_of
 
-DUMMY_ARGS = {"public_id": "AAAAAAAAAAAAAAAA", "moderator_id": 1, "message_id": 1, "mark": "handled", "slug": "about", "language": "he", "reason_id": 1}
+DUMMY_ARGS = {"public_id": "AAAAAAAAAAAAAAAA", "moderator_id": 1, "message_id": 1, "mark": "handled", "slug": "about", "language": "he", "reason_id": 1, "preview_id": 1}
 
 
 def moderation_rules(app):
@@ -48,7 +48,7 @@ def test_every_moderation_post_needs_a_csrf_token(app, client, login_as):
     letter = make_letter(LetterStatus.PENDING)
     message = contact.receive(kind="question", name=None, reply_email=None, body="?", language="he")
     args = {"public_id": letter.public_id, "moderator_id": admin.id, "message_id": message.id, "mark": "handled", "slug": "about", "language": "he",
-            "reason_id": rejection_reasons.offered()[0].id}
+            "reason_id": rejection_reasons.offered()[0].id, "preview_id": 1}
     posts = [
         app.url_map.bind("localhost").build(rule.endpoint, {k: args[k] for k in rule.arguments})
         for rule in app.url_map.iter_rules()

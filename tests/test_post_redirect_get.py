@@ -8,8 +8,8 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from refusal_site import contact, letter_translations, letters, moderators, pauses, rejection_reasons, signatures, tokens
-from refusal_site.models import LetterStatus, Role
+from refusal_site import contact, letter_translations, letters, moderators, pauses, press_previews, rejection_reasons, signatures, tokens
+from refusal_site.models import LetterStatus, Role, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import hidden_fields, page_of
@@ -252,6 +252,20 @@ def _hide_many(client, login_as):
     return "/moderate/hide", {**hidden_fields(client.get("/moderate/hide")), "letters": make_letter().public_id, "reason": "Doxxing"}
 
 
+def _press_preview(action: str):
+    def case(client, login_as):
+        admin = login_as(client, "admin")
+        at = utcnow().replace(year=2099, microsecond=0)
+        letters.schedule(make_letter(LetterStatus.PENDING), by=admin, at=at)
+        form = hidden_fields(client.get("/moderate/press-previews"))
+        if action == "create":
+            return "/moderate/press-previews", {**form, "release_at": at.isoformat(), "recipients": "Dana Levi (Haaretz)"}
+        preview, _token = press_previews.create(at, "Dana Levi (Haaretz)", by=admin)
+        return f"/moderate/press-previews/{preview.id}/revoke", form
+
+    return case
+
+
 def _inbox_mark(client, login_as):
     login_as(client)
     message = contact.receive(kind="question", name=None, reply_email=None, body="?", language="he")
@@ -345,6 +359,8 @@ SUCCESSFUL_POSTS = {
     "submit.approve_translation": _author_translation("approve"),
     "submit.send_back_translation": _author_translation("send-back"),
     "submit.write_translation": _author_translation("write"),
+    "moderate.press_preview_create": _press_preview("create"),
+    "moderate.press_preview_revoke": _press_preview("revoke"),
 }
 
 

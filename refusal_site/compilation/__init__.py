@@ -9,7 +9,8 @@ Its rooms, each using only those listed after it:
 - cleanup: pruning what no build used, forgetting what showed a letter no longer public
 - one_letter: a letter's own PDF
 - assembly: a compilation built from its parts
-- stamping: page numbers and the contents' numbers, stamped in as the parts are joined
+- stamping: page numbers and the contents' numbers, stamped in as the parts are joined (and a press
+  preview's embargo line)
 - front: the cover and the contents
 - unprintable: letters whose pages cannot be rendered
 - pages: letters' pages, rendered a few letters a file and kept
@@ -18,5 +19,6 @@ Its rooms, each using only those listed after it:
 - cache: every kept file's path, and atomic writes
 - tagging: the structure a screen reader reads (PDF/UA-1), tidied after a render and carried into a joined file
 - text_map: what a PDF's glyphs copy back as, read from its fonts
-- selection: which letters, as PDFs show them, and the fingerprints that name what is kept
+- selection: which letters (published, or a press preview's embargoed ones), as PDFs show them, and the
+  fingerprints that name what is kept
 """

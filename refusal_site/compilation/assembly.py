@@ -107,6 +107,8 @@ def _assemble(selection: Selection, parts: list[tuple[Letter, Translation | None
         entries = [front.entry_text(letter, translation, language) for letter, translation in parts]
         footer_digits, toc_digits = stamping.digits(language)
         stamping.stamp_numbers(out, front_pages, footer_digits)
+        if selection.embargo:
+            stamping.stamp_embargo(out, language, selection.embargo)
         stamping.number_contents(joined, front_pages, starts, toc_digits, language, entries)
         joined.finish()
         with force_locale(language):

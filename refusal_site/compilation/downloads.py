@@ -5,7 +5,7 @@ and only turn the answer into a response."""
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -13,7 +13,7 @@ from flask import current_app
 from .. import letters
 from ..models import Letter, Translation, utcnow
 from . import assembly, cache, limits, one_letter, service, unprintable, worker
-from .selection import choose
+from .selection import Selection, choose
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,19 @@ def compilation_pdf(asked: str | None, since: date | None, until: date | None, l
     if selection.is_range:
         cache.mark_used(built.path)  # pruning keeps a range's file while people ask for it
     return Ready(built.path, built.fingerprint, f"public-refusers-{selection.name}-{utcnow():%Y-%m-%d}.pdf")
+
+
+def embargo_pdf(release_at: datetime, language: str) -> Answer:
+    """A press preview's compilation of the letters embargoed until `release_at`, in `language`: the
+    press's compilation of them, marked on every page. Built by a worker if it is not yet."""
+    selection = Selection(embargo=release_at)
+    selected = selection.letters()
+    if not selected:
+        return NoLetters()
+    built = assembly.existing(selection, language, selected)
+    if built is None:
+        return _start(selection.key(language), selection=selection, language=language)
+    return Ready(built.path, built.fingerprint, f"embargoed-{language}-{release_at:%Y-%m-%d}.pdf")
 
 
 def range_problem(asked: str | None, since: date | None, until: date | None) -> NoLetters | TooManyLetters | None:

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..languages import LANGUAGE_NAMES_IN_TEXT, SITE_NAME, translation_label
 from ..models import Language, Letter, Signature, SignatureStatus, Translation, utcnow
 from . import cache, rendering, tagging
-from .selection import Selection, SiteCount, day
+from .selection import Selection, SiteCount, day, publication_moment
 
 CONTENTS_ROWS = 20  # entries on a page of contents (each entry is two lines: who and what, then language and date)
 # The contents' links, an entry's line (placeholders turned into jumps to its letter's first page when
@@ -72,7 +72,7 @@ def _entry(index: int, letter: Letter, translation: Translation | None, language
             what = gettext("In %(language)s, no translation yet", language=named)
         else:
             what = named
-        about = [what, format_date(day(letter.published_at), "long")]
+        about = [what, format_date(day(publication_moment(letter)), "long")]
         if letter.collective and letter.signatures_published:
             count = letter.signatures_published
             # Number formatted (Flask-Babel's ngettext would not format it).
@@ -105,6 +105,8 @@ def title(selection: Selection) -> str:
 
 
 def _subtitle(selection: Selection, selected: list[Letter]) -> str:
+    if selection.embargo:
+        return gettext("A press preview, not for publication")
     if selection.is_range and selected:
         # The days of its first and last letters: an open end says where the letters stop.
         first, last = (format_date(day(letter.published_at), "long") for letter in (selected[0], selected[-1]))
@@ -125,7 +127,9 @@ def cover(selection: Selection, selected: list[Letter], language: str, site: Sit
         "language": language, "title": heading, "subtitle": subtitle, "letters": len(selected), "signatures": signatures,
         "refusers": len(selected) + signatures, "site": None if site is None else [site.refusers, site.letters, site.signatures],
         "compiled": day(utcnow()).isoformat(),
-        "days": [[when.isoformat(), count] for when, count in _per_day([letter.published_at for letter in selected] + signed)],
+        "days": [[when.isoformat(), count] for when, count in _per_day([publication_moment(letter) for letter in selected] + signed)],
+        # A press preview's cover says until when it is embargoed (only theirs have the key: others keep their files).
+        **({"embargo": selection.embargo.isoformat()} if selection.embargo else {}),
     }
 
 
@@ -186,6 +190,7 @@ def render_front(language: str, shown: dict | None, todo: list[tuple[int, list[d
             labels = chart.Labels(format_date(points[0].day, "long"), format_date(points[-1].day, "long"), format_number(points[-1].total),
                                   Language(language).direction, language) if points else None
             drawn = {**shown, "compiled": date.fromisoformat(shown["compiled"]), "chart_labels": labels,
+                     "embargo": datetime.fromisoformat(shown["embargo"]) if "embargo" in shown else None,
                      "chart": chart.svg(points, title=gettext("Public refusers over time"), description="", width=560, height=180)}
     document = rendering.render("press/front_pdf.html", language, rendering.fonts(), extra_css="\n".join(numbering), cover=drawn,
                       contents=[{"rows": rows, "first": n == 0} for n, rows in todo], toc_link=TOC_LINK, toc_digit=TOC_DIGIT,

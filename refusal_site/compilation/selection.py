@@ -4,13 +4,13 @@
 import dataclasses
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import to_user_timezone
 
-from .. import published, signatures, tally, translated
+from .. import press_previews, published, signatures, tally, translated
 from ..models import Language, Letter, Translation
 
 # Bumped whenever a PDF template or the PDF stylesheet changes what a PDF looks like.
@@ -64,7 +64,7 @@ def letter_fingerprint(letter: Letter, published_at: datetime | None = None) -> 
     The HTML too, not only the text's hash: re-sanitizing a stored letter changes its HTML alone."""
     parts = (
         TEMPLATE_VERSION, current_app.config["BUILD_ID"], letter.public_id, letter.content_hash, html_digest(letter.body_html),
-        to_user_timezone(published_at or letter.published_at).date().isoformat(), str(letter.signers_version if letter.collective else 0),
+        to_user_timezone(published_at or publication_moment(letter)).date().isoformat(), str(letter.signers_version if letter.collective else 0),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -76,7 +76,7 @@ def printed(selected: list[Letter], moments: dict[int, datetime] | None = None) 
     signed = signatures.published_signers([letter.id for letter in selected if letter.collective])
     shown = []
     for letter in selected:
-        published_at = moments.get(letter.id) or letter.published_at
+        published_at = moments.get(letter.id) or publication_moment(letter)
         shown.append(PrintedLetter(
             public_id=letter.public_id, display_name=letter.display_name, descriptor=letter.descriptor,
             title=letter.title, language=letter.language, body_html=letter.body_html, published_at=published_at,
@@ -128,6 +128,12 @@ def printed_parts(parts: list[tuple[Letter, Translation | None]]) -> list[Printe
             for letter, translation in parts]
 
 
+def publication_moment(letter: Letter) -> datetime | None:
+    """When the letter was published, or for an embargoed one, when it will be (letters.release_due
+    publishes it at that moment): a press preview shows it as it will be."""
+    return letter.published_at or letter.scheduled_at
+
+
 def day(moment: datetime) -> date:
     """The day a moment falls on where the site's dates are shown (DISPLAY_TIMEZONE)."""
     return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
@@ -140,9 +146,13 @@ class Selection:
     language: str | None = None
     since: date | None = None  # first day included, in DISPLAY_TIMEZONE
     until: date | None = None  # last day included
+    # A press preview's: the letters scheduled for this moment, not public yet (press_previews.py).
+    embargo: datetime | None = None
 
     @property
     def name(self) -> str:
+        if self.embargo:
+            return f"embargo-{self.embargo.astimezone(UTC):%Y%m%dT%H%M%S}"
         parts = [self.language or "all"]
         if self.since or self.until:
             parts.append(f"{self.since or 'start'}_{self.until or 'now'}")
@@ -153,6 +163,8 @@ class Selection:
         return bool(self.since or self.until)
 
     def letters(self) -> list[Letter]:
+        if self.embargo:
+            return press_previews.embargoed_letters(self.embargo)
         zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
         start = datetime.combine(self.since, time.min, zone) if self.since else None
         end = datetime.combine(self.until + timedelta(days=1), time.min, zone) if self.until else None

@@ -7,6 +7,8 @@ rendered once and kept whatever page they fall on, and a withdrawal early in a c
 no letter again."""
 
 import functools
+import io
+from datetime import datetime
 from pathlib import Path
 
 import pikepdf
@@ -15,10 +17,11 @@ from flask_babel import force_locale, gettext
 from fontTools.ttLib import TTFont
 
 from ..models import Language
-from . import cache, tagging
+from . import cache, rendering, tagging
 from .front import TOC_DIGIT, TOC_LINK, render_front
 
 FOOTER = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
+HEADER = b"/Artifact <</Type /Pagination /Subtype /Header>> BDC"
 NUMBER_SIZE = 9  # points: the page numbers' size in pdf.css (.numbers pages)
 CONTENTS_NUMBER_SIZE = 11  # points: the contents' page numbers (pdf.css: the page's font size, which .toc-row keeps)
 
@@ -60,19 +63,8 @@ class Numbers:
             if len(others) != 9 * size:
                 raise ValueError(f"the second page of digits in {path.name} does not show 123456789 in glyphs of {size} bytes")
             self.glyphs = [zero, *(others[i : i + size] for i in range(0, len(others), size))]
-            operations = []
-            for operands, operator in pikepdf.parse_content_stream(digits.pages[0]):
-                if str(operator) in ("BDC", "BMC", "EMC"):
-                    continue  # how the digits were tagged there: each number is marked where it is drawn
-                kind = {"Tf": "/Font", "gs": "/ExtGState"}.get(str(operator))
-                if kind is not None:  # the digits' own font and graphics state, under names of ours
-                    name = pikepdf.Name(f"/{prefix}{str(operands[0])[1:]}")
-                    value = digits.pages[0].Resources[kind][operands[0]]
-                    self.resources[kind][str(name)] = out.copy_foreign(value if value.is_indirect else digits.make_indirect(value))
-                    operands = [name, *operands[1:]]
-                elif str(operator) in ("Do", "sh", "cs", "CS", "scn", "SCN", "BI"):
-                    raise ValueError(f"the pages of digits in {path.name} draw more than text ({operator})")
-                operations.append((operands, operator))
+            # How the digits were tagged there is left out: each number is marked where it is drawn.
+            operations = _borrowed(out, digits, prefix, self.resources, f"the pages of digits in {path.name}")
         # The drawing before and after its one run of text, which each number replaces.
         (shown,) = [i for i, (_operands, operator) in enumerate(operations) if str(operator) in ("TJ", "Tj")]
         self.before = pikepdf.unparse_content_stream(operations[:shown])
@@ -88,13 +80,7 @@ class Numbers:
 
     def add_to(self, page: pikepdf.Page) -> None:
         """Give `page` the font and graphics state the numbers are drawn with."""
-        if "/Resources" not in page.obj:
-            page.obj.Resources = pikepdf.Dictionary()
-        for kind, named in self.resources.items():
-            if kind not in page.obj.Resources:
-                page.obj.Resources[kind] = pikepdf.Dictionary()
-            for name, value in named.items():
-                page.obj.Resources[kind][name] = value
+        _add_resources(page, self.resources)
 
     def draw(self, shown: str, x: float, y: float, marked: bytes) -> bytes:
         """The drawing of the number `shown`, its first digit moved by (x, y) points from where the
@@ -102,6 +88,37 @@ class Numbers:
         that `marked` begins (a tagged element's or an artifact's)."""
         glyphs = b"".join(self.glyphs[int(digit)] for digit in shown).hex().encode()
         return b"%s q 1 0 0 1 %.3f %.3f cm %s\n[<%s>] TJ\n%s Q EMC" % (marked, x, y, self.before, glyphs, self.after)
+
+
+def _borrowed(out: pikepdf.Pdf, source: pikepdf.Pdf, prefix: str, resources: dict[str, dict[str, pikepdf.Object]], what: str) -> list:
+    """The drawing of `source`'s first page without its marks (the caller marks it where it is drawn),
+    its fonts and graphics states copied into `out` under names of ours (`prefix`), into `resources`.
+    Text and lines only: anything else drawn (an image, a shading) is refused."""
+    page = source.pages[0]
+    operations = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if str(operator) in ("BDC", "BMC", "EMC"):
+            continue
+        kind = {"Tf": "/Font", "gs": "/ExtGState"}.get(str(operator))
+        if kind is not None:  # the page's own font and graphics state, under names of ours
+            name = pikepdf.Name(f"/{prefix}{str(operands[0])[1:]}")
+            value = page.Resources[kind][operands[0]]
+            resources[kind][str(name)] = out.copy_foreign(value if value.is_indirect else source.make_indirect(value))
+            operands = [name, *operands[1:]]
+        elif str(operator) in ("Do", "sh", "cs", "CS", "scn", "SCN", "BI"):
+            raise ValueError(f"{what} draw more than text ({operator})")
+        operations.append((operands, operator))
+    return operations
+
+
+def _add_resources(page: pikepdf.Page, resources: dict[str, dict[str, pikepdf.Object]]) -> None:
+    if "/Resources" not in page.obj:
+        page.obj.Resources = pikepdf.Dictionary()
+    for kind, named in resources.items():
+        if kind not in page.obj.Resources:
+            page.obj.Resources[kind] = pikepdf.Dictionary()
+        for name, value in named.items():
+            page.obj.Resources[kind][name] = value
 
 
 def _draw_over(out: pikepdf.Pdf, page: pikepdf.Page, drawing: list[bytes]) -> None:
@@ -122,6 +139,20 @@ def stamp_numbers(out: pikepdf.Pdf, front: int, digits: Path) -> None:
         stamped = pikepdf.Page(page)
         numbers.add_to(stamped)
         _draw_over(out, stamped, [numbers.draw(shown, -(len(shown) - 1) / 2 * advance, 0.0, FOOTER)])
+
+
+def stamp_embargo(out: pikepdf.Pdf, language: str, release_at: datetime) -> None:
+    """Print a press preview's "Embargoed until …" at the top of every page, drawn from one render of
+    the line in `language` (press/embargo_pdf.html): a header artifact, which a screen reader skips
+    (the cover says it in its text), and which search and copying find on every page."""
+    resources: dict[str, dict[str, pikepdf.Object]] = {"/Font": {}, "/ExtGState": {}}
+    document = rendering.render("press/embargo_pdf.html", language, rendering.fonts(), embargo=release_at)
+    with pikepdf.open(io.BytesIO(rendering.write_tagged(document))) as line:
+        drawing = pikepdf.unparse_content_stream(_borrowed(out, line, "RefusalEmbargo", resources, "the embargo line"))
+    for page in out.pages:
+        stamped = pikepdf.Page(page)
+        _add_resources(stamped, resources)
+        _draw_over(out, stamped, [b"%s q %s Q EMC" % (HEADER, drawing)])
 
 
 def _rect(annotation: pikepdf.Dictionary) -> tuple[float, float, float, float]:

@@ -8,13 +8,14 @@ the modules of this package, each owning one part of the work:
     admin            the audit log and the team (admins only)
     site_pages       the About and Privacy pages in each language (admins only)
     notices          the delay notice authors see, in each language (admins only)
+    previews         press previews: links for named journalists to an embargo's letters (admins only)
     safety           hiding many letters or co-signatures at once in an emergency (admins only)
     audit_rows       audit rows in words, for the audit log and a letter's history
     translations     the work queue of translations, claims, writing one, sending it to the author
 """
 
 # Imported for their routes, which each module adds to bp.
-from . import account, admin, audit_rows, decisions, inbox, notices, reasons, safety, signature_queue, site_pages, translations
+from . import account, admin, audit_rows, decisions, inbox, notices, previews, reasons, safety, signature_queue, site_pages, translations
 from .blueprint import bp
 
-__all__ = ["bp", "account", "admin", "audit_rows", "decisions", "inbox", "notices", "reasons", "safety", "signature_queue", "site_pages", "translations"]
+__all__ = ["bp", "account", "admin", "audit_rows", "decisions", "inbox", "notices", "previews", "reasons", "safety", "signature_queue", "site_pages", "translations"]

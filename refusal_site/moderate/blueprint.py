@@ -29,7 +29,8 @@ ADMIN_ENDPOINTS = frozenset(
      "moderate.delay_notice_edit", "moderate.hide", "moderate.show", "moderate.hide_many",
      "moderate.rejection_reasons_list", "moderate.rejection_reason_new", "moderate.rejection_reason_edit",
      "moderate.rejection_reason_retire", "moderate.rejection_reason_restore",
-     "moderate.hide_signatures", "moderate.show_signatures", "moderate.translation_publish"}
+     "moderate.hide_signatures", "moderate.show_signatures", "moderate.translation_publish",
+     "moderate.press_previews_list", "moderate.press_preview_create", "moderate.press_preview_created", "moderate.press_preview_revoke"}
 )
 # All a translator may open: their own account, and the translation pages. They decide nothing and
 # see no contact address, so every other page of the area is closed to them.

@@ -128,7 +128,7 @@ def letter_pdf(public_id: str):
     letter = published.published_letter(public_id)
     if letter is None:
         abort(404)
-    return _answer(downloads.letter_pdf(letter))
+    return pdf_response(downloads.letter_pdf(letter))
 
 
 @bp.get(f"/letters/<public_id>/<any({', '.join(Language)}):language>.pdf")
@@ -138,7 +138,7 @@ def letter_pdf_in(public_id: str, language: str):
     translation = translated.translation_of(letter, language) if letter is not None else None
     if translation is None:
         abort(404)
-    return _answer(downloads.letter_pdf(letter, translation))
+    return pdf_response(downloads.letter_pdf(letter, translation))
 
 
 @bp.get("/press/letters.pdf")
@@ -150,10 +150,10 @@ def compilation_pdf():
     asked = language_filter()
     # The visitor's language as Flask-Babel would select it, without making a babel Locale of it
     # (a noticeable part of what serving a cached file costs; nothing else in this response is translated).
-    return _answer(downloads.compilation_pdf(asked, since, until, asked or select_locale(), _range_builds), (asked, since, until))
+    return pdf_response(downloads.compilation_pdf(asked, since, until, asked or select_locale(), _range_builds), (asked, since, until))
 
 
-def _answer(answer: downloads.Answer, asked: tuple = (None, None, None)) -> Response:
+def pdf_response(answer: downloads.Answer, asked: tuple = (None, None, None)) -> Response:
     """The response that tells a visitor what became of the PDF they asked for."""
     match answer:
         case downloads.Ready(path, fingerprint, download_name):

@@ -1,0 +1,116 @@
+"""Press previews: an admin gives named journalists a link to an embargo's letters (those scheduled
+for one moment) before their release. A link works until that moment, until it is revoked, or until
+no letter is scheduled for that moment any more (the embargo was lifted or moved); every opening is
+on the record. Only a hash of its token is kept, so the database cannot give a link away."""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from . import audit
+from .audit import Actor, AuditAction
+from .extensions import db
+from .models import Letter, LetterStatus, Moderator, PressPreview, utcnow
+from .storage import write_transaction
+
+RECIPIENTS_MAX = 1000
+# What secrets.token_urlsafe(32) makes: anything else names no preview and is not looked up.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class NoSuchEmbargo(Exception):
+    """No letter is scheduled for that moment (any more), or the moment has passed."""
+
+
+class PreviewUnknown(Exception):
+    """The link names no preview: mistyped, tampered with, or made up."""
+
+
+class PreviewGone(Exception):
+    """The link named a preview that no longer works: released, revoked or lifted."""
+
+
+@dataclass(frozen=True)
+class Embargo:
+    release_at: datetime
+    letters: int
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def embargoes(*, now: datetime | None = None) -> list[Embargo]:
+    """The embargoes to come: each moment letters are scheduled for, soonest first, with how many."""
+    query = (
+        select(Letter.scheduled_at, func.count())
+        .where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at > (now or utcnow()))
+        .group_by(Letter.scheduled_at)
+        .order_by(Letter.scheduled_at)
+    )
+    return [Embargo(moment, count) for moment, count in db.session.execute(query)]
+
+
+def embargoed_letters(release_at: datetime) -> list[Letter]:
+    """The letters scheduled for `release_at`, in the order they were confirmed."""
+    query = select(Letter).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at == release_at)
+    return list(db.session.execute(query.order_by(Letter.confirmed_at, Letter.id)).scalars())
+
+
+def every_preview() -> list[PressPreview]:
+    """Every preview made, newest first, with who made it."""
+    query = select(PressPreview).options(selectinload(PressPreview.created_by)).order_by(PressPreview.id.desc())
+    return list(db.session.execute(query).scalars())
+
+
+def is_live(preview: PressPreview, *, now: datetime | None = None) -> bool:
+    """Whether its link still works: not revoked, not released, and its embargo still holds letters."""
+    return preview.revoked_at is None and preview.release_at > (now or utcnow()) and bool(embargoed_letters(preview.release_at))
+
+
+def create(release_at: datetime, recipients: str, *, by: Moderator, now: datetime | None = None) -> tuple[PressPreview, str]:
+    """A preview of the embargo of `release_at` for `recipients`, and its token: the only time the
+    token exists in the clear."""
+    token = secrets.token_urlsafe(32)
+    with write_transaction():
+        if release_at <= (now or utcnow()) or not embargoed_letters(release_at):
+            raise NoSuchEmbargo(release_at.isoformat())
+        preview = PressPreview(token_hash=_hash(token), release_at=release_at, recipients=recipients, created_by_id=by.id)
+        db.session.add(preview)
+        db.session.flush()
+        audit.record(by, AuditAction.PRESS_PREVIEW_CREATE, None, preview=preview.id, release_at=release_at.isoformat())
+    return preview, token
+
+
+def revoke(preview_id: int, *, by: Moderator) -> PressPreview | None:
+    """Stop a preview's link from working; None if there is no such preview. Revoking it again changes nothing."""
+    with write_transaction():
+        preview = db.session.execute(select(PressPreview).where(PressPreview.id == preview_id).with_for_update()).scalar_one_or_none()
+        if preview is not None and preview.revoked_at is None:
+            preview.revoked_at = utcnow()
+            audit.record(by, AuditAction.PRESS_PREVIEW_REVOKE, None, preview=preview.id)
+    return preview
+
+
+def by_token(token: str, *, now: datetime | None = None) -> PressPreview:
+    """The live preview a link's token names; PreviewUnknown or PreviewGone."""
+    preview = None
+    if _TOKEN.fullmatch(token):
+        preview = db.session.execute(select(PressPreview).where(PressPreview.token_hash == _hash(token))).scalar_one_or_none()
+    if preview is None:
+        raise PreviewUnknown()
+    if not is_live(preview, now=now):
+        raise PreviewGone(preview.id)
+    return preview
+
+
+def record_opening(preview: PressPreview, what: str, language: str) -> None:
+    """Put an opening of the preview's page or PDF (`what`) on the record, by the preview's number."""
+    with write_transaction():
+        db.session.execute(update(PressPreview).where(PressPreview.id == preview.id).values(openings=PressPreview.openings + 1))
+        audit.record(Actor.JOURNALIST, AuditAction.PRESS_PREVIEW_OPEN, None, preview=preview.id, opened=what, language=language)
