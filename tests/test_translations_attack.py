@@ -146,3 +146,41 @@ def test_a_translation_is_not_sent_back_with_a_blank_comment(client, letter, tea
     assert translation(letter).status == TranslationStatus.AWAITING_AUTHOR
     with pytest.raises(lt.WrongState):
         lt.send_back(translation(letter), comment=comment, expected_revision=translation(letter).revision)
+
+
+def test_approving_twice_says_it_is_already_done(client, letter, team):
+    lt.send_to_author(drafted(letter, team["translator"]), by=team["translator"], expected_revision=1)
+    form = hidden_fields(client.get(manage_url(letter)))
+    assert client.post(f"{manage_url(letter)}/translations/en/approve", data=form).status_code == 303
+    again = client.post(f"{manage_url(letter)}/translations/en/approve?lang=en", data=form)
+    assert again.status_code == 303
+    assert "Already done" in page_of(client.get(again.headers["Location"])).visible_text
+    assert translation(letter).status == TranslationStatus.APPROVED
+
+
+def test_sending_back_twice_says_it_is_already_done(client, letter, team):
+    lt.send_to_author(drafted(letter, team["translator"]), by=team["translator"], expected_revision=1)
+    form = {**hidden_fields(client.get(manage_url(letter))), "back-en-comment": "The second line is wrong."}
+    assert client.post(f"{manage_url(letter)}/translations/en/send-back", data=form).status_code == 303
+    again = client.post(f"{manage_url(letter)}/translations/en/send-back?lang=en", data=form)
+    assert again.status_code == 303 and "Already done" in page_of(client.get(again.headers["Location"])).visible_text
+
+
+def test_publishing_ones_own_translation_twice_says_it_is_already_done(client, letter):
+    form = {**hidden_fields(client.get(manage_url(letter))), "own-language": "en", "own-body": "My own words."}
+    assert client.post(f"{manage_url(letter)}/translations", data=form).status_code == 303
+    again = client.post(f"{manage_url(letter)}/translations?lang=en", data=form)
+    assert again.status_code == 303 and "Already done" in page_of(client.get(again.headers["Location"])).visible_text
+    # Another text from the same stale page is still refused, and kept in its box.
+    other = client.post(f"{manage_url(letter)}/translations?lang=en", data={**form, "own-body": "Other words."})
+    assert other.status_code == 409 and "Other words." in other.get_data(as_text=True)
+    assert translation(letter).body_text == "My own words."
+
+
+def test_approving_after_the_team_changed_it_is_still_refused(client, letter, team):
+    sent = lt.send_to_author(drafted(letter, team["translator"]), by=team["translator"], expected_revision=1)
+    form = hidden_fields(client.get(manage_url(letter)))
+    lt.save(letter, "en", by=team["translator"], title=None, body_text="Changed after sending.", expected_revision=sent.revision)
+    refused = client.post(f"{manage_url(letter)}/translations/en/approve?lang=en", data=form)
+    assert refused.status_code == 409 and "Nothing was changed" in page_of(refused).visible_text
+    assert translation(letter).status == TranslationStatus.DRAFT

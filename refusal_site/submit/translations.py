@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 
 from .. import letter_translations as lt
 from .. import tokens
+from ..models import TranslationApproval
+from ..sanitize import clean_text
 from ..extensions import limiter
 from ..http import configured_limit
 from .forms import ApproveTranslationForm, OwnTranslationForm, SendBackTranslationForm
@@ -34,6 +36,8 @@ def approve_translation(token: str, language: str):
     try:
         lt.approve(translation, expected_revision=form.revision.data)
     except lt.TranslationError as refused:
+        if _already_as_asked(letter, language, form.revision.data, status=lt.S.APPROVED, approved_by=TranslationApproval.AUTHOR):
+            return _already_done(token)
         return _refused(letter, token, refused)
     flash(_("Done: the translation is approved and shown beside your letter, marked as approved by you."))
     return redirect(url_for(".manage", token=token), code=303)
@@ -50,6 +54,8 @@ def send_back_translation(token: str, language: str):
     try:
         lt.send_back(translation, comment=form.comment.data, expected_revision=form.revision.data)
     except lt.TranslationError as refused:
+        if _already_as_asked(letter, language, form.revision.data, status=lt.S.RETURNED, author_comment=clean_text(form.comment.data)):
+            return _already_done(token)
         return _refused(letter, token, refused)
     flash(_("Done: the translation went back to the team with your comment. It is not shown on the site."))
     return redirect(url_for(".manage", token=token), code=303)
@@ -65,8 +71,23 @@ def write_translation(token: str):
     try:
         lt.write_as_author(letter, form.language.data, title=form.title.data, body_text=form.body.data, expected_revision=form.seen_revision())
     except lt.TranslationError as refused:
+        if _already_as_asked(letter, form.language.data, form.seen_revision(), status=lt.S.APPROVED, written_by_id=None,
+                             body_text=clean_text(form.body.data)):  # fmt: skip
+            return _already_done(token)
         return _refused(letter, token, refused, own_form=form)
     flash(_("Done: your translation is shown beside your letter."))
+    return redirect(url_for(".manage", token=token), code=303)
+
+
+def _already_as_asked(letter, language: str, seen_revision: int, **asked) -> bool:
+    """Whether the translation moved exactly once since the page the button was pressed on, to what
+    the button asks: the same button pressed twice (or in two tabs), done once."""
+    found = lt.of_letter(letter, language)
+    return bool(found) and found[0].revision == seen_revision + 1 and all(getattr(found[0], name) == value for name, value in asked.items())
+
+
+def _already_done(token: str):
+    flash(_("Already done: the button was pressed twice, and nothing was done twice."))
     return redirect(url_for(".manage", token=token), code=303)
 
 
