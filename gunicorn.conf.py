@@ -21,11 +21,12 @@ graceful_timeout = 20
 control_socket_disable = True
 
 # Links that act on an author's letter or a co-signer's signature carry a token in the path
-# (/confirm/, /signature/confirm/, /my-letter/, /my-signature/); the log keeps only its start.
+# (/confirm/, /signature/confirm/, /my-letter/, /my-signature/), as does a journalist's press
+# preview (/press/preview/); the log keeps only its start.
 # The path is read as the application routes it: percent-decoded (a client may spell "my-letter"
 # "my%2Dletter") and with empty segments dropped ("/my-letter//TOKEN" is redirected to the token's
 # page), so no spelling of a private link reaches the log in full.
-PRIVATE_SEGMENTS = frozenset({"confirm", "my-letter", "my-signature"})
+PRIVATE_SEGMENTS = frozenset({"confirm", "my-letter", "my-signature", "preview"})
 KEPT = 6  # characters of a token the log keeps, enough to tell two requests apart
 # A path: a slash that starts a word, a value in a query (?next=/my-letter/...; also after ; or ,),
 # or the path of an absolute address ("GET http://host/my-letter/..."), to the word's end.

@@ -86,6 +86,10 @@ def test_gunicorn_access_log_leaves_out_client_addresses():
         '"POST /my-signature/ImVvUm…/withdraw HTTP/1.1"'
     )
     assert settings["redact"]("GET /signature/confirm/abcdefghijklmnop?x=1 HTTP/1.1") == "GET /signature/confirm/abcdef…?x=1 HTTP/1.1"
+    # A journalist's press preview is opened by its token, the page and its PDF alike.
+    assert settings["redact"]("GET /press/preview/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde/he.pdf HTTP/1.1") == (
+        "GET /press/preview/AbCdEf…/he.pdf HTTP/1.1"
+    )
 
 
 @pytest.mark.parametrize("spelling", [
