@@ -195,12 +195,16 @@ def save(letter: Letter, language: str, *, by: Moderator, title: str | None, bod
 
 def send_to_author(translation: Translation, *, by: Moderator, expected_revision: int) -> Translation:
     """Mail the translation to the author, in the letter's language, with the link to their private
-    page, where they approve it or send it back."""
+    page, where they approve it or send it back. Not while someone else holds its claim: they are
+    still writing it."""
     with _writing():
         letter, translation = _lock_existing(translation, expected_revision)
         check_translatable(letter, translation.language)
         if translation.status not in SENDABLE:
             raise WrongState(translation.status)
+        holder = claim_holder(translation)
+        if holder is not None and holder.id != by.id:
+            raise ClaimedByOther(translation)
         if not letter.contact_email:
             raise AuthorUnreachable(letter.public_id)
         translation.status = S.AWAITING_AUTHOR

@@ -184,3 +184,20 @@ def test_approving_after_the_team_changed_it_is_still_refused(client, letter, te
     refused = client.post(f"{manage_url(letter)}/translations/en/approve?lang=en", data=form)
     assert refused.status_code == 409 and "Nothing was changed" in page_of(refused).visible_text
     assert translation(letter).status == TranslationStatus.DRAFT
+
+
+# --- claims ----------------------------------------------------------------------------------------------
+
+
+def test_nobody_sends_a_translation_someone_else_is_still_writing(client, login_as, letter, team):
+    """A claim keeps others from saving over it; sending a half-written draft to the author is no better."""
+    drafted(letter, team["translator"], "Half written, the rest tomorrow.")
+    login_as(client, "moderator")
+    page = client.get(edit_url(letter) + "?lang=en")
+    assert "Send to the author" not in page_of(page).visible_text
+    refused = client.post(f"/moderate/translations/{letter.public_id}/en/send?lang=en", data=hidden_fields(page))
+    assert refused.status_code == 409 and "translator@team.example" in page_of(refused).visible_text.replace("\u2068", "").replace("\u2069", "")
+    assert translation(letter).status == TranslationStatus.DRAFT and mail_to("translation") == []
+    # The writer sends it themselves.
+    sent = lt.send_to_author(translation(letter), by=team["translator"], expected_revision=translation(letter).revision)
+    assert sent.status == TranslationStatus.AWAITING_AUTHOR
