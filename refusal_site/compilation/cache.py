@@ -53,6 +53,11 @@ def is_range(path: Path) -> bool:
     return path.parent.name == "compilations" and "_" in path.name
 
 
+def is_embargo(path: Path) -> bool:
+    """Whether a kept file is a press preview's compilation (Selection.name starts so): letters not public yet."""
+    return path.parent.name == "compilations" and path.name.startswith("embargo-")
+
+
 def pages_path(name: str) -> Path:
     """A file of letters' pages, rendered together."""
     return folder() / "pages" / name

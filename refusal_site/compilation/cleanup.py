@@ -52,7 +52,8 @@ def forget(public_id: str, *, compilations: bool = True, contents: bool = True) 
     """Delete every cached file that shows a letter: its own PDFs and share previews, the files of pages that hold its
     pages (the other letters in them are rendered again when next needed), the `compilations` that
     hold it and every page of `contents` (they may name it; the next build renders those it needs).
-    Covers show counts only and stay. For a letter that is not public any more (or never will be),
+    Covers show counts only and stay. A press preview's compilations that hold it, and the contents,
+    go whatever the flags say: they showed it while it was embargoed. For a letter that is not public any more (or never will be),
     or whose text, name or signers changed: a disk taken from the server must not show what went,
     nor a download of an older compilation. Returns how many files went."""
     folder = cache.folder()
@@ -62,14 +63,18 @@ def forget(public_id: str, *, compilations: bool = True, contents: bool = True) 
             where = json.loads(entry.read_text())
             if where["letter"] == public_id:
                 doomed |= {entry, cache.pages_path(where["file"])}
-    for built in folder.glob("compilations/*.pdf") if compilations else ():
+    # A press preview's compilations (and their contents) showed the letter before it was public,
+    # whatever `compilations` and `contents` say.
+    previewed = False
+    for built in (path for path in folder.glob("compilations/*.pdf") if compilations or cache.is_embargo(path)):
         try:
             holds = public_id in cache.manifest_path(built).read_text().split()
         except FileNotFoundError:
             holds = True  # no list: it may hold the letter
         if holds:
             doomed |= {built, cache.manifest_path(built)}
-    if contents:
+            previewed = previewed or cache.is_embargo(built)
+    if contents or previewed:
         doomed |= set(folder.glob("contents/*.pdf"))
     for path in doomed:
         path.unlink(missing_ok=True)

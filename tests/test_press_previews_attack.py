@@ -1,0 +1,42 @@
+"""Press previews as an outside tester goes at them: a link that died must stay dead, an opening is
+one line of the audit log however a browser or a crawler fetches it, and nothing of a letter taken
+back stays on the disk because a preview once held it."""
+
+from sqlalchemy import select
+
+from refusal_site import press_previews, tokens
+from refusal_site.compilation import cache
+from refusal_site.compilation.selection import Selection
+from refusal_site.extensions import db
+from refusal_site.models import Letter, LetterStatus, PressPreview
+from tests.pages import hidden_fields
+from tests.test_press_previews import embargo, make_link
+
+
+def test_a_letter_taken_back_during_its_embargo_leaves_no_preview_compilation_on_disk(client, login_as):
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 2)
+    make_link(client, at)
+    leaving = db.session.get(Letter, made[0].id)
+    # A preview's compilation built while both were embargoed: it holds the leaving letter's words.
+    path = cache.compilation_path(Selection(embargo=at), "1" * 32)
+    cache.write_atomically(cache.manifest_path(path), "\n".join(letter.public_id for letter in made).encode())
+    cache.write_atomically(path, b"%PDF-1.7\n" + leaving.body_text.encode() + b"\n%%EOF\n")
+    contents = cache.contents_path("en", 1, [{"name": leaving.display_name}])
+    cache.write_atomically(contents, b"%PDF-1.7\n" + leaving.display_name.encode() + b"\n%%EOF\n")
+    token = tokens.make(tokens.Purpose.MANAGE, leaving)
+    withdrawn = client.post(f"/my-letter/{token}/withdraw", data={**hidden_fields(client.get(f"/my-letter/{token}")), "understood": "y"})
+    assert withdrawn.status_code == 303 and db.session.get(Letter, leaving.id).status == LetterStatus.WITHDRAWN
+    assert not path.exists() and not cache.manifest_path(path).exists() and not contents.exists()
+
+
+def test_a_translator_can_neither_see_nor_make_nor_revoke_previews(client, login_as):
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 1)
+    preview, _token = press_previews.create(at, "Dana Levi", by=admin)
+    login_as(client, "translator")
+    form = hidden_fields(client.get("/moderate/account"))
+    assert client.get("/moderate/press-previews").status_code == 403
+    assert client.post("/moderate/press-previews", data={**form, "release_at": at.isoformat(), "recipients": "Me"}).status_code == 403
+    assert client.post(f"/moderate/press-previews/{preview.id}/revoke", data=form).status_code == 403
+    assert db.session.get(PressPreview, preview.id).revoked_at is None and len(db.session.execute(select(PressPreview)).all()) == 1
