@@ -12,11 +12,11 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
-from wtforms import DateField, Form, RadioField, StringField
+from wtforms import DateField, Form, RadioField, SearchField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from . import letters, published
+from . import letters, published, search_text
 from .models import Language
 from .paging import BadCursor, Key, PageOutOfRange, decode_cursor, encode_cursor
 from .published import LetterFilter
@@ -97,9 +97,10 @@ class _Day(DateField):
 
 
 class LetterFilterForm(Form):
-    """The list's filters, read from the query string (a GET form: no CSRF token, nothing stored).
-    The HTML list shows it; the API reads the same parameters through it."""
+    """The list's search box and filters, read from the query string (a GET form: no CSRF token,
+    nothing stored). The HTML list shows it; the API reads the same parameters through it."""
 
+    q = SearchField(_l("Search the letters"))
     since = _Day(_l("Published from"), validators=[Optional()])
     until = _Day(_l("to"), validators=[Optional()])
     language = StringField(_l("Language"), default="")  # the page shows it as a choice of the site's languages
@@ -109,6 +110,15 @@ class LetterFilterForm(Form):
         default="",
         validate_choice=False,  # checked below, in our words
     )
+    descriptor = StringField(_l("Rank, unit or role"), description=_l("Words the writers describe themselves with, such as pilot, medic or a unit's name."))
+
+    def validate_q(self, field) -> None:
+        if _text(field) and not search_text.query_terms(_text(field)):
+            raise ValidationError(_l("Please type a word of at least two letters to search for."))
+
+    def validate_descriptor(self, field) -> None:
+        if _text(field) and not search_text.query_terms(_text(field)):
+            raise ValidationError(_l("Please type a word of at least two letters, such as a rank, a unit or a role."))
 
     def validate_language(self, field) -> None:
         if field.data and field.data not in Language.__members__.values():
@@ -123,30 +133,45 @@ class LetterFilterForm(Form):
             raise ValidationError(_l("The last day comes before the first. Please choose the days again."))
 
 
+def _text(field) -> str:
+    """A text field's words as typed, without the white space around them ("" when absent)."""
+    return (field.data or "").strip()
+
+
 def letter_filter() -> tuple[LetterFilterForm, LetterFilter]:
-    """The list's filters: ?language=, ?since= and ?until= (days in the site's time zone, both
-    included), ?collective=yes|no. BadParameters names every one that is wrong."""
+    """The list's search and filters: ?q= (words to search for), ?language=, ?since= and ?until=
+    (days in the site's time zone, both included), ?collective=yes|no, ?descriptor= (words of a
+    rank, unit or role). BadParameters names every one that is wrong."""
     form = LetterFilterForm(request.args)
     if not form.validate():
         raise BadParameters({name: " ".join(str(error) for error in errors) for name, errors in form.errors.items()}, form)
-    collective = {"yes": True, "no": False}.get(form.collective.data)
-    return form, LetterFilter(form.language.data or None, form.since.data, form.until.data, collective, current_app.config["DISPLAY_TIMEZONE"])
+    return form, LetterFilter(
+        language=form.language.data or None,
+        since=form.since.data,
+        until=form.until.data,
+        collective={"yes": True, "no": False}.get(form.collective.data),
+        descriptor=tuple(search_text.query_terms(_text(form.descriptor))),
+        terms=tuple(search_text.query_terms(_text(form.q))),
+        timezone=current_app.config["DISPLAY_TIMEZONE"],
+    )
 
 
-def filter_params(chosen: LetterFilter) -> dict[str, str | None]:
-    """The filter as the parameters of its one address (None: absent), to link to it."""
+def filter_params(form: LetterFilterForm) -> dict[str, str | None]:
+    """The search and filters (validated) as the parameters of their address (None: absent), to link to it."""
     return {
-        "language": chosen.language,
-        "since": chosen.since.isoformat() if chosen.since else None,
-        "until": chosen.until.isoformat() if chosen.until else None,
-        "collective": None if chosen.collective is None else ("yes" if chosen.collective else "no"),
+        "q": _text(form.q) or None,
+        "language": form.language.data or None,
+        "since": form.since.data.isoformat() if form.since.data else None,
+        "until": form.until.data.isoformat() if form.until.data else None,
+        "collective": form.collective.data or None,
+        "descriptor": _text(form.descriptor) or None,
     }
 
 
 def few_spellings(chosen: LetterFilter) -> bool:
     """Whether the filter's values are of a short list (a language, a kind of letter), so that the
-    pages it names may be kept in the page cache: days can be chosen in endless pairs."""
-    return chosen.since is None and chosen.until is None
+    pages it names may be kept in the page cache: days, words and searches come in endless spellings."""
+    return chosen.since is None and chosen.until is None and not chosen.descriptor and not chosen.terms
 
 
 @dataclass(frozen=True)
@@ -168,6 +193,8 @@ def list_place(chosen: LetterFilter) -> Place:
     """?after= or ?before= a cursor (the list's own links), at most one; or ?page=N of old links,
     as the place that page now starts (404 past the last page)."""
     if (number := old_page_number()) is not None:
+        if chosen.terms:
+            abort(400)  # no numbered page was ever a search
         try:
             start = published.start_of_page(number, chosen, current_app.config["LETTERS_PER_PAGE"], letters.public_state())
         except PageOutOfRange:
@@ -180,6 +207,7 @@ def list_place(chosen: LetterFilter) -> Place:
             found[name] = decode_cursor(raw) if raw is not None else None
         except BadCursor:
             raise BadParameters({name: _("This link to a page of letters is damaged. Please start again from the first page.")}) from None
-    if found["after"] and found["before"]:
+    # Both at once, or a key of the other kind of list (ranked for a search, by date for the rest).
+    if (found["after"] and found["before"]) or any(key and (key.rank is None) == bool(chosen.terms) for key in found.values()):
         raise BadParameters({"after": _("This link to a page of letters is damaged. Please start again from the first page.")})
     return Place(found["after"], found["before"])

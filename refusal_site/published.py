@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 
+from . import search
 from .extensions import db
 from .models import Language, Letter, LetterStatus, Signature, SignatureStatus, Translation, TranslationStatus, looks_like_public_id
 from .paging import Key, PageOutOfRange, Slice, count_pages
 from .tally import TallySnapshot
+
+
+_NEWEST_FIRST = (Letter.published_at.desc(), Letter.id.desc())
 
 
 def published_letters(language: str | None = None) -> Select[tuple[Letter]]:
@@ -30,22 +34,21 @@ def latest_published(limit: int, language: str | None = None) -> list[Letter]:
 
 @dataclass(frozen=True)
 class LetterFilter:
-    """Which published letters a list shows; each field left empty chooses them all."""
+    """Which published letters a list shows; each field left empty chooses them all. With search
+    `terms` the list is the letters holding them all, best first; without, newest first."""
 
     language: str | None = None
     since: date | None = None  # the first day included, in `timezone`
     until: date | None = None  # the last day included
     collective: bool | None = None
+    descriptor: tuple[str, ...] = ()  # search terms that a name or descriptor of the letter's people holds
+    terms: tuple[str, ...] = ()  # search terms (search_text.query_terms) the letter holds anywhere
     timezone: str = "UTC"  # where the days are days (the site's DISPLAY_TIMEZONE)
 
     @property
     def counted_by_tally(self) -> bool:
         """Whether the tally holds the number of letters chosen (no COUNT needed)."""
-        return self.since is None and self.until is None and self.collective is None
-
-
-_NEWEST_FIRST = (Letter.published_at.desc(), Letter.id.desc())
-_OLDEST_FIRST = (Letter.published_at.asc(), Letter.id.asc())
+        return self.since is None and self.until is None and self.collective is None and not self.descriptor and not self.terms
 
 
 def _start_of(day: date, timezone: str) -> datetime | None:
@@ -57,72 +60,111 @@ def _start_of(day: date, timezone: str) -> datetime | None:
         return None
 
 
+def _span(chosen: LetterFilter) -> tuple[datetime | None, datetime | None]:
+    """The moments the chosen days start and end (the end excluded); None: that end is open."""
+    start = _start_of(chosen.since, chosen.timezone) if chosen.since else None
+    try:
+        end = _start_of(chosen.until + timedelta(days=1), chosen.timezone) if chosen.until else None
+    except OverflowError:
+        end = None
+    return start, end
+
+
 def _chosen(chosen: LetterFilter) -> Select[tuple[Letter]]:
+    """The chosen letters (search terms aside: see _found)."""
     query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
     if chosen.language is not None:
         query = query.where(Letter.language == Language(chosen.language).value)
-    if chosen.since is not None and (start := _start_of(chosen.since, chosen.timezone)) is not None:
+    start, end = _span(chosen)
+    if start is not None:
         query = query.where(Letter.published_at >= start)
-    if chosen.until is not None:
-        try:
-            end = _start_of(chosen.until + timedelta(days=1), chosen.timezone)
-        except OverflowError:
-            end = None
-        if end is not None:
-            query = query.where(Letter.published_at < end)
+    if end is not None:
+        query = query.where(Letter.published_at < end)
     if chosen.collective is not None:
         query = query.where(Letter.collective.is_(chosen.collective))
+    if chosen.descriptor:
+        query = query.where(Letter.id.in_(search.holding(list(chosen.descriptor), also=[search.people_hold(term) for term in chosen.descriptor])))
     return query
 
 
-def _beyond(key: Key, older: bool):
-    """Letters after `key` in the list (older ones) or before it (newer ones). The plain bound on the
-    time first, so that the index on (status, published_at) takes the query straight there."""
-    moment, id_ = key.published_at, key.id
-    if older:
-        return and_(Letter.published_at <= moment, or_(Letter.published_at < moment, Letter.id < id_))
-    return and_(Letter.published_at >= moment, or_(Letter.published_at > moment, Letter.id > id_))
+def _search_filters(chosen: LetterFilter) -> dict:
+    """The filters as search.ranked()'s, so that the letters it ranks are those the filters choose."""
+    start, end = _span(chosen)
+    also = [search.people_hold(term) for term in chosen.descriptor]
+    if chosen.collective is not None:
+        also.append(exists().where(Letter.id == search.matched_id(), Letter.collective.is_(chosen.collective)))
+    return {"language": chosen.language, "since": start, "until": end, "also": also}
 
 
-def _key(letter: Letter) -> Key:
-    return Key(letter.published_at, letter.id)
+def _beyond(columns: tuple, values: tuple, older: bool):
+    """Rows after `values` in the list ordered by `columns`, each descending (older, or less
+    relevant, ones), or before them (newer ones). The plain bound on the first column leads, so that
+    an index on it takes the query straight there."""
+    past = (lambda column, value: column < value) if older else (lambda column, value: column > value)
+    clause = past(columns[-1], values[-1])
+    for column, value in zip(reversed(columns[:-1]), reversed(values[:-1])):
+        clause = or_(past(column, value), and_(column == value, clause))
+    return and_(columns[0] <= values[0] if older else columns[0] >= values[0], clause)
+
+
+def _page(query: Select, columns: tuple, key_of, per_page: int, after: Key | None, before: Key | None) -> tuple[list, Key | None, Key | None]:
+    """One page of rows of `query` ordered by `columns` (descending), the one just after `after`
+    or just before `before`, or the first; with the keys where the pages before and after it start
+    (None: there is none). Newer rows that no longer fill a page are the first page, whole."""
+
+    def values(key: Key) -> tuple:
+        return (key.published_at, key.id) if len(columns) == 2 else (key.rank, key.published_at, key.id)
+
+    def beyond(key: Key, older: bool) -> bool:
+        return db.session.execute(query.where(_beyond(columns, values(key), older)).limit(1)).first() is not None
+
+    if before is not None:
+        rows = db.session.execute(query.where(_beyond(columns, values(before), older=False)).order_by(*columns).limit(per_page + 1)).all()
+        if len(rows) > per_page:
+            rows = rows[per_page - 1 :: -1]
+            return rows, key_of(rows[0]), key_of(rows[-1]) if beyond(key_of(rows[-1]), older=True) else None
+    newest = query.where(_beyond(columns, values(after), older=True)) if after else query
+    rows = db.session.execute(newest.order_by(*(column.desc() for column in columns)).limit(per_page + 1)).all()
+    more, rows = len(rows) > per_page, rows[:per_page]
+    newer = None
+    if before is None and after is not None:
+        first = key_of(rows[0]) if rows else after
+        newer = first if beyond(first, older=False) else None
+    return rows, newer, key_of(rows[-1]) if more else None
 
 
 def letter_slice(chosen: LetterFilter, per_page: int, counted: TallySnapshot, *, after: Key | None = None, before: Key | None = None) -> Slice:
-    """The page of the chosen letters, newest first, that starts just after `after` (older letters)
-    or ends just before `before` (newer ones), or the first page. A page is found by its key, never
-    by skipping the pages before it, and a letter withdrawn since the key was written only leaves
-    its place. Newer letters that no longer fill a page are the first page, whole."""
-    query = _chosen(chosen)
-    items: list[Letter] = []
-    if before is not None:
-        rows = list(db.session.execute(query.where(_beyond(before, older=False)).order_by(*_OLDEST_FIRST).limit(per_page + 1)).scalars())
-        if len(rows) > per_page:
-            items = rows[per_page - 1 :: -1]
-            older = _exists(query, _key(items[-1]), older=True)
-            return Slice(items, _count(chosen, counted), _key(items[0]), _key(items[-1]) if older else None)
-    rows = list(db.session.execute((query.where(_beyond(after, older=True)) if after else query).order_by(*_NEWEST_FIRST).limit(per_page + 1)).scalars())
-    items = rows[:per_page]
-    newer = None
-    if before is None and after is not None:
-        first = _key(items[0]) if items else after
-        newer = first if _exists(query, first, older=False) else None
-    return Slice(items, _count(chosen, counted), newer, _key(items[-1]) if len(rows) > per_page else None)
-
-
-def _exists(query: Select, key: Key, older: bool) -> bool:
-    return db.session.execute(query.with_only_columns(Letter.id).where(_beyond(key, older)).limit(1)).first() is not None
+    """The page of the chosen letters (newest first, or with search terms best first, then newest)
+    that starts just after `after` or ends just before `before`, or the first page. A page is found
+    by its key, never by skipping the pages before it, and a letter withdrawn since the key was
+    written only leaves its place. A key must be of the list's kind (ranked or not)."""
+    if chosen.terms:
+        ranked = search.ranked([*chosen.terms, *chosen.descriptor], **_search_filters(chosen))
+        columns = (ranked.c.rank, ranked.c.published_at, ranked.c.letter_id)
+        rows, newer, older = _page(select(*columns), columns, lambda row: Key(row.published_at, row.letter_id, row.rank), per_page, after, before)
+        ids = [row.letter_id for row in rows]
+        found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids), Letter.status == LetterStatus.PUBLISHED)).scalars()}
+        items = [found[id_] for id_ in ids if id_ in found]
+    else:
+        query = _chosen(chosen)
+        columns = (Letter.published_at, Letter.id)
+        rows, newer, older = _page(query, columns, lambda row: Key(row[0].published_at, row[0].id), per_page, after, before)
+        items = [row[0] for row in rows]
+    return Slice(items, _count(chosen, counted), newer, older)
 
 
 def _count(chosen: LetterFilter, counted: TallySnapshot) -> int:
     if chosen.counted_by_tally:
         return counted.letters if chosen.language is None else counted.letters_in(chosen.language)
+    if chosen.terms:
+        return search.count([*chosen.terms, *chosen.descriptor], **_search_filters(chosen))
     return db.session.execute(select(func.count()).select_from(_chosen(chosen).with_only_columns(Letter.id).subquery())).scalar_one()
 
 
 def start_of_page(number: int, chosen: LetterFilter, per_page: int, counted: TallySnapshot) -> Key | None:
-    """Where page `number` of the old numbered list starts: the key of the last letter of the page
-    before it (None: it is the first page). PageOutOfRange for a page the letters do not fill."""
+    """Where page `number` of the old numbered list (newest first, never a search) starts: the key
+    of the last letter of the page before it (None: it is the first page). PageOutOfRange for a
+    page the letters do not fill."""
     count_pages(number, per_page, _count(chosen, counted))
     if number == 1:
         return None

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import Float, Subquery, case, cast, column, delete, false, func, insert, literal, literal_column, quoted_name, select, table, type_coerce
+from sqlalchemy import ColumnElement, Float, Select, Subquery, case, cast, column, delete, exists, false, func, insert, literal, literal_column, quoted_name, select, table, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 from sqlalchemy.types import Text
 
 from . import search_text, tally
@@ -109,11 +110,15 @@ def rebuild(*, batch: int = 1000) -> int:
 # --- the query ----------------------------------------------------------------------------------
 
 
-def ranked(terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> Subquery:
+def ranked(
+    terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    also: Sequence[ColumnElement[bool]] = (),
+) -> Subquery:
     """The published letters whose index holds all `terms` (as search_text.query_terms gives them), as
     (letter_id, rank, published_at): rank is a float, higher is better, the same on both databases.
     No terms (or none that is a term) find nothing. Optionally only letters in `language`, or
-    published from `since` (inclusive) until `until` (exclusive).
+    published from `since` (inclusive) until `until` (exclusive), or meeting the caller's further
+    conditions on the index row (`also`: a kind of letter, `people_hold`).
 
     A query that matches more than CANDIDATES letters (within those filters) is ranked among the
     CANDIDATES latest of them (by id: the order letters were sent in); count() tells how many match.
@@ -126,7 +131,7 @@ def ranked(terms: list[str], *, language: str | None = None, since: datetime | N
     if not terms:
         return select(row.letter_id, cast(literal(0), Float).label("rank"), row.published_at).where(false()).subquery("ranked")
     rank = sum(1 + TITLE_WEIGHT * _holds(row.title, term) + PEOPLE_WEIGHT * _holds(row.people, term) for term in terms)
-    matching = _matching(terms, _within(language, since, until))
+    matching = _matching(terms, [*_within(language, since, until), *also])
     if _sqlite():
         latest = matching.order_by(_FTS.c.rowid.desc()).limit(CANDIDATES)  # FTS5 reads its matches newest first
     else:
@@ -137,13 +142,37 @@ def ranked(terms: list[str], *, language: str | None = None, since: datetime | N
     return select(row.letter_id, cast(rank, Float).label("rank"), row.published_at).where(row.letter_id.in_(latest)).subquery("ranked")
 
 
-def count(terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None) -> int:
+def count(
+    terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    also: Sequence[ColumnElement[bool]] = (),
+) -> int:
     """How many published letters hold all `terms`, within ranked()'s filters (however many it ranks)."""
+    return db.session.execute(select(func.count()).select_from(holding(terms, language=language, since=since, until=until, also=also).subquery())).scalar_one()
+
+
+def holding(
+    terms: list[str], *, language: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    also: Sequence[ColumnElement[bool]] = (),
+) -> Select:
+    """The ids of every published letter that holds all `terms`, within ranked()'s filters, unranked
+    and unbounded (a filter of the list, as Letter.id.in_(...)). No usable term finds nothing."""
     terms = _usable(terms)
     if not terms:
-        return 0
-    matching = _matching(terms, _within(language, since, until)).subquery()
-    return db.session.execute(select(func.count()).select_from(matching)).scalar_one()
+        return select(LetterSearch.letter_id).where(false())
+    return _matching(terms, [*_within(language, since, until), *also])
+
+
+def matched_id():
+    """The matched letter's id in the queries of ranked(), count() and holding(), for a condition of
+    `also` on other rows (correlated by it: the row read while matching differs by database)."""
+    return _FTS.c.rowid if _sqlite() else LetterSearch.letter_id
+
+
+def people_hold(term: str) -> ColumnElement[bool]:
+    """A condition for `also`: a name or descriptor of the letter's people (its author, its published
+    co-signers) holds this term."""
+    row = aliased(LetterSearch)
+    return exists().where(row.letter_id == matched_id(), (literal(" ") + row.people + " ").contains(f" {term} ", autoescape=True))
 
 
 # The most letters a query is ranked among: the cost of ranking is then bounded, however common its

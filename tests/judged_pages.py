@@ -78,6 +78,8 @@ def make_pages() -> Pages:
             "/letters?language=he",  # its Hebrew letter translated: in English and Arabic, the translation
             "/letters?language=he&since=2000-01-01&collective=no",  # the filters chosen, each with its way out
             "/letters?since=2026-02-30&until=x&language=xx&collective=maybe",  # the filters' errors next to their fields
+            "/letters?q=%D7%91%D7%A9%D7%9E%D7%99&descriptor=%D7%A1%D7%A8%D7%9F",  # search results, their words marked
+            "/letters?q=x",  # a search without a word to search for
             f"/letters/{letter.public_id}",
             f"/letters/{letter.public_id}/en",
             f"/letters/{letter.public_id}/ar",
@@ -144,5 +146,6 @@ def make_pages() -> Pages:
             "/press/range?since=2000-01-01&until=1999-01-01&language=xx": 400,
             "/press/range?until=2000-01-01": 400,
             "/letters?since=2026-02-30&until=x&language=xx&collective=maybe": 400,
+            "/letters?q=x": 400,
         },
     )

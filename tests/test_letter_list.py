@@ -257,3 +257,161 @@ def test_pages_of_few_spellings_are_kept_and_chosen_days_are_not(client, varied)
     he = client.get("/letters?language=he").get_data(as_text=True)
     ar = client.get("/letters?language=ar").get_data(as_text=True)
     assert varied["he-1"].public_id in he and varied["he-1"].public_id not in ar
+
+
+# --- search on the list --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def texts(app):
+    """Letters in three languages whose words a search tells apart (the index is kept by publishing)."""
+    at = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    made = {
+        "gaza-title": make_letter(language="en", title="Not in Gaza", body_text="I refused to go back. My unit went without me.", published_at=at),
+        "gaza-old": make_letter(language="en", body_text="They sent us to Gaza in 2024; I refused the order.", published_at=at - timedelta(days=40)),
+        "gaza-he": make_letter(language="he", body_text="שירתתי בעזה ובסוף הסירוב היה ברור לי.", published_at=at + timedelta(days=1),
+                               descriptor="טייס, טייסת 116"),
+        "gaza-ar": make_letter(language="ar", body_text="رفضتُ الخدمة في غزة بعد ما رأيت.", published_at=at + timedelta(days=2)),
+        "medic": make_collective(language="en", body_text="As a medic I will not serve the occupation.", published_at=at + timedelta(days=3),
+                                 descriptor="Medic, reserve battalion 8200"),
+    }
+    return made
+
+
+def ids_of(client, url: str) -> list[str]:
+    return [letter["id"] for letter in client.get(url).json["letters"]]
+
+
+def test_a_search_finds_what_holds_its_words_best_first_then_newest(client, texts):
+    # "gaza" in a title ranks above "gaza" in a text; among texts, newest first.
+    assert ids_of(client, "/api/v1/letters?q=gaza") == [texts["gaza-title"].public_id, texts["gaza-old"].public_id]
+    assert ids_of(client, "/api/v1/letters?q=%D7%A2%D7%96%D7%94") == [texts["gaza-he"].public_id]  # עזה finds בעזה
+    assert ids_of(client, "/api/v1/letters?q=%D8%BA%D8%B2%D9%87") == [texts["gaza-ar"].public_id]  # غزه finds غزة
+    assert ids_of(client, "/api/v1/letters?q=Refusing") == [texts["gaza-title"].public_id, texts["gaza-old"].public_id]
+    assert ids_of(client, "/api/v1/letters?q=gaza+order") == [texts["gaza-old"].public_id]
+    body = client.get("/api/v1/letters?q=occupation").json
+    assert body["total"] == 1 and "<mark>occupation</mark>" in body["letters"][0]["excerpt"]
+
+
+def test_search_results_in_the_page_say_how_many_and_mark_the_words(client, texts):
+    response = client.get("/letters?q=refused", headers={"Accept-Language": "en"})
+    page = page_of(response)
+    assert "2 letters found" in page.visible_text
+    html = response.get_data(as_text=True)
+    assert html.count("<mark>refused</mark>") == 2 and "Words searched for: \u2068refused\u2069" in page.visible_text
+    for language, expected in (("he", "נמצאו 2 מכתבים"), ("ar", "عُثر على رسالتين")):
+        assert expected in page_of(client.get("/letters?q=refused", headers={"Accept-Language": language})).visible_text
+    assert "נמצא מכתב אחד" in page_of(client.get("/letters?q=occupation", headers={"Accept-Language": "he"})).visible_text
+    empty = page_of(client.get("/letters?q=submarine", headers={"Accept-Language": "en"})).visible_text
+    assert "0 letters found" in empty and "No letter holds these words" in empty
+
+
+def test_search_combines_with_the_filters(client, texts):
+    assert ids_of(client, "/api/v1/letters?q=gaza&since=2026-03-01") == [texts["gaza-title"].public_id]
+    assert ids_of(client, "/api/v1/letters?q=gaza&until=2026-02-01") == [texts["gaza-old"].public_id]
+    assert ids_of(client, "/api/v1/letters?q=serve&collective=yes") == [texts["medic"].public_id]
+    assert ids_of(client, "/api/v1/letters?q=serve&collective=no") == []
+    assert ids_of(client, "/api/v1/letters?q=gaza&language=he") == []
+    assert ids_of(client, "/api/v1/letters?q=%D7%A2%D7%96%D7%94&language=he&descriptor=%D7%98%D7%99%D7%99%D7%A1") == [texts["gaza-he"].public_id]
+
+
+def test_a_filter_finds_old_matches_however_many_newer_ones_there_are(client, texts, monkeypatch):
+    """A search is ranked among its latest matches only (search.CANDIDATES): the filters choose
+    those candidates, so an old month's letters are not crowded out by newer ones."""
+    monkeypatch.setattr("refusal_site.search.CANDIDATES", 1)
+    assert ids_of(client, "/api/v1/letters?q=refused&until=2026-02-01") == [texts["gaza-old"].public_id]
+    assert client.get("/api/v1/letters?q=refused").json["total"] == 2
+    notice = page_of(client.get("/letters?q=refused", headers={"Accept-Language": "en"})).visible_text
+    assert "the 1 most recent of them are listed" in notice
+
+
+def test_the_descriptor_filter_matches_words_of_ranks_units_and_roles(client, texts):
+    assert ids_of(client, "/api/v1/letters?descriptor=medic") == [texts["medic"].public_id]
+    assert ids_of(client, "/api/v1/letters?descriptor=Medics") == [texts["medic"].public_id]  # English endings
+    assert ids_of(client, "/api/v1/letters?descriptor=8200") == [texts["medic"].public_id]
+    assert ids_of(client, "/api/v1/letters?descriptor=%D7%98%D7%99%D7%99%D7%A1") == [texts["gaza-he"].public_id]  # טייס
+    assert ids_of(client, "/api/v1/letters?descriptor=occupation") == []  # a word of the text, not of the descriptor
+    assert ids_of(client, "/api/v1/letters?descriptor=medic+battalion&collective=yes") == [texts["medic"].public_id]
+    assert client.get("/api/v1/letters?descriptor=medic").json["total"] == 1
+    page = page_of(client.get("/letters?descriptor=medic", headers={"Accept-Language": "en"}))
+    assert "Rank, unit or role: \u2068medic\u2069" in page.visible_text and page.value("descriptor") == "medic"
+
+
+def test_the_cursor_walks_every_result_of_a_search_once(client, app):
+    app.config["LETTERS_PER_PAGE"] = 2
+    moment = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    made = [make_letter(language="en", title="Gaza" if i % 3 == 0 else None, body_text="Gaza, again.", published_at=moment + timedelta(minutes=i // 2))
+            for i in range(9)]
+    titled = [letter for i, letter in enumerate(made) if i % 3 == 0]
+    expected = newest_first(titled) + newest_first(letter for letter in made if letter not in titled)
+    assert walk_api(client, "/api/v1/letters?q=gaza") == expected
+    assert walk_html(client, "/letters?q=gaza") == expected
+    last = "/api/v1/letters?q=gaza"
+    while (body := client.get(last).json)["next"]:
+        last = body["next"]
+    assert [public_id for page in reversed(api_pages(client, last, "previous")) for public_id in page] == expected
+    # A withdrawn result leaves its place; the walk goes on.
+    second = client.get("/api/v1/letters?q=gaza").json["next"]
+    letters.withdraw(next(letter for letter in made if letter.public_id == expected[3]))
+    assert walk_api(client, second) == expected[2:3] + expected[4:]
+
+
+SEARCHES = [
+    '"', "'", '"gaza', "*", "gaza*", "-gaza", "^", ":", "gaza:refused", "NEAR", "NEAR(gaza refused)", "AND", "gaza AND refused",
+    "gaza OR refused", "OR", "%", "_", "%gaza%", "_aza", ".*", "(a|b)+", "[^a]", "\\", "gaza\\", "{1,3}", "$", "‏", "\u202egaza\u202c",
+    "גז\u200fה", "עזה\u200e", "\u0001gaza", "gaza\u007f", "ـــ", "ً", "׳", "″", "!@#$%^&*()", "' OR 1=1 --", "gaza; DROP TABLE letters",
+]
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_no_query_is_syntax_or_a_500(client, texts, query):
+    for url in ("/letters", "/api/v1/letters"):
+        response = client.get(url, query_string={"q": query})
+        assert response.status_code in (200, 400), (url, query)
+        if response.status_code == 400 and url == "/letters":
+            # Nothing to search for (no word of two letters): said by the search box.
+            assert page_of(response).find("input", name="q", **{"aria-invalid": "true"})
+
+
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_a_one_letter_or_empty_query_is_said_not_searched(client, texts, language):
+    (message,) = messages_in(language, "Please type a word of at least two letters to search for.")
+    for query in ("a", "ב", "ج", "*", " - "):
+        response = client.get("/letters", query_string={"q": query}, headers={"Accept-Language": language})
+        assert response.status_code == 400 and message in page_of(response).visible_text
+        api = client.get("/api/v1/letters", query_string={"q": query}, headers={"Accept-Language": language})
+        assert api.status_code == 400 and api.json["message"] == message
+    # No words at all is no search: the list of every letter.
+    assert client.get("/api/v1/letters?q=").json["total"] == len(texts)
+    assert client.get("/api/v1/letters?q=+++").json["total"] == len(texts)
+
+
+def test_a_long_query_is_cut_and_says_so(client, texts):
+    words = "gaza refused order they sent us back went without me"
+    response = client.get("/letters", query_string={"q": words}, headers={"Accept-Language": "en"})
+    assert "only its first 8 words were searched for" in page_of(response).visible_text
+    huge = client.get("/letters", query_string={"q": "gaza " * 2000}, headers={"Accept-Language": "en"})
+    assert huge.status_code == 200 and "1 letter found" not in page_of(huge).visible_text
+    assert client.get("/api/v1/letters", query_string={"q": "x" * 10_000}).status_code == 200
+
+
+def test_a_cursor_of_the_other_kind_of_list_is_refused(client, texts):
+    plain = client.get("/api/v1/letters?language=en").json
+    ranked = client.get("/api/v1/letters?q=gaza").json
+    app_config = client.application.config
+    app_config["LETTERS_PER_PAGE"] = 1
+    plain_next = parse_qs(urlsplit(client.get("/api/v1/letters").json["next"]).query)["after"][0]
+    ranked_next = parse_qs(urlsplit(client.get("/api/v1/letters?q=gaza").json["next"]).query)["after"][0]
+    assert plain["total"] and ranked["total"]
+    assert client.get(f"/api/v1/letters?q=gaza&after={plain_next}").status_code == 400
+    assert client.get(f"/api/v1/letters?after={ranked_next}").status_code == 400
+    assert client.get(f"/letters?after={ranked_next}").status_code == 400
+    assert client.get("/letters?q=gaza&page=2").status_code == 400
+
+
+def test_searches_and_descriptors_are_never_kept_in_the_page_cache(client, texts):
+    cache = page_cache()
+    cache.clear()
+    for url in ("/letters?q=gaza", "/letters?descriptor=medic", "/api/v1/letters?q=gaza"):
+        assert client.get(url).status_code == 200
+    assert len(cache._pages) == 0

@@ -17,6 +17,16 @@ LETTER_FILTERS = [
     {"name": "collective", "in": "query", "required": False, "schema": {"type": "string", "enum": ["yes", "no"]},
      "description": "yes: only collective letters (others can co-sign); no: only letters of one person."},
 ]
+SEARCH = {
+    "name": "q", "in": "query", "required": False, "schema": {"type": "string"},
+    "description": "Words to search for in titles, texts, names and descriptors, in any language (all of them must be in a letter; "
+                   "Hebrew and Arabic prefixes, niqqud, tashkeel and English endings do not matter; its first 8 words are used). "
+                   "Results come best first, then newest, each with an `excerpt`. A text without a word of two letters is a 400.",
+}
+DESCRIPTOR = {
+    "name": "descriptor", "in": "query", "required": False, "schema": {"type": "string"},
+    "description": "Words of a rank, unit or role: only letters whose author's or co-signers' name or descriptor holds them all.",
+}
 LETTER_PLACE = [
     {"name": "after", "in": "query", "required": False, "schema": CURSOR,
      "description": "The page of older letters after this cursor: copy `next`, do not build it."},
@@ -40,6 +50,35 @@ def _json(schema: dict, description: str) -> dict:
 ERRORS = {
     "400": _json(_ref("Error"), "A parameter is not valid (an unknown language, a day that is no day, a reversed range, a damaged cursor); the message says which, in the reader's language."),
     "404": _json(_ref("Error"), "No such page or letter (letters that are not public do not exist here)."),
+}
+
+LETTER_FIELDS = [
+    "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
+    "corrected_at", "collective", "open_for_signing", "signatures", "signers_url", "translations",
+]
+LETTER_PROPERTIES = {
+    "id": PUBLIC_ID,
+    "url": {"type": "string", "format": "uri"},
+    "display_name": {"type": "string"},
+    "descriptor": NULLABLE_STRING,
+    "language": {"type": "string", "enum": ["he", "ar", "en"]},
+    "direction": {"type": "string", "enum": ["rtl", "ltr"]},
+    "title": NULLABLE_STRING,
+    "text": {"type": "string"},
+    "html": {"type": "string", "description": "The text as sanitized HTML (paragraphs, line breaks, links)."},
+    "published_at": {"type": "string", "format": "date-time"},
+    "corrected_at": {
+        "type": ["string", "null"], "format": "date-time",
+        "description": "When a moderator last corrected the published letter; null if never.",
+    },
+    "collective": {"type": "boolean", "description": "Others may co-sign it."},
+    "open_for_signing": {"type": "boolean"},
+    "signatures": {"type": "integer", "minimum": 0, "description": "Published co-signatures."},
+    "signers_url": NULLABLE_URL,
+    "translations": {
+        "type": "array", "items": _ref("Translation"),
+        "description": "The letter's approved translations into the site's other languages; none while not approved.",
+    },
 }
 
 SCHEMAS = {
@@ -73,36 +112,15 @@ SCHEMAS = {
             "last_published_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
-    "Letter": {
+    "Letter": {"type": "object", "additionalProperties": False, "required": LETTER_FIELDS, "properties": LETTER_PROPERTIES},
+    "LetterFound": {
         "type": "object",
         "additionalProperties": False,
-        "required": [
-            "id", "url", "display_name", "descriptor", "language", "direction", "title", "text", "html", "published_at",
-            "corrected_at", "collective", "open_for_signing", "signatures", "signers_url", "translations",
-        ],
+        "required": [*LETTER_FIELDS, "excerpt"],
         "properties": {
-            "id": PUBLIC_ID,
-            "url": {"type": "string", "format": "uri"},
-            "display_name": {"type": "string"},
-            "descriptor": NULLABLE_STRING,
-            "language": {"type": "string", "enum": ["he", "ar", "en"]},
-            "direction": {"type": "string", "enum": ["rtl", "ltr"]},
-            "title": NULLABLE_STRING,
-            "text": {"type": "string"},
-            "html": {"type": "string", "description": "The text as sanitized HTML (paragraphs, line breaks, links)."},
-            "published_at": {"type": "string", "format": "date-time"},
-            "corrected_at": {
-                "type": ["string", "null"], "format": "date-time",
-                "description": "When a moderator last corrected the published letter; null if never.",
-            },
-            "collective": {"type": "boolean", "description": "Others may co-sign it."},
-            "open_for_signing": {"type": "boolean"},
-            "signatures": {"type": "integer", "minimum": 0, "description": "Published co-signatures."},
-            "signers_url": NULLABLE_URL,
-            "translations": {
-                "type": "array", "items": _ref("Translation"),
-                "description": "The letter's approved translations into the site's other languages; none while not approved.",
-            },
+            **LETTER_PROPERTIES,
+            "excerpt": {"type": "string", "description": "About 40 words of the text around the first word found, as HTML: the text escaped, "
+                                                           "each word found in <mark>, an ellipsis where the text goes on."},
         },
     },
     "Translation": {
@@ -128,8 +146,8 @@ SCHEMAS = {
         "additionalProperties": False,
         "required": ["letters", "total", "next", "previous"],
         "properties": {
-            "letters": {"type": "array", "items": _ref("Letter")},
-            "total": {"type": "integer", "minimum": 0, "description": "How many letters the filters choose, on every page."},
+            "letters": {"type": "array", "items": {"anyOf": [_ref("Letter"), _ref("LetterFound")]}, "description": "Letter without `q`, LetterFound with it."},
+            "total": {"type": "integer", "minimum": 0, "description": "How many letters the search and filters find, on every page."},
             "next": {**NULLABLE_URL, "description": "The page of older letters; null on the last page."},
             "previous": {**NULLABLE_URL, "description": "The page of newer letters; null on the first page."},
         },
@@ -173,7 +191,7 @@ def document(server_url: str) -> dict:
                 "get": {
                     "operationId": "letters",
                     "summary": "Published letters, newest first, filtered, a page at a time",
-                    "parameters": [*LETTER_FILTERS, *LETTER_PLACE],
+                    "parameters": [SEARCH, *LETTER_FILTERS, DESCRIPTOR, *LETTER_PLACE],
                     "responses": {
                         "200": _json(_ref("LetterPage"), "One page of letters."),
                         "302": {"description": "An old numbered page (`page`): its letters' address is in Location."},

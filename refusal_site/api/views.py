@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, current_app, json, redirect, request
 
-from .. import letters, published, signatures, translated
+from .. import letters, published, search, signatures, translated
 from . import openapi
 from ..http import site_url
 from ..models import Letter, Signature, Translation
@@ -97,8 +97,8 @@ def count():
 def letter_list():
     """Published letters, newest first, filtered as the HTML list is, a page at a time: `next` and
     `previous` are the addresses of the pages beside this one (cursors), null at the ends."""
-    _, chosen = letter_filter()
-    shown, place = filter_params(chosen), list_place(chosen)
+    form, chosen = letter_filter()
+    shown, place = filter_params(form), list_place(chosen)
     if place.moved:
         return redirect(site_url("api.letter_list", **place.params, **shown), 302)
 
@@ -106,9 +106,14 @@ def letter_list():
         found = published.letter_slice(chosen, current_app.config["LETTERS_PER_PAGE"], letters.public_state(), after=place.after, before=place.before)
         versions = translated.translations_of_many(found.items)
         link = lambda name, key: site_url("api.letter_list", **{name: encode_cursor(key)}, **shown) if key else None  # noqa: E731
+        terms = list(chosen.terms)
         return _json(
             {
-                "letters": [public_letter(letter, versions[letter.id]) for letter in found.items],
+                # A search's results say where its words are: the excerpt, escaped, each word found in <mark>.
+                "letters": [
+                    {**public_letter(letter, versions[letter.id]), "excerpt": str(search.excerpt(letter, terms))} if terms else public_letter(letter, versions[letter.id])
+                    for letter in found.items
+                ],
                 "total": found.total,
                 "next": link("after", found.older),
                 "previous": link("before", found.newer),

@@ -4,7 +4,7 @@ site's own pages (About, Privacy)."""
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
 from flask_babel import gettext
 
-from .. import letters, published, signatures, site_pages, translated
+from .. import letters, published, search, search_text, signatures, site_pages, translated
 from ..i18n import current_language
 from ..models import Language, SitePageSlug
 from ..http import no_store
@@ -40,16 +40,19 @@ def letter_list():
         # The form again, with what is wrong next to each field; no letters under a wrong filter.
         page = render_template("public/letters.html", form=bad.form, shown=None, tally=letters.public_state())
         return no_store(make_response(page, 400))
-    shown = filter_params(chosen)
+    shown = filter_params(form)
     if place.moved:
         return redirect(url_for("public.letter_list", **place.params, **shown), 302)
 
     def render() -> str:
         tally = letters.public_state()
         found = published.letter_slice(chosen, current_app.config["LETTERS_PER_PAGE"], tally, after=place.after, before=place.before)
-        # Each letter in the reader's language where it has a public translation into it.
-        into = translated.translations_into(found.items, current_language())
-        return render_template("public/letters.html", form=form, shown=shown, place=place.params, found=found, chosen=chosen, tally=tally, into=into)
+        # Each letter in the reader's language where it has a public translation into it; a search's
+        # results in their own words, where the words found are.
+        into = translated.translations_into(found.items, current_language()) if not chosen.terms else {}
+        excerpts = {letter.id: search.excerpt(letter, list(chosen.terms)) for letter in found.items} if chosen.terms else {}
+        return render_template("public/letters.html", form=form, shown=shown, place=place.params, found=found, chosen=chosen, tally=tally, into=into,
+                               excerpts=excerpts, cut=search_text.query_terms_cut(shown["q"] or ""), ranked_among=search.CANDIDATES)
 
     return cached_response("letters", render, keep=few_spellings(chosen), **shown, **place.params)
 
