@@ -26,6 +26,9 @@ class Config:
     TRUSTED_HOSTS: list[str] | None = None
     # Letters per page on /letters and /api/v1/letters.
     LETTERS_PER_PAGE = 20
+    # The most letters one download of a search or filter holds (/export/chosen.csv): as many as a
+    # search ranks (search.CANDIDATES); every letter is one download already (/export/letters.csv).
+    EXPORT_CHOSEN_MAX = 1000
     # Letters shown on the home page and in the Atom feed.
     LATEST_LETTERS = 10
     # Largest request body accepted, in bytes (a 20,000-character letter in UTF-8 is under 80 KB).

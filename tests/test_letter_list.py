@@ -1,6 +1,7 @@
 """The list of letters, in HTML and in the API: pages by cursor, filters that combine, old page
 numbers, and every kind of bad input answered with a clear 400, never a 500."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -415,3 +416,41 @@ def test_searches_and_descriptors_are_never_kept_in_the_page_cache(client, texts
     for url in ("/letters?q=gaza", "/letters?descriptor=medic", "/api/v1/letters?q=gaza"):
         assert client.get(url).status_code == 200
     assert len(cache._pages) == 0
+
+
+# --- downloads of a search or filter -------------------------------------------------------------
+
+
+def test_a_search_or_filter_downloads_as_the_press_exports_do(client, texts):
+    page = page_of(client.get("/letters?q=gaza&until=2026-03-01", headers={"Accept-Language": "en"}))
+    links = {a["href"] for a in page.find("a") if a.get("href", "").startswith("/export/chosen.")}
+    assert links == {"/export/chosen.csv?q=gaza&until=2026-03-01", "/export/chosen.jsonl?q=gaza&until=2026-03-01"}
+    response = client.get("/export/chosen.csv?q=gaza")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="letters-chosen.csv"' in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("id,url,display_name") and len(lines) == 3
+    assert [line.split(",")[0] for line in lines[1:]] == [texts["gaza-title"].public_id, texts["gaza-old"].public_id]  # best first
+    rows = [json.loads(line) for line in client.get("/export/chosen.jsonl?collective=yes").get_data(as_text=True).splitlines()]
+    assert [row["id"] for row in rows] == [texts["medic"].public_id] and rows[0]["collective"] is True
+    assert client.get("/export/chosen.jsonl?language=ar").get_data(as_text=True).count("\n") == 1
+    # Unchanged, it is not sent again.
+    again = client.get("/export/chosen.csv?q=gaza", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_download_of_too_many_or_of_a_bad_choice_is_a_clear_400(client, texts, app):
+    assert client.get("/export/chosen.csv?since=2026-02-30", headers={"Accept-Language": "he"}).status_code == 400
+    assert client.get("/export/chosen.csv?q=a").status_code == 400
+    app.config["EXPORT_CHOSEN_MAX"] = 1
+    (message,) = messages_in("ar", "These are more letters than one download holds (%(most)s). Please choose fewer, or download every letter from the press page.")
+    response = client.get("/export/chosen.csv?q=gaza", headers={"Accept-Language": "ar"})
+    assert response.status_code == 400 and message.replace("%(most)s", "1") in page_of(response).visible_text
+    page = page_of(client.get("/letters?q=gaza", headers={"Accept-Language": "en"}))
+    assert not [a for a in page.find("a") if a.get("href", "").startswith("/export/chosen.")]
+    assert "more letters than one download holds" in page.visible_text
+
+
+def test_the_press_page_leads_to_search(client, texts):
+    page = page_of(client.get("/press", headers={"Accept-Language": "en"}))
+    assert page.find("a", href="/letters") and "search them by their words" in page.visible_text

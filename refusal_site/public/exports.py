@@ -9,6 +9,7 @@ is the revision's, so a client that has it asks again for nothing. The press pag
 
 import csv
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -16,12 +17,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import Blueprint, current_app, request, send_file
+from flask_babel import format_decimal, gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import letters
+from .. import letters, published
 from ..extensions import db
 from ..models import Letter, LetterStatus, Signature, SignatureStatus
+from ..http import error_response
+from ..page_cache import cached_response
+from ..params import filter_params, letter_filter
 from ..urls import site_url
 
 bp = Blueprint("exports", __name__)
@@ -103,6 +108,55 @@ def _opened(kind: str, form: str, revision: int, tag: str) -> BinaryIO:
     return opened
 
 
+@bp.get("/export/chosen.<any(csv, jsonl):form>")
+def export_chosen(form: str):
+    """The letters a search or filters of the list find (the list's parameters), in its order: best
+    first for a search, else newest first. At most EXPORT_CHOSEN_MAX of them: every letter is one
+    file already (export()), and a choice of more is a 400 that says so."""
+    asked, chosen = letter_filter()
+    most = current_app.config["EXPORT_CHOSEN_MAX"]
+
+    def render() -> str:
+        found = published.letter_slice(chosen, most, letters.public_state())
+        if found.total > most:
+            raise _TooMany()
+        address = site_url("public.letter", public_id="ID").rpartition("ID")
+        out = io.StringIO()
+        (_write_csv if form == "csv" else _write_jsonl)(out, (_letter_row(address, letter) for letter in found.items), LETTER_COLUMNS)
+        return out.getvalue()
+
+    try:
+        response = cached_response(f"chosen.{form}", render, FORMATS[form], keep=False, **filter_params(asked))
+    except _TooMany:
+        message = _("These are more letters than one download holds (%(most)s). Please choose fewer, or download every letter from the press page.",
+                    most=format_decimal(most))
+        return error_response(400, message, title=_("Too many letters for one download"))
+    response.headers["Content-Disposition"] = f'attachment; filename="letters-chosen.{form}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _letter_row(address: tuple[str, str, str], row) -> dict:
+    """A letter's public fields as an export's row (`row`: a Letter, or a row of its columns)."""
+    return {
+        "id": row.public_id,
+        "url": address[0] + row.public_id + address[2],
+        "display_name": row.display_name,
+        "descriptor": row.descriptor,
+        "language": row.language,
+        "title": row.title,
+        "text": row.body_text,
+        "published_at": row.published_at.isoformat(),
+        "corrected_at": row.corrected_at.isoformat() if row.corrected_at else None,
+        "collective": row.collective,
+        "signatures": row.signatures_published if row.collective else 0,
+    }
+
+
 def _letter_rows():
     query = (
         select(Letter.public_id, Letter.display_name, Letter.descriptor, Letter.language, Letter.title, Letter.body_text,
@@ -113,19 +167,7 @@ def _letter_rows():
     # Every letter's address is the same but for its id: made once, filled in for each row.
     address = site_url("public.letter", public_id="ID").rpartition("ID")
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
-        yield {
-            "id": row.public_id,
-            "url": address[0] + row.public_id + address[2],
-            "display_name": row.display_name,
-            "descriptor": row.descriptor,
-            "language": row.language,
-            "title": row.title,
-            "text": row.body_text,
-            "published_at": row.published_at.isoformat(),
-            "corrected_at": row.corrected_at.isoformat() if row.corrected_at else None,
-            "collective": row.collective,
-            "signatures": row.signatures_published if row.collective else 0,
-        }
+        yield _letter_row(address, row)
 
 
 def _signature_rows():
