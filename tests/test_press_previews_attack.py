@@ -10,7 +10,7 @@ from refusal_site.compilation.selection import Selection
 from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterStatus, PressPreview
 from tests.pages import hidden_fields
-from tests.test_press_previews import embargo, make_link
+from tests.test_press_previews import embargo, make_link, openings
 
 
 def test_a_letter_taken_back_during_its_embargo_leaves_no_preview_compilation_on_disk(client, login_as):
@@ -40,3 +40,33 @@ def test_a_translator_can_neither_see_nor_make_nor_revoke_previews(client, login
     assert client.post("/moderate/press-previews", data={**form, "release_at": at.isoformat(), "recipients": "Me"}).status_code == 403
     assert client.post(f"/moderate/press-previews/{preview.id}/revoke", data=form).status_code == 403
     assert db.session.get(PressPreview, preview.id).revoked_at is None and len(db.session.execute(select(PressPreview)).all()) == 1
+
+def test_a_head_request_is_no_opening(client, login_as):
+    """A link checker or a messenger's crawler asks with HEAD: it reads nothing, so nothing is on the record."""
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 1)
+    link = make_link(client, at)
+    assert client.head(link).status_code == 200
+    assert openings() == [] and db.session.execute(select(PressPreview.openings)).scalar_one() == 0
+    client.get(link)
+    assert len(openings()) == 1
+
+
+def test_the_preview_pdf_is_sent_whole_so_one_opening_is_one_row(client, login_as, monkeypatch):
+    """A PDF viewer that may ask for a file in ranges asks for it dozens of times in one reading:
+    the preview's PDF offers no ranges, and a range asked for gets the whole file, one row."""
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 1)
+    link = make_link(client, at)
+    path = cache.compilation_path(Selection(embargo=at), "0" * 32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\n")
+    from refusal_site.compilation import assembly
+
+    monkeypatch.setattr(assembly, "existing", lambda selection, language, selected=None: assembly.Compilation(path, "0" * 32, 1))
+    whole = client.get(f"{link}/en.pdf")
+    assert whole.status_code == 200 and "Accept-Ranges" not in whole.headers
+    for start in range(0, 5000, 1000):
+        part = client.get(f"{link}/en.pdf", headers={"Range": f"bytes={start}-{start + 999}"})
+        assert part.status_code == 200 and len(part.data) == len(whole.data)
+    assert len(openings()) == 6, "each whole file sent is one opening"

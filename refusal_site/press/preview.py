@@ -3,7 +3,7 @@ gave the link to, until the release. Kept private (never cached, indexed or name
 an unknown link answers as any unknown address does, one that no longer works says only that, so
 neither tells whether an embargo exists."""
 
-from flask import Response, abort, current_app, make_response, render_template
+from flask import Response, abort, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 
 from .. import letters, press_previews
@@ -21,7 +21,8 @@ def preview(token: str):
         return found
     page = render_template("press/preview.html", preview=found, letters=press_previews.embargoed_letters(found.release_at),
                            languages=current_app.config["LANGUAGES"])
-    press_previews.record_opening(found, "page", current_language())
+    if _opened():
+        press_previews.record_opening(found, "page", current_language())
     return _private(make_response(page))
 
 
@@ -35,9 +36,15 @@ def preview_pdf(token: str, language: str):
     answer = downloads.embargo_pdf(found.release_at, language)
     if isinstance(answer, downloads.NoLetters):
         return _gone()  # lifted a moment ago
-    if isinstance(answer, downloads.Ready):
+    if isinstance(answer, downloads.Ready) and _opened():
         press_previews.record_opening(found, "pdf", language)
-    return _private(pdf_response(answer))
+    # Whole, so that a viewer reading it in ranges is not dozens of openings on the record.
+    return _private(pdf_response(answer, whole=True))
+
+
+def _opened() -> bool:
+    """Whether this request reads what it is sent: HEAD (a link checker, a messenger's crawler) reads nothing."""
+    return request.method == "GET"
 
 
 def _live(token: str) -> PressPreview | Response:

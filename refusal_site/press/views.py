@@ -153,11 +153,12 @@ def compilation_pdf():
     return pdf_response(downloads.compilation_pdf(asked, since, until, asked or select_locale(), _range_builds), (asked, since, until))
 
 
-def pdf_response(answer: downloads.Answer, asked: tuple = (None, None, None)) -> Response:
-    """The response that tells a visitor what became of the PDF they asked for."""
+def pdf_response(answer: downloads.Answer, asked: tuple = (None, None, None), *, whole: bool = False) -> Response:
+    """The response that tells a visitor what became of the PDF they asked for. `whole`: always the
+    whole file (no ranges, no 304), for a PDF each sending of which is on the record."""
     match answer:
         case downloads.Ready(path, fingerprint, download_name):
-            response = send_file(path, mimetype="application/pdf", etag=fingerprint, conditional=True, max_age=0, download_name=download_name)
+            response = send_file(path, mimetype="application/pdf", etag=fingerprint, conditional=not whole, max_age=0, download_name=download_name)
             response.headers["Cache-Control"] = "no-cache"
             return response
         case downloads.BeingBuilt():
