@@ -9,6 +9,8 @@ translation. Every change carries the revision its page was drawn at, so a stale
 Below letters.py (whose edit() calls review_after_correction), so it reads and locks letters itself.
 """
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -73,6 +75,12 @@ class AuthorUnreachable(TranslationError):
 
 class FieldTooLong(TranslationError):
     """A field is longer than its column once cleaned (forms check this first; this is the last guard)."""
+
+
+def source_hash(letter: Letter) -> str:
+    """What a translation is made from: the letter's title and text. The name and rank above it are
+    the letter's own in every language, so correcting them leaves its translations as approved."""
+    return hashlib.sha256(json.dumps([letter.title, letter.body_text], ensure_ascii=False).encode()).hexdigest()
 
 
 def claim_window() -> timedelta:
@@ -285,7 +293,7 @@ def review_after_correction(letter: Letter, by: Moderator) -> list[Translation]:
     the author is asked again; one still with the team (a draft, or one the author sent back, with
     their comment) stays with the team, who were never asked to show it to the author. Each writer is
     told by mail."""
-    made_before = [t for t in of_letter(letter) if t.source_hash != letter.content_hash and t.body_text and t.status != S.TO_REVIEW]
+    made_before = [t for t in of_letter(letter) if t.source_hash != source_hash(letter) and t.body_text and t.status != S.TO_REVIEW]
     shown = [t for t in made_before if t.status in SHOWN]
     for translation in shown:
         translation.status = S.TO_REVIEW
@@ -375,7 +383,7 @@ def _keep_version(translation: Translation, by: Moderator | None) -> None:
 def _write(translation: Translation, letter: Letter, title: str | None, body_text: str) -> None:
     translation.title, translation.body_text = title, body_text
     translation.body_html = sanitize.text_to_html(body_text)
-    translation.source_hash = letter.content_hash
+    translation.source_hash = source_hash(letter)
 
 
 def _approve(translation: Translation, letter: Letter, approval: TranslationApproval, by: Moderator | Actor,
@@ -383,7 +391,7 @@ def _approve(translation: Translation, letter: Letter, approval: TranslationAppr
     translation.status, translation.approved_by, translation.approved_at = S.APPROVED, approval, utcnow()
     translation.approved_by_id = by.id if isinstance(by, Moderator) else None
     # The author approves the translation of the text as it stands now.
-    translation.source_hash = letter.content_hash
+    translation.source_hash = source_hash(letter)
     _changed(translation, by, action)
     if letter.status == LetterStatus.PUBLISHED:
         tally.bump_revision()  # what the public sees changed; the count does not

@@ -559,7 +559,7 @@ class Translation(db.Model):
     # Made from body_text by sanitize.text_to_html, like a letter's.
     body_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=TranslationStatus.DRAFT)
-    # The letter's content_hash this translation was made from: a correction of the original changes it.
+    # What it was made from (letter_translations.source_hash: the title and text): a correction of those changes it.
     source_hash: Mapped[str] = mapped_column(String(64), default="")
     # Who wrote it: a member of the team, or (NULL) the author.
     written_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))

@@ -97,7 +97,7 @@ TRANSLATED = {
 def make_translation(letter: Letter, language: str, *, status: str = "approved", approved_by: str | None = "author", title: str | None = None, body_text: str | None = None):
     """A translation of `letter` into `language`, stored as the translation pages would leave it, and
     the public revision moved as an approval moves it (so cached pages show it on the next request)."""
-    from refusal_site import sanitize, tally
+    from refusal_site import letter_translations, sanitize, tally
     from refusal_site.extensions import db
     from refusal_site.models import Translation
 
@@ -106,7 +106,7 @@ def make_translation(letter: Letter, language: str, *, status: str = "approved",
     approved = status == "approved"
     translation = Translation(
         letter=letter, language=language, title=title if title is not None else (default_title if letter.title else None),
-        body_text=text, body_html=sanitize.text_to_html(text), status=status, source_hash=letter.content_hash,
+        body_text=text, body_html=sanitize.text_to_html(text), status=status, source_hash=letter_translations.source_hash(letter),
         approved_by=approved_by if approved else None, approved_at=utcnow() if approved else None,
     )
     db.session.add(translation)

@@ -201,3 +201,19 @@ def test_nobody_sends_a_translation_someone_else_is_still_writing(client, login_
     # The writer sends it themselves.
     sent = lt.send_to_author(translation(letter), by=team["translator"], expected_revision=translation(letter).revision)
     assert sent.status == TranslationStatus.AWAITING_AUTHOR
+
+
+def test_a_correction_of_the_rank_alone_leaves_the_translations_as_approved(client, letter, team):
+    """A translation holds the title and the text; the name and rank above it are the letter's own, so
+    correcting those changes nothing the author approved in the translation."""
+    lt.write_as_author(letter, "en", title="Not in my name", body_text="I refuse to serve.", expected_revision=0)
+    db.session.rollback()
+    letters.edit(letter, by=team["moderator"], display_name=letter.display_name, descriptor="סרן (מיל׳)", title=letter.title,
+                 body_text=letter.body_text, reason="the rank was wrong")  # fmt: skip
+    assert translation(letter).status == TranslationStatus.APPROVED
+    assert client.get(f"/letters/{letter.public_id}/en").status_code == 200
+    assert mail_to("translation_review") == []
+    # A corrected title is in the translation: that goes to review.
+    letters.edit(letter, by=team["moderator"], display_name=letter.display_name, descriptor=letter.descriptor, title="כותרת מתוקנת",
+                 body_text=letter.body_text, reason="the title")  # fmt: skip
+    assert translation(letter).status == TranslationStatus.TO_REVIEW
