@@ -71,7 +71,7 @@ def _span(chosen: LetterFilter) -> tuple[datetime | None, datetime | None]:
 
 
 def _chosen(chosen: LetterFilter) -> Select[tuple[Letter]]:
-    """The chosen letters (search terms aside: see _found)."""
+    """The chosen letters, unordered (search terms aside: letter_slice ranks those with search.ranked)."""
     query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
     if chosen.language is not None:
         query = query.where(Letter.language == Language(chosen.language).value)
