@@ -48,6 +48,8 @@ BENCHES = [
     ("exports", 19, [PYTHON, "-m", "bench.exports", "--database-url", POSTGRES], "bench/results/exports-postgresql.md"),
     ("search", 20, [PYTHON, "-m", "bench.search"], None),
     ("search", 20, [PYTHON, "-m", "bench.search", "--database-url", POSTGRES], None),
+    ("paging", 20, [PYTHON, "-m", "bench.search", "paging"], None),
+    ("paging", 20, [PYTHON, "-m", "bench.search", "paging", "--database-url", POSTGRES], None),
 ]
 
 
@@ -123,7 +125,7 @@ def splice(document: str, names: set[str], new: list[str]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood, pdf_text, tagged, cards, exports, search)")
+    parser.add_argument("--only", nargs="*", help="names of the scripts to run (public, submit, moderate, pdf, cosign, spike, markup, pdf_flood, pdf_text, tagged, cards, exports, search, paging)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--patience", type=float, default=600, help="seconds to wait for the load to settle before each script (default 600)")
     args = parser.parse_args()

@@ -331,5 +331,123 @@ def main() -> int:
     return 0
 
 
+# --- page 4,000 of the list against page 1 (issue 20, item 4) ---------------------------------------
+
+PAGING_RATIO_TARGET = 1.5
+
+
+def seed_list(database: Database, corpus: Corpus, total: int, log) -> float:
+    """`total` published letters for the list alone, in bulk: 1,000 synthetic letters (their public
+    fields made as submit() makes them), each published under many ids and moments, and the tally
+    counted. The search index is not filled: the list does not read it. Returns the seconds taken."""
+    from collections import Counter
+
+    from sqlalchemy import insert
+
+    from refusal_site import letters, tally
+    from refusal_site.extensions import db
+    from refusal_site.models import Letter, LetterStatus, new_public_id
+
+    started = time.perf_counter()
+    drafts = corpus.drafts(min(1000, total))
+    fields = [letters.public_fields(d["display_name"], d["descriptor"], d["language"], d["title"], d["body_text"]) for d in drafts]
+    moments = sorted((draft["published_at"] for draft in corpus.drafts(total)), reverse=True)
+    with database.app.app_context():
+        languages: Counter = Counter()
+        for first in range(0, total, 10_000):
+            rows = []
+            for n in range(first, min(total, first + 10_000)):
+                # Every 50th letter shares its moment with the one before: publications in one batch.
+                moment = moments[n - 1] if n % 50 == 1 else moments[n]
+                rows.append({**fields[n % len(fields)], "public_id": new_public_id(), "status": LetterStatus.PUBLISHED,
+                             "contact_email": "bench@private.example", "submitted_at": moment, "confirmed_at": moment, "published_at": moment})
+                languages[rows[-1]["language"]] += 1
+            db.session.execute(insert(Letter), rows)
+            db.session.commit()
+            log(f"  {first + len(rows):,} letters inserted ({time.perf_counter() - started:.0f} s)")
+        tally.count_letters(dict(languages))
+        db.session.commit()
+    database.letters = total
+    database.release()
+    return time.perf_counter() - started
+
+
+def measure_paging(database: Database, rounds: int) -> dict[str, list[float]]:
+    """Seconds per request through the app (test client), the page cache emptied before each so the
+    page is rendered: /letters and /api/v1/letters, page 1 and page 4,000 (the cursor the list's own
+    links would carry there), interleaved; and an old ?page=4,000 link's redirect."""
+    from refusal_site import published, tally
+    from refusal_site.page_cache import page_cache
+    from refusal_site.paging import encode_cursor
+
+    with database.app.app_context():
+        per_page = database.app.config["LETTERS_PER_PAGE"]
+        deep = min(4000, database.letters // per_page)
+        start = published.start_of_page(deep, published.LetterFilter(), per_page, tally.snapshot())
+        cursor = encode_cursor(start)
+    database.release()
+    urls = {
+        "/letters page 1": "/letters", f"/letters page {deep:,}": f"/letters?after={cursor}",
+        "/api/v1/letters page 1": "/api/v1/letters", f"/api/v1/letters page {deep:,}": f"/api/v1/letters?after={cursor}",
+        f"/letters?page={deep} (old link: redirect)": f"/letters?page={deep}",
+    }
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    client = database.app.test_client()
+    for round_ in range(rounds + 1):
+        for name, url in urls.items():
+            with database.app.app_context():
+                page_cache().clear()
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - started
+            if response.status_code not in (200, 302):
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            if round_:  # the first round warms templates and connections
+                times[name].append(elapsed)
+    database.release()
+    return times
+
+
+def paging(argv=None) -> int:
+    """`python -m bench.search paging`: the list's page 4,000 against its page 1 at --letters letters."""
+    parser = argparse.ArgumentParser(prog="python -m bench.search paging", description=measure_paging.__doc__)
+    parser.add_argument("--database-url", help="a PostgreSQL server to create a temporary database on (default: an SQLite file)")
+    parser.add_argument("--letters", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-paging-"))
+    backend: Backend = PostgresBackend(args.database_url) if args.database_url else SQLiteBackend(work)
+    try:
+        database = Database.create(backend, "paging", work)
+        seeded = seed_list(database, Corpus(random.Random(args.seed)), args.letters, log)
+        log("paging")
+        times = measure_paging(database, args.rounds)
+        description = backend.describe()
+    finally:
+        backend.cleanup()
+    names = list(times)
+    rows = [[name, f"{statistics.median(values) * 1000:.2f}", f"{percentile(sorted(values), 95) * 1000:.2f}"] for name, values in times.items()]
+    html_ratio = statistics.median(times[names[1]]) / statistics.median(times[names[0]])
+    api_ratio = statistics.median(times[names[3]]) / statistics.median(times[names[2]])
+    print("### Paging benchmark\n")
+    print(f"- machine: {platform.node()}, {platform.platform()}, nproc {os.cpu_count()}")
+    print(f"- database: {description}")
+    print(f"- commit: {code_state()}")
+    print(f"- {args.letters:,} published letters inserted in bulk in {seeded:.0f} s (seed_list); {args.rounds} requests per address, interleaved, page cache emptied before each")
+    print(f"- command: `{command_line()}`\n")
+    print(table(["target", "measured", "result"], [
+        [f"{names[1]} <= {PAGING_RATIO_TARGET}x page 1 (median)", f"{html_ratio:.2f}x", verdict(html_ratio <= PAGING_RATIO_TARGET)],
+        [f"{names[3]} <= {PAGING_RATIO_TARGET}x page 1 (median)", f"{api_ratio:.2f}x", verdict(api_ratio <= PAGING_RATIO_TARGET)],
+    ], markdown=True))
+    print()
+    print(table(["request", "median ms", "p95 ms"], rows, markdown=True))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(paging(sys.argv[2:]) if sys.argv[1:2] == ["paging"] else main())
