@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, letter_translations, notify, retention, sanitize, search, similarity, tally
+from . import audit, letter_translations, notify, press_previews, retention, sanitize, search, similarity, tally
 from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
@@ -201,7 +201,7 @@ def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
     audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
     tally.count_letter(letter, +1)
     search.reindex_letter(letter)
-    tally.refresh_next_release()
+    _embargoes_changed()
     notify.queue_publication(letter)
 
 
@@ -214,7 +214,7 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
         letter = move(letter, LetterStatus.SCHEDULED, expected_revision)
         letter.scheduled_at = at
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
-        tally.refresh_next_release()
+        _embargoes_changed()
         notify.queue_publication(letter, "scheduled")
     return letter
 
@@ -226,8 +226,15 @@ def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None =
         letter = move(letter, LetterStatus.PENDING, expected_revision)
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
-        tally.refresh_next_release()
+        _embargoes_changed()
     return letter
+
+
+def _embargoes_changed() -> None:
+    """After a letter entered or left an embargo (in its transaction, the tally locked): the tally
+    learns the next release, and a press preview whose embargo was emptied ends for good."""
+    tally.refresh_next_release()
+    press_previews.end_emptied()
 
 
 def release_due(*, now: datetime | None = None) -> int:
@@ -242,7 +249,7 @@ def release_due(*, now: datetime | None = None) -> int:
         for letter in due:
             letter = move(letter, LetterStatus.PUBLISHED)
             _publish_moved(letter, Actor.SYSTEM, letter.scheduled_at)
-        tally.refresh_next_release()
+        _embargoes_changed()
     return len(due)
 
 
@@ -389,7 +396,7 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason, **({"stock_reason": stock_reason} if stock_reason else {}))
-        tally.refresh_next_release()
+        _embargoes_changed()
         notify.queue_decision(letter, "rejected", reason)
     return letter
 
@@ -408,7 +415,7 @@ def withdraw(letter: Letter) -> Letter:
         if was_public:
             tally.count_letter(letter, -1)
             search.reindex_letter(letter)
-        tally.refresh_next_release()
+        _embargoes_changed()
     return letter
 
 

@@ -623,6 +623,9 @@ class PressPreview(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When its embargo's last letter left it (press_previews.end_emptied): dead for good, even if
+    # other letters are scheduled for that moment later.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Times its page or PDF was opened (each also an audit row).
     openings: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -1,6 +1,6 @@
 """Press previews: an admin gives named journalists a link to an embargo's letters (those scheduled
 for one moment) before their release. A link works until that moment, until it is revoked, or until
-no letter is scheduled for that moment any more (the embargo was lifted or moved); every opening is
+no letter is scheduled for that moment any more (the embargo was lifted or moved: for good); every opening is
 on the record. Only a hash of its token is kept, so the database cannot give a link away."""
 
 import hashlib
@@ -69,8 +69,20 @@ def every_preview() -> list[PressPreview]:
 
 
 def is_live(preview: PressPreview, *, now: datetime | None = None) -> bool:
-    """Whether its link still works: not revoked, not released, and its embargo still holds letters."""
-    return preview.revoked_at is None and preview.release_at > (now or utcnow()) and bool(embargoed_letters(preview.release_at))
+    """Whether its link still works: not revoked, not released, and its embargo has held letters
+    every moment since it was made."""
+    return (preview.revoked_at is None and preview.ended_at is None and preview.release_at > (now or utcnow())
+            and bool(embargoed_letters(preview.release_at)))
+
+
+def end_emptied() -> None:
+    """End for good the previews of every embargo that no letter is scheduled for any more. Called by
+    every change of a letter's embargo, in its transaction (letters.py): a link that stopped working
+    must not open letters scheduled for the same moment later, which were never meant for its journalists."""
+    still = select(Letter.id).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at == PressPreview.release_at)
+    db.session.execute(
+        update(PressPreview).where(PressPreview.ended_at.is_(None), ~still.exists()).values(ended_at=utcnow()).execution_options(synchronize_session=False)
+    )
 
 
 def create(release_at: datetime, recipients: str, *, by: Moderator, now: datetime | None = None) -> tuple[PressPreview, str]:

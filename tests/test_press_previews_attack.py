@@ -4,13 +4,30 @@ back stays on the disk because a preview once held it."""
 
 from sqlalchemy import select
 
-from refusal_site import press_previews, tokens
+from refusal_site import letters, press_previews, tokens
 from refusal_site.compilation import cache
 from refusal_site.compilation.selection import Selection
 from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterStatus, PressPreview
-from tests.pages import hidden_fields
+from tests.factories import make_letter
+from tests.pages import hidden_fields, page_of
 from tests.test_press_previews import embargo, make_link, openings
+
+
+def test_a_link_ended_by_a_lifted_embargo_stays_dead_when_letters_are_scheduled_for_that_moment_again(client, login_as):
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 1)
+    link = make_link(client, at)
+    letters.unschedule(db.session.get(Letter, made[0].id), by=admin)
+    assert client.get(link).status_code == 410
+    # Weeks later, another letter is embargoed until the same round hour: the journalists of the old
+    # link were never meant to read it.
+    other = letters.schedule(make_letter(LetterStatus.PENDING, language="en", title="A later letter"), by=admin, at=at)
+    response = client.get(f"{link}?lang=en")
+    assert response.status_code == 410 and other.title not in response.get_data(as_text=True)
+    assert client.get(f"{link}/en.pdf").status_code == 410
+    assert openings() == []
+    assert "No longer works" in page_of(client.get("/moderate/press-previews?lang=en")).visible_text
 
 
 def test_a_letter_taken_back_during_its_embargo_leaves_no_preview_compilation_on_disk(client, login_as):
