@@ -217,3 +217,10 @@ def test_a_correction_of_the_rank_alone_leaves_the_translations_as_approved(clie
     letters.edit(letter, by=team["moderator"], display_name=letter.display_name, descriptor=letter.descriptor, title="כותרת מתוקנת",
                  body_text=letter.body_text, reason="the title")  # fmt: skip
     assert translation(letter).status == TranslationStatus.TO_REVIEW
+
+
+def test_a_head_request_of_the_translation_page_is_answered_as_its_get(client, login_as, letter):
+    """A link checker asks with HEAD: the page is there, not a form sent wrong."""
+    login_as(client, "translator")
+    assert client.head(edit_url(letter)).status_code == client.get(edit_url(letter)).status_code == 200
+    assert lt.of_letter(letter, "en") == []

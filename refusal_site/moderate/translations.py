@@ -99,7 +99,7 @@ def translation(public_id: str, language: str):
         lt.check_translatable(letter, language)
     except lt.TranslationError as refused:
         return _refused(letter, language, refused)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD (answered as GET)
         form = TranslationForm(title=translation and translation.title, body=translation and translation.body_text,
                                revision=translation.revision if translation else 0)  # fmt: skip
         return _page(letter, language, translation, form)
