@@ -97,6 +97,9 @@ def test_a_correction_sends_a_translation_awaiting_the_author_to_review_and_asks
     correct(letter, team["moderator"])
     assert translation(letter).status == TranslationStatus.TO_REVIEW
     assert mail_to("translation_review") == [PRIVATE] and mail_to("translation_review_team") == ["translator@team.example"]
+    # It was never shown, so the author (in their letter's Hebrew) is not told it is "no longer" shown.
+    told = mails("translation_review")[0].get_content()
+    assert "אחרי שהתרגומים האלה נעשו ממנו, ולכן הם אינם מוצגים" in told and "מהנוסח הקודם אינם מוצגים" not in told
 
 
 # --- what the translation page shows -------------------------------------------------------------------
