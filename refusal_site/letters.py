@@ -520,7 +520,7 @@ def public_state(*, now: datetime | None = None) -> tally.TallySnapshot:
 def public_revision() -> int:
     """public_state().revision, for requests that need nothing else (a cached page or PDF): one raw read.
 
-    While an embargo is pending, or if the raw read fails, public_state() answers: it releases what
+    When an embargo is due, or if the raw read fails, public_state() answers: it releases what
     is due, and retries or reports a database error as every public page does."""
     revision = tally.settled_revision()
     return public_state().revision if revision is None else revision

@@ -142,12 +142,18 @@ _REVISION = f"SELECT revision, next_release_at FROM {PublicTally.__tablename__} 
 
 
 def settled_revision() -> int | None:
-    """The public revision in one raw read, for requests that need nothing else; None while an
-    embargo is pending (what is due must be released first) or when the raw read fails."""
+    """The public revision in one raw read, for requests that need nothing else; None when an
+    embargo is due (it must be released first) or when the raw read fails. An embargo still to come
+    costs nothing more: a request slower while one is pending would tell the public that it exists."""
     found = read_raw(_REVISION)
-    if found is None or found[1] is not None:
+    if found is None or (found[1] is not None and _raw_moment(found[1]) <= datetime.now(UTC)):
         return None
     return found[0]
+
+
+def _raw_moment(value: datetime | str) -> datetime:
+    """A moment as the raw read hands it back: naive UTC, as a datetime (psycopg) or as text (SQLite)."""
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterStatus, PressPreview
 from tests.factories import make_letter
 from tests.pages import hidden_fields, page_of
-from tests.test_press_previews import embargo, make_link, openings
+from tests.test_press_previews import embargo, make_link, openings, time_passes
 
 
 def test_a_link_ended_by_a_lifted_embargo_stays_dead_when_letters_are_scheduled_for_that_moment_again(client, login_as):
@@ -87,3 +87,34 @@ def test_the_preview_pdf_is_sent_whole_so_one_opening_is_one_row(client, login_a
         part = client.get(f"{link}/en.pdf", headers={"Range": f"bytes={start}-{start + 999}"})
         assert part.status_code == 200 and len(part.data) == len(whole.data)
     assert len(openings()) == 6, "each whole file sent is one opening"
+
+
+def test_a_pending_embargo_costs_a_public_page_nothing_more(client, login_as):
+    """A cached page is one raw read of the tally whether or not an embargo is to come: were it slower
+    while one is pending (it read the whole tally, 6 times the time), anyone timing the site would
+    learn that an embargo exists. One that is due is still released by the first request."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    public = make_letter(language="en", title="Already public")
+    client.get("/letters?lang=en")
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/letters?lang=en").status_code == 200 and statements == []
+        admin = login_as(client, "admin")
+        client.post("/moderate/sign-out", data=hidden_fields(client.get("/moderate/")))
+        made, at = embargo(admin, 1)
+        client.get("/letters?lang=en")
+        statements.clear()
+        assert client.get("/letters?lang=en").status_code == 200
+        assert statements == [], "an embargo to come made the cached page read the database again"
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    time_passes(at)
+    listed = client.get("/letters?lang=en").get_data(as_text=True)
+    assert made[0].title in listed and public.title in listed
