@@ -21,7 +21,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from . import audit, notify, sanitize, tally
+from . import audit, notify, sanitize, search, tally
 from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, Moderator, Role, Translation, TranslationApproval, TranslationStatus, TranslationVersion, utcnow
@@ -196,8 +196,8 @@ def save(letter: Letter, language: str, *, by: Moderator, title: str | None, bod
         translation.status, translation.written_by_id = S.DRAFT, by.id
         translation.claimed_by_id, translation.claimed_at = by.id, utcnow()
         _changed(translation, by, AuditAction.TRANSLATION_SAVE)
-        if was_public and letter.status == LetterStatus.PUBLISHED:
-            tally.bump_revision()
+        if was_public:
+            _public_changed(letter)
     return translation
 
 
@@ -393,8 +393,15 @@ def _approve(translation: Translation, letter: Letter, approval: TranslationAppr
     # The author approves the translation of the text as it stands now.
     translation.source_hash = source_hash(letter)
     _changed(translation, by, action)
+    _public_changed(letter)
+
+
+def _public_changed(letter: Letter) -> None:
+    """What the public reads of a published letter changed (a translation came or went): its pages
+    and its search terms follow; the count does not."""
     if letter.status == LetterStatus.PUBLISHED:
-        tally.bump_revision()  # what the public sees changed; the count does not
+        tally.bump_revision()
+        search.reindex_letter(letter)
 
 
 def _changed(translation: Translation, by: Moderator | Actor, action: AuditAction, **details) -> None:

@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ColumnElement, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -588,6 +588,11 @@ class Translation(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status == TranslationStatus.APPROVED and self.letter.status == LetterStatus.PUBLISHED
+
+    @staticmethod
+    def public_clause() -> ColumnElement[bool]:
+        """is_public in SQL, for a query that joins each translation to its letter."""
+        return and_(Translation.status == TranslationStatus.APPROVED, Letter.status == LetterStatus.PUBLISHED)
 
     def __repr__(self) -> str:
         return f"<Translation {self.public_id} {self.language} {self.status}>"

@@ -2,8 +2,9 @@
 transaction of every change of what is public), the ranked query, and excerpts with the words found.
 
 What a letter is found by is search_text's: the terms of its title, its text, its author's name and
-descriptor and its published co-signers' names and descriptors, stored in `letter_search` as three
-space-joined fields (title, people, body). A query's terms are looked up by equality, all of them
+descriptor, its published co-signers' names and descriptors, and the titles and texts of its public
+translations (so a reader abroad finds a Hebrew letter by the English words its author approved),
+stored in `letter_search` as three space-joined fields (title, people, body). A query's terms are looked up by equality, all of them
 (AND), so both databases find exactly the same letters. Each looks them up with machinery of its own,
 made by the migration: SQLite an FTS5 table over the three fields (the `ascii` tokenizer splits only
 at ASCII punctuation and spaces, and our terms hold none, so each term is one token), PostgreSQL a GIN
@@ -30,7 +31,7 @@ from sqlalchemy.types import Text
 
 from . import search_text, tally
 from .extensions import db
-from .models import Language, Letter, LetterSearch, LetterStatus, Signature, SignatureStatus, UTCDateTime
+from .models import Language, Letter, LetterSearch, LetterStatus, Signature, SignatureStatus, Translation, UTCDateTime
 from .storage import write_transaction
 
 # What a query term adds to a letter's rank when its title, or a name or descriptor, holds it.
@@ -46,17 +47,19 @@ def joined_terms(texts: Iterable[str | None]) -> str:
     return " ".join(sorted(search_text.index_terms(text for text in texts if text)))
 
 
-def index_row(letter: dict, signers: Iterable[tuple[str, str | None]]) -> dict:
+def index_row(letter: dict, signers: Iterable[tuple[str, str | None]], translations: Iterable[tuple[str | None, str]] = ()) -> dict:
     """A letter's row of `letter_search`, from its public fields (id, published_at, language, title,
-    display_name, descriptor, body_text) and its published co-signers' (name, descriptor)."""
+    display_name, descriptor, body_text), its published co-signers' (name, descriptor) and its public
+    translations' (title, text)."""
     people = [letter["display_name"], letter["descriptor"], *(text for signer in signers for text in signer)]
+    translations = list(translations)
     return {
         "letter_id": letter["id"],
         "published_at": letter["published_at"],
         "language": letter["language"],
-        "title": joined_terms([letter["title"]]),
+        "title": joined_terms([letter["title"], *(title for title, _ in translations)]),
         "people": joined_terms(people),
-        "body": joined_terms([letter["body_text"]]),
+        "body": joined_terms([letter["body_text"], *(text for _, text in translations)]),
     }
 
 
@@ -80,12 +83,20 @@ def reindex(letter_ids: Sequence[int]) -> None:
         )
     ):
         signers.setdefault(letter_id, []).append((name, descriptor))
-    db.session.execute(insert(LetterSearch), [index_row(letter, signers.get(letter["id"], ())) for letter in public])
+    translations: dict[int, list[tuple[str | None, str]]] = {}
+    for letter_id, title, body_text in db.session.execute(
+        select(Translation.letter_id, Translation.title, Translation.body_text)
+        .join(Letter, Translation.letter_id == Letter.id)
+        .where(Translation.letter_id.in_([letter["id"] for letter in public]), Translation.public_clause())
+    ):
+        translations.setdefault(letter_id, []).append((title, body_text))
+    rows = [index_row(letter, signers.get(letter["id"], ()), translations.get(letter["id"], ())) for letter in public]
+    db.session.execute(insert(LetterSearch), rows)
 
 
 def reindex_letter(letter: Letter) -> None:
-    """reindex() one letter: after each change of whether it is public, of its public fields, or of
-    its published co-signers (beside the tally's call for that change)."""
+    """reindex() one letter: after each change of whether it is public, of its public fields, of its
+    published co-signers or of its public translations (beside the tally's call for that change)."""
     reindex([letter.id])
 
 

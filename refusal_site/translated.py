@@ -25,7 +25,7 @@ def _public() -> Select[tuple[Translation]]:
     return (
         select(Translation)
         .join(Letter, Translation.letter_id == Letter.id)
-        .where(Translation.status == TranslationStatus.APPROVED, Letter.status == LetterStatus.PUBLISHED)
+        .where(Translation.public_clause())
         .options(contains_eager(Translation.letter))
     )
 

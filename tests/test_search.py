@@ -201,3 +201,28 @@ def test_an_excerpt_of_a_long_text_is_cut_around_the_first_match(app):
     # No match in the text (the title or a name matched): its start.
     assert str(search.excerpt(letter, ["gaza"], words=5)) == "w0 w1 w2 w3 w4 …"
     assert str(search.highlight("Why I <refuse>", ["refus"])) == "Why I &lt;<mark>refuse</mark>&gt;"
+
+
+# --- translations -----------------------------------------------------------------------------------
+
+
+def test_a_letter_is_found_by_the_words_of_its_public_translation_and_only_while_it_is_public(app):
+    from refusal_site import letter_translations
+
+    (letter_id,) = publish("אני מסרב לשרת בעזה.", language="he")
+    letter = db.session.get(Letter, letter_id)
+    assert found("Gaza") == []
+    letter_translations.write_as_author(letter, "en", title="Why I refuse", body_text="I refuse to serve in Gaza.", expected_revision=0)
+    assert found("Gaza") == [letter_id], "the author's own translation is public at once, and found"
+    assert found("why refusing") == [letter_id], "its title too, with the English stemmer"
+    def revision() -> int:
+        db.session.expire_all()
+        return letter_translations.of_letter(letter, "en")[0].revision
+
+    moderator = moderators.create("t@team.example", "correct horse battery staple", role=Role.TRANSLATOR)
+    letter_translations.save(letter, "en", by=moderator, title=None, body_text="I refuse to serve in Rafah.", expected_revision=revision())
+    assert found("Gaza") == [] and found("Rafah") == [], "an edited translation is not public until approved again"
+    letter_translations.write_as_author(letter, "en", title=None, body_text="I refuse to serve in Gaza.", expected_revision=revision())
+    assert found("Gaza") == [letter_id]
+    letters.withdraw(db.session.get(Letter, letter_id))
+    assert found("Gaza") == [] and found("מסרב") == []
