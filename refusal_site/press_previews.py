@@ -56,9 +56,12 @@ def embargoes(*, now: datetime | None = None) -> list[Embargo]:
     return [Embargo(moment, count) for moment, count in db.session.execute(query)]
 
 
-def embargoed_letters(release_at: datetime) -> list[Letter]:
-    """The letters scheduled for `release_at`, in the order they were confirmed."""
+def embargoed_letters(release_at: datetime, *, lock: bool = False) -> list[Letter]:
+    """The letters scheduled for `release_at`, in the order they were confirmed (`lock`: their rows
+    locked until the transaction ends, so none leaves the embargo meanwhile)."""
     query = select(Letter).where(Letter.status == LetterStatus.SCHEDULED, Letter.scheduled_at == release_at)
+    if lock:
+        query = query.with_for_update()
     return list(db.session.execute(query.order_by(Letter.confirmed_at, Letter.id)).scalars())
 
 
@@ -90,7 +93,8 @@ def create(release_at: datetime, recipients: str, *, by: Moderator, now: datetim
     token exists in the clear."""
     token = secrets.token_urlsafe(32)
     with write_transaction():
-        if release_at <= (now or utcnow()) or not embargoed_letters(release_at):
+        # The letters held until the preview is stored: a lift at this moment waits, then ends it (end_emptied).
+        if release_at <= (now or utcnow()) or not embargoed_letters(release_at, lock=True):
             raise NoSuchEmbargo(release_at.isoformat())
         preview = PressPreview(token_hash=_hash(token), release_at=release_at, recipients=recipients, created_by_id=by.id)
         db.session.add(preview)

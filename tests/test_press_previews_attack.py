@@ -2,13 +2,15 @@
 one line of the audit log however a browser or a crawler fetches it, and nothing of a letter taken
 back stays on the disk because a preview once held it."""
 
+import threading
+
 from sqlalchemy import select
 
 from refusal_site import letters, press_previews, tokens
 from refusal_site.compilation import cache
 from refusal_site.compilation.selection import Selection
 from refusal_site.extensions import db
-from refusal_site.models import Letter, LetterStatus, PressPreview
+from refusal_site.models import Letter, LetterStatus, Moderator, PressPreview
 from tests.factories import make_letter
 from tests.pages import hidden_fields, page_of
 from tests.test_press_previews import embargo, make_link, openings, time_passes
@@ -118,3 +120,41 @@ def test_a_pending_embargo_costs_a_public_page_nothing_more(client, login_as):
     time_passes(at)
     listed = client.get("/letters?lang=en").get_data(as_text=True)
     assert made[0].title in listed and public.title in listed
+
+
+def test_a_preview_made_while_its_embargo_is_lifted_does_not_outlive_it(app, client, login_as, monkeypatch):
+    """An admin makes a link in the moment another lifts the embargo: either the link is refused, or it
+    ends with the embargo; it never waits, unended, for letters scheduled for that moment later.
+    (SQLite runs one write transaction at a time; PostgreSQL interleaves them unless rows are locked.)"""
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 1)
+    admin_id, letter_id = admin.id, made[0].id
+    checked, lifted = threading.Event(), threading.Event()
+    original = press_previews.embargoed_letters
+
+    def check_then_let_the_lift_run(release_at, *args, **kwargs):
+        found = original(release_at, *args, **kwargs)
+        checked.set()
+        lifted.wait(2)  # the lift finishes meanwhile, unless the check holds the letters
+        return found
+
+    def lift():
+        with app.app_context():
+            checked.wait(5)
+            letters.unschedule(db.session.get(Letter, letter_id), by=db.session.get(Moderator, admin_id))
+            lifted.set()
+
+    monkeypatch.setattr(press_previews, "embargoed_letters", check_then_let_the_lift_run)
+    lifter = threading.Thread(target=lift)
+    lifter.start()
+    try:
+        preview_id = press_previews.create(at, "Dana Levi", by=admin)[0].id
+    except press_previews.NoSuchEmbargo:
+        preview_id = None
+    lifter.join(10)
+    monkeypatch.setattr(press_previews, "embargoed_letters", original)
+    db.session.remove()
+    assert not lifter.is_alive() and db.session.get(Letter, letter_id).status == LetterStatus.PENDING
+    letters.schedule(make_letter(LetterStatus.PENDING, language="en"), by=db.session.get(Moderator, admin_id), at=at)
+    if preview_id is not None:
+        assert not press_previews.is_live(db.session.get(PressPreview, preview_id))
