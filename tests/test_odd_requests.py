@@ -72,7 +72,7 @@ def routes(odd_app):
         "public_id": letter.public_id, "moderator_id": str(other.id),
         "token": tokens.make(tokens.Purpose.MANAGE, pending), "filename": "css/site.css",
         "message_id": str(message.id), "mark": "handled", "slug": "about", "language": "he",
-        "number": "1", "fingerprint": "0", "kind": "letters", "form": "csv", "reason_id": "1",
+        "number": "1", "fingerprint": "0", "kind": "letters", "form": "csv", "reason_id": "1", "preview_id": "1",
     }  # fmt: skip
     signature_token = tokens.make(tokens.Purpose.SIGNATURE_CONFIRM, signature)
     found = []
