@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app refusal_site
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist workers for `make test` (each has its own PostgreSQL database); 0 runs in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test setup system-packages services translations extract-messages bench
 
@@ -37,9 +39,12 @@ run: setup
 	$(FLASK) seed-demo --if-empty --letters 60
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Set up and run the whole suite on SQLite and the local PostgreSQL (and Redis, and Chromium).
+# Set up and run the whole suite on SQLite and the local PostgreSQL (and Redis, and Chromium), on
+# TEST_WORKERS processes: many tests wait on a browser, a server or a judge while the other runs. A
+# worker that runs out of tests takes some of another's (worksteal): the suite's tests last from
+# milliseconds to minutes, so no split made in advance stays even.
 test: setup system-packages services node_modules/.installed
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Refresh the catalogs after changing user-visible strings.
 extract-messages: $(VENV)/.installed

@@ -41,6 +41,13 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError("CI must run the suite against PostgreSQL: set TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """The longest tests first (slow ones in a browser, then other slow ones, then other browser
+    ones): `make test` spreads the suite over workers, and a long test started last would keep the
+    run going after the other workers ran out of tests."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is None))
+
+
 def base_config(tmp_path, url: str) -> dict:
     return {
         "TESTING": True,
