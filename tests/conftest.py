@@ -238,6 +238,11 @@ def browser():
 
     if not os.path.exists(CHROMIUM):
         raise pytest.UsageError(f"Chromium not found at {CHROMIUM}: run `make test` (installs Debian's chromium)")
+    from playwright.sync_api import expect
+
+    # An assertion waits as long as a loaded machine takes to show a page (the suite runs on two workers
+    # sharing two cores, each with a browser and servers); a page that never shows it still fails.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
