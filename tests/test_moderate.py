@@ -279,6 +279,21 @@ def test_the_queue_lists_confirmed_letters_oldest_first_with_counts(client, logi
     assert client.get("/moderate/?state=bogus").status_code == 400
 
 
+def test_the_queue_pages_keep_the_chosen_state_and_language(app, client, login_as):
+    app.config["QUEUE_PER_PAGE"] = 2
+    login_as(client)
+    waiting = [make_letter(LetterStatus.PENDING, language="en") for _ in range(3)]
+    make_letter(LetterStatus.PENDING, language="he")
+    first = client.get("/moderate/?language=en&lang=en").get_data(as_text=True)
+    assert "Page 1 of 2" in first and 'rel="prev"' not in first
+    (later,) = re.findall(r'<a rel="next" href="([^"]+)"', first)
+    later = later.replace("&amp;", "&")
+    assert "language=en" in later and "state=pending" in later and "page=2" in later
+    second = client.get(later).get_data(as_text=True)
+    assert waiting[2].public_id in second and waiting[0].public_id not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
 def count_queries(app, client, url: str) -> int:
     statements = []
     engine = db.engine
