@@ -116,6 +116,15 @@ def test_a_visitor_never_gets_a_server_error(client, routes, data):
     check(client, routes, data)
 
 
+def test_a_head_request_is_answered_as_its_get(client, routes):
+    """A link checker or a messenger's preview asks with HEAD: it must get what GET gets, not a form's
+    error (a page that answered HEAD with 400 looked broken to them)."""
+    for path in sorted({path for method, path in routes if method == "GET"}):
+        head = client.head(path)
+        assert head.status_code == client.get(path).status_code, path
+        assert head.data == b"", path
+
+
 @pytest.fixture
 def admin(odd_app, login_as):
     client = odd_app.test_client()

@@ -70,7 +70,7 @@ def _start_session(moderator: Moderator):
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
     form = SignInForm()
-    if request.method == "GET":
+    if not form.is_submitted():  # GET, or HEAD (answered as GET)
         session["next"] = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:

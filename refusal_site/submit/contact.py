@@ -58,7 +58,7 @@ _contact_limit = configured_limit("CONTACT_RATE_LIMIT")
 @limiter.limit(_contact_limit, methods=["POST"])
 def contact_form():
     form = ContactForm()
-    if request.method == "GET":
+    if not form.is_submitted():  # GET, or HEAD (answered as GET)
         form.kind.data = _kind_asked()
     elif form.validate_on_submit():
         contact.receive(

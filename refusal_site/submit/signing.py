@@ -33,7 +33,7 @@ def sign(public_id: str):
     if not letter.open_for_signing:
         return render_template("submit/sign_closed.html", letter=letter), 409 if request.method == "POST" else 200
     form = SignForm()
-    if request.method == "GET":
+    if not form.is_submitted():  # GET, or HEAD (answered as GET)
         form.submission_key.data = SignForm.new_submission_key()
     elif form.validate_on_submit():
         try:

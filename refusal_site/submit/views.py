@@ -72,7 +72,7 @@ def _letter(purpose: tokens.Purpose, token: str) -> Letter:
 @bp.route("/submit", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def submit():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD (answered as GET); before any form, which would set a cookie
         return _blank_letter_form()
     form = LetterForm()
     if form.validate_on_submit():
