@@ -72,6 +72,7 @@ class Slice:
     total: int
     newer: Key | None
     older: Key | None
+    ranked: bool = False  # best first (a search's keys carry the rank), else newest first
 
 
 def encode_cursor(key: Key) -> str:

@@ -207,7 +207,8 @@ def list_place(chosen: LetterFilter) -> Place:
             found[name] = decode_cursor(raw) if raw is not None else None
         except BadCursor:
             raise BadParameters({name: _("This link to a page of letters is damaged. Please start again from the first page.")}) from None
-    # Both at once, or a key of the other kind of list (ranked for a search, by date for the rest).
-    if (found["after"] and found["before"]) or any(key and (key.rank is None) == bool(chosen.terms) for key in found.values()):
+    # Both at once, or a ranked key of a list that is no search (a search pages by either kind:
+    # ranked, or newest first when it finds too many letters to rank; see published.letter_slice).
+    if (found["after"] and found["before"]) or any(key and key.rank is not None and not chosen.terms for key in found.values()):
         raise BadParameters({"after": _("This link to a page of letters is damaged. Please start again from the first page.")})
     return Place(found["after"], found["before"])

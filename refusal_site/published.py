@@ -71,7 +71,7 @@ def _span(chosen: LetterFilter) -> tuple[datetime | None, datetime | None]:
 
 
 def _chosen(chosen: LetterFilter) -> Select[tuple[Letter]]:
-    """The chosen letters, unordered (search terms aside: letter_slice ranks those with search.ranked)."""
+    """The chosen letters, unordered (those holding the search terms too, if any)."""
     query = select(Letter).where(Letter.status == LetterStatus.PUBLISHED)
     if chosen.language is not None:
         query = query.where(Letter.language == Language(chosen.language).value)
@@ -82,8 +82,9 @@ def _chosen(chosen: LetterFilter) -> Select[tuple[Letter]]:
         query = query.where(Letter.published_at < end)
     if chosen.collective is not None:
         query = query.where(Letter.collective.is_(chosen.collective))
-    if chosen.descriptor:
-        query = query.where(Letter.id.in_(search.holding(list(chosen.descriptor), also=[search.people_hold(term) for term in chosen.descriptor])))
+    if chosen.terms or chosen.descriptor:
+        words = [*chosen.terms, *chosen.descriptor]
+        query = query.where(Letter.id.in_(search.holding(words, also=[search.people_hold(term) for term in chosen.descriptor])))
     return query
 
 
@@ -134,13 +135,18 @@ def _page(query: Select, columns: tuple, key_of, per_page: int, after: Key | Non
 
 
 def letter_slice(chosen: LetterFilter, per_page: int, counted: TallySnapshot, *, after: Key | None = None, before: Key | None = None) -> Slice:
-    """The page of the chosen letters (newest first, or with search terms best first, then newest)
-    that starts just after `after` or ends just before `before`, or the first page. A page is found
-    by its key, never by skipping the pages before it, and a letter withdrawn since the key was
-    written only leaves its place. A key must be of the list's kind (ranked or not)."""
-    if chosen.terms:
-        ranked = search.ranked([*chosen.terms, *chosen.descriptor], **_search_filters(chosen))
-        columns = (ranked.c.rank, ranked.c.published_at, ranked.c.letter_id)
+    """The page of the chosen letters that starts just after `after` or ends just before `before`,
+    or the first page. Newest first; a search best first, then newest, unless its letters are more
+    than search.CANDIDATES (ranking them all costs a look at each): then newest first too, so that
+    every one of them can be paged to. A walk keeps the order of its first page (a key says which:
+    ranked or not), however many letters match meanwhile. A page is found by its key, never by
+    skipping the pages before it, and a letter withdrawn since the key was written only leaves its place."""
+    total = _count(chosen, counted)
+    key = after or before
+    ranked = bool(chosen.terms) and (key.rank is not None if key is not None else total <= search.CANDIDATES)
+    if ranked:
+        ranks = search.ranked([*chosen.terms, *chosen.descriptor], **_search_filters(chosen))
+        columns = (ranks.c.rank, ranks.c.published_at, ranks.c.letter_id)
         rows, newer, older = _page(select(*columns), columns, lambda row: Key(row.published_at, row.letter_id, row.rank), per_page, after, before)
         ids = [row.letter_id for row in rows]
         found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids), Letter.status == LetterStatus.PUBLISHED)).scalars()}
@@ -150,7 +156,7 @@ def letter_slice(chosen: LetterFilter, per_page: int, counted: TallySnapshot, *,
         columns = (Letter.published_at, Letter.id)
         rows, newer, older = _page(query, columns, lambda row: Key(row[0].published_at, row[0].id), per_page, after, before)
         items = [row[0] for row in rows]
-    return Slice(items, _count(chosen, counted), newer, older)
+    return Slice(items, total, newer, older, ranked=ranked)
 
 
 def _count(chosen: LetterFilter, counted: TallySnapshot) -> int:

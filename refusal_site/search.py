@@ -188,6 +188,7 @@ def people_hold(term: str) -> ColumnElement[bool]:
 
 # The most letters a query is ranked among: the cost of ranking is then bounded, however common its
 # words (a word in half the letters matches 50,000 of 100,000; see docs/benchmarks.md, `search`).
+# The list shows a search that finds more newest first instead (published.letter_slice).
 CANDIDATES = 1000
 
 

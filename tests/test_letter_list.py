@@ -321,9 +321,57 @@ def test_a_filter_finds_old_matches_however_many_newer_ones_there_are(client, te
     those candidates, so an old month's letters are not crowded out by newer ones."""
     monkeypatch.setattr("refusal_site.search.CANDIDATES", 1)
     assert ids_of(client, "/api/v1/letters?q=refused&until=2026-02-01") == [texts["gaza-old"].public_id]
-    assert client.get("/api/v1/letters?q=refused").json["total"] == 2
-    notice = page_of(client.get("/letters?q=refused", headers={"Accept-Language": "en"})).visible_text
-    assert "the 1 most recent of them are listed" in notice
+    assert client.get("/api/v1/letters?q=refused&until=2026-02-01").json["order"] == "relevance"
+
+
+MORE_THAN_RANKED = "More than %(count)s letters hold these words, so they are shown newest first. Add a word or a filter to see the best matches first."
+
+
+@pytest.fixture
+def many_matches(app, monkeypatch):
+    """Eleven letters holding "refuse", more than the three a search ranks; two of the three in
+    Hebrew hold it in their title too, which ranks them first; two pairs share a moment."""
+    monkeypatch.setattr("refusal_site.search.CANDIDATES", 3)
+    app.config["LETTERS_PER_PAGE"] = 2
+    moment = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    return [make_letter(language="he" if i in (0, 3, 5) else "en", title="Why I refuse" if i in (0, 5) else None, body_text=f"I refuse, as letter {i}.",
+                        published_at=moment + timedelta(hours=i - i % 2 * (i < 4))) for i in range(11)]
+
+
+def test_a_search_finding_more_than_are_ranked_pages_to_every_match_newest_first(client, many_matches):
+    expected = newest_first(many_matches)
+    assert walk_api(client, "/api/v1/letters?q=refuse") == expected
+    assert walk_html(client, "/letters?q=refuse") == expected
+    last = "/api/v1/letters?q=refuse"
+    while (body := client.get(last).json)["next"]:
+        assert (body["order"], body["total"]) == ("newest", 11)
+        last = body["next"]
+    assert [public_id for page in reversed(api_pages(client, last, "previous")) for public_id in page] == expected
+    # A narrower search is ranked again: its two letters with the word in their title first.
+    body = client.get("/api/v1/letters?q=refuse&language=he").json
+    assert body["total"] == 3 and body["order"] == "relevance"
+    assert [letter["id"] for letter in body["letters"]] == [many_matches[5].public_id, many_matches[0].public_id]
+
+
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_a_search_shown_newest_first_says_so(client, many_matches, language):
+    (message,) = messages_in(language, MORE_THAN_RANKED)
+    page = page_of(client.get("/letters?q=refuse", headers={"Accept-Language": language}))
+    assert message % {"count": 3} in page.visible_text
+    assert messages_in(language, "Older letters")[0] in page.visible_text
+    ranked = page_of(client.get("/letters?q=why", headers={"Accept-Language": language}))
+    assert message % {"count": 3} not in ranked.visible_text
+
+
+def test_a_walk_keeps_its_order_when_the_matches_cross_the_bound(client, many_matches):
+    second = client.get("/api/v1/letters?q=refuse").json["next"]
+    for letter in many_matches[:8]:
+        letters.withdraw(letter)
+    body = client.get(second).json  # three letters are left: few enough to rank, but this walk is newest first
+    assert body["order"] == "newest" and [letter["id"] for letter in body["letters"]] == [many_matches[8].public_id]
+    page = page_of(client.get(second.replace("/api/v1", ""), headers={"Accept-Language": "en"}))
+    assert "These results are shown newest first. Show the best matches first" in page.visible_text
+    assert client.get("/api/v1/letters?q=refuse").json["order"] == "relevance"
 
 
 def test_the_descriptor_filter_matches_words_of_ranks_units_and_roles(client, texts):
@@ -396,7 +444,7 @@ def test_a_long_query_is_cut_and_says_so(client, texts):
     assert client.get("/api/v1/letters", query_string={"q": "x" * 10_000}).status_code == 200
 
 
-def test_a_cursor_of_the_other_kind_of_list_is_refused(client, texts):
+def test_a_ranked_cursor_of_a_list_that_is_no_search_is_refused(client, texts):
     plain = client.get("/api/v1/letters?language=en").json
     ranked = client.get("/api/v1/letters?q=gaza").json
     app_config = client.application.config
@@ -404,7 +452,8 @@ def test_a_cursor_of_the_other_kind_of_list_is_refused(client, texts):
     plain_next = parse_qs(urlsplit(client.get("/api/v1/letters").json["next"]).query)["after"][0]
     ranked_next = parse_qs(urlsplit(client.get("/api/v1/letters?q=gaza").json["next"]).query)["after"][0]
     assert plain["total"] and ranked["total"]
-    assert client.get(f"/api/v1/letters?q=gaza&after={plain_next}").status_code == 400
+    # A search pages newest first by a plain cursor (as when it finds too many letters to rank).
+    assert client.get(f"/api/v1/letters?q=gaza&after={plain_next}").json["order"] == "newest"
     assert client.get(f"/api/v1/letters?after={ranked_next}").status_code == 400
     assert client.get(f"/letters?after={ranked_next}").status_code == 400
     assert client.get("/letters?q=gaza&page=2").status_code == 400

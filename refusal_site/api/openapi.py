@@ -144,10 +144,15 @@ SCHEMAS = {
     "LetterPage": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["letters", "total", "next", "previous"],
+        "required": ["letters", "total", "order", "next", "previous"],
         "properties": {
             "letters": {"type": "array", "items": {"anyOf": [_ref("Letter"), _ref("LetterFound")]}, "description": "Letter without `q`, LetterFound with it."},
             "total": {"type": "integer", "minimum": 0, "description": "How many letters the search and filters find, on every page."},
+            "order": {
+                "type": "string", "enum": ["relevance", "newest"],
+                "description": "relevance: best matches first, then newest (a search); newest: newest first (no search, or a search that finds more letters "
+                               "than are ranked, so that every one can be paged to; a walk keeps the order of its first page).",
+            },
             "next": {**NULLABLE_URL, "description": "The page of older letters; null on the last page."},
             "previous": {**NULLABLE_URL, "description": "The page of newer letters; null on the first page."},
         },

@@ -115,6 +115,8 @@ def letter_list():
                     for letter in found.items
                 ],
                 "total": found.total,
+                # A search is ranked unless it finds more letters than are ranked (search.CANDIDATES).
+                "order": "relevance" if found.ranked else "newest",
                 "next": link("after", found.older),
                 "previous": link("before", found.newer),
             }
