@@ -62,21 +62,50 @@ def language_filter() -> str | None:
     return raw
 
 
-def day(name: str) -> date | None:
-    """?`name`=YYYY-MM-DD as a date, or None when absent. Other spellings that Python would read
-    as a date too (2026-W01-1, 20260101) are refused: each day has one spelling."""
-    raw = request.args.get(name) or None
-    if raw is None:
+# What a day that is not one, or a range whose last day comes before its first, is told (each form
+# shows it by its field; a link that no form made is a bare 400).
+NOT_A_DAY = _l("Please give a day like 2026-03-01.")
+REVERSED_DAYS = _l("The last day comes before the first. Please choose the days again.")
+
+
+def parse_day(raw: str | None) -> date | None:
+    """A day in its one spelling, YYYY-MM-DD (as browsers send a date field), or None for nothing;
+    ValueError for anything else, even what Python would read as a day (2026-W01-1, 20260101, 2026-3-1)."""
+    if not raw:
         return None
     if not _DAY.fullmatch(raw):
-        abort(400)
+        raise ValueError(NOT_A_DAY)
     try:
         return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(NOT_A_DAY) from None
+
+
+def check_days(since: date | None, until: date | None) -> None:
+    """ValidationError (a ValueError) when the last day of a range comes before its first."""
+    if since and until and until < since:
+        raise ValidationError(REVERSED_DAYS)
+
+
+def day(name: str) -> date | None:
+    """?`name`=YYYY-MM-DD as a date, or None when absent; 400 for anything else."""
+    try:
+        return parse_day(request.args.get(name))
     except ValueError:
         abort(400)
 
 
-class _Day(DateField):
+def day_range() -> tuple[date | None, date | None]:
+    """?since= and ?until= (days, both included) of a link, not of a form: 400 for a wrong one or a reversed range."""
+    since, until = day("since"), day("until")
+    try:
+        check_days(since, until)
+    except ValueError:
+        abort(400)
+    return since, until
+
+
+class Day(DateField):
     """A day as browsers send it from a date field (YYYY-MM-DD, its one spelling), refused in our
     words when it is not one. What is no day is not shown again: a date field cannot hold it."""
 
@@ -84,25 +113,29 @@ class _Day(DateField):
         return self.data.isoformat() if self.data else ""
 
     def process_formdata(self, valuelist) -> None:
-        raw = valuelist[0] if valuelist else ""
         self.data = None
-        if not raw:
-            return
-        try:
-            if not _DAY.fullmatch(raw):
-                raise ValueError(raw)
-            self.data = date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(_l("Please give a day like 2026-03-01.")) from None
+        self.data = parse_day(valuelist[0] if valuelist else None)
 
 
-class LetterFilterForm(Form):
+def day_fields() -> tuple[Day, Day]:
+    """A range's first and last day, for a form's body (`since, until = day_fields()`, in the place
+    the page shows them) that inherits DayRange for their rule."""
+    return Day(_l("Published from"), validators=[Optional()]), Day(_l("to"), validators=[Optional()])
+
+
+class DayRange:
+    """The rule of a form's range of days (day_fields): the list's filters, the press's range."""
+
+    def validate_until(self, field) -> None:
+        check_days(self.since.data, field.data)
+
+
+class LetterFilterForm(DayRange, Form):
     """The list's search box and filters, read from the query string (a GET form: no CSRF token,
     nothing stored). The HTML list shows it; the API reads the same parameters through it."""
 
     q = SearchField(_l("Search the letters"))
-    since = _Day(_l("Published from"), validators=[Optional()])
-    until = _Day(_l("to"), validators=[Optional()])
+    since, until = day_fields()
     language = StringField(_l("Language"), default="")  # the page shows it as a choice of the site's languages
     collective = RadioField(
         _l("Kind of letter"),
@@ -127,10 +160,6 @@ class LetterFilterForm(Form):
     def validate_collective(self, field) -> None:
         if field.data not in ("", "yes", "no"):
             raise ValidationError(_l("Please choose collective letters, letters of one person, or all letters."))
-
-    def validate_until(self, field) -> None:
-        if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError(_l("The last day comes before the first. Please choose the days again."))
 
 
 def _text(field) -> str:

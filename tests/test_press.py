@@ -194,3 +194,17 @@ def test_journalists_download_the_chart_as_svg_and_png_and_the_count_by_day_as_c
 def test_with_no_letters_there_is_no_chart_to_download_as_png(client):
     assert client.get("/press/chart.png").status_code == 404
     assert client.get("/press/chart.csv").get_data(as_text=True).strip() == "date,letters,co_signatures,public_refusers_that_day,public_refusers_total"
+
+
+def test_the_press_range_and_the_list_read_days_alike(client):
+    """One rule for a range of days (params.DayRange): a spelling the list refuses, the press's range
+    refuses too, with the same words, and a reversed range the same way."""
+    make_letter(published_at=utcnow() - timedelta(days=3))
+    for query, field in (("since=2026-7-1", "since"), ("until=2026-W01-1", "until"), ("since=2026-07-02&until=2026-07-01", "until")):
+        answers = [client.get(f"{url}?{query}", headers={"Accept-Language": "he"}) for url in ("/press/range", "/letters")]
+        assert [answer.status_code for answer in answers] == [400, 400], query
+        errors = [page_of(answer).find("p", id=f"{field}-error") for answer in answers]
+        assert all(errors), query
+        texts = [response.get_data(as_text=True) for response in answers]
+        said = [text[text.index(f'id="{field}-error"'):].split("</p>")[0] for text in texts]
+        assert said[0].strip() == said[1].strip(), query

@@ -144,9 +144,7 @@ def letter_pdf_in(public_id: str, language: str):
 @bp.get("/press/letters.pdf")
 def compilation_pdf():
     """A compilation: every letter, one language, or a date range. Built in the background if new."""
-    since, until = params.day("since"), params.day("until")
-    if since and until and since > until:
-        abort(400)
+    since, until = params.day_range()
     asked = language_filter()
     # The visitor's language as Flask-Babel would select it, without making a babel Locale of it
     # (a noticeable part of what serving a cached file costs; nothing else in this response is translated).
