@@ -13,7 +13,10 @@ Nobody can make the site flood an address: a message anyone can cause by typing 
 (a confirmation, links, a sign-again notice) is not queued once its recipient got
 MAIL_RECIPIENT_HOURLY of them in the last hour or MAIL_RECIPIENT_DAILY in the last day. A moderator's
 decision about a letter or a signature (`DECISIONS`) is never held back: strangers cannot cause it, and its
-recipient needs every one. The limit counts mail_marks rows, keyed by a keyed hash of the address.
+recipient needs every one. So is the team hiding, showing again or taking down someone's public
+letters or signatures: one action mails each mailbox once, however many of theirs it changed
+(notify.queue_team_change), so a bulk hide during a flood sends no one a flood. The limit counts
+mail_marks rows, keyed by a keyed hash of the address.
 """
 
 import hashlib
@@ -63,7 +66,10 @@ _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 # Messages about a moderator's decision on a letter or a signature: strangers cannot cause them and
 # their recipient needs every one, so the per-recipient limit never holds them back. Every other kind
 # is limited.
-DECISIONS = frozenset({"rejected", "unpublished", "corrected", "published", "scheduled", "signature_published", "translation", "translation_review"})
+DECISIONS = frozenset({
+    "rejected", "unpublished", "corrected", "published", "scheduled", "signature_published", "translation", "translation_review",
+    "letter_hidden", "letter_shown", "signature_hidden", "signature_shown", "signature_unpublished",
+})  # fmt: skip
 # Mail to the team, not to an address anyone typed: the moderators' digest goes at most once a window.
 TO_MODERATORS = frozenset({"moderation_digest", "translation_review_team"})
 # Mailbox providers that ignore dots in the local part: "a.b@gmail.com" is "ab@gmail.com".

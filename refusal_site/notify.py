@@ -10,6 +10,7 @@ title, no text; the private page it links to shows them. Messages to a letter's 
 """
 
 import difflib
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 
@@ -85,6 +86,38 @@ def queue_signature_published(signature: Signature) -> bool:
         signature=signature, public_url=site_url("public.letter", public_id=letter.public_id), manage_url=signer_links(signature)["manage_url"],
     )  # fmt: skip
     return True
+
+
+def queue_team_change(template: str, changed: Sequence[Letter | Signature], reason: str | None = None) -> int:
+    """Tell each person whose letters or signatures the team just hid, showed again or took down
+    (`template`: letter_hidden, letter_shown, signature_hidden, signature_shown or
+    signature_unpublished) what changed, in the caller's transaction: one mail per mailbox
+    (mail.recipient_key) whatever how many of theirs one action changed, in the language of the
+    first one's letter, with each one's private link and, on their own page, public link; nobody
+    whose address was erased. Return how many mails were queued."""
+    by_mailbox: dict[str, list[Letter | Signature]] = {}
+    for row in changed:
+        if row.contact_email:
+            by_mailbox.setdefault(mail.recipient_key(row.contact_email), []).append(row)
+    for rows in by_mailbox.values():
+        items = [_changed_item(row) for row in rows]
+        first = rows[0]
+        mail.queue(template, first.contact_email, language=items[0]["letter"].language, about=first, items=items, reason=reason)
+    return len(by_mailbox)
+
+
+def _changed_item(row: Letter | Signature) -> dict:
+    """What a mail about a team's change says of one letter or signature: its letter, its private
+    page, and the letter's public page while it is public."""
+    if isinstance(row, Signature):
+        letter, manage_url = row.letter, signer_links(row)["manage_url"]
+    else:
+        letter, manage_url = row, author_links(row)["manage_url"]
+    public = letter.status == LetterStatus.PUBLISHED
+    return {
+        "letter": letter, "signature": row if isinstance(row, Signature) else None, "manage_url": manage_url,
+        "public_url": site_url("public.letter", public_id=letter.public_id) if public else None,
+    }  # fmt: skip
 
 
 # What each corrected field is called in the author's mail.

@@ -8,9 +8,12 @@ by the team only, what its author hid by its author only. While paused a letter 
 every public surface, the count and future PDFs, exactly as if it had been withdrawn
 (published.taken_away tells every machine's PDF cache). A signature keeps its own pause while its
 whole letter is paused.
+
+Whoever the team hides or shows again is told by mail (notify.queue_team_change), once per action
+however many of theirs it touched; an author or signer acting on their own is not told what they did.
 """
 
-from . import audit, letters, sanitize, search, signatures, tally
+from . import audit, letters, notify, sanitize, search, signatures, tally
 from .audit import Actor, AuditAction
 from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, utcnow
 from .signatures import BulkResult
@@ -38,6 +41,8 @@ def pause(letter: Letter, *, by: Moderator | str = AUTHOR, reason: str | None = 
         tally.lock()
         letter = letters.move(letter, LetterStatus.PAUSED, expected_revision)
         _hidden(letter, by, reason)
+        if letter.paused_by == TEAM:
+            notify.queue_team_change("letter_hidden", [letter], reason)
     return letter
 
 
@@ -65,6 +70,8 @@ def resume(letter: Letter, *, by: Moderator | str = AUTHOR, expected_revision: i
         audit.record(by, AuditAction.LETTER_RESUME, letter)
         tally.count_letter(letter, +1)
         search.reindex_letter(letter)
+        if hider(by) == TEAM:
+            notify.queue_team_change("letter_shown", [letter])
     return letter
 
 
@@ -84,6 +91,7 @@ def hide_many(public_ids: list[str], *, by: Moderator, reason: str) -> tuple[lis
             letter = letters.move(letter, LetterStatus.PAUSED)
             _hidden(letter, by, reason)
             hidden.append(letter)
+        notify.queue_team_change("letter_hidden", hidden, reason)
     return hidden, skipped
 
 
@@ -101,6 +109,8 @@ def pause_signature(
         tally.lock()
         letter, signature = _lock_signature(signature, SignatureStatus.PAUSED, expected_revision)
         _hide_signature(letter, signature, by, reason)
+        if signature.paused_by == TEAM:
+            notify.queue_team_change("signature_hidden", [signature], reason)
     return signature
 
 
@@ -111,6 +121,8 @@ def resume_signature(signature: Signature, *, by: Moderator | str = SIGNER, expe
         tally.lock()
         letter, signature = _lock_signature(signature, SignatureStatus.PUBLISHED, expected_revision)
         _show_signature(letter, signature, by)
+        if hider(by) == TEAM:
+            notify.queue_team_change("signature_shown", [signature])
     return signature
 
 
@@ -119,13 +131,13 @@ def hide_signatures(seen: dict[int, int], *, by: Moderator, reason: str) -> Bulk
     on their page), in one transaction, each with the reason on the record; one that changed since is
     skipped, one not published is counted apart (illegal)."""
     reason = sanitize.clean_text(reason)
-    return _many(seen, lambda letter, signature: _hide_signature(letter, signature, by, reason))
+    return _many(seen, lambda letter, signature: _hide_signature(letter, signature, by, reason), told="signature_hidden", reason=reason)
 
 
 def show_signatures(seen: dict[int, int], *, by: Moderator) -> BulkResult:
     """Show again the signatures the team hid among those an admin saw; those their signers hid stay
     hidden (counted as not_yours), as do those that changed since (skipped)."""
-    return _many(seen, lambda letter, signature: _show_signature(letter, signature, by))
+    return _many(seen, lambda letter, signature: _show_signature(letter, signature, by), told="signature_shown")
 
 
 def _lock_signature(signature: Signature, target: SignatureStatus, expected_revision: int | None) -> tuple[Letter, Signature]:
@@ -160,9 +172,11 @@ def _show_signature(letter: Letter, signature: Signature, by: Moderator | str) -
     signatures.count_published(letter, +1)
 
 
-def _many(seen: dict[int, int], act) -> BulkResult:
-    """`act` on each signature seen at its revision, in one transaction (as signatures.decide does)."""
-    done = illegal = not_yours = 0
+def _many(seen: dict[int, int], act, *, told: str, reason: str | None = None) -> BulkResult:
+    """`act` on each signature seen at its revision, in one transaction (as signatures.decide does),
+    and tell their signers (`told`: the mail's name) in it."""
+    illegal = not_yours = 0
+    done: list[Signature] = []
     changed: dict[str, None] = {}
     with write_transaction():
         tally.lock()
@@ -178,7 +192,8 @@ def _many(seen: dict[int, int], act) -> BulkResult:
             except signatures.IllegalSignatureMove:
                 illegal += 1
             else:
-                done += 1
+                done.append(signature)
                 changed[letter.public_id] = None
-    skipped = len(seen) - done - illegal - not_yours
-    return BulkResult(done=done, skipped=skipped, illegal=illegal, not_yours=not_yours, letters=tuple(changed))
+        notify.queue_team_change(told, done, reason)
+    skipped = len(seen) - len(done) - illegal - not_yours
+    return BulkResult(done=len(done), skipped=skipped, illegal=illegal, not_yours=not_yours, letters=tuple(changed))

@@ -298,7 +298,8 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
 
     `seen` maps signature id to the revision on the moderator's page: a signature that changed since
     (withdrawn, decided by another moderator) is skipped, never decided on a stale view; so is one to
-    publish whose letter is not public. A decision the state rules forbid is counted apart (illegal)."""
+    publish whose letter is not public. A decision the state rules forbid is counted apart (illegal).
+    Signers are told their signature is published, or taken down (with the reason: once per mailbox)."""
     target, action = DECISIONS[decision]
     reason = sanitize.clean_text(reason) if reason else None
     done = illegal = 0
@@ -306,6 +307,7 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
         tally.lock()
         letters_by_id, found = lock_many(list(seen))
         changes: dict[int, int] = {}
+        taken_down: list[Signature] = []
         for signature in found:
             if signature.revision != seen[signature.id]:
                 continue
@@ -322,6 +324,8 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
             if target == SignatureStatus.PUBLISHED:
                 signature.published_at = signature.published_at or signature.decided_at
                 notify.queue_signature_published(signature)
+            elif target == SignatureStatus.UNPUBLISHED:
+                taken_down.append(signature)
             audit.record(by, action, letters_by_id[signature.letter_id], reason=reason, signature=signature.public_id)
             delta = 1 if target == SignatureStatus.PUBLISHED else (-1 if was_public else 0)
             changes[signature.letter_id] = changes.get(signature.letter_id, 0) + delta
@@ -329,6 +333,7 @@ def decide(seen: dict[int, int], decision: str, *, by: Moderator | str, reason: 
         for letter_id, delta in changes.items():
             if delta:
                 count_published(letters_by_id[letter_id], delta)
+        notify.queue_team_change("signature_unpublished", taken_down, reason)
     return BulkResult(done=done, skipped=len(seen) - done - illegal, illegal=illegal)
 
 

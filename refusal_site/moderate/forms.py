@@ -102,7 +102,7 @@ class HideForm(DecisionForm):
     PREFIX = "hide"
 
     reason = TextAreaField(
-        _l("Why it is hidden (kept on the record)"),
+        _l("Why it is hidden (kept on the record, and sent to its author)"),
         validators=[
             InputRequired(_l("Please say why the letter is hidden.")),
             CharacterLimit(REASON_MAX, sanitize.clean_text),
@@ -134,7 +134,7 @@ class SignatureHideForm(SignatureShowForm):
     """An admin hides co-signatures at once in an emergency, with one reason on the record of each."""
 
     hide_reason = TextAreaField(
-        _l("Why they are hidden (kept on the record)"),
+        _l("Why they are hidden (kept on the record, and sent to their signers)"),
         validators=[
             InputRequired(_l("Please say why the signatures are hidden.")),
             CharacterLimit(REASON_MAX, sanitize.clean_text),
