@@ -206,7 +206,7 @@ def _holds(field, term: str):
 _FTS = table("letter_search_fts", column("rowid"), column("letter_search_fts"))
 
 
-# SQLite: letter_search read through its covering index (see the index's comment in models.py),
+# SQLite: letter_search read through its covering index (see the index's comment in models/search.py),
 # which the planner does not choose over the row by its rowid unless told.
 _COVERED = table(quoted_name("letter_search AS covered INDEXED BY ix_letter_search_letter_id_language_published_at", quote=False))
 _COVERED_COLUMNS = {
