@@ -4,13 +4,15 @@ descriptor, title, text), the same wherever they are typed: by an author, a co-s
 correcting a letter."""
 
 import re
+import secrets
 from collections.abc import Callable
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import HiddenField
+from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
 from . import sanitize
 
@@ -93,6 +95,16 @@ def bounded_markup(form, field) -> None:
             _l("The text has more than %(max)s paragraphs, line breaks, links and formatting tags in all. Please simplify it.",
                max=f"{sanitize.MAX_ELEMENTS:,}")
         )
+
+
+def submission_key_field() -> HiddenField:
+    """The random key a form carries so that a double press, or the form posted again, stores what it
+    asks once: the table's unique key on it decides (letters.submit, press_previews.create)."""
+    return HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Form(FlaskForm):

@@ -165,6 +165,11 @@ def shown_once(what: str) -> dict | None:
     return shown if isinstance(shown, dict) else None
 
 
+def still_to_show(what: str) -> bool:
+    """Whether `redirect_to_show_once` kept something for this page that has not been shown yet."""
+    return f"once:{what}" in session
+
+
 def configured_limit(setting: str):
     """A rate limit read from the configuration at request time (so tests and deployments can set it)."""
     return lambda: current_app.config[setting]

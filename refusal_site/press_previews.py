@@ -1,7 +1,11 @@
 """Press previews: an admin gives named journalists a link to an embargo's letters (those scheduled
 for one moment) before their release. A link works until that moment, until it is revoked, or until
 no letter is scheduled for that moment any more (the embargo was lifted or moved: for good); every opening is
-on the record. Only a hash of its token is kept, so the database cannot give a link away."""
+on the record. Only a hash of its token is kept, so the database cannot give a link away.
+
+Each link names one journalist (one line of the admin's list), so that no journalist's copy tells
+who else has one; each is revoked, and its openings counted, on its own. The same form posted
+twice (a double press, a form sent again) makes its links once: AlreadyMade."""
 
 import hashlib
 import re
@@ -10,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import audit
@@ -19,6 +24,9 @@ from .models import Letter, LetterStatus, Moderator, PressPreview, utcnow
 from .storage import write_transaction
 
 RECIPIENTS_MAX = 1000
+# Links made by one action, one a journalist: all of them are shown once from the admin's session
+# (a signed cookie, which browsers keep only up to 4 KB).
+AT_ONCE = 20
 # What secrets.token_urlsafe(32) makes: anything else names no preview and is not looked up.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -33,6 +41,15 @@ class PreviewUnknown(Exception):
 
 class PreviewGone(Exception):
     """The link named a preview that no longer works: released, revoked or lifted."""
+
+
+class AlreadyMade(Exception):
+    """The form that asks for these links was posted before: `previews` are what that post made
+    (their links were shown once then, and cannot be shown again)."""
+
+    def __init__(self, previews: list[PressPreview]) -> None:
+        super().__init__(f"already made as previews {[preview.id for preview in previews]}")
+        self.previews = previews
 
 
 @dataclass(frozen=True)
@@ -88,19 +105,49 @@ def end_emptied() -> None:
     )
 
 
-def create(release_at: datetime, recipients: str, *, by: Moderator, now: datetime | None = None) -> tuple[PressPreview, str]:
-    """A preview of the embargo of `release_at` for `recipients`, and its token: the only time the
-    token exists in the clear."""
-    token = secrets.token_urlsafe(32)
-    with write_transaction():
-        # The letters held until the preview is stored: a lift at this moment waits, then ends it (end_emptied).
-        if release_at <= (now or utcnow()) or not embargoed_letters(release_at, lock=True):
-            raise NoSuchEmbargo(release_at.isoformat())
-        preview = PressPreview(token_hash=_hash(token), release_at=release_at, recipients=recipients, created_by_id=by.id)
-        db.session.add(preview)
-        db.session.flush()
-        audit.record(by, AuditAction.PRESS_PREVIEW_CREATE, None, preview=preview.id, release_at=release_at.isoformat())
-    return preview, token
+def create(
+    release_at: datetime, recipients: list[str], *, by: Moderator, submission_key: str | None = None, now: datetime | None = None
+) -> list[tuple[PressPreview, str]]:
+    """A preview of the embargo of `release_at` for each of `recipients` (one journalist each, as the
+    admin wrote them, a name twice made once), with its token: the only time the tokens exist in the
+    clear. A post of the same form again (`submission_key`) makes nothing and raises AlreadyMade."""
+    names = list(dict.fromkeys(recipients))
+    if not names or len(names) > AT_ONCE:
+        raise ValueError(f"{len(names)} recipients")
+    tokens = [secrets.token_urlsafe(32) for _ in names]
+    try:
+        with write_transaction():
+            # The letters held until the previews are stored: a lift at this moment waits, then ends them (end_emptied).
+            if release_at <= (now or utcnow()) or not embargoed_letters(release_at, lock=True):
+                raise NoSuchEmbargo(release_at.isoformat())
+            previews = [
+                PressPreview(token_hash=_hash(token), release_at=release_at, recipients=name, created_by_id=by.id,
+                             submission_key=submission_key, submission_line=line if submission_key else None)
+                for line, (name, token) in enumerate(zip(names, tokens))
+            ]  # fmt: skip
+            db.session.add_all(previews)
+            # The unique (submission_key, submission_line), not a look-up first, decides: two racing
+            # posts of one form cannot both get in.
+            db.session.flush()
+            for preview in previews:
+                audit.record(by, AuditAction.PRESS_PREVIEW_CREATE, None, preview=preview.id, release_at=release_at.isoformat())
+    except IntegrityError:
+        made = made_by(submission_key) if submission_key else []
+        if made:
+            raise AlreadyMade(made) from None
+        raise
+    return list(zip(previews, tokens))
+
+
+def made_by(submission_key: str) -> list[PressPreview]:
+    """The previews one post of the form made, in the order of its list."""
+    query = select(PressPreview).where(PressPreview.submission_key == submission_key).order_by(PressPreview.submission_line)
+    return list(db.session.execute(query).scalars())
+
+
+def previews_by_id(ids: list[int]) -> dict[int, PressPreview]:
+    """These previews, by id (those that exist)."""
+    return {preview.id: preview for preview in db.session.execute(select(PressPreview).where(PressPreview.id.in_(ids))).scalars()}
 
 
 def revoke(preview_id: int, *, by: Moderator) -> PressPreview | None:

@@ -70,7 +70,7 @@ def make_pages() -> Pages:
     for embargoed in (make_letter(LetterStatus.PENDING, title="מכתב תחת אמברגו"), make_letter(LetterStatus.PENDING, language="ar")):
         letters.schedule(embargoed, by="judged", at=embargo_at)
     maker = moderators.create("preview-maker@team.example", MODERATOR_PASSWORD)
-    _preview, preview_token = press_previews.create(embargo_at, "דנה לוי (הארץ), Sami Haddad (Al-Quds)", by=maker)
+    [(_preview, preview_token)] = press_previews.create(embargo_at, ["דנה לוי (הארץ), Sami Haddad (Al-Quds)"], by=maker)
     return Pages(
         public=[
             "/",

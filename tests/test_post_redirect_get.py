@@ -260,7 +260,7 @@ def _press_preview(action: str):
         form = hidden_fields(client.get("/moderate/press-previews"))
         if action == "create":
             return "/moderate/press-previews", {**form, "release_at": at.isoformat(), "recipients": "Dana Levi (Haaretz)"}
-        preview, _token = press_previews.create(at, "Dana Levi (Haaretz)", by=admin)
+        [(preview, _token)] = press_previews.create(at, ["Dana Levi (Haaretz)"], by=admin)
         return f"/moderate/press-previews/{preview.id}/revoke", form
 
     return case

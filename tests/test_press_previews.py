@@ -93,7 +93,7 @@ def test_a_preview_needs_its_journalists_named_and_an_embargo_that_holds(client,
 def test_moderators_who_are_not_admins_cannot_make_or_revoke_previews(client, login_as):
     admin = login_as(client, "admin")
     made, at = embargo(admin, 1)
-    preview, _token = press_previews.create(at, "Dana Levi", by=admin)
+    [(preview, _token)] = press_previews.create(at, ["Dana Levi"], by=admin)
     login_as(client)
     form = hidden_fields(client.get("/moderate/"))
     assert client.get("/moderate/press-previews").status_code == 403

@@ -52,7 +52,7 @@ def test_a_letter_taken_back_during_its_embargo_leaves_no_preview_compilation_on
 def test_a_translator_can_neither_see_nor_make_nor_revoke_previews(client, login_as):
     admin = login_as(client, "admin")
     made, at = embargo(admin, 1)
-    preview, _token = press_previews.create(at, "Dana Levi", by=admin)
+    [(preview, _token)] = press_previews.create(at, ["Dana Levi"], by=admin)
     login_as(client, "translator")
     form = hidden_fields(client.get("/moderate/account"))
     assert client.get("/moderate/press-previews").status_code == 403
@@ -148,7 +148,7 @@ def test_a_preview_made_while_its_embargo_is_lifted_does_not_outlive_it(app, cli
     lifter = threading.Thread(target=lift)
     lifter.start()
     try:
-        preview_id = press_previews.create(at, "Dana Levi", by=admin)[0].id
+        preview_id = press_previews.create(at, ["Dana Levi"], by=admin)[0][0].id
     except press_previews.NoSuchEmbargo:
         preview_id = None
     lifter.join(10)
