@@ -8,7 +8,7 @@ from . import cli, http, i18n, mail_http
 from .config import configure, instance_path
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .models import described_by_models
-from .storage import tune_engine
+from .storage import end_sessions_safely, tune_engine
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
 
     db.init_app(app)
+    end_sessions_safely(app)
     migrations = app.config.get("MIGRATIONS_DIRECTORY", _migrations_directory())
     migrate.init_app(app, db, directory=migrations, include_name=described_by_models)
     csrf.init_app(app)

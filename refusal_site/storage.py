@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .extensions import db
 
@@ -120,6 +120,24 @@ def read_raw(sql: str) -> tuple | None:
             return None
     finally:
         connection.close()  # back to the pool
+
+
+def end_sessions_safely(app: Flask) -> None:
+    """End each request's session without turning a finished page into a 500.
+
+    Flask-SQLAlchemy ends the session after the response is made, by rolling back its transaction.
+    If the database dropped the connection meanwhile (a restart, a failover), that rollback raises,
+    and the server answers 500 in place of a page that was already made. Registered after
+    `db.init_app`, this runs first: it ends the session, and if the connection is gone it
+    invalidates it (the pool replaces it) and lets the page go out as made."""
+
+    @app.teardown_appcontext
+    def _end_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session().invalidate()
+            db.session.remove()
 
 
 def dispose_engines(app: Flask) -> None:

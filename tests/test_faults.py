@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import create_engine, text
 
 from bench.lib.databases import Database, PostgresBackend, stored_names
 from bench.lib.forms import Browser, acknowledged, run_submissions
 from bench.lib.processes import worker_pids
 from bench.lib.servers import free_port, gunicorn
 from refusal_site import create_app
+from refusal_site.extensions import db
 from refusal_site.storage import dispose_engines
 from tests.conftest import base_config
 from tests.pages import Page
@@ -433,3 +435,26 @@ def test_a_hung_redis_is_a_slow_path_and_the_letter_is_stored(served_sqlite, tmp
         assert stored_names(served_sqlite, "hung redis") == {f"hung redis {n}" for n in range(3)}
         log = server.log_path.read_text()
     assert "Traceback" not in log and "WORKER TIMEOUT" not in log
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_page_made_before_the_database_dropped_its_connection_is_served_not_a_500(app, client):
+    """PostgreSQL restarting (or failing over) while a request is answered drops the request's
+    connection. The page was made; ending the request's transaction on the dead connection must not
+    turn it into a 500, and the next request gets a fresh connection."""
+    from sqlalchemy import create_engine, text
+
+    from refusal_site.extensions import db
+
+    def dropped_midway():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with killer.begin() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        killer.dispose()
+        return "made before the drop"
+
+    app.add_url_rule("/made-before-the-drop", view_func=dropped_midway)
+    response = client.get("/made-before-the-drop")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "made before the drop"
+    assert client.get("/api/v1/count").status_code == 200
