@@ -52,6 +52,8 @@ INVENTED_WORDS = 8000  # per language, after the demo letters' own words
 LETTERS = {"he": "אבגדהוזחטיכלמנסעפצקרשת", "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", "en": "abcdefghijklmnopqrstuvwxyz"}
 PREFIXES = {"he": ["ו", "ה", "ב", "ל", "ש", "וה", "מ"], "ar": ["ال", "و", "ب", "وال", "بال", "لل"], "en": []}
 LANGUAGE_SHARE = {"he": 0.5, "ar": 0.25, "en": 0.25}
+# The rank (among words of 3 letters or more) of a word in about 1,500 of 100,000 letters, by language.
+ABOUT_1500_RANK = {"he": 800, "ar": 300, "en": 300}
 
 
 # --- the synthetic letters -----------------------------------------------------------------------
@@ -115,7 +117,7 @@ class Corpus:
 
     def queries(self) -> list[tuple[str, str, str, dict]]:
         """(language, kind, query, filters) for each language: a common word, a rare one, two common,
-        common and rare; and the most common Hebrew word among the English letters (a filter that
+        common and rare, a word just common enough to be shown newest first; and the most common Hebrew word among the English letters (a filter that
         leaves almost none of its matches) and within one month."""
         found = []
         for language, vocabulary in self.vocabulary.items():
@@ -126,6 +128,9 @@ class Corpus:
                 (language, "rare word", rare, {}),
                 (language, "two common words", f"{words[1]} {words[2]}", {}),
                 (language, "common and rare", f"{words[0]} {rare}", {}),
+                # Just past search.CANDIDATES at 100,000 letters: the newest-first page whose
+                # matches are rarest, the one an index walk newest first could read the most rows for.
+                (language, "word in about 1,500 letters", words[ABOUT_1500_RANK[language]], {}),
             ]
         from refusal_site.models import utcnow
 
