@@ -41,7 +41,7 @@ class LetterFilter:
     since: date | None = None  # the first day included, in `timezone`
     until: date | None = None  # the last day included
     collective: bool | None = None
-    descriptor: tuple[str, ...] = ()  # search terms that a name or descriptor of the letter's people holds
+    descriptor: tuple[str, ...] = ()  # search terms that a descriptor of the letter's author or co-signers holds
     terms: tuple[str, ...] = ()  # search terms (search_text.query_terms) the letter holds anywhere
     timezone: str = "UTC"  # where the days are days (the site's DISPLAY_TIMEZONE)
 
@@ -84,14 +84,14 @@ def _chosen(chosen: LetterFilter) -> Select[tuple[Letter]]:
         query = query.where(Letter.collective.is_(chosen.collective))
     if chosen.terms or chosen.descriptor:
         words = [*chosen.terms, *chosen.descriptor]
-        query = query.where(Letter.id.in_(search.holding(words, also=[search.people_hold(term) for term in chosen.descriptor])))
+        query = query.where(Letter.id.in_(search.holding(words, also=[search.descriptors_hold(term) for term in chosen.descriptor])))
     return query
 
 
 def _search_filters(chosen: LetterFilter) -> dict:
     """The filters as search.ranked()'s, so that the letters it ranks are those the filters choose."""
     start, end = _span(chosen)
-    also = [search.people_hold(term) for term in chosen.descriptor]
+    also = [search.descriptors_hold(term) for term in chosen.descriptor]
     if chosen.collective is not None:
         also.append(exists().where(Letter.id == search.matched_id(), Letter.collective.is_(chosen.collective)))
     return {"language": chosen.language, "since": start, "until": end, "also": also}

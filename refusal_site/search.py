@@ -4,7 +4,9 @@ transaction of every change of what is public), the ranked query, and excerpts w
 What a letter is found by is search_text's: the terms of its title, its text, its author's name and
 descriptor, its published co-signers' names and descriptors, and the titles and texts of its public
 translations (so a reader abroad finds a Hebrew letter by the English words its author approved),
-stored in `letter_search` as three space-joined fields (title, people, body). A query's terms are looked up by equality, all of them
+stored in `letter_search` as three space-joined fields (title, people, body), and the terms of the
+descriptors alone as a fourth (descriptors: for the descriptor filter, which names must not meet;
+not searched, as people holds them too). A query's terms are looked up by equality, all of them
 (AND), so both databases find exactly the same letters. Each looks them up with machinery of its own,
 made by the migration: SQLite an FTS5 table over the three fields (the `ascii` tokenizer splits only
 at ASCII punctuation and spaces, and our terms hold none, so each term is one token), PostgreSQL a GIN
@@ -51,6 +53,7 @@ def index_row(letter: dict, signers: Iterable[tuple[str, str | None]], translati
     """A letter's row of `letter_search`, from its public fields (id, published_at, language, title,
     display_name, descriptor, body_text), its published co-signers' (name, descriptor) and its public
     translations' (title, text)."""
+    signers = list(signers)
     people = [letter["display_name"], letter["descriptor"], *(text for signer in signers for text in signer)]
     translations = list(translations)
     return {
@@ -60,6 +63,7 @@ def index_row(letter: dict, signers: Iterable[tuple[str, str | None]], translati
         "title": joined_terms([letter["title"], *(title for title, _ in translations)]),
         "people": joined_terms(people),
         "body": joined_terms([letter["body_text"], *(text for _, text in translations)]),
+        "descriptors": joined_terms([letter["descriptor"], *(descriptor for _, descriptor in signers)]),
     }
 
 
@@ -129,7 +133,7 @@ def ranked(
     (letter_id, rank, published_at): rank is a float, higher is better, the same on both databases.
     No terms (or none that is a term) find nothing. Optionally only letters in `language`, or
     published from `since` (inclusive) until `until` (exclusive), or meeting the caller's further
-    conditions on the index row (`also`: a kind of letter, `people_hold`).
+    conditions on the index row (`also`: a kind of letter, `descriptors_hold`).
 
     A query that matches more than CANDIDATES letters (within those filters) is ranked among the
     CANDIDATES latest of them (by id: the order letters were sent in); count() tells how many match.
@@ -179,11 +183,11 @@ def matched_id():
     return _FTS.c.rowid if _sqlite() else LetterSearch.letter_id
 
 
-def people_hold(term: str) -> ColumnElement[bool]:
-    """A condition for `also`: a name or descriptor of the letter's people (its author, its published
-    co-signers) holds this term."""
+def descriptors_hold(term: str) -> ColumnElement[bool]:
+    """A condition for `also`: a descriptor (rank, unit, role) of the letter's author or of one of its
+    published co-signers holds this term (a name that holds it does not count)."""
     row = aliased(LetterSearch)
-    return exists().where(row.letter_id == matched_id(), (literal(" ") + row.people + " ").contains(f" {term} ", autoescape=True))
+    return exists().where(row.letter_id == matched_id(), (literal(" ") + row.descriptors + " ").contains(f" {term} ", autoescape=True))
 
 
 # The most letters a query is ranked among: the cost of ranking is then bounded, however common its

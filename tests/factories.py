@@ -60,12 +60,12 @@ def make_collective(**fields) -> Letter:
     return make_letter(collective=True, **fields)
 
 
-def make_signature(letter: Letter, status: str = "published", *, email: str | None = None, name: str | None = None):
+def make_signature(letter: Letter, status: str = "published", *, email: str | None = None, name: str | None = None, descriptor: str | None = None):
     """A signature in the given state, walked there through sign/confirm/decide like a real one."""
     from refusal_site import signatures
 
     n = next(_sequence)
-    signature = signatures.sign(letter, display_name=name or f"חותם {n}", contact_email=email or f"signer{n}@private.example")
+    signature = signatures.sign(letter, display_name=name or f"חותם {n}", contact_email=email or f"signer{n}@private.example", descriptor=descriptor)
     if status == "unconfirmed":
         return signature
     signature = signatures.confirm(signature)

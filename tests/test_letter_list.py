@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext
 from refusal_site import letters
 from refusal_site.page_cache import page_cache
 from refusal_site.paging import Key, encode_cursor
-from tests.factories import make_collective, make_letter
+from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import page_of
 
 
@@ -384,6 +384,20 @@ def test_the_descriptor_filter_matches_words_of_ranks_units_and_roles(client, te
     assert client.get("/api/v1/letters?descriptor=medic").json["total"] == 1
     page = page_of(client.get("/letters?descriptor=medic", headers={"Accept-Language": "en"}))
     assert "Rank, unit or role: \u2068medic\u2069" in page.visible_text and page.value("descriptor") == "medic"
+
+
+def test_the_descriptor_filter_matches_descriptors_only_a_co_signer_s_too(client, app):
+    named = make_letter(language="en", display_name="Medic Cohen", descriptor="Pilot", body_text="I refuse.")
+    signed = make_collective(language="en", display_name="Dana Levi", descriptor="Teacher", body_text="We refuse.")
+    make_signature(signed, name="Omar Haddad", descriptor="Reserve medic")
+    make_signature(signed, "pending", name="Noa", descriptor="Navigator")
+    assert ids_of(client, "/api/v1/letters?descriptor=medic") == [signed.public_id]  # not the letter of a man named Medic
+    assert ids_of(client, "/api/v1/letters?descriptor=cohen") == [] and ids_of(client, "/api/v1/letters?descriptor=haddad") == []
+    assert ids_of(client, "/api/v1/letters?descriptor=navigator") == []  # a co-signer not published
+    assert ids_of(client, "/api/v1/letters?q=refuse&descriptor=medic") == [signed.public_id]
+    assert ids_of(client, "/api/v1/letters?descriptor=pilot") == [named.public_id]
+    # A search finds by names and descriptors alike.
+    assert sorted(ids_of(client, "/api/v1/letters?q=medic")) == sorted([named.public_id, signed.public_id])
 
 
 def test_the_cursor_walks_every_result_of_a_search_once(client, app):

@@ -78,14 +78,18 @@ def test_the_search_index_is_filled_for_the_letters_published_before_it(backend,
     assert app.test_cli_runner().invoke(args=["db", "upgrade", "0015"]).exit_code == 0
     with app.app_context():
         fields = {"language": "en", "body_text": "I refuse.", "body_html": "<p>I refuse.</p>", "content_hash": "x", "published_at": utcnow()}
-        db.session.execute(insert(Letter), [{**fields, "display_name": "Dana Levi", "status": "published"}, {**fields, "display_name": "Noa Levi", "status": "withdrawn"}])
+        db.session.execute(insert(Letter), [{**fields, "display_name": "Dana Levi", "descriptor": "Pilot", "status": "published"},
+                                            {**fields, "display_name": "Noa Levi", "status": "withdrawn"}])
         (letter_id,) = db.session.execute(select(Letter.id).where(Letter.status == "published")).one()
-        db.session.execute(insert(Signature), [{"letter_id": letter_id, "display_name": "Omar حداد", "email_key": "k", "status": "published"}])
+        db.session.execute(insert(Signature), [{"letter_id": letter_id, "display_name": "Omar حداد", "descriptor": "Reserve medic", "email_key": "k", "status": "published"}])
         db.session.commit()
     assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
         for terms, expected in [(["levi"], [letter_id]), (["حداد", "refus"], [letter_id]), (["noa"], [])]:
             assert [row.letter_id for row in db.session.execute(select(search.ranked(terms)))] == expected
+        # The descriptors apart (0019), for the descriptor filter: the author's and the co-signer's, no name.
+        for term, expected in [("medic", [letter_id]), ("pilot", [letter_id]), ("levi", []), ("حداد", [])]:
+            assert list(db.session.execute(search.holding([term], also=[search.descriptors_hold(term)])).scalars()) == expected, term
         db.session.remove()
         db.engine.dispose()
     if backend == "postgres":

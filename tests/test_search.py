@@ -172,12 +172,12 @@ def test_the_index_is_used_for_the_lookup(app):
 def test_rebuilding_gives_the_same_index(app, runner):
     ids = publish("I refuse.", "אני מסרב בעזה", "أرفض الخدمة")
     before = db.session.execute(select(LetterSearch).order_by(LetterSearch.letter_id)).scalars().all()
-    before = [(row.letter_id, row.title, row.people, row.body) for row in before]
+    before = [(row.letter_id, row.title, row.people, row.body, row.descriptors) for row in before]
     db.session.rollback()
     result = runner.invoke(args=["rebuild-search-index"])
     assert result.exit_code == 0, result.output
     assert "3 published letters indexed" in result.output
-    after = [(row.letter_id, row.title, row.people, row.body) for row in db.session.execute(select(LetterSearch).order_by(LetterSearch.letter_id)).scalars()]
+    after = [(row.letter_id, row.title, row.people, row.body, row.descriptors) for row in db.session.execute(select(LetterSearch).order_by(LetterSearch.letter_id)).scalars()]
     assert after == before and [row[0] for row in after] == ids
     assert found("סירוב") == [] and found("מסרב") == [ids[1]] and found("عزه") == [] and found("خدمه") == [ids[2]]
 

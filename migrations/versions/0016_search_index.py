@@ -98,7 +98,9 @@ def _fill(search: sa.Table) -> None:
         signers.setdefault(letter_id, []).append((name, descriptor))
     published = connection.execute(sa.select(*letters.c).where(letters.c.status == "published").order_by(letters.c.id))
     while batch := published.fetchmany(1000):
-        op.bulk_insert(search, [index_row(letter._asdict(), signers.get(letter.id, ())) for letter in batch])
+        # The row's fields of this revision's table (index_row gives later revisions' too).
+        rows = [index_row(letter._asdict(), signers.get(letter.id, ())) for letter in batch]
+        op.bulk_insert(search, [{name: row[name] for name in search.c.keys()} for row in rows])
 
 
 def downgrade() -> None:

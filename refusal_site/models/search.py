@@ -12,7 +12,8 @@ from .base import UTCDateTime
 class LetterSearch(db.Model):
     """A published letter's search terms (search.py keeps one row per published letter, none for others):
     the terms of its title, of its people (its author's and published co-signers' names and
-    descriptors) and of its text, each space-joined, distinct and sorted. Each database finds the
+    descriptors) and of its text, each space-joined, distinct and sorted; and apart, the terms of
+    those descriptors alone (the descriptor filter's, never searched). Each database finds the
     rows holding given terms through machinery of its own, made by the migration alone (see
     SEARCH_MACHINERY): SQLite an FTS5 table over these columns, PostgreSQL a GIN index."""
 
@@ -29,6 +30,7 @@ class LetterSearch(db.Model):
     title: Mapped[str] = mapped_column(Text, default="")
     people: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    descriptors: Mapped[str] = mapped_column(Text, default="")
 
 
 # The search index's objects that only one database has (migration 0016): no model describes them,
