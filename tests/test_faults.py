@@ -442,9 +442,6 @@ def test_a_page_made_before_the_database_dropped_its_connection_is_served_not_a_
     """PostgreSQL restarting (or failing over) while a request is answered drops the request's
     connection. The page was made; ending the request's transaction on the dead connection must not
     turn it into a 500, and the next request gets a fresh connection."""
-    from sqlalchemy import create_engine, text
-
-    from refusal_site.extensions import db
 
     def dropped_midway():
         pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
