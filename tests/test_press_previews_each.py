@@ -3,13 +3,14 @@ gets a link for each, whose page names only that journalist, revoked and counted
 same form posted twice (a double press, a form sent again) makes its links once."""
 
 import re
+import threading
 from html import unescape
 
 from sqlalchemy import func, select
 
 from refusal_site import press_previews
 from refusal_site.extensions import db
-from refusal_site.models import AuditEvent, PressPreview
+from refusal_site.models import AuditEvent, Moderator, PressPreview
 from tests.pages import hidden_fields, page_of
 from tests.test_press_previews import assert_private, embargo, openings
 
@@ -124,3 +125,33 @@ def test_too_many_journalists_at_once_are_refused_with_everything_kept(client, l
     assert f"Up to {press_previews.AT_ONCE} journalists at once" in page.visible_text
     assert f"Journalist {press_previews.AT_ONCE}" in response.get_data(as_text=True), "what was typed is kept"
     assert previews() == []
+
+
+def test_two_racing_posts_of_one_form_make_its_links_once(app, client, login_as):
+    """A double press whose two posts are handled at the same moment by two workers: the unique key
+    decides, so one makes the links and the other is told they were made."""
+    admin = login_as(client, "admin")
+    made, at = embargo(admin, 1)
+    admin_id = admin.id
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def post() -> None:
+        with app.app_context():
+            maker = db.session.get(Moderator, admin_id)
+            start.wait(5)
+            try:
+                press_previews.create(at, [DANA, SAMI], by=maker, submission_key="r" * 32)
+                outcomes.append("made")
+            except press_previews.AlreadyMade as refusal:
+                outcomes.append(f"already {len(refusal.previews)}")
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=post) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(20)
+    assert sorted(outcomes) == ["already 2", "made"]
+    assert [preview.recipients for preview in previews()] == [DANA, SAMI]
