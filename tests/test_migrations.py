@@ -87,7 +87,7 @@ def test_the_search_index_is_filled_for_the_letters_published_before_it(backend,
     with app.app_context():
         for terms, expected in [(["levi"], [letter_id]), (["حداد", "refus"], [letter_id]), (["noa"], [])]:
             assert [row.letter_id for row in db.session.execute(select(search.ranked(terms)))] == expected
-        # The descriptors apart (0019), for the descriptor filter: the author's and the co-signer's, no name.
+        # The descriptors apart (0020), for the descriptor filter: the author's and the co-signer's, no name.
         for term, expected in [("medic", [letter_id]), ("pilot", [letter_id]), ("levi", []), ("حداد", [])]:
             assert list(db.session.execute(search.holding([term], also=[search.descriptors_hold(term)])).scalars()) == expected, term
         db.session.remove()

@@ -2,8 +2,8 @@
 the list's descriptor filter matches ranks, units and roles only: it read the names too, sharing
 `people` with them, and "medic" chose the letter of a man named Medic.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from refusal_site.search import joined_terms
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
