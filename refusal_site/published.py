@@ -149,7 +149,8 @@ def letter_slice(chosen: LetterFilter, per_page: int, counted: TallySnapshot, *,
         columns = (ranks.c.rank, ranks.c.published_at, ranks.c.letter_id)
         rows, newer, older = _page(select(*columns), columns, lambda row: Key(row.published_at, row.letter_id, row.rank), per_page, after, before)
         ids = [row.letter_id for row in rows]
-        found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids), Letter.status == LetterStatus.PUBLISHED)).scalars()}
+        # By id alone: given the status too, SQLite walks its status index, every published letter.
+        found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids))).scalars() if letter.status == LetterStatus.PUBLISHED}
         items = [found[id_] for id_ in ids if id_ in found]
     else:
         query = _chosen(chosen)
