@@ -49,7 +49,9 @@ class AuditAction(StrEnum):
     TRANSLATION_SEND = "translation:send"  # mailed to the author to approve
     TRANSLATION_APPROVE = "translation:approve"  # public: by the author, or by an admin once the author's address is erased
     TRANSLATION_RETURN = "translation:return"  # sent back by the author with a comment
-    TRANSLATION_WRITE_BY_AUTHOR = "translation:write-by-author"
+    TRANSLATION_WRITE_BY_AUTHOR = "translation:write-by-author"  # waits for the team's check (author_translations.py)
+    TRANSLATION_PUBLISH_CHECKED = "translation:publish-checked"  # the author's own, published after a moderator's check
+    TRANSLATION_RETURN_TO_AUTHOR = "translation:return-to-author"  # the author's own, sent back by a moderator with a reason
     TRANSLATION_TO_REVIEW = "translation:to-review"  # the original was corrected
     CONTACT_ERASE = "contact:erase"
     CONTACT_MESSAGE_HANDLE = "contact-message:handle"

@@ -55,6 +55,8 @@ ACTIONS: dict[AuditAction, Wording] = {
     A.TRANSLATION_APPROVE: Wording(_l("Translation approved"), _l("Translation approved by %(who)s")),
     A.TRANSLATION_RETURN: Wording(_l("Translation sent back"), _l("Translation sent back by %(who)s")),
     A.TRANSLATION_WRITE_BY_AUTHOR: Wording(_l("Translation written by the author"), _l("Translation written by %(who)s")),
+    A.TRANSLATION_PUBLISH_CHECKED: Wording(_l("Author's translation checked and published"), _l("Author's translation checked and published by %(who)s")),
+    A.TRANSLATION_RETURN_TO_AUTHOR: Wording(_l("Author's translation sent back to the author"), _l("Author's translation sent back to the author by %(who)s")),
     A.TRANSLATION_TO_REVIEW: Wording(_l("Translation to review after a correction"), _l("Translation sent to review by %(who)s")),
     A.CONTACT_ERASE: Wording(_l("Contact addresses erased"), _l("Contact addresses erased by %(who)s")),
     A.CONTACT_MESSAGE_HANDLE: Wording(_l("Message marked handled"), _l("Message marked handled by %(who)s")),

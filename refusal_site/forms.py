@@ -127,10 +127,11 @@ def one_line_checks(maximum: int, required: str | None = None) -> list:
     return [*presence, no_control_characters, no_direction_controls, CharacterLimit(maximum, sanitize.clean_line)]
 
 
-def letter_text_checks(required: str) -> list:
-    """What a letter's text must pass, wherever it is typed."""
+def letter_text_checks(required: str | None) -> list:
+    """What a letter's text must pass, wherever it is typed (`required`: the message when it is
+    missing; None for an optional text, such as a translation given with the letter)."""
     return [
-        InputRequired(required),
+        InputRequired(required) if required else Optional(),
         no_control_characters,
         not_blank_after_cleaning(sanitize.clean_text),
         CharacterLimit(TEXT_MAX, sanitize.clean_text),

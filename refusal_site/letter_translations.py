@@ -1,7 +1,8 @@
 """A letter's translations: their states and the only moves between them, each one function, one
 transaction, one audit row. A translation speaks in its author's name, so the team's goes to the
-author, who approves it or sends it back; the author's own needs no approval; an admin publishes
-one without the author only when the author's address is erased. A correction of the original sends
+author, who approves it or sends it back; the author's own is checked by the team first, as their
+letter was (author_translations.py), and then adopted here; an admin publishes one without the
+author only when the author's address is erased. A correction of the original sends
 every translation made from the earlier text back to review.
 
 Lock order, as in letters.py: the tally (when the public revision may move), the letter, then its
@@ -150,7 +151,7 @@ def claim(letter: Letter, language: str, *, by: Moderator, now: datetime | None 
     writes it meanwhile; ClaimedByOther while someone else's claim lasts. Claiming one's own again
     renews it."""
     now = now or utcnow()
-    with _writing():
+    with writing():
         letter, translation = _lock(letter, language, None)
         check_translatable(letter, language)
         translation = translation or _new(letter, language)
@@ -164,7 +165,7 @@ def claim(letter: Letter, language: str, *, by: Moderator, now: datetime | None 
 
 def release(translation: Translation, *, by: Moderator, expected_revision: int) -> Translation:
     """Let go of a claim: one's own, or anyone's for an admin."""
-    with _writing():
+    with writing():
         letter, translation = _lock(translation.letter, translation.language, expected_revision)
         if translation is None:
             raise StaleTranslation("gone")
@@ -182,8 +183,8 @@ def save(letter: Letter, language: str, *, by: Moderator, title: str | None, bod
     """Write or edit the team's translation (kept as a draft, the version it replaces kept too); the
     writer holds its claim. An approved one edited leaves the site until approved again (its approved_at
     stays: published.taken_away finds it by that, so no PDF keeps the words the public no longer sees)."""
-    title, body_text = _cleaned(title, body_text)
-    with _writing(public=True):
+    title, body_text = cleaned(title, body_text)
+    with writing(public=True):
         letter, translation = _lock(letter, language, expected_revision)
         check_translatable(letter, language)
         translation = translation or _new(letter, language)
@@ -205,7 +206,7 @@ def send_to_author(translation: Translation, *, by: Moderator, expected_revision
     """Mail the translation to the author, in the letter's language, with the link to their private
     page, where they approve it or send it back. Not while someone else holds its claim: they are
     still writing it."""
-    with _writing():
+    with writing():
         letter, translation = _lock_existing(translation, expected_revision)
         check_translatable(letter, translation.language)
         if translation.status not in SENDABLE:
@@ -227,7 +228,7 @@ def publish_without_author(translation: Translation, *, by: Moderator, expected_
     them): marked as approved by the team, not by the author."""
     if by.role != Role.ADMIN:
         raise WrongState("admins only")
-    with _writing(public=True):
+    with writing(public=True):
         letter, translation = _lock_existing(translation, expected_revision)
         check_translatable(letter, translation.language)
         if letter.contact_email:
@@ -243,7 +244,7 @@ def publish_without_author(translation: Translation, *, by: Moderator, expected_
 
 def approve(translation: Translation, *, expected_revision: int) -> Translation:
     """The author approves the translation as it was shown to them: public while the letter is."""
-    with _writing(public=True):
+    with writing(public=True):
         letter, translation = _lock_existing(translation, expected_revision)
         _check_not_withdrawn(letter)
         if translation.status not in APPROVABLE:
@@ -258,7 +259,7 @@ def send_back(translation: Translation, *, comment: str, expected_revision: int)
     comment = sanitize.clean_text(comment)
     if not comment:
         raise WrongState("empty comment")
-    with _writing(public=True):
+    with writing(public=True):
         letter, translation = _lock_existing(translation, expected_revision)
         _check_not_withdrawn(letter)
         if translation.status not in APPROVABLE:
@@ -268,19 +269,18 @@ def send_back(translation: Translation, *, comment: str, expected_revision: int)
     return translation
 
 
-def write_as_author(letter: Letter, language: str, *, title: str | None, body_text: str, expected_revision: int) -> Translation:
-    """The author's own translation: it speaks in their name already, so it is public at once
-    (replacing the team's, whose text is kept as a version)."""
-    title, body_text = _cleaned(title, body_text)
-    with _writing(public=True):
-        letter, translation = _lock(letter, language, expected_revision)
-        check_translatable(letter, language)
-        translation = translation or _new(letter, language)
-        _keep_version(translation, None)
-        _write(translation, letter, title, body_text)
-        translation.written_by_id = translation.claimed_by_id = translation.claimed_at = None
-        translation.author_comment = None
-        _approve(translation, letter, TranslationApproval.AUTHOR, Actor.AUTHOR, action=AuditAction.TRANSLATION_WRITE_BY_AUTHOR)
+def adopt_authors(letter: Letter, language: str, *, title: str | None, body_text: str, checked_by: Moderator | str) -> Translation:
+    """Inside author_translations' transaction, the letter locked: the author's own translation,
+    checked by the team, becomes the letter's translation into `language` (the one it replaces kept
+    as a version), approved by the author who wrote it; who checked it is on the audit row."""
+    letter, translation = _lock(letter, language, None)
+    translation = translation or _new(letter, language)
+    _keep_version(translation, None)
+    _write(translation, letter, title, body_text)
+    translation.written_by_id = translation.claimed_by_id = translation.claimed_at = None
+    translation.author_comment = None
+    _approve(translation, letter, TranslationApproval.AUTHOR, checked_by, action=AuditAction.TRANSLATION_PUBLISH_CHECKED)
+    translation.approved_by_id = None  # approved by its author: approved_by_id names an admin who published without them
     return translation
 
 
@@ -307,7 +307,7 @@ def review_after_correction(letter: Letter, by: Moderator) -> list[Translation]:
 
 
 @contextmanager
-def _writing(*, public: bool = False) -> Iterator[None]:
+def writing(*, public: bool = False) -> Iterator[None]:
     """A write transaction, the tally locked first when the public revision may move; a translation
     made twice at once (the unique letter and language) is a stale page for the second."""
     try:
@@ -357,7 +357,7 @@ def check_translatable(letter: Letter, language: str) -> None:
         raise NotTranslatable(letter.public_id)
 
 
-def _cleaned(title: str | None, body_text: str) -> tuple[str | None, str]:
+def cleaned(title: str | None, body_text: str) -> tuple[str | None, str]:
     title, body_text = sanitize.clean_line(title or "") or None, sanitize.clean_text(body_text)
     if not body_text:
         raise WrongState("empty")
@@ -386,7 +386,7 @@ def _write(translation: Translation, letter: Letter, title: str | None, body_tex
     translation.source_hash = source_hash(letter)
 
 
-def _approve(translation: Translation, letter: Letter, approval: TranslationApproval, by: Moderator | Actor,
+def _approve(translation: Translation, letter: Letter, approval: TranslationApproval, by: Moderator | Actor | str,
              action: AuditAction = AuditAction.TRANSLATION_APPROVE) -> None:  # fmt: skip
     translation.status, translation.approved_by, translation.approved_at = S.APPROVED, approval, utcnow()
     translation.approved_by_id = by.id if isinstance(by, Moderator) else None
@@ -404,7 +404,7 @@ def _public_changed(letter: Letter) -> None:
         search.reindex_letter(letter)
 
 
-def _changed(translation: Translation, by: Moderator | Actor, action: AuditAction, **details) -> None:
+def _changed(translation: Translation, by: Moderator | Actor | str, action: AuditAction, **details) -> None:
     translation.revision += 1
     reason = details.pop("reason", None)
     audit.record(by, action, translation.letter, reason=reason, language=translation.language, translation=translation.public_id, **details)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, letter_translations, notify, press_previews, retention, sanitize, search, similarity, tally
+from . import audit, author_translations, letter_translations, notify, press_previews, retention, sanitize, search, similarity, tally
 from .audit import Actor, AuditAction
 from .extensions import db
 from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
@@ -81,11 +81,13 @@ def submit(
     submitted_at: datetime | None = None,
     submission_key: str | None = None,
     collective: bool = False,
+    second_text: author_translations.SecondText | None = None,
 ) -> Letter:
     """Store a new, unconfirmed letter with its sanitized HTML and queue the author's confirmation mail;
     a repeated submission key is refused.
 
-    A collective letter is open for co-signing once published."""
+    A collective letter is open for co-signing once published. A second text, the author's
+    translation of it, is stored with it (or neither is) and checked by the moderator with it."""
     fields = public_fields(display_name, descriptor, language, title, body_text)
     try:
         return _insert_letter(
@@ -95,6 +97,7 @@ def submit(
             submitted_at=submitted_at or utcnow(),
             submission_key=submission_key,
             collective=collective,
+            second_text=second_text,
         )
     except IntegrityError:
         # The unique constraint, not a look-up before the insert, decides: two racing posts
@@ -129,12 +132,15 @@ def public_fields(display_name: str, descriptor: str | None, language: str, titl
     }
 
 
-def _insert_letter(**values) -> Letter:
+def _insert_letter(second_text: author_translations.SecondText | None = None, **values) -> Letter:
     with write_transaction():
         letter = Letter(**values)
         db.session.add(letter)
         db.session.flush()
-        audit.record(Actor.AUTHOR, AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash)
+        with_translation = {}
+        if second_text is not None:
+            with_translation["translation"] = author_translations.add_to_submission(letter, second_text).language
+        audit.record(Actor.AUTHOR, AuditAction.LETTER_SUBMIT, letter, hash_after=letter.content_hash, **with_translation)
         notify.queue_links(letter)
     return letter
 
@@ -180,24 +186,29 @@ def confirm(letter: Letter, *, at: datetime | None = None) -> Letter:
     return letter
 
 
-def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, expected_revision: int | None = None) -> Letter:
+def publish(letter: Letter, *, by: Moderator | str, at: datetime | None = None, expected_revision: int | None = None,
+            with_translations: bool = False) -> Letter:  # fmt: skip
     """Make the letter public and count its author. A hidden letter is not published: only whoever hid
-    it shows it again (pauses.resume), so no moderator's button undoes an author's safety pause."""
+    it shows it again (pauses.resume), so no moderator's button undoes an author's safety pause.
+    `with_translations`: the moderator read the translations its author gave with it, and publishes
+    them too; otherwise they wait for the team's check (author_translations.py)."""
     with write_transaction():
         tally.lock()
         letter = lock(letter, expected_revision)
         if letter.status == LetterStatus.PAUSED:
             raise IllegalTransition(letter, LetterStatus.PUBLISHED)
         letter = move(letter, LetterStatus.PUBLISHED, expected_revision)
-        _publish_moved(letter, by, at or utcnow())
+        _publish_moved(letter, by, at or utcnow(), with_translations=with_translations)
     return letter
 
 
-def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
+def _publish_moved(letter: Letter, by: Moderator | str, at: datetime, *, with_translations: bool = False) -> None:
     if letter.published_at is None:
         letter.published_at = at
     letter.scheduled_at = None
     letter.decided_at = utcnow()
+    if with_translations:
+        author_translations.publish_with_letter(letter, by=by)
     audit.record(by, AuditAction.LETTER_PUBLISH, letter, hash_after=letter.content_hash)
     tally.count_letter(letter, +1)
     search.reindex_letter(letter)
@@ -205,14 +216,18 @@ def _publish_moved(letter: Letter, by: Moderator | str, at: datetime) -> None:
     notify.queue_publication(letter)
 
 
-def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: int | None = None, now: datetime | None = None) -> Letter:
-    """Approve the letter for publication at `at` (an embargo): it is public and counted from then on."""
+def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: int | None = None, now: datetime | None = None,
+             with_translations: bool = False) -> Letter:  # fmt: skip
+    """Approve the letter for publication at `at` (an embargo): it is public and counted from then on
+    (with the translations its author gave with it, if `with_translations`, as publish() says)."""
     if at <= (now or utcnow()):
         raise ScheduleInPast(at.isoformat())
     with write_transaction():
         tally.lock()
         letter = move(letter, LetterStatus.SCHEDULED, expected_revision)
         letter.scheduled_at = at
+        if with_translations:
+            author_translations.publish_with_letter(letter, by=by)
         audit.record(by, AuditAction.LETTER_SCHEDULE, letter, hash_after=letter.content_hash, at=at.isoformat())
         _embargoes_changed()
         notify.queue_publication(letter, "scheduled")
@@ -396,6 +411,7 @@ def reject(letter: Letter, *, by: Moderator | str, reason: str, expected_revisio
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_REJECT, letter, reason=reason, **({"stock_reason": stock_reason} if stock_reason else {}))
+        author_translations.forget(letter)
         _embargoes_changed()
         notify.queue_decision(letter, "rejected", reason)
     return letter
@@ -412,6 +428,7 @@ def withdraw(letter: Letter) -> Letter:
         letter.decided_at = utcnow()
         letter.scheduled_at = None
         audit.record(Actor.AUTHOR, AuditAction.LETTER_WITHDRAW, letter)
+        author_translations.forget(letter)
         if was_public:
             tally.count_letter(letter, -1)
             search.reindex_letter(letter)

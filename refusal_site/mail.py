@@ -67,7 +67,7 @@ _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 # their recipient needs every one, so the per-recipient limit never holds them back. Every other kind
 # is limited.
 DECISIONS = frozenset({
-    "rejected", "unpublished", "corrected", "published", "scheduled", "signature_published", "translation", "translation_review",
+    "rejected", "unpublished", "corrected", "published", "scheduled", "signature_published", "translation", "translation_review", "translation_returned",
     "letter_hidden", "letter_shown", "signature_hidden", "signature_shown", "signature_unpublished",
 })  # fmt: skip
 # Mail to the team, not to an address anyone typed: the moderators' digest goes at most once a window.

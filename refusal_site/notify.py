@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import mail, tokens
 from .languages import LANGUAGE_NAMES_IN_TEXT
-from .models import Letter, LetterStatus, Signature, SignatureStatus, Translation
+from .models import AuthorTranslation, Letter, LetterStatus, Signature, SignatureStatus, Translation
 from .urls import site_url
 
 
@@ -176,3 +176,17 @@ def queue_translation_review(letter: Letter, to_review: list[Translation], made_
                 language_names=LANGUAGE_NAMES_IN_TEXT,
                 edit_url=site_url("moderate.translation", public_id=letter.public_id, language=translation.language),
             )  # fmt: skip
+
+
+def queue_translation_returned(mine: AuthorTranslation) -> bool:
+    """Tell the author that the team did not publish the translation they wrote, with the team's
+    reason, in the letter's language, and the link to the private page where they correct it and
+    send it again (in the caller's transaction); False when there is no address to tell."""
+    letter = mine.letter
+    if not letter.contact_email:
+        return False
+    mail.queue(
+        "translation_returned", letter.contact_email, language=letter.language, about=letter, letter=letter, translation=mine,
+        reason=mine.team_reason, language_names=LANGUAGE_NAMES_IN_TEXT, manage_url=author_links(letter)["manage_url"],
+    )  # fmt: skip
+    return True

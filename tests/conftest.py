@@ -33,7 +33,7 @@ def _migration(name: str):
 
 
 SEEDED_REASONS = _migration("0014_rejection_reasons")
-TABLES = ("letter_search", "translation_versions", "translations", "contact_messages", "site_pages", "mail_marks", "queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally", "moderation_digest", "delay_notices", "rejection_reasons", "press_previews")
+TABLES = ("letter_search", "author_translations", "translation_versions", "translations", "contact_messages", "site_pages", "mail_marks", "queued_mail", "audit_events", "letter_versions", "signatures", "letters", "recovery_codes", "moderators", "public_tally", "moderation_digest", "delay_notices", "rejection_reasons", "press_previews")
 
 
 def pytest_configure(config) -> None:

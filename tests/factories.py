@@ -124,3 +124,15 @@ def set_translation_status(translation, status: str):
     tally.bump_revision()
     db.session.commit()
     return translation
+
+
+def write_author_translation(letter: Letter, language: str, *, title: str | None = None, body_text: str = "My own words.", checked_by=None):
+    """The author's own translation of their published letter, as their private page sends it (waiting
+    for the team's check), and, given `checked_by` (a moderator), published by them as the check does."""
+    from refusal_site import author_translations
+
+    current = author_translations.of_letter(letter, language)
+    mine = author_translations.write(letter, language, title=title, body_text=body_text, expected_revision=current[0].revision if current else 0)
+    if checked_by is None:
+        return mine
+    return author_translations.publish(mine, by=checked_by, expected_revision=mine.revision)

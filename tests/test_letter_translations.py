@@ -10,6 +10,7 @@ from email.policy import default
 import pytest
 from sqlalchemy import select
 
+from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
 from refusal_site import letters, moderators, tally
 from refusal_site.extensions import db
@@ -174,13 +175,16 @@ def test_a_correction_sends_translations_of_the_earlier_text_to_review_and_tells
     assert approved.is_public and approved.source_hash == lt.source_hash(letter)
 
 
-def test_the_authors_own_translation_needs_no_approval_and_keeps_the_teams_as_a_version(app, team):
+def test_the_authors_own_translation_waits_for_a_check_and_published_keeps_the_teams_as_a_version(app, team):
     letter = make_letter()
     draft = drafted(letter, team["translator"], "The team's words.")
-    mine = lt.write_as_author(letter, "en", title=None, body_text="My own words.", expected_revision=draft.revision)
-    assert (mine.status, mine.approved_by, mine.written_by_id) == ("approved", "author", None)
+    mine = at.write(letter, "en", title=None, body_text="My own words.", expected_revision=0)
+    assert lt.of_letter(letter, "en") == [draft] and draft.body_text == "The team's words."
+    published = at.publish(mine, by=team["moderator"], expected_revision=mine.revision)
+    assert (published.status, published.approved_by, published.written_by_id, published.body_text) == ("approved", "author", None, "My own words.")
     assert db.session.execute(select(TranslationVersion.body_text)).scalars().all() == ["The team's words."]
-    assert actions()[-1] == "translation:write-by-author"
+    assert actions()[-2:] == ["translation:write-by-author", "translation:publish-checked"]
+    assert at.of_letter(letter) == []
 
 
 def test_two_saving_the_same_new_translation_at_the_same_moment_one_is_refused(app, team, make_app):

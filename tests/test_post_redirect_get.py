@@ -8,7 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from refusal_site import contact, letter_translations, letters, moderators, pauses, press_previews, rejection_reasons, signatures, tokens
+from refusal_site import author_translations, contact, letter_translations, letters, moderators, pauses, press_previews, rejection_reasons, signatures, tokens
 from refusal_site.models import LetterStatus, Role, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import make_collective, make_letter, make_signature
@@ -303,6 +303,17 @@ def _author_translation(action: str):
     return case
 
 
+def _check_author_translation(action: str):
+    def case(client, login_as):
+        login_as(client)
+        letter = make_letter()
+        author_translations.write(letter, "en", title=None, body_text="I refuse.", expected_revision=0)
+        url = f"/moderate/translations/by-authors/{letter.public_id}/en"
+        return f"{url}/{action}", {**hidden_fields(client.get(url)), "reason": "Not quite."}
+
+    return case
+
+
 SUCCESSFUL_POSTS = {
     "submit.submit": _submit,
     "submit.correct_sent_address": _correct_sent_address,
@@ -359,6 +370,8 @@ SUCCESSFUL_POSTS = {
     "submit.approve_translation": _author_translation("approve"),
     "submit.send_back_translation": _author_translation("send-back"),
     "submit.write_translation": _author_translation("write"),
+    "moderate.author_translation_publish": _check_author_translation("publish"),
+    "moderate.author_translation_send_back": _check_author_translation("send-back"),
     "moderate.press_preview_create": _press_preview("create"),
     "moderate.press_preview_revoke": _press_preview("revoke"),
 }

@@ -10,7 +10,7 @@ from refusal_site import letters, moderators, pauses, search, search_text, signa
 from refusal_site.audit import AuditAction
 from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterSearch, LetterStatus, Role, Signature, utcnow
-from tests.factories import make_collective, make_letter, make_signature
+from tests.factories import make_collective, make_letter, make_signature, write_author_translation
 from tests.search_cases import CASES
 
 
@@ -207,13 +207,16 @@ def test_an_excerpt_of_a_long_text_is_cut_around_the_first_match(app):
 
 
 def test_a_letter_is_found_by_the_words_of_its_public_translation_and_only_while_it_is_public(app):
-    from refusal_site import letter_translations
+    from refusal_site import author_translations, letter_translations
 
     (letter_id,) = publish("אני מסרב לשרת בעזה.", language="he")
     letter = db.session.get(Letter, letter_id)
     assert found("Gaza") == []
-    letter_translations.write_as_author(letter, "en", title="Why I refuse", body_text="I refuse to serve in Gaza.", expected_revision=0)
-    assert found("Gaza") == [letter_id], "the author's own translation is public at once, and found"
+    checker = moderators.create("m@team.example", "correct horse battery staple")
+    mine = write_author_translation(letter, "en", title="Why I refuse", body_text="I refuse to serve in Gaza.")
+    assert found("Gaza") == [], "the author's own translation is not public before the team's check"
+    author_translations.publish(mine, by=checker, expected_revision=mine.revision)
+    assert found("Gaza") == [letter_id], "the author's own translation is found once checked"
     assert found("why refusing") == [letter_id], "its title too, with the English stemmer"
     def revision() -> int:
         db.session.expire_all()
@@ -222,7 +225,7 @@ def test_a_letter_is_found_by_the_words_of_its_public_translation_and_only_while
     moderator = moderators.create("t@team.example", "correct horse battery staple", role=Role.TRANSLATOR)
     letter_translations.save(letter, "en", by=moderator, title=None, body_text="I refuse to serve in Rafah.", expected_revision=revision())
     assert found("Gaza") == [] and found("Rafah") == [], "an edited translation is not public until approved again"
-    letter_translations.write_as_author(letter, "en", title=None, body_text="I refuse to serve in Gaza.", expected_revision=revision())
+    write_author_translation(letter, "en", title=None, body_text="I refuse to serve in Gaza.", checked_by=checker)
     assert found("Gaza") == [letter_id]
     letters.withdraw(db.session.get(Letter, letter_id))
     assert found("Gaza") == [] and found("מסרב") == []

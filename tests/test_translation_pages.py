@@ -5,6 +5,7 @@ and the author's private page: approving, sending back, writing their own, and e
 from datetime import timedelta
 
 import pytest
+from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
 from refusal_site import letters, tally, tokens
 from refusal_site.extensions import db
@@ -232,11 +233,13 @@ def test_the_author_sends_it_back_with_a_comment(client, letter, waiting):
     assert (translation(letter).status, translation(letter).author_comment) == ("returned", "השורה השנייה הפוכה.")
 
 
-def test_the_author_writes_their_own_translation(client, letter):
+def test_the_author_writes_their_own_translation_and_it_waits_for_the_teams_check(client, letter):
     form = hidden_fields(client.get(manage_url(letter)))
     done = client.post(f"{manage_url(letter)}/translations", data={**form, "own-language": "ar", "own-body": "أرفض الخدمة."})
     assert done.status_code == 303
-    mine = translation(letter, "ar")
-    assert (mine.status, mine.approved_by, mine.written_by_id) == ("approved", "author", None)
+    assert lt.of_letter(letter, "ar") == [] and client.get(f"/letters/{letter.public_id}/ar").status_code == 404
+    (mine,) = at.of_letter(letter, "ar")
+    assert (mine.status, mine.body_text) == ("waiting", "أرفض الخدمة.")
+    assert "أرفض الخدمة." in page_of(client.get(manage_url(letter))).visible_text
     same_language = client.post(f"{manage_url(letter)}/translations", data={**form, "own-language": "he", "own-body": "x"})
     assert same_language.status_code == 400

@@ -10,10 +10,12 @@ from .press import PressPreview
 from .search import SEARCH_MACHINERY, LetterSearch, described_by_models
 from .site import ContactKind, ContactMessage, SitePage, SitePageSlug
 from .team import AuditEvent, DelayNotice, Moderator, ModerationDigest, RecoveryCode, RejectionReason
-from .translations import Translation, TranslationApproval, TranslationStatus, TranslationVersion
+from .translations import AuthorTranslation, AuthorTranslationStatus, Translation, TranslationApproval, TranslationStatus, TranslationVersion
 
 __all__ = [
     "AuditEvent",
+    "AuthorTranslation",
+    "AuthorTranslationStatus",
     "ContactKind",
     "ContactMessage",
     "DelayNotice",

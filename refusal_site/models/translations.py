@@ -1,4 +1,5 @@
-"""A letter's translations and their earlier versions."""
+"""A letter's translations and their earlier versions, and the translations its author wrote that
+wait for the team's check."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -21,7 +22,7 @@ class TranslationStatus(StrEnum):
 
 
 class TranslationApproval(StrEnum):
-    AUTHOR = "author"  # the author approved it (or wrote it)
+    AUTHOR = "author"  # the author approved it (or wrote it, and the team checked it: author_translations.py)
     TEAM = "team"  # an admin published it after the author's address was erased: "not reviewed by the author"
 
 
@@ -100,3 +101,45 @@ class TranslationVersion(db.Model):
     # When this version stopped being current, and who replaced it (NULL: the author).
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+
+
+class AuthorTranslationStatus(StrEnum):
+    WAITING = "waiting"  # written by the author, waiting for the team's check
+    RETURNED = "returned"  # the team sent it back to the author with a reason
+
+
+class AuthorTranslation(db.Model):
+    """A translation the author wrote (with the letter, or later from its private page), waiting for
+    the team's check: never public, and no public query reads this table. Published by a moderator,
+    its words become the letter's Translation into that language and this row goes (see
+    author_translations.py); until then a public translation into that language stays as it is."""
+
+    __tablename__ = "author_translations"
+    __table_args__ = (
+        CheckConstraint(enum_check("status", AuthorTranslationStatus), name="status"),
+        CheckConstraint(enum_check("language", Language), name="language"),
+        UniqueConstraint("letter_id", "language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str | None] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    # Made from body_text by sanitize.text_to_html, like a letter's.
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=AuthorTranslationStatus.WAITING)
+    # What it was made from (letter_translations.source_hash), so a later correction of the letter shows.
+    source_hash: Mapped[str] = mapped_column(String(64))
+    # The team's reason when they sent it back; shown to the author on the private page.
+    team_reason: Mapped[str | None] = mapped_column(Text)
+    # When the author last wrote it.
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change, so a decision or an edit made on a stale page is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    letter: Mapped[Letter] = relationship()
+
+    @property
+    def direction(self) -> str:
+        return Language(self.language).direction

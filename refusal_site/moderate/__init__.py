@@ -12,10 +12,11 @@ the modules of this package, each owning one part of the work:
     safety           hiding many letters or co-signatures at once in an emergency (admins only)
     audit_rows       audit rows in words, for the audit log and a letter's history
     translations     the work queue of translations, claims, writing one, sending it to the author
+    author_translations  translations written by authors, checked by a moderator: published or sent back
 """
 
 # Imported for their routes, which each module adds to bp.
-from . import account, admin, audit_rows, decisions, inbox, notices, previews, reasons, safety, signature_queue, site_pages, translations
+from . import account, admin, audit_rows, author_translations, decisions, inbox, notices, previews, reasons, safety, signature_queue, site_pages, translations
 from .blueprint import bp
 
-__all__ = ["bp", "account", "admin", "audit_rows", "decisions", "inbox", "notices", "previews", "reasons", "safety", "signature_queue", "site_pages", "translations"]
+__all__ = ["bp", "account", "admin", "audit_rows", "author_translations", "decisions", "inbox", "notices", "previews", "reasons", "safety", "signature_queue", "site_pages", "translations"]

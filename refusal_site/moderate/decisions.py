@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import letters, moderation, pauses, paging, signatures
+from .. import author_translations, letter_translations, letters, moderation, pauses, paging, signatures
 from ..compilation import cleanup, unprintable
 from ..audit import AuditAction
 from ..i18n import site_time, site_zone
 from ..models import LetterStatus
 from ..params import language_filter, page_number
 from .blueprint import bp, letter_or_404
-from .forms import DecisionForm, EditForm, HideForm, ReasonForm, ScheduleForm
+from .forms import ApproveForm, DecisionForm, EditForm, HideForm, ReasonForm, ScheduleForm
 
 
 def _state_filter() -> str:
@@ -55,7 +55,7 @@ def review(public_id: str):
 def _review_page(letter, **sent_back):
     """The review page; `sent_back` is a decision form refused, shown with its errors and all that was typed."""
     blank = {
-        "decision": DecisionForm(revision=letter.revision),
+        "decision": ApproveForm(revision=letter.revision),
         "schedule_form": ScheduleForm(revision=letter.revision),
         "reason_form": ReasonForm(revision=letter.revision),
         "hide_form": HideForm(prefix=HideForm.PREFIX, revision=letter.revision),
@@ -70,6 +70,8 @@ def _review_page(letter, **sent_back):
         timezone=site_zone(),
         signature_counts=signatures.state_counts(letter) if letter.collective else None,
         render_problem=unprintable.render_problem(letter) if letter.status in APPROVABLE else None,
+        author_translations=author_translations.of_letter(letter), as_letter=letter_translations.as_letter,
+        made_before=author_translations.made_before_correction,
     )
 
 
@@ -103,10 +105,15 @@ def _decide(public_id: str, form_class, decide, *, action: AuditAction, back_to_
 @bp.post("/letters/<public_id>/approve")
 def approve(public_id: str):
     def decide(letter, form):
-        letters.publish(letter, by=current_user, expected_revision=form.revision.data)
-        return _("Published: the letter is public and counted.")
+        given = author_translations.of_letter(letter)
+        letters.publish(letter, by=current_user, expected_revision=form.revision.data, with_translations=form.with_translations.data)
+        if not given:
+            return _("Published: the letter is public and counted.")
+        if form.with_translations.data:
+            return _("Published: the letter is public and counted, with its author's translation.")
+        return _("Published: the letter is public and counted. Its author's translation waits for a check with the translations written by authors.")
 
-    return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_PUBLISH)
+    return _decide(public_id, ApproveForm, decide, action=AuditAction.LETTER_PUBLISH)
 
 
 @bp.post("/letters/<public_id>/schedule")
@@ -114,7 +121,7 @@ def schedule(public_id: str):
     def decide(letter, form):
         zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
         at = form.at.data.replace(tzinfo=zone)
-        letters.schedule(letter, by=current_user, at=at, expected_revision=form.revision.data)
+        letters.schedule(letter, by=current_user, at=at, expected_revision=form.revision.data, with_translations=form.with_translations.data)
         return _("Scheduled: the letter will be published and counted at %(at)s.", at=site_time(at))
 
     return _decide(public_id, ScheduleForm, decide, action=AuditAction.LETTER_SCHEDULE)

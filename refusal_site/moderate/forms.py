@@ -47,7 +47,25 @@ class DecisionForm(Form):
     revision = IntegerField(validators=[InputRequired()])
 
 
-class ScheduleForm(DecisionForm):
+class ApproveForm(DecisionForm):
+    """Publishing a letter, and (ticked) the translation its author gave with it: the review page
+    shows both, so one reading decides both. Unticked, the translation waits for a check."""
+
+    with_translations = BooleanField()
+
+
+class SendBackForm(DecisionForm):
+    """An author's translation not published: the reason they read, by mail and on their private page."""
+
+    reason = TextAreaField(
+        _l("Why it is not published, for the author"),
+        validators=[InputRequired(_l("Please write the reason: the author reads it.")), CharacterLimit(REASON_MAX, sanitize.clean_text),
+                    no_control_characters, not_blank_after_cleaning(sanitize.clean_text)],
+        description=_l("Sent to the author by e-mail as you write it, in the letter's language if you can, and shown on their private page."),
+    )  # fmt: skip
+
+
+class ScheduleForm(ApproveForm):
     at = DateTimeLocalField(
         _l("Publish at"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],

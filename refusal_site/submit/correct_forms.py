@@ -2,7 +2,7 @@
 the letter's text, with the letter form's own fields and checks."""
 
 from ..forms import Form
-from .forms import LetterForm
+from .forms import LetterForm, SecondTextChecks
 
 
 class AddressForm(Form):
@@ -14,10 +14,22 @@ class AddressForm(Form):
         super().__init__(*args, **kwargs)
 
 
-class CorrectTextForm(Form):
-    """The letter form's public fields; the language, the address and the consents stay as given."""
+class CorrectTextForm(SecondTextChecks, Form):
+    """The letter form's public fields and its second text (a translation: corrected, dropped or
+    added); the language, the address and the consents stay as given."""
 
     display_name = LetterForm.display_name
     descriptor = LetterForm.descriptor
     title = LetterForm.title
     body = LetterForm.body
+    second_language = LetterForm.second_language
+    second_title = LetterForm.second_title
+    second_body = LetterForm.second_body
+
+    def __init__(self, letter_language: str, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._letter_language = letter_language
+        self.second_language.choices = [choice for choice in self.second_language.choices if choice.value != letter_language]
+
+    def letter_language(self) -> str:
+        return self._letter_language

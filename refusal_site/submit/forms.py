@@ -5,12 +5,13 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
 from .. import sanitize
+from ..author_translations import SecondText
 from ..forms import (DESCRIPTOR_MAX, EMAIL_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, CharacterLimit, Form, letter_text_checks, no_control_characters,
                      not_blank_after_cleaning, one_line_checks)
 from ..languages import LANGUAGE_NAMES
@@ -31,7 +32,39 @@ COMMENT_MAX = 2000
 LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
 
 
-class LetterForm(Form):
+class SecondTextChecks:
+    """What a form with the letter's optional second text (a translation into another of the site's
+    languages, checked by the moderator with the letter) checks across its fields: given in full (a
+    language other than the letter's, and a text) or not at all. Its fields are LetterForm's."""
+
+    def letter_language(self) -> str | None:
+        return self.language.data
+
+    def given_second_text(self) -> bool:
+        return bool(self.second_language.data or (self.second_title.data or "").strip() or (self.second_body.data or "").strip())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.given_second_text() or self.second_language.errors or self.second_body.errors:
+            return valid
+        if not self.second_language.data:
+            self.second_language.errors = [_l("Please choose the translation's language, or leave its fields empty.")]
+        elif self.second_language.data == self.letter_language():
+            self.second_language.errors = [_l("Please choose another language than the letter's: a translation is in another language.")]
+        elif not sanitize.clean_text(self.second_body.data or ""):
+            self.second_body.errors = [_l("Please write the translation, or choose \"No translation\".")]
+        else:
+            return valid
+        return False
+
+    def second_text(self) -> SecondText | None:
+        """What to store with the letter: None when no translation was given."""
+        if not self.given_second_text():
+            return None
+        return SecondText(language=self.second_language.data, title=self.second_title.data, body_text=self.second_body.data)
+
+
+class LetterForm(SecondTextChecks, Form):
     display_name = StringField(
         _l("Your name, as it will be published"),
         validators=one_line_checks(NAME_MAX, _l("Please write the name to publish the letter under.")),
@@ -47,6 +80,18 @@ class LetterForm(Form):
     body = TextAreaField(
         _l("Your letter"),
         validators=letter_text_checks(_l("Please write your letter.")),
+        description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),
+    )
+    # The optional second text: the author's translation of the letter (SecondTextChecks).
+    second_language = SelectField(
+        _l("Language of the translation"), choices=[SelectChoice("", _l("No translation")), *LANGUAGE_CHOICES], default="",
+        description=_l("Another language than the letter's."),
+    )  # fmt: skip
+    second_title = StringField(_l("Title of the translation (optional)"), validators=one_line_checks(TITLE_MAX),
+                               description=_l("Up to %(max)s characters.", max=TITLE_MAX))  # fmt: skip
+    second_body = TextAreaField(
+        _l("The translation"),
+        validators=letter_text_checks(None),
         description=_l("Up to %(max)s characters. Leave an empty line between paragraphs.", max=f"{TEXT_MAX:,}"),
     )
     contact_email = EmailField(
@@ -77,6 +122,7 @@ class LetterForm(Form):
     @staticmethod
     def new_submission_key() -> str:
         return secrets.token_urlsafe(24)
+
 
 
 class ConfirmForm(Form):
@@ -156,8 +202,8 @@ class SendBackTranslationForm(ApproveTranslationForm):
 
 
 class OwnTranslationForm(Form):
-    """The author's own translation of their letter: public at once, as it speaks in their name. The
-    revision of each language's translation as the page showed it (0: none)."""
+    """The author's own translation of their published letter, checked by the team before it is
+    shown. The revision of each language's translation by the author as the page showed it (0: none)."""
 
     language = RadioField(_l("Language of the translation"), choices=LANGUAGE_CHOICES, validators=[InputRequired(_l("Please choose the translation's language."))])
     title = StringField(_l("Title (optional)"), validators=one_line_checks(TITLE_MAX), description=_l("Up to %(max)s characters.", max=TITLE_MAX))

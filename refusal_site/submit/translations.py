@@ -1,11 +1,13 @@
 """The author and the translations of their letter, from its private page: approving one the team
-sent (as the page showed it), sending it back with a comment, or writing their own, which needs no
-approval. A stale page, or a letter withdrawn meanwhile, is a clear 409/410 and nothing is stored.
+sent (as the page showed it), sending it back with a comment, or writing their own, which the team
+checks before it is shown. A stale page, or a letter withdrawn meanwhile, is a clear 409/410 and
+nothing is stored.
 Routes of the submit blueprint (views.py)."""
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
+from .. import author_translations as at
 from .. import letter_translations as lt
 from .. import tokens
 from ..models import TranslationApproval
@@ -69,13 +71,13 @@ def write_translation(token: str):
     if not form.validate_on_submit():
         return _manage_page(letter, token, 400, own_form=form)
     try:
-        lt.write_as_author(letter, form.language.data, title=form.title.data, body_text=form.body.data, expected_revision=form.seen_revision())
+        at.write(letter, form.language.data, title=form.title.data, body_text=form.body.data, expected_revision=form.seen_revision())
     except lt.TranslationError as refused:
-        if _already_as_asked(letter, form.language.data, form.seen_revision(), status=lt.S.APPROVED, written_by_id=None,
-                             body_text=clean_text(form.body.data)):  # fmt: skip
+        found = at.of_letter(letter, form.language.data)
+        if found and found[0].revision == form.seen_revision() + 1 and found[0].status == at.S.WAITING and found[0].body_text == clean_text(form.body.data):
             return _already_done(token)
         return _refused(letter, token, refused, own_form=form)
-    flash(_("Done: your translation is shown beside your letter."))
+    flash(_("Sent: the site's team checks your translation, as they checked your letter, and then shows it beside your letter."))
     return redirect(url_for(".manage", token=token), code=303)
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from .. import delay_notice, drafts, letter_translations, letters, mail, pauses, reminders, tokens
+from .. import author_translations, delay_notice, drafts, letter_translations, letters, mail, pauses, reminders, tokens
 from ..compilation import cleanup
 from ..extensions import limiter
 from ..http import CSRF_EXPIRED, configured_limit, csrf_refusal, no_store
@@ -86,6 +86,7 @@ def submit():
                 contact_email=form.contact_email.data,
                 submission_key=form.submission_key.data,
                 collective=form.collective.data,
+                second_text=form.second_text(),
             )
         except letters.DuplicateSubmission:
             return render_template("submit/duplicate.html"), 409
@@ -186,10 +187,14 @@ def correct_text(token: str):
     letter = _letter(tokens.Purpose.MANAGE, token)
     if letter.status != LetterStatus.UNCONFIRMED:
         raise LinkProblem("used", 410)
-    form = CorrectTextForm(data={"display_name": letter.display_name, "descriptor": letter.descriptor, "title": letter.title, "body": letter.body_text})
+    given = author_translations.of_letter(letter)[:1]
+    second = {"second_language": given[0].language, "second_title": given[0].title, "second_body": given[0].body_text} if given else {}
+    form = CorrectTextForm(letter.language, data={"display_name": letter.display_name, "descriptor": letter.descriptor, "title": letter.title,
+                                                  "body": letter.body_text, **second})  # fmt: skip
     if form.validate_on_submit():
         try:
-            drafts.correct_text(letter, display_name=form.display_name.data, descriptor=form.descriptor.data, title=form.title.data, body_text=form.body.data)
+            drafts.correct_text(letter, display_name=form.display_name.data, descriptor=form.descriptor.data, title=form.title.data, body_text=form.body.data,
+                                second_text=form.second_text())  # fmt: skip
         except letters.NothingChanged:
             pass
         except (letters.ConfirmationExpired, letters.LetterGone):
@@ -257,15 +262,20 @@ def _manage_page(letter: Letter, token: str, status: int = 200, **context):
 
 def _translations(letter: Letter, back_forms: dict, own_form: OwnTranslationForm | None) -> dict:
     """The letter's translations on its private page: each waiting for the author with its buttons
-    (a form sent back with errors in its place), and the form to write one of their own."""
+    (a form sent back with errors in its place), their own waiting for the team's check or sent
+    back with the team's reason, and the form to write one of their own (holding the one sent back)."""
     translations = letter_translations.of_letter(letter)
-    seen = {f"revision_{t.language}": t.revision for t in translations}
+    mine = author_translations.of_letter(letter)
+    seen = {f"revision_{m.language}": m.revision for m in mine}
+    returned = [m for m in mine if m.status == author_translations.S.RETURNED][:1]
+    again = {"language": returned[0].language, "title": returned[0].title, "body": returned[0].body_text} if returned else {}
     return {
         "translations": translations,
+        "mine": mine,
         "as_letter": letter_translations.as_letter,
         "back_forms": {t.language: back_forms.get(t.language) or SendBackTranslationForm(formdata=None, prefix=f"back-{t.language}", revision=t.revision)
                        for t in translations},  # fmt: skip
-        "own_form": own_form or OwnTranslationForm(letter.language, formdata=None, **seen),
+        "own_form": own_form or OwnTranslationForm(letter.language, formdata=None, **seen, **again),
     }
 
 
