@@ -1,16 +1,16 @@
 """A translation the author writes waits for the team's check, as their letter did: kept apart from
 the public translations until a moderator publishes it or sends it back with a reason.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
