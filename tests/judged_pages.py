@@ -3,7 +3,7 @@ Checker and axe-core): public pages, forms (also showing their errors), private 
 
 from dataclasses import dataclass, field
 
-from refusal_site import contact, letter_translations, letters, moderators, pauses, press_previews, tokens
+from refusal_site import author_translations, contact, letter_translations, letters, moderators, pauses, press_previews, tokens
 from refusal_site.compilation import unprintable
 from refusal_site.extensions import db
 from refusal_site.models import LetterStatus, Role, utcnow
@@ -63,6 +63,17 @@ def make_pages() -> Pages:
     returned = letter_translations.send_back(returned, comment="السطر الثاني ناقص.", expected_revision=returned.revision)
     letter_translations.save(arabic, "he", by=translator, title=None, body_text="אני מסרב לשרת. זו החלטתי.", expected_revision=returned.revision)
     assert pending_signature
+    # Translations by authors: one waiting for the team's check (the list, its page), one the team sent
+    # back with a reason (its author's private page shows the reason, the form holds the text), and one
+    # given with a letter still in the queue (its review page shows it, with the boxes to publish it too).
+    checked_by = moderators.create("checker@team.example", MODERATOR_PASSWORD)
+    author_translations.write(arabic, "en", title="I refuse", body_text="I refuse to serve.\n\nIn my own words.", expected_revision=0)
+    sent_back_letter = make_letter(language="en", title="Sent back")
+    sent_back = author_translations.write(sent_back_letter, "he", title=None, body_text="אני מסרב לשרת.", expected_revision=0)
+    author_translations.send_back(sent_back, by=checked_by, reason="חסרה השורה השנייה.", expected_revision=sent_back.revision)
+    given_with = letters.confirm(letters.submit(display_name="נועה כהן", language="he", title="לא בשמי", body_text="אני מסרבת לשרת.",
+                                                contact_email="noa@private.example",
+                                                second_text=author_translations.SecondText(language="ar", title="لا باسمي", body_text="أرفض الخدمة.")))  # fmt: skip
     press = contact.receive(kind="press", name="דנה לוי", reply_email="dana@press.example", body="שאלה לעיתון.\nשורה שנייה.", language="he")
     contact.receive(kind="question", name=None, reply_email=None, body="A question in English.", language="en")
     # An embargo of a titled letter and an untitled one, and a press preview of it, made as the admins' page makes one.
@@ -99,6 +110,9 @@ def make_pages() -> Pages:
             # A translation waiting for the author's approval, with its two buttons.
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, collective)}",
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, hidden)}",
+            # The author's own translation, waiting for the team's check; and one sent back with a reason.
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, arabic)}",
+            f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, sent_back_letter)}",
             # Before confirmation: the address and text can be corrected.
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}",
             f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, unconfirmed)}/text",
@@ -121,6 +135,7 @@ def make_pages() -> Pages:
             "/moderate/",
             "/moderate/?state=published",
             f"/moderate/letters/{pending.public_id}",
+            f"/moderate/letters/{given_with.public_id}",
             f"/moderate/letters/{deep.public_id}",
             f"/moderate/letters/{hidden.public_id}",
             f"/moderate/letters/{collective.public_id}",
@@ -132,6 +147,9 @@ def make_pages() -> Pages:
             "/moderate/translations?language=ar",
             f"/moderate/translations/{collective.public_id}/en",
             f"/moderate/translations/{arabic.public_id}/he",
+            "/moderate/translations/by-authors",
+            f"/moderate/translations/by-authors/{arabic.public_id}/en",
+            f"/moderate/translations/by-authors/{sent_back_letter.public_id}/he",
             "/moderate/inbox",
             f"/moderate/inbox/{press.id}",
         ],
