@@ -14,7 +14,7 @@ from refusal_site.extensions import db
 from refusal_site.models import Letter, LetterStatus, MailMark, QueuedMail, Role, Signature
 from refusal_site.storage import write_transaction
 from tests.factories import db_refresh, make_collective, make_letter, make_signature
-from tests.pages import hidden_fields, links_in, outbox, path_of
+from tests.pages import hidden_fields, links_in, outbox, page_of, path_of
 
 ENGLISH = {"Accept-Language": "en"}
 TOLD = ("letter_hidden", "letter_shown", "signature_hidden", "signature_shown", "signature_unpublished")
@@ -42,8 +42,9 @@ def test_an_admin_s_hide_tells_the_author_in_the_letter_s_language_why_and_the_t
     login_as(client, "admin")
     before = len(outbox(app))
     review = client.get(f"/moderate/letters/{letter.public_id}")
-    response = client.post(f"/moderate/letters/{letter.public_id}/hide", data={**hidden_fields(review), "hide-reason": "تهديدات ضد الكاتب"})
+    response = client.post(f"/moderate/letters/{letter.public_id}/hide", data={**hidden_fields(review), "hide-reason": "تهديدات ضد الكاتب"}, headers=ENGLISH)
     assert response.status_code == 303
+    assert "The author is told by e-mail." in page_of(client.get(response.headers["Location"], headers=ENGLISH)).visible_text
     [hidden] = outbox(app)[before:]
     assert hidden["To"] == "sami@private.example" and hidden["Content-Language"] == "ar"
     body = hidden.get_content()
@@ -53,7 +54,9 @@ def test_an_admin_s_hide_tells_the_author_in_the_letter_s_language_why_and_the_t
     assert client.get(path_of(manage)).status_code == 200, "the private link works"
 
     review = client.get(f"/moderate/letters/{letter.public_id}")
-    assert client.post(f"/moderate/letters/{letter.public_id}/show", data=hidden_fields(review)).status_code == 303
+    response = client.post(f"/moderate/letters/{letter.public_id}/show", data=hidden_fields(review), headers=ENGLISH)
+    assert response.status_code == 303
+    assert "The author is told by e-mail." in page_of(client.get(response.headers["Location"], headers=ENGLISH)).visible_text
     [shown] = outbox(app)[before + 1:]
     assert shown["To"] == "sami@private.example" and shown["Content-Language"] == "ar"
     assert f"https://refusers.example/letters/{letter.public_id}" in links_in(shown), "the public link to share again"
@@ -87,6 +90,20 @@ def test_nobody_is_told_whose_address_was_erased(app, admin):
     pauses.hide_signatures({signature.id: db_refresh(signature).revision}, by=admin, reason="בדיקה")
     assert db_refresh(signature).status == "paused"
     assert told() == []
+
+
+def test_the_admin_reads_whether_anyone_could_be_told(client, login_as, app):
+    erased, kept = make_letter(language="en"), make_letter(language="en")
+    erase_address(erased)
+    login_as(client, "admin")
+    review = client.get(f"/moderate/letters/{erased.public_id}")
+    response = client.post(f"/moderate/letters/{erased.public_id}/hide", data={**hidden_fields(review), "hide-reason": "Safety"}, headers=ENGLISH)
+    text = page_of(client.get(response.headers["Location"], headers=ENGLISH)).visible_text
+    assert "The author's address has been erased, so they could not be told." in text and "is told by e-mail" not in text
+    form = {**hidden_fields(client.get("/moderate/hide")), "letters": kept.public_id, "reason": "Doxxing"}
+    text = page_of(client.post("/moderate/hide", data=form, headers=ENGLISH, follow_redirects=True)).visible_text
+    assert "1 letter hidden." in text and "Each person concerned is told by e-mail, once, unless their address has been erased." in text
+    assert [mail["To"] for mail in outbox(app)] == [kept.contact_email], "sent after the answer, to the one with an address"
 
 
 def test_a_bulk_hide_mails_each_person_once_with_all_their_letters(app, admin):

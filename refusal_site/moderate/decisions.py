@@ -183,7 +183,7 @@ def hide(public_id: str):
     def decide(letter, form):
         letter = pauses.pause(letter, by=current_user, reason=form.reason.data, expected_revision=form.revision.data)
         cleanup.forget(letter.public_id)
-        return _("Hidden: the letter is off the site and not counted until an admin shows it again.")
+        return f'{_("Hidden: the letter is off the site and not counted until an admin shows it again.")} {_author_told(letter)}'
 
     return _decide(public_id, lambda: HideForm(prefix=HideForm.PREFIX), decide, action=AuditAction.LETTER_PAUSE)
 
@@ -191,10 +191,15 @@ def hide(public_id: str):
 @bp.post("/letters/<public_id>/show")
 def show(public_id: str):
     def decide(letter, form):
-        pauses.resume(letter, by=current_user, expected_revision=form.revision.data)
-        return _("Shown again: the letter is public with its original date, and counted.")
+        letter = pauses.resume(letter, by=current_user, expected_revision=form.revision.data)
+        return f'{_("Shown again: the letter is public with its original date, and counted.")} {_author_told(letter)}'
 
     return _decide(public_id, DecisionForm, decide, action=AuditAction.LETTER_RESUME)
+
+
+def _author_told(letter) -> str:
+    """Whether the author could be told of the team's change by mail (pauses.py mails them)."""
+    return _("The author is told by e-mail.") if letter.contact_email else _("The author's address has been erased, so they could not be told.")
 
 
 @bp.post("/letters/<public_id>/reject")

@@ -14,7 +14,7 @@ from ..compilation import cleanup
 from ..params import page_number
 from .blueprint import bp
 from .forms import HideManyForm, SignatureDecisionForm, SignatureHideForm, SignatureShowForm
-from .signature_queue import seen_on_page, signature_filters, signature_page
+from .signature_queue import each_told, seen_on_page, signature_filters, signature_page
 
 # A letter's public id as it stands alone on a line or ends a letter's address (…/letters/<id>).
 PUBLIC_ID = re.compile(r"(?:^|/)([A-Za-z0-9_-]{16,32})/?$")
@@ -35,6 +35,8 @@ def hide_many():
     for letter in hidden:
         cleanup.forget(letter.public_id)
     flash(ngettext("%(num)d letter hidden.", "%(num)d letters hidden.", len(hidden)))
+    if hidden:
+        flash(each_told())
     if skipped:
         flash(_("Not hidden (not found, or not public): %(ids)s", ids=", ".join(skipped)))
     return redirect(url_for(".hide_many"), code=303)
@@ -48,6 +50,8 @@ def hide_signatures():
     def act(seen: dict[int, int]) -> None:
         result = pauses.hide_signatures(seen, by=current_user, reason=form.hide_reason.data)
         flash(_("Hidden: %(done)s. Skipped because they changed since the page was shown: %(skipped)s.", done=result.done, skipped=result.skipped))
+        if result.done:
+            flash(each_told())
         if result.illegal:
             flash(_("Left unchanged because they are not public: %(illegal)s.", illegal=result.illegal))
         for public_id in result.letters:
@@ -64,6 +68,8 @@ def show_signatures():
     def act(seen: dict[int, int]) -> None:
         result = pauses.show_signatures(seen, by=current_user)
         flash(_("Shown again: %(done)s. Skipped because they changed since the page was shown: %(skipped)s.", done=result.done, skipped=result.skipped))
+        if result.done:
+            flash(each_told())
         if result.not_yours:
             flash(_("Left hidden because their signers hid them; only they can show them again: %(num)s.", num=result.not_yours))
         if result.illegal:

@@ -69,6 +69,13 @@ def decide_signatures():
         return signature_page(state, letter, number, form, problem), 400
     result = signatures.decide(seen, form.decision.data, by=current_user, reason=form.reason.data)
     flash(_("Decided: %(done)s. Skipped because they changed since the page was shown: %(skipped)s.", done=result.done, skipped=result.skipped))
+    if result.done and form.decision.data == "unpublish":
+        flash(each_told())
     if result.illegal:
         flash(_("Left unchanged because this decision is not allowed from their current state: %(illegal)s.", illegal=result.illegal))
     return redirect(url_for(".signature_queue", state=state, letter=letter.public_id if letter else None), code=303)
+
+
+def each_told() -> str:
+    """What the team reads of the mail its change of many letters or signatures sent (pauses.py, signatures.decide)."""
+    return _("Each person concerned is told by e-mail, once, unless their address has been erased.")
