@@ -15,11 +15,13 @@ from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
 from . import sanitize
+from .models import LIMITS
 
-NAME_MAX = 120
-DESCRIPTOR_MAX = 200
-TITLE_MAX = 200
-TEXT_MAX = 20_000
+# The limits of a letter's public fields, as the columns hold them (models.LIMITS).
+NAME_MAX = LIMITS["display_name"]
+DESCRIPTOR_MAX = LIMITS["descriptor"]
+TITLE_MAX = LIMITS["title"]
+TEXT_MAX = LIMITS["body_text"]
 EMAIL_MAX = 254
 # Longer than any word or web address a letter needs; a 5,000-character "word" is an attack on layout.
 WORD_MAX = 300

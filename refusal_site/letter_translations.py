@@ -25,13 +25,11 @@ from sqlalchemy.orm import aliased
 from . import audit, notify, sanitize, search, tally
 from .audit import Actor, AuditAction
 from .extensions import db
-from .models import Language, Letter, LetterStatus, Moderator, Role, Translation, TranslationApproval, TranslationStatus, TranslationVersion, utcnow
+from .models import LIMITS, Language, Letter, LetterStatus, Moderator, Role, Translation, TranslationApproval, TranslationStatus, TranslationVersion, utcnow
 from .paging import Page, count_pages
 from .storage import write_transaction
 
 S = TranslationStatus
-# What the columns hold, as letters.LIMITS says of a letter's (tests check they agree).
-LIMITS = {"title": 200, "body_text": 20_000}
 # The states the team may send to the author from, and the author may approve from.
 SENDABLE = frozenset({S.DRAFT, S.RETURNED, S.TO_REVIEW})
 APPROVABLE = frozenset({S.AWAITING_AUTHOR, S.TO_REVIEW})

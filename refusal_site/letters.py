@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit, author_translations, letter_translations, notify, press_previews, retention, sanitize, search, similarity, tally
 from .audit import Actor, AuditAction
 from .extensions import db
-from .models import Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
+from .models import LIMITS, Language, Letter, LetterStatus, LetterVersion, Moderator, Role, Signature, looks_like_public_id, new_public_id, utcnow
 from .storage import write_transaction
 from .tokens import CONFIRMATION_WINDOW
 
@@ -163,10 +163,6 @@ class NothingChanged(LetterError):
 
 class FieldTooLong(LetterError):
     """A field is longer than its column once cleaned (forms check this first; this is the last guard)."""
-
-
-# What the columns hold; the forms state the same limits to the author.
-LIMITS = {"display_name": 120, "descriptor": 200, "title": 200, "body_text": 20_000}
 
 
 def _check_lengths(**fields: str | None) -> None:

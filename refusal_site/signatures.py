@@ -20,7 +20,6 @@ from .audit import Actor, AuditAction
 from .extensions import db
 from .letters import (
     CONFIRMATION_WINDOW,
-    LIMITS,
     FieldTooLong,
     IllegalTransition,
     LetterError,
@@ -28,7 +27,7 @@ from .letters import (
     NothingChanged,
     StaleLetter,
 )
-from .models import Letter, LetterStatus, Moderator, Signature, SignatureStatus, looks_like_public_id, new_public_id, utcnow
+from .models import LIMITS, Letter, LetterStatus, Moderator, Signature, SignatureStatus, looks_like_public_id, new_public_id, utcnow
 from .paging import Page, count_pages
 from .storage import write_transaction
 

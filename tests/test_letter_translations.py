@@ -14,7 +14,9 @@ from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
 from refusal_site import letters, moderators, tally
 from refusal_site.extensions import db
-from refusal_site.models import AuditEvent, Letter, Moderator, QueuedMail, Role, TranslationStatus, TranslationVersion, utcnow
+from refusal_site.forms import DESCRIPTOR_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX
+from refusal_site.models import (LIMITS, AuditEvent, AuthorTranslation, Letter, LetterVersion, Moderator, QueuedMail, Role, Signature, Translation,
+                                 TranslationStatus, TranslationVersion, utcnow)
 from tests.conftest import PASSWORD
 from tests.factories import make_letter
 
@@ -44,8 +46,17 @@ def sent(letter, by):
     return lt.send_to_author(translation, by=by, expected_revision=translation.revision)
 
 
-def test_limits_are_a_letters(app):
-    assert lt.LIMITS == {name: letters.LIMITS[name] for name in lt.LIMITS}
+@pytest.mark.parametrize("model", [Letter, Signature, LetterVersion, Translation, TranslationVersion, AuthorTranslation])
+def test_every_column_of_a_public_field_holds_what_the_forms_allow_and_the_domain_refuses_beyond(app, model):
+    """One place says how long a name, descriptor or title may be: each such column is that long, and
+    the forms state the same limit."""
+    sized = {name: column.type.length for name, column in model.__table__.columns.items() if name in LIMITS and name != "body_text"}
+    assert sized and sized == {name: LIMITS[name] for name in sized}
+    assert (NAME_MAX, DESCRIPTOR_MAX, TITLE_MAX, TEXT_MAX) == (LIMITS["display_name"], LIMITS["descriptor"], LIMITS["title"], LIMITS["body_text"])
+    with pytest.raises(lt.FieldTooLong):
+        lt.cleaned("x" * (LIMITS["title"] + 1), "text")
+    with pytest.raises(lt.FieldTooLong):
+        lt.cleaned(None, "word " * (LIMITS["body_text"] // 5 + 1))
 
 
 def test_a_claim_keeps_others_out_until_released_or_lapsed(app, team):

@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from refusal_site import letters, sanitize
+from refusal_site import sanitize
 from refusal_site.compilation.rendering import letters_document, write_tagged
 from refusal_site.compilation.selection import PrintedLetter
+from refusal_site.models import LIMITS
 
 
 def test_paragraphs_and_line_breaks_are_kept():
@@ -130,7 +131,7 @@ def markup(draw) -> str:
     copies = draw(st.sampled_from([1, 2, 50, 400]))
     closed = list(reversed(chain))[: {"all": len(chain), "none": 0, "half": len(chain) // 2}[closing]]
     block = separator.join(map(_open, chain)) + separator + "text" + separator.join(f"</{tag}>" for tag in closed)
-    return separator.join([block] * copies)[: letters.LIMITS["body_text"]]  # no letter is longer
+    return separator.join([block] * copies)[: LIMITS["body_text"]]  # no letter is longer
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,7 +3,7 @@ index (search), the team and its audit trail (team), mail waiting to go out (mai
 and the site's own pages (site), translations (translations), press previews (press). Every name is
 importable from here, so `from .models import Letter` holds wherever a table moves."""
 
-from .base import Language, LetterStatus, Role, UTCDateTime, enum_check, looks_like_public_id, new_public_id, utcnow
+from .base import LIMITS, Language, LetterStatus, Role, UTCDateTime, enum_check, looks_like_public_id, new_public_id, utcnow
 from .letters import Letter, LetterVersion, PublicTally, Signature, SignatureStatus
 from .mail import MailMark, QueuedMail
 from .press import PressPreview
@@ -19,6 +19,7 @@ __all__ = [
     "ContactKind",
     "ContactMessage",
     "DelayNotice",
+    "LIMITS",
     "Language",
     "Letter",
     "LetterSearch",

@@ -1,5 +1,5 @@
 """What every table shares: times stored as UTC, the site's languages, the letter's states, the team's
-roles, public ids, and CHECK constraints spelled from a StrEnum."""
+roles, public ids, the limits of a letter's public fields, and CHECK constraints spelled from a StrEnum."""
 
 import re
 import secrets
@@ -8,6 +8,12 @@ from enum import StrEnum
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+
+# How long each public field of a letter may be once cleaned (a co-signature's name and descriptor, a
+# translation's title and text, alike): the columns are sized by it, the forms state it, and the
+# domain refuses anything longer, so the limit is said here alone.
+LIMITS = {"display_name": 120, "descriptor": 200, "title": 200, "body_text": 20_000}
 
 
 def utcnow() -> datetime:

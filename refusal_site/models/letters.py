@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Language, LetterStatus, UTCDateTime, enum_check, new_public_id, utcnow
+from .base import LIMITS, Language, LetterStatus, UTCDateTime, enum_check, new_public_id, utcnow
 
 
 class Letter(db.Model):
@@ -25,10 +25,10 @@ class Letter(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    display_name: Mapped[str] = mapped_column(String(120))
-    descriptor: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(LIMITS["display_name"]))
+    descriptor: Mapped[str | None] = mapped_column(String(LIMITS["descriptor"]))
     language: Mapped[str] = mapped_column(String(2))
-    title: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(LIMITS["title"]))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=LetterStatus.UNCONFIRMED)
@@ -112,8 +112,8 @@ class Signature(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
-    display_name: Mapped[str] = mapped_column(String(120))
-    descriptor: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(LIMITS["display_name"]))
+    descriptor: Mapped[str | None] = mapped_column(String(LIMITS["descriptor"]))
     status: Mapped[str] = mapped_column(String(16), default=SignatureStatus.UNCONFIRMED)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -141,9 +141,9 @@ class LetterVersion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
-    display_name: Mapped[str] = mapped_column(String(120))
-    descriptor: Mapped[str | None] = mapped_column(String(200))
-    title: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(LIMITS["display_name"]))
+    descriptor: Mapped[str | None] = mapped_column(String(LIMITS["descriptor"]))
+    title: Mapped[str | None] = mapped_column(String(LIMITS["title"]))
     body_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     # When this version stopped being current, and who replaced it.

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Language, LetterStatus, UTCDateTime, enum_check, new_public_id, utcnow
+from .base import LIMITS, Language, LetterStatus, UTCDateTime, enum_check, new_public_id, utcnow
 from .letters import Letter
 from .team import Moderator
 
@@ -45,7 +45,7 @@ class Translation(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(2))
-    title: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(LIMITS["title"]))
     body_text: Mapped[str] = mapped_column(Text, default="")
     # Made from body_text by sanitize.text_to_html, like a letter's.
     body_html: Mapped[str] = mapped_column(Text, default="")
@@ -96,7 +96,7 @@ class TranslationVersion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     translation_id: Mapped[int] = mapped_column(ForeignKey("translations.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(LIMITS["title"]))
     body_text: Mapped[str] = mapped_column(Text)
     # When this version stopped being current, and who replaced it (NULL: the author).
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -124,7 +124,7 @@ class AuthorTranslation(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(2))
-    title: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(LIMITS["title"]))
     body_text: Mapped[str] = mapped_column(Text)
     # Made from body_text by sanitize.text_to_html, like a letter's.
     body_html: Mapped[str] = mapped_column(Text)
