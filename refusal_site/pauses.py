@@ -109,6 +109,7 @@ def pause_signature(
         tally.lock()
         letter, signature = _lock_signature(signature, SignatureStatus.PAUSED, expected_revision)
         _hide_signature(letter, signature, by, reason)
+        signatures.count_published(letter, -1)
         if signature.paused_by == TEAM:
             notify.queue_team_change("signature_hidden", [signature], reason)
     return signature
@@ -121,6 +122,7 @@ def resume_signature(signature: Signature, *, by: Moderator | str = SIGNER, expe
         tally.lock()
         letter, signature = _lock_signature(signature, SignatureStatus.PUBLISHED, expected_revision)
         _show_signature(letter, signature, by)
+        signatures.count_published(letter, +1)
         if hider(by) == TEAM:
             notify.queue_team_change("signature_shown", [signature])
     return signature
@@ -131,13 +133,13 @@ def hide_signatures(seen: dict[int, int], *, by: Moderator, reason: str) -> Bulk
     on their page), in one transaction, each with the reason on the record; one that changed since is
     skipped, one not published is counted apart (illegal)."""
     reason = sanitize.clean_text(reason)
-    return _many(seen, lambda letter, signature: _hide_signature(letter, signature, by, reason), told="signature_hidden", reason=reason)
+    return _many(seen, lambda letter, signature: _hide_signature(letter, signature, by, reason), -1, told="signature_hidden", reason=reason)
 
 
 def show_signatures(seen: dict[int, int], *, by: Moderator) -> BulkResult:
     """Show again the signatures the team hid among those an admin saw; those their signers hid stay
     hidden (counted as not_yours), as do those that changed since (skipped)."""
-    return _many(seen, lambda letter, signature: _show_signature(letter, signature, by), told="signature_shown")
+    return _many(seen, lambda letter, signature: _show_signature(letter, signature, by), +1, told="signature_shown")
 
 
 def _lock_signature(signature: Signature, target: SignatureStatus, expected_revision: int | None) -> tuple[Letter, Signature]:
@@ -152,15 +154,16 @@ def _lock_signature(signature: Signature, target: SignatureStatus, expected_revi
 
 
 def _hide_signature(letter: Letter, signature: Signature, by: Moderator | str, reason: str | None) -> None:
+    """Hide the locked signature, on the record; its caller counts it out (signatures.count_published)."""
     signatures.move(signature, SignatureStatus.PAUSED)
     signature.paused_by = hider(by)
     # When it left the public: published.taken_away tells every machine's PDFs to forget the name.
     signature.decided_at = utcnow()
     audit.record(by, AuditAction.SIGNATURE_PAUSE, letter, reason=reason, signature=signature.public_id)
-    signatures.count_published(letter, -1)
 
 
 def _show_signature(letter: Letter, signature: Signature, by: Moderator | str) -> None:
+    """Show the locked signature again, on the record; its caller counts it in (signatures.count_published)."""
     if signature.status != SignatureStatus.PAUSED:
         # Only a pause is undone here: not a pending signature, nor one the moderators took down.
         raise signatures.IllegalSignatureMove(signature, SignatureStatus.PUBLISHED)
@@ -169,15 +172,15 @@ def _show_signature(letter: Letter, signature: Signature, by: Moderator | str) -
     signatures.move(signature, SignatureStatus.PUBLISHED)
     signature.paused_by = None
     audit.record(by, AuditAction.SIGNATURE_RESUME, letter, signature=signature.public_id)
-    signatures.count_published(letter, +1)
 
 
-def _many(seen: dict[int, int], act, *, told: str, reason: str | None = None) -> BulkResult:
+def _many(seen: dict[int, int], act, delta: int, *, told: str, reason: str | None = None) -> BulkResult:
     """`act` on each signature seen at its revision, in one transaction (as signatures.decide does),
-    and tell their signers (`told`: the mail's name) in it."""
+    count each letter's once by `delta` a signature (its signers indexed once, not once a signature:
+    a flood of hundreds on one letter), and tell their signers (`told`: the mail's name) in it."""
     illegal = not_yours = 0
     done: list[Signature] = []
-    changed: dict[str, None] = {}
+    changed: dict[int, int] = {}
     with write_transaction():
         tally.lock()
         letters_by_id, found = signatures.lock_many(list(seen))
@@ -193,7 +196,10 @@ def _many(seen: dict[int, int], act, *, told: str, reason: str | None = None) ->
                 illegal += 1
             else:
                 done.append(signature)
-                changed[letter.public_id] = None
+                changed[letter.id] = changed.get(letter.id, 0) + 1
+        for letter_id, count in changed.items():
+            signatures.count_published(letters_by_id[letter_id], delta * count)
         notify.queue_team_change(told, done, reason)
     skipped = len(seen) - len(done) - illegal - not_yours
-    return BulkResult(done=len(done), skipped=skipped, illegal=illegal, not_yours=not_yours, letters=tuple(changed))
+    changed_ids = tuple(letters_by_id[letter_id].public_id for letter_id in changed)
+    return BulkResult(done=len(done), skipped=skipped, illegal=illegal, not_yours=not_yours, letters=changed_ids)
