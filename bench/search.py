@@ -254,6 +254,15 @@ def check_index_is_publications(database: Database) -> int:
     return len(published)
 
 
+def upgrade_kept(database: Database) -> None:
+    """Bring a kept database to this code's schema (`flask db upgrade`), as a deployment would be."""
+    from flask_migrate import upgrade
+
+    with database.app.app_context():
+        upgrade()
+    database.release()
+
+
 def add_pending(database: Database, corpus: Corpus, count: int) -> list[int]:
     """`count` letters waiting for a moderator (as confirm() leaves them), in bulk; their ids."""
     from sqlalchemy import insert, select
@@ -384,6 +393,7 @@ def main() -> int:
         corpus = Corpus(random.Random(args.seed))
         if args.large_url:
             large = Database(args.large_url, str(work / "instance-large"), make_app(args.large_url, str(work / "instance-large")), args.letters)
+            upgrade_kept(large)
             seeded = None
         else:
             large = Database.create(backend, "large", work)
