@@ -231,13 +231,17 @@ def schedule(letter: Letter, *, by: Moderator, at: datetime, expected_revision: 
 
 
 def unschedule(letter: Letter, *, by: Moderator, expected_revision: int | None = None) -> Letter:
-    """Lift the embargo without publishing: the letter goes back to the queue."""
+    """Lift the embargo without publishing: the letter goes back to the queue, and its author, who
+    was told when it would be published, is told it will not be then."""
     with write_transaction():
         tally.lock()
         letter = move(letter, LetterStatus.PENDING, expected_revision)
         letter.scheduled_at = None
         audit.record(by, AuditAction.LETTER_UNSCHEDULE, letter)
         _embargoes_changed()
+        if letter.contact_email:
+            # They were told the moment it would go out: they are told it will not.
+            notify.queue_links(letter, "unscheduled")
     return letter
 
 

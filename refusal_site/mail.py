@@ -68,7 +68,7 @@ _SMTPUTF8 = ["SMTPUTF8", "BODY=8BITMIME"]
 # is limited.
 DECISIONS = frozenset({
     "rejected", "unpublished", "corrected", "published", "scheduled", "signature_published", "translation", "translation_review", "translation_returned",
-    "letter_hidden", "letter_shown", "signature_hidden", "signature_shown", "signature_unpublished",
+    "unscheduled", "letter_hidden", "letter_shown", "signature_hidden", "signature_shown", "signature_unpublished",
 })  # fmt: skip
 # Mail to the team, not to an address anyone typed: the moderators' digest goes at most once a window.
 TO_MODERATORS = frozenset({"moderation_digest", "translation_review_team"})

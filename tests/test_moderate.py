@@ -409,6 +409,35 @@ def test_an_embargoed_letter_appears_and_is_counted_at_its_moment_by_itself(clie
     assert tally.check() == []
 
 
+def test_an_author_told_when_their_letter_goes_out_is_told_when_that_is_lifted(app, client, login_as):
+    login_as(client)
+    letter = make_letter(LetterStatus.PENDING, language="ar")
+    tomorrow = (utcnow() + timedelta(days=1)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jerusalem"))
+    scheduled = client.post(f"/moderate/letters/{letter.public_id}/schedule", data={**review_forms(client, letter), "at": tomorrow.strftime("%Y-%m-%dT%H:%M")})
+    assert scheduled.status_code == 303
+    db.session.rollback()
+    lifted = client.post(f"/moderate/letters/{letter.public_id}/unschedule", data=review_forms(client, db.session.get(Letter, letter.id)))
+    assert lifted.status_code == 303
+    told, untold = outbox(app)
+    assert told["To"] == untold["To"] == letter.contact_email and untold["Content-Language"] == "ar"
+    assert "لن تُنشر في الموعد" in untold["Subject"]
+    body = untold.get_content()
+    assert "ليست منشورة" in body and "/my-letter/" in body
+    assert client.get(f"/letters/{letter.public_id}").status_code == 404
+
+
+def test_lifting_an_embargo_tells_no_one_whose_address_is_erased(app, client, login_as):
+    moderator = login_as(client)
+    letter = make_letter(LetterStatus.PENDING)
+    letters.schedule(db.session.get(Letter, letter.id), by=moderator, at=utcnow() + timedelta(days=1))
+    db.session.get(Letter, letter.id).contact_email = None
+    db.session.commit()
+    before = len(outbox(app))
+    letters.unschedule(db.session.get(Letter, letter.id), by=moderator)
+    assert len(outbox(app)) == before
+    assert db.session.get(Letter, letter.id).status == LetterStatus.PENDING
+
+
 def test_two_moderators_deciding_at_once_the_second_is_refused(app, client, login_as):
     login_as(client)
     other = app.test_client()
