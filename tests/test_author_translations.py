@@ -4,11 +4,13 @@ meanwhile), or sent back to the author with a reason they read by mail and on th
 Translators decide nothing; stale pages, double presses and withdrawn letters are refused clearly."""
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
 from refusal_site import letters, moderators, pauses, tokens
+from refusal_site.compilation import assembly, selection
 from refusal_site.extensions import db
 from refusal_site.models import AuditEvent, Role, TranslationVersion
 from tests.conftest import PASSWORD
@@ -171,3 +173,26 @@ def test_a_role_without_decisions_is_refused_in_the_domain_too(app, letter):
     translator = moderators.create("t@team.example", PASSWORD, role=Role.TRANSLATOR)
     with pytest.raises(at.DecidersOnly):
         at.publish_with_letter(letter, by=translator)
+
+
+def test_the_private_page_refuses_a_translation_of_a_hidden_or_withdrawn_letter(client, letter):
+    form = {**hidden_fields(client.get(manage_url(letter))), "own-language": "en", "own-body": BODY}
+    pauses.pause(letter)
+    hidden = client.post(f"{manage_url(letter)}/translations?lang=en", data=form)
+    assert hidden.status_code == 409 and "Nothing was changed" in page_of(hidden).visible_text
+    letters.withdraw(db.session.get(type(letter), letter.id))
+    gone = client.post(f"{manage_url(letter)}/translations?lang=en", data=form)
+    assert gone.status_code == 410
+    assert at.of_letter(letter) == []
+
+
+@pytest.mark.pdf
+def test_the_english_compilation_prints_it_only_once_checked(app, letter, checker):
+    def compiled() -> str:
+        path = assembly.build(selection.Selection(), "en").path
+        return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
+
+    mine = write_author_translation(letter, "en", title=TITLE, body_text="Words only a moderator has read.")
+    assert "Words only a moderator has read." not in compiled()
+    at.publish(mine, by=checker, expected_revision=mine.revision)
+    assert "Words only a moderator has read." in compiled()
