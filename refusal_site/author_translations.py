@@ -115,7 +115,7 @@ def write(letter: Letter, language: str, *, title: str | None, body_text: str, e
         letter, mine = _lock(letter, language, expected_revision)
         letter_translations.check_translatable(letter, language)
         if mine is None:
-            mine = AuthorTranslation(letter_id=letter.id, language=Language(language).value, revision=0)
+            mine = AuthorTranslation(letter_id=letter.id, language=Language(language).value, revision=_first_revision(letter, language))
             db.session.add(mine)
         _write(mine, letter, title, body_text)
         mine.status, mine.team_reason = S.WAITING, None
@@ -174,10 +174,19 @@ def forget(letter: Letter) -> None:
 def _adopt(letter: Letter, mine: AuthorTranslation, by: Moderator | str) -> Translation:
     if mine.status != S.WAITING:
         raise WrongState(mine.status)
-    translation = letter_translations.adopt_authors(letter, mine.language, title=mine.title, body_text=mine.body_text, checked_by=by)
+    translation = letter_translations.adopt_authors(letter, mine.language, title=mine.title, body_text=mine.body_text, checked_by=by,
+                                                    past_revision=mine.revision)  # fmt: skip
     db.session.delete(mine)
     db.session.flush()
     return translation
+
+
+def _first_revision(letter: Letter, language: str) -> int:
+    """Where a new author's translation's revisions start: past every earlier one's into the language,
+    so a page drawn for one published since (and gone from this table) is stale for the next, not
+    taken for it (adopt_authors keeps the public translation's revision past the one it adopted)."""
+    public = letter_translations.of_letter(letter, language)
+    return public[0].revision if public else 0
 
 
 def _check_decider(by: Moderator) -> None:

@@ -267,12 +267,15 @@ def send_back(translation: Translation, *, comment: str, expected_revision: int)
     return translation
 
 
-def adopt_authors(letter: Letter, language: str, *, title: str | None, body_text: str, checked_by: Moderator | str) -> Translation:
+def adopt_authors(letter: Letter, language: str, *, title: str | None, body_text: str, checked_by: Moderator | str,
+                  past_revision: int = 0) -> Translation:  # fmt: skip
     """Inside author_translations' transaction, the letter locked: the author's own translation,
     checked by the team, becomes the letter's translation into `language` (the one it replaces kept
-    as a version), approved by the author who wrote it; who checked it is on the audit row."""
+    as a version), approved by the author who wrote it; who checked it is on the audit row. Its
+    revision moves past `past_revision`, the adopted one's, where the author's next one starts."""
     letter, translation = _lock(letter, language, None)
     translation = translation or _new(letter, language)
+    translation.revision = max(translation.revision, past_revision)
     _keep_version(translation, None)
     _write(translation, letter, title, body_text)
     translation.written_by_id = translation.claimed_by_id = translation.claimed_at = None

@@ -73,8 +73,10 @@ def write_translation(token: str):
     try:
         at.write(letter, form.language.data, title=form.title.data, body_text=form.body.data, expected_revision=form.seen_revision())
     except lt.TranslationError as refused:
+        # The same words sent since the page was drawn (a new one's revisions start past the last
+        # published one's, so "once since" is "later", not "one more").
         found = at.of_letter(letter, form.language.data)
-        if found and found[0].revision == form.seen_revision() + 1 and found[0].status == at.S.WAITING and found[0].body_text == clean_text(form.body.data):
+        if found and found[0].revision > form.seen_revision() and found[0].status == at.S.WAITING and found[0].body_text == clean_text(form.body.data):
             return _already_done(token)
         return _refused(letter, token, refused, own_form=form)
     flash(_("Sent: the site's team checks your translation, as they checked your letter, and then shows it beside your letter."))

@@ -1,0 +1,68 @@
+"""An outside tester's attacks on the team's check of an author's translation (issue 22): a page
+drawn before the translation it shows was published and replaced by a newer one must not publish
+(or send back) the newer words, which no moderator read."""
+
+import pytest
+
+from refusal_site import author_translations as at
+from refusal_site import letter_translations as lt
+from refusal_site import moderators, tokens
+from refusal_site.extensions import db
+from tests.conftest import PASSWORD
+from tests.factories import make_letter, write_author_translation
+from tests.pages import hidden_fields, page_of
+
+UNREAD = "Words no moderator has read: a third person's phone number."
+
+
+@pytest.fixture
+def letter(app):
+    return make_letter(language="he", title="לא בשמי")
+
+
+@pytest.fixture
+def colleague(app):
+    return moderators.create("colleague@team.example", PASSWORD)
+
+
+def check_url(letter, language="en") -> str:
+    return f"/moderate/translations/by-authors/{letter.public_id}/{language}"
+
+
+def _replaced_after_the_page_was_drawn(client, login_as, letter, colleague):
+    """A moderator draws the check page of the author's first translation; a colleague publishes
+    it; the author writes a new one into the same language, which starts again at a revision."""
+    first = write_author_translation(letter, "en", body_text="First words, read by the team.")
+    login_as(client)
+    page = client.get(check_url(letter))
+    at.publish(first, by=colleague, expected_revision=first.revision)
+    write_author_translation(letter, "en", body_text=UNREAD)
+    db.session.rollback()
+    return page
+
+
+def test_a_page_drawn_before_publication_does_not_publish_the_authors_next_translation(client, login_as, letter, colleague):
+    page = _replaced_after_the_page_was_drawn(client, login_as, letter, colleague)
+    stale = client.post(check_url(letter) + "/publish?lang=en", data=hidden_fields(page))
+    assert stale.status_code == 409 and "Nothing was done" in page_of(stale).visible_text
+    assert UNREAD not in client.get(f"/letters/{letter.public_id}/en").get_data(as_text=True)
+    db.session.rollback()
+    assert lt.of_letter(letter, "en")[0].body_text == "First words, read by the team."
+    assert at.of_letter(letter, "en")[0].status == "waiting"
+
+
+def test_a_page_drawn_before_publication_does_not_send_back_the_authors_next_translation(client, login_as, letter, colleague):
+    page = _replaced_after_the_page_was_drawn(client, login_as, letter, colleague)
+    stale = client.post(check_url(letter) + "/send-back?lang=en", data={**hidden_fields(page), "reason": "The first words were too short."})
+    assert stale.status_code == 409 and "Nothing was done" in page_of(stale).visible_text
+    db.session.rollback()
+    assert (at.of_letter(letter, "en")[0].status, at.of_letter(letter, "en")[0].team_reason) == ("waiting", None)
+
+
+def test_the_authors_send_button_pressed_twice_after_an_earlier_publication_is_done_once(client, letter, colleague):
+    write_author_translation(letter, "en", body_text="First words.", checked_by=colleague)
+    manage = f"/my-letter/{tokens.make(tokens.Purpose.MANAGE, letter)}"
+    form = {**hidden_fields(client.get(manage)), "own-language": "en", "own-body": "Second words."}
+    assert client.post(f"{manage}/translations", data=form).status_code == 303
+    twice = client.post(f"{manage}/translations?lang=en", data=form)
+    assert twice.status_code == 303 and "Already done" in page_of(client.get(twice.headers["Location"])).visible_text
