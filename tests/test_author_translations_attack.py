@@ -66,3 +66,14 @@ def test_the_authors_send_button_pressed_twice_after_an_earlier_publication_is_d
     assert client.post(f"{manage}/translations", data=form).status_code == 303
     twice = client.post(f"{manage}/translations?lang=en", data=form)
     assert twice.status_code == 303 and "Already done" in page_of(client.get(twice.headers["Location"])).visible_text
+
+
+def test_the_list_marks_a_translation_without_a_title_in_the_language_of_what_it_shows(client, login_as, letter):
+    """Without a title, the list names the translation by the author's name, which is written in the
+    letter's language: marked English, a Hebrew name is read aloud letter by letter as English."""
+    write_author_translation(letter, "en", body_text="My own words.")
+    login_as(client)
+    listed = page_of(client.get("/moderate/translations/by-authors"))
+    (link,) = listed.find("a", href=check_url(letter))
+    assert letter.display_name in listed.visible_text
+    assert (link["lang"], link["dir"]) == ("he", "rtl")
