@@ -71,6 +71,17 @@ def waiting_page(language: str | None, number: int, per_page: int) -> Page:
     return Page(items=list(rows.scalars()), number=number, pages=pages, total=total)
 
 
+def published_with_decision(letter: Letter) -> list[str]:
+    """The languages of the author's translations published by the letter's latest decision (its
+    publication with the box ticked): what the moderator is told was published with it, which is not
+    what the box asked when a colleague sent one back meanwhile."""
+    if letter.decided_at is None:
+        return []
+    query = select(Translation.language).where(Translation.letter_id == letter.id, Translation.written_by_id.is_(None),
+                                               Translation.approved_at >= letter.decided_at)  # fmt: skip
+    return list(db.session.execute(query).scalars())
+
+
 def made_before_correction(mine: AuthorTranslation) -> bool:
     """Whether the letter's title or text changed after the author wrote this translation of them."""
     return mine.source_hash != letter_translations.source_hash(mine.letter)

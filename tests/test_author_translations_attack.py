@@ -6,8 +6,9 @@ import pytest
 
 from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
-from refusal_site import moderators, tokens
+from refusal_site import letters, moderators, tokens
 from refusal_site.extensions import db
+from refusal_site.models import Letter
 from tests.conftest import PASSWORD
 from tests.factories import make_letter, write_author_translation
 from tests.pages import hidden_fields, page_of
@@ -77,3 +78,26 @@ def test_the_list_marks_a_translation_without_a_title_in_the_language_of_what_it
     (link,) = listed.find("a", href=check_url(letter))
     assert letter.display_name in listed.visible_text
     assert (link["lang"], link["dir"]) == ("he", "rtl")
+
+
+def _scheduled_with_its_translation_waiting(moderator):
+    letter = letters.submit(display_name="נועה כהן", language="he", body_text="אני מסרבת לשרת.", contact_email="noa@private.example",
+                            second_text=at.SecondText(language="en", title=None, body_text="I refuse to serve."))  # fmt: skip
+    letters.confirm(letter)
+    return letters.schedule(db.session.get(Letter, letter.id), by=moderator, at=letters.utcnow().replace(year=2099, microsecond=0))
+
+
+def test_publishing_with_the_box_ticked_says_so_only_when_the_translation_was_published(client, login_as, colleague):
+    """The review page's box ticked, but a colleague sent the translation back meanwhile: the
+    moderator must not read that it was published with the letter."""
+    moderator = login_as(client)
+    letter = _scheduled_with_its_translation_waiting(moderator)
+    review = client.get(f"/moderate/letters/{letter.public_id}?lang=en")
+    assert page_of(review).find("input", name="with_translations")
+    mine = at.of_letter(letter)[0]
+    at.send_back(mine, by=colleague, reason="Half of it is missing.", expected_revision=mine.revision)
+    done = client.post(f"/moderate/letters/{letter.public_id}/approve?lang=en", data={**hidden_fields(review), "with_translations": "y"})
+    assert done.status_code in (302, 303)
+    told = page_of(client.get(done.headers["Location"])).visible_text
+    assert "with its author's translation" not in told and "Published: the letter is public and counted." in told
+    assert client.get(f"/letters/{letter.public_id}/en").status_code == 404

@@ -105,13 +105,12 @@ def _decide(public_id: str, form_class, decide, *, action: AuditAction, back_to_
 @bp.post("/letters/<public_id>/approve")
 def approve(public_id: str):
     def decide(letter, form):
-        given = author_translations.of_letter(letter)
-        letters.publish(letter, by=current_user, expected_revision=form.revision.data, with_translations=form.with_translations.data)
-        if not given:
-            return _("Published: the letter is public and counted.")
-        if form.with_translations.data:
+        letter = letters.publish(letter, by=current_user, expected_revision=form.revision.data, with_translations=form.with_translations.data)
+        if form.with_translations.data and author_translations.published_with_decision(letter):
             return _("Published: the letter is public and counted, with its author's translation.")
-        return _("Published: the letter is public and counted. Its author's translation waits for a check with the translations written by authors.")
+        if any(mine.status == author_translations.S.WAITING for mine in author_translations.of_letter(letter)):
+            return _("Published: the letter is public and counted. Its author's translation waits for a check with the translations written by authors.")
+        return _("Published: the letter is public and counted.")
 
     return _decide(public_id, ApproveForm, decide, action=AuditAction.LETTER_PUBLISH)
 
