@@ -101,3 +101,21 @@ def test_publishing_with_the_box_ticked_says_so_only_when_the_translation_was_pu
     told = page_of(client.get(done.headers["Location"])).visible_text
     assert "with its author's translation" not in told and "Published: the letter is public and counted." in told
     assert client.get(f"/letters/{letter.public_id}/en").status_code == 404
+
+
+def test_signed_out_or_without_the_required_second_factor_nobody_reaches_the_check(client, login_as, letter):
+    mine = write_author_translation(letter, "en", body_text=UNREAD)
+    urls = ["/moderate/translations/by-authors", check_url(letter)]
+    for url in urls:
+        assert client.get(url).status_code == 302 and "/moderate/sign-in" in client.get(url).headers["Location"]
+    assert client.post(check_url(letter) + "/publish", data={"revision": mine.revision}).status_code in (302, 400)
+    moderator = login_as(client)
+    moderator.totp_required = True
+    db.session.commit()
+    for url in urls:
+        assert "/moderate/account/code" in client.get(url).headers.get("Location", "")
+    token = hidden_fields(client.get("/moderate/account/code"))["csrf_token"]
+    refused = client.post(check_url(letter) + "/publish", data={"csrf_token": token, "revision": mine.revision})
+    assert refused.status_code == 302 and "/moderate/account/code" in refused.headers["Location"]
+    db.session.rollback()
+    assert lt.of_letter(letter) == [] and at.of_letter(letter, "en")[0].status == "waiting"
