@@ -11,7 +11,7 @@ from refusal_site.extensions import db
 from refusal_site.models import Letter
 from tests.conftest import PASSWORD
 from tests.factories import make_letter, write_author_translation
-from tests.pages import hidden_fields, page_of
+from tests.pages import hidden_fields, outbox, page_of
 
 UNREAD = "Words no moderator has read: a third person's phone number."
 
@@ -119,3 +119,14 @@ def test_signed_out_or_without_the_required_second_factor_nobody_reaches_the_che
     assert refused.status_code == 302 and "/moderate/account/code" in refused.headers["Location"]
     db.session.rollback()
     assert lt.of_letter(letter) == [] and at.of_letter(letter, "en")[0].status == "waiting"
+
+
+def test_sending_back_what_a_colleague_published_meanwhile_says_so_and_mails_nobody(app, client, login_as, letter, colleague):
+    mine = write_author_translation(letter, "en", body_text="Words the colleague read.")
+    login_as(client)
+    page = client.get(check_url(letter) + "?lang=en")
+    at.publish(mine, by=colleague, expected_revision=mine.revision)
+    late = client.post(check_url(letter) + "/send-back?lang=en", data={**hidden_fields(page), "reason": "Too short."})
+    assert late.status_code == 409 and "no longer waiting for a check" in page_of(late).visible_text
+    assert [m for m in outbox(app) if "Too short." in m.get_content()] == []
+    assert client.get(f"/letters/{letter.public_id}/en").status_code == 200

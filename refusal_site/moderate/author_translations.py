@@ -68,7 +68,7 @@ def author_translation_publish(public_id: str, language: str):
 def author_translation_send_back(public_id: str, language: str):
     letter, mine = _letter_and_mine(public_id, language)
     if mine is None:
-        abort(404)
+        return _gone(language)  # decided on by a colleague (or never there): nothing to send back
     form = SendBackForm()
     if not form.validate_on_submit():
         return _page(letter, mine, form, 400)
@@ -91,6 +91,10 @@ def _already_done(language: str):
     return redirect(url_for(".author_translations", language=language), code=303)
 
 
+def _gone(language: str):
+    return render_template("moderate/author_translation_gone.html", language=language), 409
+
+
 def _page(letter, mine, form=None, status: int = 200, **context):
     """The author's translation as the public would read it, beside the original, with the two decisions."""
     return render_template(
@@ -108,6 +112,6 @@ def _refused(letter, mine, refused: at.TranslationError, form=None):
         abort(410)
     fresh = at.of_letter(letter, mine.language) if mine is not None else []
     if not fresh:
-        return render_template("moderate/author_translation_gone.html", language=request.view_args["language"]), 409
+        return _gone(request.view_args["language"])
     problem = "stale" if isinstance(refused, at.StaleTranslation) else "not_checkable"
     return _page(letter, fresh[0], form, 409, problem=problem)
