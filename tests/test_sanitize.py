@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from weasyprint.formatting_structure import boxes
 
 from refusal_site import sanitize
 from refusal_site.compilation.rendering import letters_document, write_tagged
@@ -178,6 +179,21 @@ def test_tags_beyond_the_depth_are_shown_as_typed_and_breaks_stay_spaces():
     assert re.search(r"x\s+y", html) and "<br>" not in html
 
 
+def narrowest_line_room(document) -> float:
+    """The width the narrowest block of the letter's text gives its lines, over all the pages."""
+
+    def rooms(box, in_text: bool):
+        element = getattr(box, "element", None)
+        in_text = in_text or (element is not None and "letter-body" in (element.get("class") or "").split())
+        children = getattr(box, "children", ())
+        if in_text and isinstance(box, boxes.BlockContainerBox) and any(isinstance(child, boxes.LineBox) for child in children):
+            yield box.width
+        for child in children:
+            yield from rooms(child, in_text)
+
+    return min(room for page in document.pages for room in rooms(page._page_box, False))
+
+
 def _at_stack_depth(frames: int, call):
     """Run `call` with `frames` more frames on the stack, as a deeply nested caller would."""
     return call() if frames == 0 else _at_stack_depth(frames - 1, call)
@@ -192,8 +208,10 @@ def test_whatever_the_sanitizer_makes_weasyprint_lays_out(app, text, language):
                            published_at=datetime.now(UTC), collective=False, signers=(), fingerprint="f" * 32)
     # With a fifth of the recursion limit already used: a render called from deep in a build still fits.
     document = _at_stack_depth(sys.getrecursionlimit() // 5, lambda: letters_document([letter]))
-    # 2,000 one-word lines fill about 50 pages; text squeezed to a word a line would fill hundreds.
-    assert 0 < len(document.pages) <= 60
+    # However deep its markup, no line of text is squeezed into a narrow column: every line has at
+    # least half the page's width. (How many pages is no measure: a letter may be thousands of short
+    # lines, one word a block, as a text of 20,000 characters made of "<ol>w " is, in 85 pages.)
+    assert document.pages and narrowest_line_room(document) >= document.pages[0]._page_box.width / 2
     # Written as a build writes it: tagged, which walks the boxes again, as deep.
     assert _at_stack_depth(sys.getrecursionlimit() // 5, lambda: write_tagged(document))
 
