@@ -130,3 +130,19 @@ def test_sending_back_what_a_colleague_published_meanwhile_says_so_and_mails_nob
     assert late.status_code == 409 and "no longer waiting for a check" in page_of(late).visible_text
     assert [m for m in outbox(app) if "Too short." in m.get_content()] == []
     assert client.get(f"/letters/{letter.public_id}/en").status_code == 200
+
+
+def test_the_authors_mail_is_in_the_letters_language_and_names_nobody_else(app, client, login_as):
+    arabic = make_letter(language="ar", contact_email="author-ar@private.example")
+    other = make_letter(language="ar", contact_email="someone-else@private.example")
+    write_author_translation(other, "he", body_text="מילים אחרות.")
+    mine = write_author_translation(arabic, "en", body_text="My words.")
+    login_as(client, email="named-moderator@team.example")
+    form = hidden_fields(client.get(check_url(arabic)))
+    assert client.post(check_url(arabic) + "/send-back", data={**form, "reason": "نقص سطر."}).status_code == 303
+    assert mine.revision
+    (mail,) = [m for m in outbox(app) if "نقص سطر." in m.get_content()]
+    assert mail["To"] == "author-ar@private.example" and mail["Content-Language"] == "ar"
+    text = mail.get_content()
+    assert "@" not in text.replace("author-ar@private.example", "") and "named-moderator" not in text
+    assert "English" not in text and "الإنجليزية" in text
