@@ -146,3 +146,21 @@ def test_the_authors_mail_is_in_the_letters_language_and_names_nobody_else(app, 
     text = mail.get_content()
     assert "@" not in text.replace("author-ar@private.example", "") and "named-moderator" not in text
     assert "English" not in text and "الإنجليزية" in text
+
+
+def test_a_moderator_deciding_an_unscheduled_letter_again_sees_the_translation_that_goes_out_with_it(client, login_as, colleague):
+    """Scheduled with the box ticked, the author's translation became the letter's; the embargo lifted,
+    the letter is back in the queue, and whoever publishes it publishes that translation too: the
+    review page shows it to them, as it showed it to the colleague who ticked the box."""
+    letter = letters.submit(display_name="נועה כהן", language="he", body_text="אני מסרבת לשרת.", contact_email="noa@private.example",
+                            second_text=at.SecondText(language="en", title="Not in my name", body_text="I refuse to serve, in English."))  # fmt: skip
+    letters.confirm(letter)
+    letter = letters.schedule(db.session.get(Letter, letter.id), by=colleague, at=letters.utcnow().replace(year=2099, microsecond=0),
+                              with_translations=True)  # fmt: skip
+    letters.unschedule(letter, by=colleague)
+    login_as(client)
+    review = page_of(client.get(f"/moderate/letters/{letter.public_id}?lang=en"))
+    assert "I refuse to serve, in English." in review.visible_text
+    assert "Published with the letter" in review.visible_text
+    assert review.find("article", lang="en", dir="ltr")
+    assert "יפורסם עם המכתב" in page_of(client.get(f"/moderate/letters/{letter.public_id}?lang=he")).visible_text

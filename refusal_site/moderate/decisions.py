@@ -71,6 +71,7 @@ def _review_page(letter, **sent_back):
         signature_counts=signatures.state_counts(letter) if letter.collective else None,
         render_problem=unprintable.render_problem(letter) if letter.status in APPROVABLE else None,
         author_translations=author_translations.of_letter(letter), as_letter=letter_translations.as_letter,
+        going_out=_going_out_with(letter),
         made_before=author_translations.made_before_correction,
     )
 
@@ -100,6 +101,15 @@ def _decide(public_id: str, form_class, decide, *, action: AuditAction, back_to_
         return render_template("moderate/decision_error.html", letter=letter, past=True), 400
     flash(message)
     return redirect(url_for(".review", public_id=public_id) if back_to_letter else url_for(".queue"), code=303)
+
+
+def _going_out_with(letter) -> list:
+    """The approved translations a decision to publish this letter makes public with it (one ticked
+    when it was scheduled, before its embargo was lifted, or public before it was taken down): whoever
+    decides now reads them too."""
+    if letter.status not in APPROVABLE:
+        return []
+    return [t for t in letter_translations.of_letter(letter) if t.status == letter_translations.S.APPROVED]
 
 
 @bp.post("/letters/<public_id>/approve")
