@@ -137,13 +137,17 @@ def write(letter: Letter, language: str, *, title: str | None, body_text: str, e
 # --- the team's check ------------------------------------------------------------------------------
 
 
-def publish(mine: AuthorTranslation, *, by: Moderator, expected_revision: int) -> Translation:
+def publish(mine: AuthorTranslation, *, by: Moderator, expected_revision: int, expected_source: str | None = None) -> Translation:
     """A moderator or an admin read the author's translation: it becomes the letter's public one
-    (public while the letter is), marked as the author's, replacing any there was."""
+    (public while the letter is), marked as the author's, replacing any there was. `expected_source`:
+    the letter's text they read it beside (letter_translations.source_hash); corrected since, the
+    page is stale."""
     _check_decider(by)
     with letter_translations.writing(public=True):
         letter, mine = _lock_existing(mine, expected_revision)
         _check_checkable(letter)
+        if expected_source is not None and letter_translations.source_hash(letter) != expected_source:
+            raise StaleTranslation(f"letter {letter.public_id}: corrected since the page was drawn")
         translation = _adopt(letter, mine, by)
     return translation
 

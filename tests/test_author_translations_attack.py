@@ -164,3 +164,17 @@ def test_a_moderator_deciding_an_unscheduled_letter_again_sees_the_translation_t
     assert "Published with the letter" in review.visible_text
     assert review.find("article", lang="en", dir="ltr")
     assert "יפורסם עם המכתב" in page_of(client.get(f"/moderate/letters/{letter.public_id}?lang=he")).visible_text
+
+
+def test_a_check_page_drawn_before_the_letter_was_corrected_publishes_nothing(client, login_as, letter, colleague):
+    """The page showed the translation beside the original as it was; a colleague corrected the
+    letter's text since: published, the translation would stand beside words its checker never
+    compared it with. Refused, the page shows the correction's notice."""
+    write_author_translation(letter, "en", body_text="A translation of the first text.")
+    login_as(client)
+    page = client.get(check_url(letter) + "?lang=en")
+    letters.edit(db.session.get(Letter, letter.id), by=colleague, display_name=letter.display_name, descriptor=letter.descriptor,
+                 title=letter.title, body_text=letter.body_text + " משפט שנוסף.", reason="the author asked")  # fmt: skip
+    stale = client.post(check_url(letter) + "/publish?lang=en", data=hidden_fields(page))
+    assert stale.status_code == 409 and "was corrected after the author wrote this translation" in page_of(stale).visible_text
+    assert client.get(f"/letters/{letter.public_id}/en").status_code == 404

@@ -15,7 +15,7 @@ from ..models import Language, LetterStatus
 from ..params import language_filter, page_number
 from ..sanitize import clean_text
 from .blueprint import bp, letter_or_404
-from .forms import DecisionForm, SendBackForm
+from .forms import CheckForm, SendBackForm
 
 
 @bp.get("/translations/by-authors")
@@ -49,13 +49,13 @@ def author_translation(public_id: str, language: str):
 @bp.post("/translations/by-authors/<public_id>/<language>/publish")
 def author_translation_publish(public_id: str, language: str):
     letter, mine = _letter_and_mine(public_id, language)
-    form = DecisionForm()
+    form = CheckForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         if mine is None:
             raise at.StaleTranslation("gone")
-        at.publish(mine, by=current_user, expected_revision=form.revision.data)
+        at.publish(mine, by=current_user, expected_revision=form.revision.data, expected_source=form.source.data)
     except at.TranslationError as refused:
         if isinstance(refused, at.StaleTranslation) and mine is None and moderation.last_event_is(letter, AuditAction.TRANSLATION_PUBLISH_CHECKED, by=current_user):
             return _already_done(language)
@@ -99,7 +99,7 @@ def _page(letter, mine, form=None, status: int = 200, **context):
     """The author's translation as the public would read it, beside the original, with the two decisions."""
     return render_template(
         "moderate/author_translation.html", letter=letter, mine=mine, as_letter=lt.as_letter, made_before=at.made_before_correction(mine),
-        decision=DecisionForm(formdata=None, revision=mine.revision), form=form or SendBackForm(formdata=None, revision=mine.revision), **context,
+        decision=CheckForm(formdata=None, revision=mine.revision, source=lt.source_hash(letter)), form=form or SendBackForm(formdata=None, revision=mine.revision), **context,
     ), status  # fmt: skip
 
 

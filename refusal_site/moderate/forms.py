@@ -47,6 +47,13 @@ class DecisionForm(Form):
     revision = IntegerField(validators=[InputRequired()])
 
 
+class CheckForm(DecisionForm):
+    """Publishing an author's translation: its revision, and the letter's text it was read beside
+    (letter_translations.source_hash), so a correction of the letter since refuses it."""
+
+    source = HiddenField(validators=[InputRequired()])
+
+
 class ApproveForm(DecisionForm):
     """Publishing a letter, and (ticked) the translation its author gave with it: the review page
     shows both, so one reading decides both. Unticked, the translation waits for a check."""
