@@ -6,7 +6,7 @@ import pytest
 
 from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
-from refusal_site import letters, moderators, tokens
+from refusal_site import letters, moderators, pauses, tokens
 from refusal_site.extensions import db
 from refusal_site.models import Letter
 from tests.conftest import PASSWORD
@@ -178,3 +178,37 @@ def test_a_check_page_drawn_before_the_letter_was_corrected_publishes_nothing(cl
     stale = client.post(check_url(letter) + "/publish?lang=en", data=hidden_fields(page))
     assert stale.status_code == 409 and "was corrected after the author wrote this translation" in page_of(stale).visible_text
     assert client.get(f"/letters/{letter.public_id}/en").status_code == 404
+
+
+@pytest.mark.parametrize("how", ["pause and resume", "unpublish and republish unticked", "correction of the original", "given, scheduled unticked, released"])
+def test_an_unchecked_translation_reaches_no_public_surface_after(client, colleague, how):
+    from tests.test_translations_public import _shows_translation, _surfaces
+
+    make_letter(language="he")  # keeps the lists and the sitemap non-empty
+    words = at.SecondText(language="en", title="TRANSLATED TITLE", body_text="I refuse. This is the translation the author approved.")
+    if how == "given, scheduled unticked, released":
+        letter = letters.submit(display_name="נועה כהן", language="he", title="מכתב", body_text="אני מסרבת.", contact_email="noa@private.example",
+                                second_text=words)  # fmt: skip
+        letters.confirm(letter)
+    else:
+        letter = make_letter(language="he", title="מכתב")
+        write_author_translation(letter, "en", title=words.title, body_text=words.body_text)
+    if how == "pause and resume":
+        pauses.pause(letter)
+        pauses.resume(db.session.get(Letter, letter.id))
+    elif how == "unpublish and republish unticked":
+        letters.unpublish(letter, by=colleague, reason="at the author's request")
+        letters.publish(db.session.get(Letter, letter.id), by=colleague)
+    elif how == "correction of the original":
+        letters.edit(db.session.get(Letter, letter.id), by=colleague, display_name=letter.display_name, descriptor=letter.descriptor,
+                     title=letter.title, body_text=letter.body_text + " תיקון.", reason="a typo")  # fmt: skip
+    else:
+        later = letters.utcnow().replace(year=2099, microsecond=0)
+        letters.schedule(db.session.get(Letter, letter.id), by=colleague, at=later)
+        letters.release_due(now=later)
+    db.session.rollback()
+    assert db.session.get(Letter, letter.id).status == "published"
+    assert _shows_translation(_surfaces(client, letter)) == []
+    assert client.get(f"/letters/{letter.public_id}/en").status_code == 404
+    assert client.get(f"/letters/{letter.public_id}/en.pdf").status_code == 404
+    assert at.of_letter(letter, "en")[0].status == "waiting"
