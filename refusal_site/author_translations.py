@@ -143,8 +143,9 @@ def publish(mine: AuthorTranslation, *, by: Moderator, expected_revision: int, e
     the letter's text they read it beside (letter_translations.source_hash); corrected since, the
     page is stale."""
     _check_decider(by)
+    seen = _what_was_seen(mine)
     with letter_translations.writing(public=True):
-        letter, mine = _lock_existing(mine, expected_revision)
+        letter, mine = _lock_existing(seen, expected_revision)
         _check_checkable(letter)
         if expected_source is not None and letter_translations.source_hash(letter) != expected_source:
             raise StaleTranslation(f"letter {letter.public_id}: corrected since the page was drawn")
@@ -167,8 +168,9 @@ def send_back(mine: AuthorTranslation, *, by: Moderator, reason: str, expected_r
     reason = sanitize.clean_text(reason)
     if not reason:
         raise WrongState("empty reason")
+    seen = _what_was_seen(mine)
     with letter_translations.writing():
-        letter, mine = _lock_existing(mine, expected_revision)
+        letter, mine = _lock_existing(seen, expected_revision)
         _check_checkable(letter)
         if mine.status != S.WAITING:
             raise WrongState(mine.status)
@@ -233,8 +235,15 @@ def _lock(letter: Letter, language: str, expected_revision: int | None) -> tuple
     return fresh, mine
 
 
-def _lock_existing(mine: AuthorTranslation, expected_revision: int) -> tuple[Letter, AuthorTranslation]:
-    letter, fresh = _lock(mine.letter, mine.language, expected_revision)
+def _what_was_seen(mine: AuthorTranslation) -> tuple[Letter, str]:
+    """The letter and language of the translation as the caller loaded it, read before the write
+    transaction begins: a colleague's decision may delete its row meanwhile, and the instance, read
+    again inside the transaction, would raise instead of being found stale."""
+    return mine.letter, mine.language
+
+
+def _lock_existing(seen: tuple[Letter, str], expected_revision: int) -> tuple[Letter, AuthorTranslation]:
+    letter, fresh = _lock(*seen, expected_revision)
     if fresh is None:
         raise StaleTranslation("gone")
     return letter, fresh

@@ -2,13 +2,16 @@
 drawn before the translation it shows was published and replaced by a newer one must not publish
 (or send back) the newer words, which no moderator read."""
 
+import threading
+
 import pytest
+from sqlalchemy import select
 
 from refusal_site import author_translations as at
 from refusal_site import letter_translations as lt
 from refusal_site import letters, moderators, pauses, tokens
 from refusal_site.extensions import db
-from refusal_site.models import Letter
+from refusal_site.models import AuditEvent, Letter, Moderator
 from tests.conftest import PASSWORD
 from tests.factories import make_letter, write_author_translation
 from tests.pages import hidden_fields, outbox, page_of
@@ -212,3 +215,47 @@ def test_an_unchecked_translation_reaches_no_public_surface_after(client, collea
     assert client.get(f"/letters/{letter.public_id}/en").status_code == 404
     assert client.get(f"/letters/{letter.public_id}/en.pdf").status_code == 404
     assert at.of_letter(letter, "en")[0].status == "waiting"
+
+
+def test_two_moderators_publishing_and_sending_back_at_the_same_moment_one_decides(app, letter, colleague, make_app):
+    """Two workers, each its own connection, both from a page at the same revision: one decides, the
+    other is told its page is stale; the translation is either public or back with its author, and
+    the record holds exactly one decision, naming who made it."""
+    mine = write_author_translation(letter, "en", body_text=UNREAD)
+    other = moderators.create("other@team.example", PASSWORD)
+    ids = {"letter": letter.id, "deciders": [colleague.id, other.id], "revision": mine.revision}
+    db.session.remove()
+    barrier, outcomes = threading.Barrier(2), []
+    apps = [make_app(), make_app()]
+
+    def decide(n: int) -> None:
+        with apps[n].app_context():
+            found, decider = at.of_letter(db.session.get(Letter, ids["letter"]), "en")[0], db.session.get(Moderator, ids["deciders"][n])
+            barrier.wait()
+            try:
+                if n == 0:
+                    at.publish(found, by=decider, expected_revision=ids["revision"])
+                else:
+                    at.send_back(found, by=decider, reason="Too short.", expected_revision=ids["revision"])
+                outcomes.append(("done", n))
+            except at.TranslationError as refused:
+                outcomes.append((type(refused).__name__, n))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(kind for kind, _ in outcomes) == ["StaleTranslation", "done"]
+    (winner,) = [n for kind, n in outcomes if kind == "done"]
+    letter = db.session.get(Letter, ids["letter"])
+    decisions = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
+        AuditEvent.action.in_(["translation:publish-checked", "translation:return-to-author"]))).all()  # fmt: skip
+    if winner == 0:
+        assert [t.body_text for t in lt.of_letter(letter, "en")] == [UNREAD] and at.of_letter(letter) == []
+        assert decisions == [("translation:publish-checked", ids["deciders"][0])]
+    else:
+        assert lt.of_letter(letter, "en") == [] and at.of_letter(letter, "en")[0].status == "returned"
+        assert decisions == [("translation:return-to-author", ids["deciders"][1])]
