@@ -222,8 +222,8 @@ def list_place(chosen: LetterFilter) -> Place:
     """?after= or ?before= a cursor (the list's own links), at most one; or ?page=N of old links,
     as the place that page now starts (404 past the last page)."""
     if (number := old_page_number()) is not None:
-        if chosen.terms:
-            abort(400)  # no numbered page was ever a search
+        if chosen.terms:  # no numbered page was ever a search
+            raise BadParameters({"page": _("A search's results have no numbered pages. Please start again from its first page.")})
         try:
             start = published.start_of_page(number, chosen, current_app.config["LETTERS_PER_PAGE"], letters.public_state())
         except PageOutOfRange:

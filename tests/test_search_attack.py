@@ -116,3 +116,17 @@ def test_a_ranked_walk_that_crosses_the_bound_says_so_and_leads_to_every_match(c
     # A walk still under the bound says nothing of it.
     message, = messages_in("en", LEFT_OUT)
     assert message % {"count": 3} not in page_of(client.get("/letters?q=why", headers={"Accept-Language": "en"})).visible_text
+
+
+NOT_NUMBERED = "A search's results have no numbered pages. Please start again from its first page."
+
+
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_an_old_page_number_with_a_search_says_why_it_is_refused(client, many, language):
+    (message,) = messages_in(language, NOT_NUMBERED)
+    for number in ("1", "2", "99"):
+        response = client.get(f"/letters?q=refuse&page={number}", headers={"Accept-Language": language})
+        assert response.status_code == 400 and message in page_of(response).visible_text
+        api = client.get(f"/api/v1/letters?q=refuse&page={number}", headers={"Accept-Language": language})
+        assert api.status_code == 400 and api.json["message"] == message
+    assert client.get("/letters?q=refuse&page=x").status_code == 400
