@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from refusal_site import pauses, signatures
+from refusal_site.paging import Key, encode_cursor
 from tests.factories import make_collective, make_letter, make_signature
 from tests.pages import page_of
 from tests.test_letter_list import messages_in
@@ -130,3 +131,24 @@ def test_an_old_page_number_with_a_search_says_why_it_is_refused(client, many, l
         api = client.get(f"/api/v1/letters?q=refuse&page={number}", headers={"Accept-Language": language})
         assert api.status_code == 400 and api.json["message"] == message
     assert client.get("/letters?q=refuse&page=x").status_code == 400
+
+
+@pytest.mark.parametrize("rank", [None, 0.0, -0.0, 1e308, -1e308, 5e-324])
+@pytest.mark.parametrize("moment", [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)])
+def test_a_forged_cursor_at_the_ends_of_time_and_rank_is_a_page(client, many, rank, moment):
+    cursor = encode_cursor(Key(moment, 2**31 - 1, rank))
+    for name in ("after", "before"):
+        for url in (f"/api/v1/letters?q=refuse&{name}={cursor}", f"/letters?q=refuse&language=he&{name}={cursor}"):
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("bound", [1, 1000])
+def test_a_letter_at_23_30_in_israel_is_in_its_day_searched_ranked_or_newest_first(client, app, monkeypatch, bound):
+    monkeypatch.setattr("refusal_site.search.CANDIDATES", bound)
+    late = make_letter(language="he", body_text="אני מסרב.", published_at=datetime(2026, 3, 1, 21, 30, tzinfo=UTC))  # 23:30 in Jerusalem
+    early = make_letter(language="he", body_text="גם אני מסרב.", published_at=datetime(2026, 3, 1, 22, 30, tzinfo=UTC))  # 00:30, March 2nd
+    q = "q=%D7%9E%D7%A1%D7%A8%D7%91"  # מסרב
+    assert ids_of(client, f"/api/v1/letters?{q}&until=2026-03-01") == [late.public_id]
+    assert ids_of(client, f"/api/v1/letters?{q}&since=2026-03-02&until=2026-03-02") == [early.public_id]
+    assert ids_of(client, f"/api/v1/letters?{q}&since=2026-03-01") == [early.public_id, late.public_id]
+    assert client.get("/press/range?until=2026-03-01").headers["Location"] == "/press/letters.pdf?until=2026-03-01"
