@@ -221,18 +221,7 @@ def _check_checkable(letter: Letter) -> None:
 def _lock(letter: Letter, language: str, expected_revision: int | None) -> tuple[Letter, AuthorTranslation | None]:
     """The letter and the author's translation into `language` (None if there is none) under a write
     lock; StaleTranslation if it is not at `expected_revision` (0: none)."""
-    fresh = db.session.execute(
-        select(Letter).where(Letter.id == letter.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if fresh is None:
-        raise LetterWithdrawn(letter.public_id)
-    mine = db.session.execute(
-        select(AuthorTranslation).where(AuthorTranslation.letter_id == fresh.id, AuthorTranslation.language == Language(language).value)
-        .with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if expected_revision is not None and (mine.revision if mine else 0) != expected_revision:
-        raise StaleTranslation(f"letter {fresh.public_id} {language}: the author's is not at revision {expected_revision}")
-    return fresh, mine
+    return letter_translations.lock_with(AuthorTranslation, letter, language, expected_revision)
 
 
 def _what_was_seen(mine: AuthorTranslation) -> tuple[Letter, str]:

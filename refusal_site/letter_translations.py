@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from . import audit, notify, sanitize, search, tally
 from .audit import Actor, AuditAction
 from .extensions import db
-from .models import LIMITS, Language, Letter, LetterStatus, Moderator, Role, Translation, TranslationApproval, TranslationStatus, TranslationVersion, utcnow
+from .models import LIMITS, AuthorTranslation, Language, Letter, LetterStatus, Moderator, Role, Translation, TranslationApproval, TranslationStatus, TranslationVersion, utcnow
 from .paging import Page, count_pages
 from .storage import write_transaction
 
@@ -324,18 +324,25 @@ def _lock(letter: Letter, language: str, expected_revision: int | None) -> tuple
     """The letter and its translation into `language` (None if there is none), read again under a
     write lock; StaleTranslation if the translation is not at `expected_revision` (0: none yet;
     None: whatever it is)."""
+    return lock_with(Translation, letter, language, expected_revision)
+
+
+def lock_with(table: type[Translation] | type[AuthorTranslation], letter: Letter, language: str, expected_revision: int | None):
+    """The letter and its row of `table` (the translations, or the authors' waiting ones) into
+    `language`, read again under a write lock, the letter first; StaleTranslation if that row (0: none)
+    is not at `expected_revision` (None: whatever it is); LetterWithdrawn if the letter is gone."""
     fresh = db.session.execute(
         select(Letter).where(Letter.id == letter.id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if fresh is None:
         raise LetterWithdrawn(letter.public_id)
-    translation = db.session.execute(
-        select(Translation).where(Translation.letter_id == fresh.id, Translation.language == Language(language).value)
+    row = db.session.execute(
+        select(table).where(table.letter_id == fresh.id, table.language == Language(language).value)
         .with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    if expected_revision is not None and (translation.revision if translation else 0) != expected_revision:
-        raise StaleTranslation(f"letter {fresh.public_id} {language}: not at revision {expected_revision}")
-    return fresh, translation
+    if expected_revision is not None and (row.revision if row else 0) != expected_revision:
+        raise StaleTranslation(f"letter {fresh.public_id} {language}: {table.__tablename__} not at revision {expected_revision}")
+    return fresh, row
 
 
 def _lock_existing(translation: Translation, expected_revision: int) -> tuple[Letter, Translation]:
