@@ -148,16 +148,27 @@ def letter_slice(chosen: LetterFilter, per_page: int, counted: TallySnapshot, *,
         ranks = search.ranked([*chosen.terms, *chosen.descriptor], **_search_filters(chosen))
         columns = (ranks.c.rank, ranks.c.published_at, ranks.c.letter_id)
         rows, newer, older = _page(select(*columns), columns, lambda row: Key(row.published_at, row.letter_id, row.rank), per_page, after, before)
-        ids = [row.letter_id for row in rows]
-        # By id alone: given the status too, SQLite walks its status index, every published letter.
-        found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids))).scalars() if letter.status == LetterStatus.PUBLISHED}
-        items = [found[id_] for id_ in ids if id_ in found]
+        items = _letters_by_id([row.letter_id for row in rows])
+    elif chosen.terms and total * 10 < counted.letters:
+        # Fewer than one letter in ten holds the words: their dates are read from the search index,
+        # and the page's letters alone after (walking every letter newest first asks each one's terms).
+        found = search.dated([*chosen.terms, *chosen.descriptor], **_search_filters(chosen))
+        columns = (found.c.published_at, found.c.letter_id)
+        rows, newer, older = _page(select(*columns), columns, lambda row: Key(row.published_at, row.letter_id), per_page, after, before)
+        items = _letters_by_id([row.letter_id for row in rows])
     else:
         query = _chosen(chosen)
         columns = (Letter.published_at, Letter.id)
         rows, newer, older = _page(query, columns, lambda row: Key(row[0].published_at, row[0].id), per_page, after, before)
         items = [row[0] for row in rows]
     return Slice(items, total, newer, older, ranked=ranked)
+
+
+def _letters_by_id(ids: list[int]) -> list[Letter]:
+    """The published letters of these ids, in their order (one withdrawn meanwhile leaves its place)."""
+    # By id alone: given the status too, SQLite walks its status index, every published letter.
+    found = {letter.id: letter for letter in db.session.execute(select(Letter).where(Letter.id.in_(ids))).scalars() if letter.status == LetterStatus.PUBLISHED}
+    return [found[id_] for id_ in ids if id_ in found]
 
 
 def _count(chosen: LetterFilter, counted: TallySnapshot) -> int:

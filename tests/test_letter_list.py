@@ -353,6 +353,25 @@ def test_a_search_finding_more_than_are_ranked_pages_to_every_match_newest_first
     assert [letter["id"] for letter in body["letters"]] == [many_matches[5].public_id, many_matches[0].public_id]
 
 
+def test_a_search_few_letters_match_pages_the_same_newest_first(client, many_matches):
+    """Fewer than one letter in ten holding the words, their dates are read from the search index
+    (search.dated) rather than by walking every letter: the same pages, the same order, both ways."""
+    moment = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    for i in range(100):
+        make_letter(language="en", body_text=f"Another letter, number {i}.", published_at=moment + timedelta(minutes=7 * i - 300))
+    expected = newest_first(many_matches)
+    assert walk_api(client, "/api/v1/letters?q=refuse") == expected
+    assert walk_html(client, "/letters?q=refuse") == expected
+    last = "/api/v1/letters?q=refuse"
+    while (body := client.get(last).json)["next"]:
+        assert (body["order"], body["total"]) == ("newest", 11)
+        last = body["next"]
+    assert [public_id for page in reversed(api_pages(client, last, "previous")) for public_id in page] == expected
+    english = [letter for letter in many_matches if letter.language == "en"]
+    assert walk_api(client, "/api/v1/letters?q=refuse&language=en") == newest_first(english)
+    assert walk_api(client, "/api/v1/letters?q=refuse&since=2026-03-01") == newest_first(many_matches)
+
+
 @pytest.mark.parametrize("language", ["he", "ar", "en"])
 def test_a_search_shown_newest_first_says_so(client, many_matches, language):
     (message,) = messages_in(language, MORE_THAN_RANKED)
