@@ -11,10 +11,9 @@ from .. import author_translations as at
 from .. import letter_translations as lt
 from .. import moderation, paging
 from ..audit import AuditAction
-from ..models import Language, LetterStatus
 from ..params import language_filter, page_number
 from ..sanitize import clean_text
-from .blueprint import bp, letter_or_404
+from .blueprint import bp, letter_to_translate
 from .forms import CheckForm, SendBackForm
 
 
@@ -29,11 +28,7 @@ def author_translations():
 
 
 def _letter_and_mine(public_id: str, language: str):
-    if language not in Language.__members__.values():
-        abort(404)
-    letter = letter_or_404(public_id)
-    if letter.status == LetterStatus.WITHDRAWN:
-        abort(410)
+    letter = letter_to_translate(public_id, language)
     found = at.of_letter(letter, language)
     return letter, (found[0] if found else None)
 

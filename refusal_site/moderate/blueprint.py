@@ -13,7 +13,7 @@ from flask_login import current_user, logout_user
 from .. import letters, moderators
 from ..extensions import login_manager
 from ..http import no_store
-from ..models import Letter, Moderator, Role
+from ..models import Language, Letter, LetterStatus, Moderator, Role
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 
@@ -82,4 +82,15 @@ def letter_or_404(public_id: str) -> Letter:
     letter = letters.letter_by_public_id(public_id)
     if letter is None:
         abort(404)
+    return letter
+
+
+def letter_to_translate(public_id: str, language: str) -> Letter:
+    """The letter a translation page names, for the team's or an author's translation into
+    `language`: 404 for an unknown language or letter, 410 for a withdrawn one."""
+    if language not in Language.__members__.values():
+        abort(404)
+    letter = letter_or_404(public_id)
+    if letter.status == LetterStatus.WITHDRAWN:
+        abort(410)
     return letter

@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from .. import letter_translations as lt
 from .. import paging
-from ..models import Language, LetterStatus, Role
+from ..models import Language, Role
 from ..params import language_filter, page_number
 from ..sanitize import clean_text
-from .blueprint import bp, letter_or_404
+from .blueprint import bp, letter_to_translate
 from .forms import DecisionForm, RenewRecoveryCodesForm, TranslationForm
 
 ButtonForm = RenewRecoveryCodesForm  # a button: the CSRF token is all it carries
@@ -30,11 +30,7 @@ def translations():
 
 
 def _letter_and_translation(public_id: str, language: str):
-    if language not in Language.__members__.values():
-        abort(404)
-    letter = letter_or_404(public_id)
-    if letter.status == LetterStatus.WITHDRAWN:
-        abort(410)
+    letter = letter_to_translate(public_id, language)
     found = lt.of_letter(letter, language)
     return letter, (found[0] if found else None)
 
